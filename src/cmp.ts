@@ -1,0 +1,65 @@
+import { createError } from './errors.js';
+import type { Filters } from './render-platform.js';
+
+/** What `gitops-k8s generate` takes from Argo CD's CMP environment. */
+export interface CmpSettings {
+  repoURL?: string;
+  targetRevision?: string;
+  argocdNamespace?: string;
+  /** Where the platform repo sits in its Git repo (ARGOCD_APP_SOURCE_PATH). */
+  pathPrefix?: string;
+  filters: Filters;
+}
+
+/** Parameters `generate` accepts, as announced in plugin/plugin.yaml. */
+export const CMP_PARAMETERS = ['clusters', 'namespaces'] as const;
+
+interface CmpParameter {
+  name?: unknown;
+  string?: unknown;
+  array?: unknown;
+  map?: unknown;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Reads Argo CD's CMP v2 environment: the app's source, `ARGOCD_ENV_CLUSTER`
+ * and `ARGOCD_ENV_NAMESPACE` (comma lists, from `plugin.env`), and the
+ * `clusters`/`namespaces` parameters from `ARGOCD_APP_PARAMETERS` (JSON, may
+ * be `null`). Unknown parameters are errors: a typo must not widen the output.
+ */
+export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
+  const clusters = list(env.ARGOCD_ENV_CLUSTER);
+  const namespaces = list(env.ARGOCD_ENV_NAMESPACE);
+  const raw = env.ARGOCD_APP_PARAMETERS;
+  if (raw && raw.trim() !== '' && raw.trim() !== 'null') {
+    let params: unknown;
+    try {
+      params = JSON.parse(raw);
+    } catch (error) {
+      throw createError('GK_USAGE', `ARGOCD_APP_PARAMETERS is not JSON: ${(error as Error).message}`, {}, { cause: error });
+    }
+    if (!Array.isArray(params)) throw createError('GK_USAGE', 'ARGOCD_APP_PARAMETERS must be a JSON list of parameters');
+    for (const p of params as CmpParameter[]) {
+      const name = String(p?.name ?? '');
+      const values = Array.isArray(p.array) ? p.array.map(String) : typeof p.string === 'string' ? list(p.string) : [];
+      if (name === 'clusters' || name === 'cluster') clusters.push(...values);
+      else if (name === 'namespaces' || name === 'namespace') namespaces.push(...values);
+      else throw createError('GK_USAGE', `unknown plugin parameter ${JSON.stringify(name)}; gitops-k8s takes ${CMP_PARAMETERS.join(', ')}`);
+    }
+  }
+  const sourcePath = env.ARGOCD_APP_SOURCE_PATH;
+  return {
+    repoURL: env.ARGOCD_APP_SOURCE_REPO_URL || undefined,
+    targetRevision: env.ARGOCD_APP_SOURCE_TARGET_REVISION || undefined,
+    argocdNamespace: env.ARGOCD_APP_NAMESPACE || undefined,
+    pathPrefix: sourcePath && sourcePath !== '.' ? sourcePath : undefined,
+    filters: {
+      clusters: clusters.length ? [...new Set(clusters)] : undefined,
+      namespaces: namespaces.length ? [...new Set(namespaces)] : undefined,
+    },
+  };
+}

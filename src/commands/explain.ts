@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
+import { emitScalar } from '../emit-yaml.js';
+import { createError } from '../errors.js';
+import { explainApp } from '../explain.js';
+import { loadPlatformRepo } from '../load-platform-repo.js';
+import { openLocalRepo } from '../repo-files.js';
+
+function show(value: unknown): string {
+  if (Array.isArray(value)) return '[]';
+  if (value !== null && typeof value === 'object') return '{}';
+  return emitScalar(value as string | number | boolean | null);
+}
+
+export function registerExplain(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command('explain')
+    .description('show a generated Application with the file and line that set each field')
+    .argument('<args...>', '[DIR] NAMESPACE/APP')
+    .option('-c, --cluster <name>', 'only the Application for this cluster')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action((args: string[], opts: { cluster?: string; output: string }) => {
+      try {
+        if (args.length > 2) throw createError('GK_USAGE', 'explain takes [DIR] NAMESPACE/APP');
+        const [dir, id] = args.length === 2 ? [args[0]!, args[1]!] : ['.', args[0]!];
+        const repo = loadPlatformRepo(openLocalRepo(path.resolve(io.cwd, dir)));
+        const explanations = explainApp(repo, id, { cluster: opts.cluster });
+        if (opts.output === 'json') {
+          io.stdout(`${JSON.stringify(explanations, null, 2)}\n`);
+        } else {
+          for (const e of explanations) {
+            io.stdout(`# Application ${e.name} (cluster ${e.cluster})\n`);
+            const width = Math.min(70, Math.max(...e.fields.map((f) => f.field.length + show(f.value).length + 2)));
+            for (const f of e.fields) {
+              const left = `${f.field}: ${show(f.value)}`;
+              io.stdout(`${left.padEnd(width)}  # ${f.source}\n`);
+            }
+          }
+        }
+        setExit(EXIT_OK);
+      } catch (error) {
+        setExit(reportError(io, error));
+      }
+    });
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
+import { readCmpEnvironment } from '../cmp.js';
+import { formatObjects } from '../format-output.js';
+import { objectsOf, renderPlatform, selectOutput } from '../render-platform.js';
+import { openLocalRepo } from '../repo-files.js';
+
+export function registerGenerate(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command('generate')
+    .description("the Config Management Plugin command: renders the platform repo in the working directory from Argo CD's environment")
+    .action(() => {
+      try {
+        const cmp = readCmpEnvironment(io.env);
+        const platform = renderPlatform(openLocalRepo(io.cwd), {
+          repoURL: cmp.repoURL,
+          targetRevision: cmp.targetRevision,
+          argocdNamespace: cmp.argocdNamespace,
+          pathPrefix: cmp.pathPrefix,
+        });
+        const selection = selectOutput(platform, cmp.filters);
+        // One write, only after everything succeeded: stdout is either whole or empty.
+        io.stdout(formatObjects(objectsOf(selection)));
+        io.stderr(`gitops-k8s: ${selection.apps.length} Applications, ${selection.projects.length} AppProjects\n`);
+        setExit(EXIT_OK);
+      } catch (error) {
+        setExit(reportError(io, error));
+      }
+    });
+}

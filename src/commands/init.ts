@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
+import { initPlatformRepo } from '../init-platform-repo.js';
+
+export function registerInit(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command('init')
+    .description('write a new platform repo to start from')
+    .argument('<dir>', 'where to write it')
+    .option('--repo-url <url>', 'URL of the Git repository it will live in')
+    .option('--force', 'write into a folder that already has files')
+    .action((dir: string, opts: { repoUrl?: string; force?: boolean }) => {
+      try {
+        const target = path.resolve(io.cwd, dir);
+        const written = initPlatformRepo(target, { repoURL: opts.repoUrl, force: opts.force });
+        for (const file of written) io.stderr(`wrote ${path.join(dir, file)}\n`);
+        io.stderr(`next: gitops-k8s lint ${dir} && gitops-k8s render ${dir}\n`);
+        setExit(EXIT_OK);
+      } catch (error) {
+        setExit(reportError(io, error));
+      }
+    });
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
+import { createError } from '../errors.js';
+import { formatObjects, type OutputFormat } from '../format-output.js';
+import { objectsOf, renderPlatform, selectOutput } from '../render-platform.js';
+import { openLocalRepo } from '../repo-files.js';
+import path from 'node:path';
+
+export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command('render')
+    .description('print the AppProjects and Applications of a platform repo')
+    .argument('[dir]', 'the platform repo', '.')
+    .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
+    .option('-n, --namespace <ns>', 'only these namespace folders (repeat or comma-separate)', collect)
+    .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
+    .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
+    .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; repoUrl?: string; revision?: string }) => {
+      try {
+        if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
+        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), { repoURL: opts.repoUrl, targetRevision: opts.revision });
+        const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
+        io.stdout(formatObjects(objectsOf(selection), opts.output as OutputFormat));
+        setExit(EXIT_OK);
+      } catch (error) {
+        setExit(reportError(io, error));
+      }
+    });
+}

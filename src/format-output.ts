@@ -1,0 +1,8 @@
+import { emitYamlStream } from './emit-yaml.js';
+
+export type OutputFormat = 'yaml' | 'json';
+
+/** Kubernetes objects as a YAML stream or one JSON array, deterministic byte for byte. */
+export function formatObjects(objects: readonly unknown[], format: OutputFormat = 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(objects, null, 2)}\n` : emitYamlStream(objects);
+}

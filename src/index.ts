@@ -1,0 +1,14 @@
+export * from './errors.js';
+export { loadPlatformRepo, type LoadOptions } from './load-platform-repo.js';
+export { renderPlatform, renderModel, selectOutput, objectsOf, type Filters, type RenderedPlatform } from './render-platform.js';
+export { renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
+export { renderProjects, type AppProject } from './render-projects.js';
+export { explainApp, type Explanation, type ExplainedField } from './explain.js';
+export { openLocalRepo, openMemoryRepo, subRepo, normalizeRepoPath, type RepoFiles, type RepoEntry, type MemoryEntry } from './repo-files.js';
+export { parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
+export { emitYaml, emitYamlStream } from './emit-yaml.js';
+export { formatObjects, type OutputFormat } from './format-output.js';
+export { readCmpEnvironment, type CmpSettings } from './cmp.js';
+export { initPlatformRepo, type InitOptions } from './init-platform-repo.js';
+export { providerPresets } from './presets.js';
+export type * from './model.js';

@@ -1,0 +1,395 @@
+import { didYouMean } from './did-you-mean.js';
+import { GitopsError, type Problem } from './errors.js';
+import { isPlainObject, mergeLayer } from './merge.js';
+import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
+import { parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
+import { providerPresets } from './presets.js';
+import type { RepoFiles } from './repo-files.js';
+import { computeSyncWaves } from './sync-waves.js';
+import { fieldOf, validateAgainst, type SchemaName } from './validate.js';
+
+/** Options of {@link loadPlatformRepo}. */
+export interface LoadOptions {
+  /** The platform repo's own URL, when gitops.yaml does not give it (CMP, server). */
+  repoURL?: string;
+  /** The platform repo's revision, when gitops.yaml does not give it. */
+  targetRevision?: string;
+  /** The Argo CD namespace, when gitops.yaml does not give it. */
+  argocdNamespace?: string;
+  /** Per-file limits. */
+  limits?: YamlLimits;
+  /** Most YAML files read from one repo. Default 20,000. */
+  maxFiles?: number;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const YAML_FILE = /^(.+)\.ya?ml$/;
+const FOLDER_SOURCE_MARKERS = ['Chart.yaml', 'kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const IN_CLUSTER: Omit<Cluster, 'yaml'> = {
+  name: 'in-cluster',
+  provider: 'generic',
+  server: 'https://kubernetes.default.svc',
+  labels: {},
+  vars: {},
+  defaults: {},
+};
+
+function isApplication(data: unknown): data is Record<string, unknown> {
+  return isPlainObject(data) && typeof data.apiVersion === 'string' && data.apiVersion.startsWith('argoproj.io/') && data.kind === 'Application';
+}
+
+/**
+ * Reads and validates a whole platform repo. Every problem in every file is
+ * collected and thrown once as a {@link GitopsError}; nothing is returned
+ * from a repo with a problem, so a broken definition can never make the
+ * output shorter.
+ */
+export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): PlatformRepo {
+  const problems: Problem[] = [];
+  let filesRead = 0;
+  const maxFiles = options.maxFiles ?? 20_000;
+
+  const readYaml = (file: string): YamlFile | undefined => {
+    if (++filesRead > maxFiles) {
+      if (filesRead === maxFiles + 1) {
+        problems.push({ code: 'GK_REPO_TOO_LARGE', file, message: `more than ${maxFiles} YAML files; raise limits.maxFiles in gitops.yaml if this is intended` });
+      }
+      return undefined;
+    }
+    try {
+      return parseYamlFile(file, repo.read(file), options.limits);
+    } catch (error) {
+      if (error instanceof GitopsError) {
+        problems.push(...error.problems);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  const guard = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof GitopsError) {
+        problems.push(...error.problems);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  const checkMap = (yaml: YamlFile, schema: SchemaName, what: string): Record<string, unknown> | undefined => {
+    const data = yaml.data ?? {};
+    if (!isPlainObject(data)) {
+      problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: `must be a map of ${what} keys` });
+      return undefined;
+    }
+    const found = validateAgainst(schema, yaml, data);
+    problems.push(...found);
+    return found.length === 0 ? data : undefined;
+  };
+  const yamlEntries = (dir: string): { base: string; file: string }[] => {
+    const entries = guard(() => repo.list(dir)) ?? [];
+    const out: { base: string; file: string }[] = [];
+    const seen = new Map<string, string>();
+    for (const entry of entries) {
+      const m = YAML_FILE.exec(entry.name);
+      if (entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
+      const file = `${dir}/${entry.name}`;
+      const other = seen.get(m[1]!);
+      if (other) {
+        problems.push({ code: 'GK_NAME_COLLISION', file, message: `${other} defines the same name; keep one of them` });
+        continue;
+      }
+      seen.set(m[1]!, file);
+      out.push({ base: m[1]!, file });
+    }
+    return out;
+  };
+
+  // gitops.yaml
+  const settings: Settings = {
+    targetRevision: options.targetRevision ?? 'HEAD',
+    argocdNamespace: options.argocdNamespace ?? 'argocd',
+    repoURL: options.repoURL,
+    naming: { application: '{{namespace}}-{{app}}-{{cluster.name}}', project: '{{namespace}}' },
+    vars: {},
+    defaults: {},
+  };
+  const settingsName = guard(() => repo.kind('gitops.yaml')) === 'file' ? 'gitops.yaml' : guard(() => repo.kind('gitops.yml')) === 'file' ? 'gitops.yml' : undefined;
+  if (settingsName) {
+    const yaml = readYaml(settingsName);
+    const data = yaml && checkMap(yaml, 'settings', 'gitops.yaml');
+    if (yaml && data) {
+      const d = data as Partial<Settings> & { limits?: unknown };
+      settings.yaml = yaml;
+      settings.repoURL = d.repoURL ?? settings.repoURL;
+      settings.targetRevision = d.targetRevision ?? settings.targetRevision;
+      settings.argocdNamespace = d.argocdNamespace ?? settings.argocdNamespace;
+      settings.argocdURL = d.argocdURL;
+      settings.naming = { ...settings.naming, ...(d.naming ?? {}) };
+      settings.vars = d.vars ?? {};
+      settings.defaults = d.defaults ?? {};
+    }
+  }
+
+  // providers
+  const providers = new Map<string, Provider>();
+  for (const [name, preset] of Object.entries(providerPresets)) {
+    providers.set(name, { name, values: { ...preset, name }, builtIn: true });
+  }
+  for (const { base, file } of yamlEntries('providers')) {
+    const yaml = readYaml(file);
+    if (!yaml) continue;
+    if (!DNS_LABEL.test(base)) {
+      problems.push({ code: 'GK_INVALID_NAME', file, message: `provider name ${JSON.stringify(base)} must be a DNS-1123 label (lower case letters, digits and -)` });
+      continue;
+    }
+    const data = checkMap(yaml, 'provider', 'provider');
+    if (!data) continue;
+    const preset = providers.get(base);
+    providers.set(base, {
+      name: base,
+      values: { ...(mergeLayer(preset?.values ?? {}, data) as Record<string, unknown>), name: base },
+      builtIn: preset?.builtIn ?? false,
+      yaml,
+    });
+  }
+
+  // clusters
+  const clusters: Cluster[] = [];
+  const clusterListing = guard(() => repo.kind('clusters'));
+  const implicitCluster = clusterListing !== 'dir';
+  if (implicitCluster) {
+    clusters.push({ ...IN_CLUSTER });
+  } else {
+    for (const { base, file } of yamlEntries('clusters')) {
+      const yaml = readYaml(file);
+      if (!yaml) continue;
+      if (!DNS_LABEL.test(base) || base.length > 63) {
+        problems.push({ code: 'GK_INVALID_NAME', file, message: `cluster name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters` });
+        continue;
+      }
+      const data = checkMap(yaml, 'cluster', 'cluster');
+      if (!data) continue;
+      const d = data as { provider: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys };
+      if (!providers.has(d.provider)) {
+        problems.push({
+          code: 'GK_UNKNOWN_PROVIDER',
+          file,
+          line: yaml.lineOf(['provider']),
+          field: 'provider',
+          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys())}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
+        });
+        continue;
+      }
+      clusters.push({
+        name: base,
+        provider: d.provider,
+        server: d.server ?? (d.name === undefined ? 'https://kubernetes.default.svc' : undefined),
+        destinationName: d.name,
+        labels: d.labels ?? {},
+        vars: d.vars ?? {},
+        defaults: d.defaults ?? {},
+        yaml,
+      });
+    }
+  }
+  const clusterNames = new Set(clusters.map((c) => c.name));
+
+  // apps/<namespace>/
+  const namespaces: NamespaceFolder[] = [];
+  const appsListing = guard(() => repo.list('apps'));
+  if (appsListing === undefined && !problems.some((p) => p.code === 'GK_PATH_ESCAPE')) {
+    problems.push({ code: 'GK_NOT_FOUND', file: 'apps', message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)` });
+  }
+  for (const nsEntry of appsListing ?? []) {
+    if (nsEntry.name.startsWith('.')) continue;
+    const dir = `apps/${nsEntry.name}`;
+    if (nsEntry.type !== 'dir') {
+      if (YAML_FILE.test(nsEntry.name)) {
+        problems.push({ code: 'GK_INVALID_NAME', file: dir, message: 'apps/ holds one folder per namespace; move this file into apps/<namespace>/' });
+      }
+      continue;
+    }
+    if (!DNS_LABEL.test(nsEntry.name) || nsEntry.name.length > 63) {
+      problems.push({ code: 'GK_INVALID_NAME', file: dir, message: `namespace folder ${JSON.stringify(nsEntry.name)} must be a DNS-1123 label of at most 63 characters` });
+      continue;
+    }
+    const ns: NamespaceFolder = { name: nsEntry.name, dir, labels: {}, annotations: {}, vars: {}, defaults: {}, project: {}, apps: [] };
+    const entries = guard(() => repo.list(dir)) ?? [];
+    const names = new Map<string, string>();
+    const claim = (name: string, source: string): boolean => {
+      const other = names.get(name);
+      if (other) {
+        problems.push({ code: 'GK_NAME_COLLISION', file: source, message: `app ${JSON.stringify(name)} is also defined by ${other}; keep one of them` });
+        return false;
+      }
+      names.set(name, source);
+      return true;
+    };
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = `${dir}/${entry.name}`;
+      if (entry.type === 'file') {
+        const m = YAML_FILE.exec(entry.name);
+        if (!m) continue;
+        if (m[1] === 'namespace') {
+          const yaml = readYaml(path);
+          const data = yaml && checkMap(yaml, 'namespace', 'namespace.yaml');
+          if (yaml && data) {
+            const d = data as Partial<NamespaceFolder>;
+            Object.assign(ns, { labels: d.labels ?? {}, annotations: d.annotations ?? {}, vars: d.vars ?? {}, defaults: d.defaults ?? {}, project: d.project ?? {}, yaml });
+          }
+          continue;
+        }
+        if (!checkAppName(m[1]!, path, problems) || !claim(m[1]!, path)) continue;
+        const yaml = readYaml(path);
+        if (!yaml) continue;
+        const app = readDefinition(m[1]!, ns.name, yaml, problems);
+        if (app) ns.apps.push(app);
+      } else {
+        if (!checkAppName(entry.name, path, problems) || !claim(entry.name, path)) continue;
+        const app = guard(() => readAppFolder(entry.name, ns.name, path));
+        if (app) ns.apps.push(app);
+      }
+    }
+    namespaces.push(ns);
+  }
+
+  function readAppFolder(name: string, namespace: string, dir: string): AppDefinition | undefined {
+    const entries = repo.list(dir) ?? [];
+    const names = new Set(entries.filter((e) => e.type === 'file').map((e) => e.name));
+    const definitionName = names.has('app.yaml') ? 'app.yaml' : names.has('app.yml') ? 'app.yml' : undefined;
+    const isFolderSource = FOLDER_SOURCE_MARKERS.some((m) => names.has(m));
+    let app: AppDefinition | undefined;
+    if (definitionName) {
+      const yaml = readYaml(`${dir}/${definitionName}`);
+      if (!yaml) return undefined;
+      app = readDefinition(name, namespace, yaml, problems);
+      if (!app) return undefined;
+      app.dir = dir;
+      if (app.kind === 'spec' && !app.keys.repoURL && !app.keys.chart && app.keys.path === undefined) {
+        // app.yaml beside a chart or kustomization: the folder itself is the source.
+        app.keys = { ...app.keys, path: dir };
+      }
+    } else {
+      const manifests = entries.some((e) => e.type === 'file' && /\.(ya?ml|json)$/.test(e.name) && !/^values(\..+)?\.ya?ml$/.test(e.name));
+      if (!isFolderSource && !manifests) {
+        problems.push({ code: 'GK_INVALID_VALUE', file: dir, message: 'app folder holds no app.yaml, Chart.yaml, kustomization.yaml or manifests' });
+        return undefined;
+      }
+      app = { name, namespace, kind: 'folder', source: dir, keys: { path: dir }, dir, providerValues: new Map(), clusterValues: new Map() };
+    }
+    for (const entry of entries) {
+      if (entry.type !== 'file') continue;
+      const m = /^values(?:\.(.+))?\.ya?ml$/.exec(entry.name);
+      if (!m) continue;
+      const layer = m[1];
+      // A chart folder's own values.yaml is Helm's business, not a layer of ours.
+      if (layer === undefined && (!definitionName || names.has('Chart.yaml'))) continue;
+      const yaml = readYaml(`${dir}/${entry.name}`);
+      if (!yaml) continue;
+      if (yaml.data !== null && !isPlainObject(yaml.data)) {
+        problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'Helm values must be a map' });
+        continue;
+      }
+      if (layer === undefined) app.valuesFile = yaml;
+      else if (providers.has(layer) || clusterNames.has(layer)) {
+        if (providers.has(layer)) app.providerValues.set(layer, yaml);
+        if (clusterNames.has(layer)) app.clusterValues.set(layer, yaml);
+      } else {
+        problems.push({
+          code: clusterListing === 'dir' ? 'GK_UNKNOWN_CLUSTER' : 'GK_UNKNOWN_PROVIDER',
+          file: yaml.file,
+          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames])}`,
+        });
+      }
+    }
+    return app;
+  }
+
+  const allApps = namespaces.flatMap((ns) => ns.apps);
+  for (const app of allApps) checkReferences(app, providers, clusterNames, problems);
+  const waves = computeSyncWaves(allApps, problems);
+  if (problems.length === 0 && allApps.length === 0) {
+    problems.push({ code: 'GK_NO_APPS', file: 'apps', message: 'defines no apps; refusing to produce an empty list (Argo CD would prune every app)' });
+  }
+  if (problems.length > 0) throw new GitopsError(problems);
+  return { label: repo.label, settings, providers, clusters, namespaces, implicitCluster, waves };
+}
+
+function checkAppName(name: string, file: string, problems: Problem[]): boolean {
+  if (DNS_LABEL.test(name) && name.length <= 63) return true;
+  problems.push({ code: 'GK_INVALID_NAME', file, message: `app name ${JSON.stringify(name)} must be a DNS-1123 label (lower case letters, digits and -, at most 63 characters)` });
+  return false;
+}
+
+function readDefinition(name: string, namespace: string, yaml: YamlFile, problems: Problem[]): AppDefinition | undefined {
+  const base = { name, namespace, yaml, source: yaml.file, providerValues: new Map(), clusterValues: new Map() };
+  if (yaml.data === null || yaml.data === undefined) {
+    problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: 1, message: 'is empty; an app needs at least repoURL and chart, or path' });
+    return undefined;
+  }
+  if (isApplication(yaml.data)) {
+    const spec = yaml.data.spec;
+    if (!isPlainObject(spec) || (!isPlainObject(spec.source) && !Array.isArray(spec.sources))) {
+      problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(['spec']), field: 'spec', message: 'an Application needs spec.source or spec.sources' });
+      return undefined;
+    }
+    return { ...base, kind: 'application', keys: {}, application: yaml.data };
+  }
+  if (!isPlainObject(yaml.data)) {
+    problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
+    return undefined;
+  }
+  const found = validateAgainst('app', yaml);
+  problems.push(...found);
+  if (found.length > 0) return undefined;
+  const keys = yaml.data as AppKeys;
+  const at = (field: string): { file: string; line?: number; field: string } => ({ file: yaml.file, line: yaml.lineOf([field]), field });
+  if (keys.chart !== undefined) {
+    if (!keys.repoURL) problems.push({ code: 'GK_INVALID_VALUE', ...at('chart'), message: 'a chart needs repoURL (the Helm repository)' });
+    if (!keys.version) {
+      problems.push({ code: 'GK_UNPINNED_CHART', file: yaml.file, line: yaml.lineOf(['chart']), field: 'version', message: `chart ${JSON.stringify(keys.chart)} has no version; pin one (nothing unpinned reaches a cluster)` });
+    } else if (/[*^~><=|x]|\s-\s/.test(keys.version) && !/^v?\d+\.\d+\.\d+-[\w.]+$/.test(keys.version)) {
+      problems.push({ code: 'GK_UNPINNED_CHART', ...at('version'), message: `version ${JSON.stringify(keys.version)} is a range; pin an exact version` });
+    }
+    if (keys.path !== undefined) problems.push({ code: 'GK_INVALID_VALUE', ...at('path'), message: 'give chart or path, not both' });
+  } else if (keys.version !== undefined) {
+    problems.push({ code: 'GK_INVALID_VALUE', ...at('version'), message: 'version is for Helm charts; a Git source takes targetRevision' });
+  }
+  if (keys.repoURL !== undefined && keys.chart === undefined && keys.path === undefined) {
+    problems.push({ code: 'GK_INVALID_VALUE', ...at('repoURL'), message: 'repoURL needs chart (Helm repository) or path (Git repository)' });
+  }
+  return { ...base, kind: 'spec', keys };
+}
+
+// Cluster and provider names used by an app must exist: a typo there would silently deploy nowhere.
+function checkReferences(app: AppDefinition, providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
+  const yaml = app.yaml;
+  if (!yaml || app.kind !== 'spec') return;
+  const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: number): void => {
+    const list = [...known];
+    if (list.includes(name)) return;
+    problems.push({
+      code,
+      file: yaml.file,
+      line: line ?? yaml.lineOf(path),
+      field: fieldOf(path),
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}`,
+    });
+  };
+  const selector = app.keys.clusters;
+  if (Array.isArray(selector)) selector.forEach((n, i) => check(n, clusters, ['clusters', i], 'GK_UNKNOWN_CLUSTER'));
+  else if (selector) {
+    selector.names?.forEach((n, i) => check(n, clusters, ['clusters', 'names', i], 'GK_UNKNOWN_CLUSTER'));
+    selector.exclude?.forEach((n, i) => check(n, clusters, ['clusters', 'exclude', i], 'GK_UNKNOWN_CLUSTER'));
+    selector.providers?.forEach((n, i) => check(n, providers.keys(), ['clusters', 'providers', i], 'GK_UNKNOWN_PROVIDER'));
+  }
+  for (const p of Object.keys(app.keys.overrides?.providers ?? {})) {
+    check(p, providers.keys(), ['overrides', 'providers', p], 'GK_UNKNOWN_PROVIDER', yaml.lineOfKey(['overrides', 'providers'], p));
+  }
+  for (const c of Object.keys(app.keys.overrides?.clusters ?? {})) {
+    check(c, clusters, ['overrides', 'clusters', c], 'GK_UNKNOWN_CLUSTER', yaml.lineOfKey(['overrides', 'clusters'], c));
+  }
+}

@@ -1,0 +1,139 @@
+import type { YamlFile } from './parse-yaml.js';
+
+/** Where a cluster selection, an override or a value came from. */
+export interface Located {
+  /** The parsed file it is in. */
+  yaml: YamlFile;
+  /** Path of the data inside that file. */
+  base: (string | number)[];
+}
+
+/** App keys as users write them (see `appSchema`). */
+export interface AppKeys {
+  enabled?: boolean;
+  repoURL?: string;
+  chart?: string;
+  version?: string;
+  path?: string;
+  targetRevision?: string;
+  values?: Record<string, unknown> | null;
+  valueFiles?: string[];
+  releaseName?: string;
+  kustomize?: Record<string, unknown>;
+  directory?: Record<string, unknown>;
+  clusters?: ClusterSelector | string[];
+  syncWave?: number;
+  dependsOn?: string[];
+  syncPolicy?: Record<string, unknown> | null;
+  project?: string;
+  ignoreDifferences?: Record<string, unknown>[];
+  info?: { name: string; value: string }[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  vars?: Record<string, unknown>;
+  overrides?: {
+    providers?: Record<string, AppKeys>;
+    clusters?: Record<string, AppKeys>;
+  };
+}
+
+export interface ClusterSelector {
+  names?: string[];
+  exclude?: string[];
+  providers?: string[];
+  matchLabels?: Record<string, string>;
+}
+
+/** `gitops.yaml`, with defaults applied. */
+export interface Settings {
+  repoURL?: string;
+  targetRevision: string;
+  argocdNamespace: string;
+  argocdURL?: string;
+  naming: { application: string; project: string };
+  vars: Record<string, unknown>;
+  defaults: AppKeys;
+  yaml?: YamlFile;
+}
+
+export interface Provider {
+  name: string;
+  /** The preset merged with `providers/<name>.yaml`; `name` included. */
+  values: Record<string, unknown>;
+  builtIn: boolean;
+  yaml?: YamlFile;
+}
+
+export interface Cluster {
+  name: string;
+  provider: string;
+  server?: string;
+  /** A cluster registered in Argo CD by name. */
+  destinationName?: string;
+  labels: Record<string, string>;
+  vars: Record<string, unknown>;
+  defaults: AppKeys;
+  yaml?: YamlFile;
+}
+
+export interface NamespaceFolder {
+  name: string;
+  /** `apps/<name>` */
+  dir: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  vars: Record<string, unknown>;
+  defaults: AppKeys;
+  project: {
+    name?: string;
+    description?: string;
+    sourceRepos?: string[];
+    clusterResourceWhitelist?: { group: string; kind: string }[];
+    clusterResourceBlacklist?: { group: string; kind: string }[];
+    namespaceResourceWhitelist?: { group: string; kind: string }[];
+    namespaceResourceBlacklist?: { group: string; kind: string }[];
+    extraDestinations?: { server?: string; name?: string; namespace?: string }[];
+  };
+  yaml?: YamlFile;
+  apps: AppDefinition[];
+}
+
+/**
+ * One app: a definition file (`spec`), a folder that is a path source
+ * (`folder`), or a full Argo CD Application taken as it is (`application`).
+ */
+export interface AppDefinition {
+  name: string;
+  namespace: string;
+  kind: 'spec' | 'folder' | 'application';
+  /** The definition file (absent for a folder without app.yaml). */
+  yaml?: YamlFile;
+  /** The file users point at in messages: the definition, or the folder. */
+  source: string;
+  keys: AppKeys;
+  /** The app's own folder (`apps/<ns>/<app>`), when it has one. */
+  dir?: string;
+  /** `values.yaml` beside app.yaml. */
+  valuesFile?: YamlFile;
+  /** `values.<provider>.yaml`, by provider name. */
+  providerValues: Map<string, YamlFile>;
+  /** `values.<cluster>.yaml`, by cluster name. */
+  clusterValues: Map<string, YamlFile>;
+  /** For kind `application`: the Application as written. */
+  application?: Record<string, unknown>;
+}
+
+export interface PlatformRepo {
+  /** Label of where it was read from (never with credentials). */
+  label: string;
+  settings: Settings;
+  providers: Map<string, Provider>;
+  /** Sorted by name. */
+  clusters: Cluster[];
+  /** Sorted by name. */
+  namespaces: NamespaceFolder[];
+  /** Whether clusters/ was absent and the in-cluster default is used. */
+  implicitCluster: boolean;
+  /** Sync wave of each app, by `namespace/app`. */
+  waves: Map<string, number>;
+}

@@ -1,0 +1,62 @@
+import { createError } from './errors.js';
+import { loadPlatformRepo, type LoadOptions } from './load-platform-repo.js';
+import type { PlatformRepo } from './model.js';
+import { checkFilters, renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
+import { renderProjects, type AppProject } from './render-projects.js';
+import type { RepoFiles } from './repo-files.js';
+
+/** Everything a platform repo generates. */
+export interface RenderedPlatform {
+  repo: PlatformRepo;
+  projects: AppProject[];
+  apps: RenderedApp[];
+}
+
+/** Narrows what is output; the whole repo is always validated. */
+export interface Filters {
+  clusters?: string[];
+  namespaces?: string[];
+  /** Cluster labels that must all match. */
+  clusterLabels?: Record<string, string>;
+  /** Application labels that must all match. */
+  labels?: Record<string, string>;
+}
+
+/** Loads, validates and renders a platform repo. Throws once with every problem. */
+export function renderPlatform(files: RepoFiles, options: LoadOptions & RenderOptions = {}): RenderedPlatform {
+  const repo = loadPlatformRepo(files, options);
+  return renderModel(repo, options);
+}
+
+/** Renders an already loaded repo (the server caches the model per commit). */
+export function renderModel(repo: PlatformRepo, options: RenderOptions = {}): RenderedPlatform {
+  const apps = renderApplications(repo, options);
+  return { repo, apps, projects: renderProjects(repo, apps) };
+}
+
+/**
+ * The part of a rendered platform that filters select. Unknown clusters or
+ * namespaces are errors, and so is a selection with no Application: an empty
+ * answer would make Argo CD prune everything it had.
+ */
+export function selectOutput(platform: RenderedPlatform, filters: Filters = {}): { projects: AppProject[]; apps: RenderedApp[] } {
+  checkFilters(platform.repo, filters);
+  const apps = platform.apps.filter(
+    (r) =>
+      (!filters.clusters?.length || filters.clusters.includes(r.cluster.name)) &&
+      (!filters.namespaces?.length || filters.namespaces.includes(r.namespace.name)) &&
+      Object.entries(filters.clusterLabels ?? {}).every(([k, v]) => r.cluster.labels[k] === v) &&
+      Object.entries(filters.labels ?? {}).every(([k, v]) => r.application.metadata.labels[k] === v),
+  );
+  if (apps.length === 0) {
+    throw createError('GK_NO_APPS', 'the selection matches no Application; refusing to answer with an empty list (Argo CD would prune every app)');
+  }
+  const used = new Set(apps.map((r) => r.namespace.name));
+  const projects = platform.projects.filter((p) => used.has(p.metadata.labels['gitops-k8s.io/namespace']!));
+  return { projects, apps };
+}
+
+/** The Kubernetes objects of a selection, AppProjects first, each sorted by name. */
+export function objectsOf(selection: { projects: AppProject[]; apps: RenderedApp[] }): (AppProject | Application)[] {
+  return [...selection.projects, ...selection.apps.map((r) => r.application)];
+}

@@ -1,0 +1,221 @@
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createError } from './errors.js';
+
+/** An entry of a folder of a platform repo. */
+export interface RepoEntry {
+  name: string;
+  type: 'file' | 'dir';
+}
+
+/**
+ * Read access to a platform repo, by repo-relative POSIX paths. The core reads
+ * through this and nothing else, so a local folder, a git commit and a GitHub
+ * tree are the same to it. Implementations never leave the repo: a symlink
+ * whose target is outside is refused with GK_PATH_ESCAPE, never followed.
+ */
+export interface RepoFiles {
+  /** Shown in messages (a folder, or `url@commit`). Never holds credentials. */
+  readonly label: string;
+  /** The entries of a folder, sorted by name; undefined when there is no such folder. */
+  list(dir: string): RepoEntry[] | undefined;
+  /** The bytes of a file. Throws GK_NOT_FOUND when missing. */
+  read(file: string): Buffer;
+  /** What is at a path, if anything. */
+  kind(p: string): 'file' | 'dir' | undefined;
+}
+
+/**
+ * Normalizes a repo-relative path and refuses one that leaves the repo
+ * (`..`, absolute paths, NUL bytes).
+ */
+export function normalizeRepoPath(p: string, where: { file?: string; field?: string; line?: number } = {}): string {
+  if (p.includes('\0') || p.includes('\\')) {
+    throw createError('GK_PATH_ESCAPE', `path ${JSON.stringify(p)} has a character paths may not hold`, where);
+  }
+  if (path.posix.isAbsolute(p)) {
+    throw createError('GK_PATH_ESCAPE', `path ${JSON.stringify(p)} is absolute; give it relative to the repository root`, where);
+  }
+  const normal = path.posix.normalize(p === '' ? '.' : p).replace(/\/+$/, '');
+  if (normal === '..' || normal.startsWith('../')) {
+    throw createError('GK_PATH_ESCAPE', `path ${JSON.stringify(p)} leaves the repository`, where);
+  }
+  return normal === '' ? '.' : normal;
+}
+
+function byName(a: RepoEntry, b: RepoEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** A platform repo in a local folder. */
+export function openLocalRepo(root: string): RepoFiles {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (error) {
+    throw createError('GK_NOT_FOUND', `platform repo folder ${root} does not exist`, {}, { cause: error });
+  }
+  if (!statSync(realRoot).isDirectory()) {
+    throw createError('GK_NOT_FOUND', `platform repo ${root} is not a folder`);
+  }
+
+  // Resolves a repo path to an absolute path inside the root, refusing symlinks out.
+  const resolve = (rel: string): string | undefined => {
+    const normal = normalizeRepoPath(rel, { file: rel });
+    const abs = normal === '.' ? realRoot : path.join(realRoot, normal);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      try {
+        lstatSync(abs);
+      } catch {
+        return undefined;
+      }
+      throw createError('GK_PATH_ESCAPE', 'is a broken symlink', { file: normal });
+    }
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+      throw createError('GK_PATH_ESCAPE', 'is a symlink to a place outside the repository; it is not followed', { file: normal });
+    }
+    return real;
+  };
+
+  return {
+    label: root,
+    list(dir) {
+      const abs = resolve(dir);
+      if (abs === undefined) return undefined;
+      if (!statSync(abs).isDirectory()) return undefined;
+      const prefix = dir === '.' || dir === '' ? '' : `${normalizeRepoPath(dir)}/`;
+      const entries: RepoEntry[] = [];
+      for (const dirent of readdirSync(abs, { withFileTypes: true })) {
+        let type: 'file' | 'dir' | undefined;
+        if (dirent.isSymbolicLink()) {
+          const target = resolve(prefix + dirent.name);
+          if (target === undefined) continue;
+          const st = statSync(target);
+          type = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+        } else if (dirent.isDirectory()) type = 'dir';
+        else if (dirent.isFile()) type = 'file';
+        if (type) entries.push({ name: dirent.name, type });
+      }
+      return entries.sort(byName);
+    },
+    read(file) {
+      const abs = resolve(file);
+      if (abs === undefined) throw createError('GK_NOT_FOUND', 'no such file', { file });
+      return readFileSync(abs);
+    },
+    kind(p) {
+      const abs = resolve(p);
+      if (abs === undefined) return undefined;
+      const st = statSync(abs);
+      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+    },
+  };
+}
+
+/** One entry of an in-memory tree, as a git tree lists it. */
+export interface MemoryEntry {
+  /** Repo-relative POSIX path. */
+  path: string;
+  type: 'file' | 'symlink';
+  /** File bytes, or the symlink's target as git stores it. Loaded lazily when a function. */
+  content: Buffer | (() => Buffer);
+}
+
+/**
+ * A platform repo held in memory: a git commit or a GitHub tree. Symlinks are
+ * resolved inside the tree; one that points outside it is refused.
+ */
+export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): RepoFiles {
+  const files = new Map<string, MemoryEntry>();
+  const dirs = new Map<string, Map<string, 'file' | 'dir' | 'symlink'>>();
+  const addChild = (dir: string, name: string, type: 'file' | 'dir' | 'symlink'): void => {
+    let children = dirs.get(dir);
+    if (!children) dirs.set(dir, (children = new Map()));
+    if (!children.has(name) || type !== 'dir') children.set(name, type);
+  };
+  dirs.set('.', new Map());
+  for (const entry of entries) {
+    const normal = normalizeRepoPath(entry.path);
+    files.set(normal, entry);
+    const parts = normal.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const dir = i === 0 ? '.' : parts.slice(0, i).join('/');
+      addChild(dir, parts[i]!, i === parts.length - 1 ? entry.type : 'dir');
+    }
+  }
+  const contentOf = (entry: MemoryEntry): Buffer => {
+    if (typeof entry.content === 'function') entry.content = entry.content();
+    return entry.content;
+  };
+
+  const resolve = (p: string, depth = 0): string | undefined => {
+    const normal = normalizeRepoPath(p, { file: p });
+    if (depth > 16) throw createError('GK_PATH_ESCAPE', 'symlinks nest too deeply', { file: normal });
+    if (normal === '.') return '.';
+    const parts = normal.split('/');
+    let current = '.';
+    for (let i = 0; i < parts.length; i++) {
+      const next = current === '.' ? parts[i]! : `${current}/${parts[i]}`;
+      const entry = files.get(next);
+      if (entry?.type === 'symlink') {
+        const target = contentOf(entry).toString('utf8');
+        const joined = path.posix.join(path.posix.dirname(next), target);
+        if (path.posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
+          throw createError('GK_PATH_ESCAPE', 'is a symlink to a place outside the repository; it is not followed', { file: next });
+        }
+        const rest = parts.slice(i + 1).join('/');
+        return resolve(rest ? `${joined}/${rest}` : joined, depth + 1);
+      }
+      if (!entry && !dirs.has(next)) return undefined;
+      current = next;
+    }
+    return current;
+  };
+
+  const kindOf = (p: string): 'file' | 'dir' | undefined => {
+    const real = resolve(p);
+    if (real === undefined) return undefined;
+    if (dirs.has(real)) return 'dir';
+    return files.get(real)?.type === 'file' ? 'file' : undefined;
+  };
+
+  return {
+    label,
+    list(dir) {
+      const real = resolve(dir);
+      if (real === undefined) return undefined;
+      const children = dirs.get(real);
+      if (!children) return undefined;
+      const prefix = real === '.' ? '' : `${real}/`;
+      const entries: RepoEntry[] = [];
+      for (const [name, type] of children) {
+        const resolved = type === 'symlink' ? kindOf(prefix + name) : type;
+        if (resolved) entries.push({ name, type: resolved });
+      }
+      return entries.sort(byName);
+    },
+    read(file) {
+      const real = resolve(file);
+      const entry = real === undefined ? undefined : files.get(real);
+      if (!entry || entry.type !== 'file') throw createError('GK_NOT_FOUND', 'no such file', { file });
+      return contentOf(entry);
+    },
+    kind: kindOf,
+  };
+}
+
+/** Narrows a repo to a sub-folder (where the platform repo sits in a Git repo). */
+export function subRepo(repo: RepoFiles, dir: string): RepoFiles {
+  const base = normalizeRepoPath(dir, { field: 'path' });
+  if (base === '.') return repo;
+  const join = (p: string): string => (p === '.' || p === '' ? base : `${base}/${normalizeRepoPath(p)}`);
+  return {
+    label: `${repo.label}/${base}`,
+    list: (p) => repo.list(join(p)),
+    read: (p) => repo.read(join(p)),
+    kind: (p) => repo.kind(join(p)),
+  };
+}

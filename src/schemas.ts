@@ -1,0 +1,257 @@
+/**
+ * JSON Schemas of the files users write, checked with ajv. Every object is
+ * closed (`additionalProperties: false`) so that a misspelt key is an error
+ * with a suggestion, never silently ignored.
+ */
+
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const labelMap = {
+  type: 'object',
+  propertyNames: { maxLength: 317 },
+  additionalProperties: { type: 'string', maxLength: 63 },
+} as const;
+const freeMap = { type: 'object' } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+const dns1123 = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+const clusterSelector = {
+  anyOf: [
+    { type: 'array', items: { type: 'string', pattern: dns1123 } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        names: { type: 'array', items: { type: 'string' } },
+        exclude: { type: 'array', items: { type: 'string' } },
+        providers: stringList,
+        matchLabels: stringMap,
+      },
+    },
+  ],
+} as const;
+
+const syncPolicy = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    automated: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        prune: { type: 'boolean' },
+        selfHeal: { type: 'boolean' },
+        allowEmpty: { type: 'boolean' },
+        enabled: { type: 'boolean' },
+      },
+    },
+    syncOptions: { type: ['array', 'null'], items: { type: 'string' } },
+    retry: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        limit: { type: 'integer' },
+        refresh: { type: 'boolean' },
+        backoff: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            duration: { type: 'string' },
+            factor: { type: 'integer' },
+            maxDuration: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const ignoreDifferences = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
+    properties: {
+      group: { type: 'string' },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      namespace: { type: 'string' },
+      jsonPointers: stringList,
+      jqPathExpressions: stringList,
+      managedFieldsManagers: stringList,
+    },
+  },
+} as const;
+
+/** The app keys that overrides may set (everything but where and when it runs). */
+const overridableProperties = {
+  enabled: { type: 'boolean' },
+  repoURL: { type: 'string', minLength: 1 },
+  chart: { type: 'string', minLength: 1 },
+  version: { type: ['string'], minLength: 1 },
+  path: { type: 'string' },
+  targetRevision: { type: 'string', minLength: 1 },
+  values: { type: ['object', 'null'] },
+  valueFiles: stringList,
+  releaseName: { type: 'string', minLength: 1 },
+  kustomize: freeMap,
+  directory: freeMap,
+  syncWave: { type: 'integer' },
+  syncPolicy,
+  project: { type: 'string', pattern: dns1123 },
+  ignoreDifferences,
+  info: {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'value'],
+      properties: { name: { type: 'string' }, value: { type: 'string' } },
+    },
+  },
+  labels: labelMap,
+  annotations: stringMap,
+  vars: freeMap,
+} as const;
+
+const override = { type: 'object', additionalProperties: false, properties: overridableProperties } as const;
+
+/** The keys of an app definition. */
+export const appSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...overridableProperties,
+    clusters: clusterSelector,
+    dependsOn: { type: 'array', items: { type: 'string', minLength: 1 } },
+    overrides: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        providers: { type: 'object', additionalProperties: override },
+        clusters: { type: 'object', additionalProperties: override },
+      },
+    },
+  },
+} as const;
+
+/** App keys that a folder, a cluster or the repo may default. */
+export const appDefaultsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...overridableProperties, clusters: clusterSelector },
+} as const;
+
+export const clusterSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['provider'],
+  properties: {
+    provider: { type: 'string', minLength: 1 },
+    server: { type: 'string', pattern: '^https?://' },
+    name: { type: 'string', minLength: 1 },
+    labels: labelMap,
+    vars: freeMap,
+    defaults: appDefaultsSchema,
+  },
+  not: { required: ['server', 'name'] },
+} as const;
+
+export const namespaceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    labels: labelMap,
+    annotations: stringMap,
+    vars: freeMap,
+    defaults: appDefaultsSchema,
+    project: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: dns1123 },
+        description: { type: 'string' },
+        sourceRepos: stringList,
+        clusterResourceWhitelist: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['group', 'kind'],
+            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+          },
+        },
+        clusterResourceBlacklist: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['group', 'kind'],
+            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+          },
+        },
+        namespaceResourceBlacklist: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['group', 'kind'],
+            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+          },
+        },
+        namespaceResourceWhitelist: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['group', 'kind'],
+            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+          },
+        },
+        extraDestinations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { server: { type: 'string' }, name: { type: 'string' }, namespace: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    repoURL: { type: 'string', minLength: 1 },
+    targetRevision: { type: 'string', minLength: 1 },
+    argocdNamespace: { type: 'string', pattern: dns1123 },
+    argocdURL: { type: 'string', pattern: '^https?://' },
+    naming: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        application: { type: 'string', minLength: 1 },
+        project: { type: 'string', minLength: 1 },
+      },
+    },
+    vars: freeMap,
+    defaults: appDefaultsSchema,
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxFileBytes: { type: 'integer', minimum: 1 },
+        maxFiles: { type: 'integer', minimum: 1 },
+      },
+    },
+  },
+} as const;
+
+/** A provider file is a map merged over the preset; `name` is the provider's. */
+export const providerSchema = {
+  type: 'object',
+  not: { required: ['name'] },
+} as const;

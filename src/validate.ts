@@ -1,0 +1,145 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { didYouMean } from './did-you-mean.js';
+import type { Problem } from './errors.js';
+import type { YamlFile } from './parse-yaml.js';
+import { appDefaultsSchema, appSchema, clusterSchema, namespaceSchema, providerSchema, settingsSchema } from './schemas.js';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+const validators = {
+  app: ajv.compile(appSchema),
+  appDefaults: ajv.compile(appDefaultsSchema),
+  cluster: ajv.compile(clusterSchema),
+  namespace: ajv.compile(namespaceSchema),
+  settings: ajv.compile(settingsSchema),
+  provider: ajv.compile(providerSchema),
+} satisfies Record<string, ValidateFunction>;
+
+export type SchemaName = keyof typeof validators;
+
+function pathOf(instancePath: string): (string | number)[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** `values.ingress.hosts[0]` from a path. */
+export function fieldOf(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let node = data;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return JSON.stringify(value);
+}
+
+function typeName(type: unknown): string {
+  const names: Record<string, string> = {
+    object: 'a map',
+    array: 'a list',
+    string: 'a string',
+    integer: 'a whole number',
+    number: 'a number',
+    boolean: 'true or false',
+    null: 'null',
+  };
+  const list = (Array.isArray(type) ? type : [type]).map((t) => names[String(t)] ?? String(t));
+  return list.join(' or ');
+}
+
+function messageOf(error: ErrorObject, data: unknown, path: (string | number)[]): string {
+  const value = valueAt(data, path);
+  switch (error.keyword) {
+    case 'type': {
+      const hint =
+        typeof value === 'number' && (error.params as { type: unknown }).type === 'string'
+          ? '; quote it so YAML keeps it as written'
+          : '';
+      return `must be ${typeName((error.params as { type: unknown }).type)} (got ${describe(value)})${hint}`;
+    }
+    case 'required':
+      return `missing required key ${JSON.stringify((error.params as { missingProperty: string }).missingProperty)}`;
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`;
+    case 'pattern':
+      return `must match ${(error.params as { pattern: string }).pattern} (got ${describe(value)})`;
+    case 'minLength':
+      return 'must not be empty';
+    case 'maxLength':
+      return `must be at most ${(error.params as { limit: number }).limit} characters (got ${String(value).length})`;
+    case 'minimum':
+      return `must be at least ${(error.params as { limit: number }).limit} (got ${describe(value)})`;
+    case 'not':
+      return path.length === 0 ? 'has keys that may not be used together or a reserved key' : 'is not allowed here';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/**
+ * Checks data from a YAML file against one of the schemas and returns every
+ * problem, each with its line, field and (for unknown keys) a suggestion.
+ */
+export function validateAgainst(schema: SchemaName, yaml: YamlFile, data: unknown = yaml.data, base: (string | number)[] = []): Problem[] {
+  const validate = validators[schema];
+  if (validate(data)) return [];
+  const problems: Problem[] = [];
+  const errors = validate.errors ?? [];
+  // anyOf failures repeat every branch's errors: report the branch the data looks like.
+  const filtered = errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'type' && o.keyword !== 'anyOf')));
+  const seen = new Set<string>();
+  for (const error of filtered) {
+    const path = pathOf(error.instancePath);
+    const full = [...base, ...path];
+    let problem: Problem;
+    if (error.keyword === 'additionalProperties') {
+      const key = (error.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(((error.parentSchema as { properties?: object }).properties ?? {}) as object);
+      problem = {
+        code: 'GK_UNKNOWN_KEY',
+        file: yaml.file,
+        line: yaml.lineOfKey(full, key),
+        field: fieldOf([...full, key]),
+        message: `unknown key${didYouMean(key, known)}`,
+      };
+    } else if (error.keyword === 'not' && path.length === 0 && schema === 'cluster') {
+      problem = { code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(full), field: fieldOf(full), message: 'give either server or name, not both' };
+    } else if (error.keyword === 'not' && schema === 'provider') {
+      problem = { code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOfKey(full, 'name'), field: 'name', message: 'is reserved: a provider is named by its file' };
+    } else {
+      problem = {
+        code: 'GK_INVALID_VALUE',
+        file: yaml.file,
+        line: yaml.lineOf(full),
+        field: fieldOf(full) || undefined,
+        message: messageOf(error, data, path),
+      };
+    }
+    const key = `${problem.line}:${problem.field}:${problem.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(problem);
+    }
+  }
+  return problems;
+}
