@@ -88,8 +88,8 @@ export interface NamespaceFolder {
     name?: string;
     description?: string;
     sourceRepos?: string[];
-    clusterResourceWhitelist?: { group: string; kind: string }[];
-    clusterResourceBlacklist?: { group: string; kind: string }[];
+    clusterResourceWhitelist?: { group: string; kind: string; name?: string }[];
+    clusterResourceBlacklist?: { group: string; kind: string; name?: string }[];
     namespaceResourceWhitelist?: { group: string; kind: string }[];
     namespaceResourceBlacklist?: { group: string; kind: string }[];
     extraDestinations?: { server?: string; name?: string; namespace?: string }[];

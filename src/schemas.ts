@@ -178,7 +178,7 @@ export const namespaceSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
           },
         },
         clusterResourceBlacklist: {
@@ -187,7 +187,7 @@ export const namespaceSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
           },
         },
         namespaceResourceBlacklist: {
@@ -196,7 +196,7 @@ export const namespaceSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
           },
         },
         namespaceResourceWhitelist: {
@@ -205,7 +205,7 @@ export const namespaceSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' } },
+            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
           },
         },
         extraDestinations: {
