@@ -1,0 +1,146 @@
+import t from 'tap';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { runCli } from '../../src/cli.js';
+import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type RenderedApp } from '../../src/index.js';
+import { crdProblemsAll } from '../helpers/crd.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const example = path.join(root, 'examples/platform');
+const platform = renderPlatform(openLocalRepo(example));
+const objects = objectsOf(selectOutput(platform));
+
+function appOf(id: string, cluster: string): RenderedApp {
+  const found = platform.apps.find((r) => `${r.namespace.name}/${r.app.name}` === id && r.cluster.name === cluster);
+  if (!found) throw new Error(`no Application for ${id} on ${cluster}`);
+  return found;
+}
+// Helm values of one Application, as Argo CD will read them.
+function valuesOf(id: string, cluster: string): any {
+  return (appOf(id, cluster).application.spec.source as any).helm?.valuesObject;
+}
+function sourceOf(id: string, cluster: string): any {
+  return appOf(id, cluster).application.spec.source;
+}
+function waveOf(id: string, cluster: string): number {
+  return Number(appOf(id, cluster).application.metadata.annotations['argocd.argoproj.io/sync-wave'] ?? 0);
+}
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {}, cwd: root });
+  return { code, stdout, stderr };
+}
+
+t.test('the example lints clean', async (t) => {
+  const { code, stderr } = await cli(['lint', 'examples/platform']);
+  t.equal(code, 0, stderr);
+  t.notMatch(stderr, /GK_|problem/);
+});
+
+t.test('every object the example renders is valid against the Argo CD CRDs', async (t) => {
+  t.ok(objects.length > 20);
+  t.same(crdProblemsAll(objects), []);
+});
+
+t.test('render prints YAML that reads back as the same objects', async (t) => {
+  const { code, stdout } = await cli(['render', 'examples/platform']);
+  t.equal(code, 0);
+  const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+  t.same(docs, JSON.parse(JSON.stringify(objects)));
+});
+
+t.test('all three clusters, one per provider, get Applications', async (t) => {
+  const byCluster = new Map<string, string>();
+  for (const r of platform.apps) byCluster.set(r.cluster.name, r.cluster.provider);
+  t.same(Object.fromEntries(byCluster), { 'do-ams3': 'digitalocean', 'eks-eu-west-1': 'eks', 'gke-europe-west4': 'gke' });
+  t.match(appOf('kube-system/metrics-server', 'do-ams3').application.spec.destination, {
+    server: /^https:\/\/[0-9a-f-]{36}\.k8s\.ondigitalocean\.com$/,
+  });
+  t.match(appOf('kube-system/metrics-server', 'eks-eu-west-1').application.spec.destination, {
+    server: /^https:\/\/[0-9A-F]{32}\.gr7\.eu-west-1\.eks\.amazonaws\.com$/,
+  });
+  t.match(appOf('kube-system/metrics-server', 'gke-europe-west4').application.spec.destination, { server: /^https:\/\/\d+\.\d+\.\d+\.\d+$/ });
+});
+
+t.test('every chart is pinned to an exact version', async (t) => {
+  for (const r of platform.apps) {
+    const source = r.application.spec.source as { chart?: string; targetRevision?: string };
+    if (source.chart) t.match(source.targetRevision, /^\d+\.\d+\.\d+$/, r.application.metadata.name);
+    else t.match(source.targetRevision, /^[0-9a-f]{40}$/, r.application.metadata.name);
+  }
+});
+
+t.test('provider values land where the seed hard-coded them', async (t) => {
+  t.equal(valuesOf('observe/kube-prometheus-stack', 'gke-europe-west4').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, 'premium-rwo');
+  t.equal(valuesOf('observe/kube-prometheus-stack', 'eks-eu-west-1').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, 'gp2');
+  t.equal(valuesOf('observe/kube-prometheus-stack', 'do-ams3').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, 'do-block-storage');
+  for (const cluster of ['do-ams3', 'eks-eu-west-1', 'gke-europe-west4']) {
+    const values = valuesOf('observe/kube-prometheus-stack', cluster);
+    t.equal(values.kubeEtcd.enabled, false, 'a single-variable template keeps the boolean');
+    t.equal(values.grafana.ingress.ingressClassName, 'traefik', 'providers/<p>.yaml overrides the preset');
+  }
+  t.same(valuesOf('ingress/traefik', 'eks-eu-west-1').service.annotations, {
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+  });
+  t.same(valuesOf('ingress/traefik', 'do-ams3').service.annotations, {
+    'service.beta.kubernetes.io/do-loadbalancer-healthcheck-protocol': 'tcp',
+    'service.beta.kubernetes.io/do-loadbalancer-name': 'platform-ingress',
+  });
+  t.same(valuesOf('kube-system/metrics-server', 'gke-europe-west4').args, [
+    '--kubelet-insecure-tls=false',
+    '--kubelet-preferred-address-types=InternalIP',
+  ]);
+  t.equal(valuesOf('kube-system/headlamp', 'eks-eu-west-1').ingress.hosts[0].host, 'headlamp.eu.example.com');
+  t.match(valuesOf('observe/fluent-bit', 'gke-europe-west4').config.outputs, /Logstash_Prefix +gke-europe-west4\n/);
+});
+
+t.test('overrides and values files layer per provider and per cluster', async (t) => {
+  t.equal(sourceOf('kube-system/metrics-server', 'do-ams3').targetRevision, '3.14.0');
+  t.equal(sourceOf('kube-system/metrics-server', 'eks-eu-west-1').targetRevision, '3.13.1');
+  t.equal(valuesOf('observe/kube-prometheus-stack', 'gke-europe-west4').kubeDns.enabled, true);
+  t.equal(valuesOf('observe/kube-prometheus-stack', 'eks-eu-west-1').kubeDns, undefined);
+  t.equal(valuesOf('observe/kube-prometheus-stack', 'do-ams3').prometheus.prometheusSpec.retention, '3d');
+  const nodeSet = (cluster: string): any => valuesOf('observe/logging', cluster)['eck-elasticsearch'].nodeSets[0];
+  t.equal(nodeSet('do-ams3').count, 1, 'values.do-ams3.yaml');
+  t.equal(nodeSet('gke-europe-west4').podTemplate.spec.nodeSelector['cloud.google.com/gke-nodepool'], 'elastic', 'values.gke.yaml');
+  t.equal(nodeSet('eks-eu-west-1').count, 3, 'values.yaml');
+  t.equal(nodeSet('eks-eu-west-1').podTemplate, undefined);
+  t.equal(nodeSet('eks-eu-west-1').volumeClaimTemplates[0].spec.storageClassName, 'gp2');
+});
+
+t.test('apps run only where their selectors put them', async (t) => {
+  const clustersOf = (id: string): string[] => platform.apps.filter((r) => `${r.namespace.name}/${r.app.name}` === id).map((r) => r.cluster.name);
+  t.same(clustersOf('kube-system/aws-load-balancer-controller'), ['eks-eu-west-1']);
+  t.same(clustersOf('argocd/argo-cd'), ['eks-eu-west-1']);
+  t.same(clustersOf('guestbook/guestbook'), ['do-ams3']);
+  t.same(clustersOf('observe/fluent-bit').sort(), ['do-ams3', 'eks-eu-west-1', 'gke-europe-west4']);
+});
+
+t.test('dependsOn orders the sync waves', async (t) => {
+  t.ok(waveOf('observe/logging', 'eks-eu-west-1') > waveOf('observe/eck-operator', 'eks-eu-west-1'));
+  t.ok(waveOf('observe/fluent-bit', 'eks-eu-west-1') > waveOf('observe/logging', 'eks-eu-west-1'));
+  t.ok(waveOf('kube-system/headlamp', 'eks-eu-west-1') > waveOf('ingress/traefik', 'eks-eu-west-1'));
+  t.equal(waveOf('argocd/argo-cd', 'eks-eu-west-1'), -5);
+  t.same((appOf('argocd/argo-cd', 'eks-eu-west-1').application.spec.syncPolicy as any).automated, { prune: false, selfHeal: true });
+});
+
+t.test('namespaces that install cluster-wide objects say so in their AppProject', async (t) => {
+  const project = (name: string): any => platform.projects.find((p) => p.metadata.name === name)?.spec;
+  t.match(project('argocd').clusterResourceWhitelist, [{ group: '*', kind: '*' }]);
+  t.match(project('kube-system').clusterResourceWhitelist, [{ group: '*', kind: '*' }]);
+  t.notOk(project('guestbook').clusterResourceWhitelist.some((w: { group: string }) => w.group === '*'));
+  t.same(appOf('observe/fluent-bit', 'do-ams3').application.spec.syncPolicy, {
+    automated: { prune: true, selfHeal: true },
+    syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+    managedNamespaceMetadata: {
+      labels: { 'pod-security.kubernetes.io/enforce': 'privileged', team: 'platform' },
+      annotations: { owner: 'platform-team@example.com' },
+    },
+  });
+});
