@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
+import { registerDiff } from './commands/diff.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInit } from './commands/init.js';
@@ -32,6 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   registerExplain(program, io, setExit);
   registerInit(program, io, setExit);
   registerGenerate(program, io, setExit);
+  registerDiff(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -1,0 +1,185 @@
+import { diffPlatforms, type PlatformDiff } from '../diff/diff-platforms.js';
+import { formatDiff } from '../diff/format-diff.js';
+import { formatProblem, isGitopsError } from '../errors.js';
+import type { RenderedPlatform } from '../render-platform.js';
+import { redact, registerSecret } from '../sources/redact.js';
+import { createCheckRun } from './check-run.js';
+import type { GithubClientFactory } from './github-client.js';
+import { upsertIssueComment, type UpsertResult } from './pr-comment.js';
+
+/** The hidden line that finds our comment again on the next push. */
+export const PREVIEW_MARKER = '<!-- gitops-k8s:preview -->';
+/** GitHub refuses comment bodies over 65,536 characters. */
+const MAX_COMMENT = 65_000;
+export const CHECK_RUN_NAME = 'gitops-k8s preview';
+
+/** The parts of a `pull_request` webhook a preview needs. */
+export interface PullRequestEvent {
+  action: string;
+  owner: string;
+  repo: string;
+  number: number;
+  baseSha: string;
+  headSha: string;
+  /** The base repository's URLs as GitHub gives them (clone, html, ssh), for the allowlist. */
+  repoURLs: string[];
+  installationId?: number;
+}
+
+/** The parts of a `push` webhook a cache refresh needs. */
+export interface PushEvent {
+  ref: string;
+  after: string;
+  repoURLs: string[];
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function obj(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function repoURLsOf(repository: Record<string, unknown>): string[] {
+  return [repository.clone_url, repository.html_url, repository.ssh_url, repository.git_url, repository.url]
+    .map(str)
+    .filter((u): u is string => u !== undefined);
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** Reads a `pull_request` payload; undefined when it lacks what a preview needs. */
+export function parsePullRequestEvent(payload: unknown): PullRequestEvent | undefined {
+  const p = obj(payload);
+  const pr = obj(p.pull_request);
+  const repository = obj(p.repository);
+  const owner = str(obj(repository.owner).login);
+  const repo = str(repository.name);
+  const number = typeof p.number === 'number' ? p.number : pr.number;
+  const baseSha = str(obj(pr.base).sha);
+  const headSha = str(obj(pr.head).sha);
+  const action = str(p.action);
+  if (!owner || !repo || typeof number !== 'number' || !baseSha || !headSha || !action) return undefined;
+  if (!SHA.test(baseSha) || !SHA.test(headSha)) return undefined;
+  const installationId = obj(p.installation).id;
+  return {
+    action,
+    owner,
+    repo,
+    number,
+    baseSha,
+    headSha,
+    repoURLs: repoURLsOf(repository),
+    ...(typeof installationId === 'number' ? { installationId } : {}),
+  };
+}
+
+/** Reads a `push` payload; undefined when it names no repository. */
+export function parsePushEvent(payload: unknown): PushEvent | undefined {
+  const p = obj(payload);
+  const repoURLs = repoURLsOf(obj(p.repository));
+  if (repoURLs.length === 0) return undefined;
+  return { ref: str(p.ref) ?? '', after: str(p.after) ?? '', repoURLs };
+}
+
+/** What a revision renders to, or why it does not. */
+export type RevisionResult = { ok: true; platform: Pick<RenderedPlatform, 'projects' | 'apps'> } | { ok: false; error: unknown };
+
+function fence(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = '`'.repeat(Math.max(3, longest + 1));
+  return `${f}text\n${text}\n${f}`;
+}
+
+/** An error as lines users can act on: `file:line: field: problem` for ours, nothing internal for the rest. */
+export function describeFailure(error: unknown): string {
+  if (isGitopsError(error)) return error.problems.map(formatProblem).join('\n');
+  return 'internal error while rendering this revision (the server log has the details)';
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+/** The comment for a pull request: the diff, or the problems that stop the head from rendering. */
+export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult): { body: string; diff?: PlatformDiff; headBroken: boolean } {
+  const lines = [PREVIEW_MARKER, '### gitops-k8s preview', ''];
+  const footer = `<sub>base <code>${short(event.baseSha)}</code> · head <code>${short(event.headSha)}</code> · updated on every push</sub>`;
+  if (!head.ok) {
+    lines.push(
+      `:x: **This pull request breaks the platform repo**: its head (<code>${short(event.headSha)}</code>) does not render, so Argo CD would get an error instead of Applications. Fix these problems:`,
+      '',
+      fence(describeFailure(head.error)),
+      '',
+      footer,
+    );
+    return { body: capComment(lines.join('\n')), headBroken: true };
+  }
+  const empty = { projects: [], apps: [] };
+  const diff = diffPlatforms(base.ok ? base.platform : empty, head.platform);
+  if (!base.ok) {
+    lines.push(
+      `:warning: The base revision (<code>${short(event.baseSha)}</code>) does not render, so everything the head generates is shown as added. Its problems:`,
+      '',
+      fence(describeFailure(base.error)),
+      '',
+    );
+  }
+  const budget = MAX_COMMENT - lines.join('\n').length - footer.length - 10;
+  lines.push(formatDiff(diff, 'markdown', { base: short(event.baseSha), head: short(event.headSha), maxLength: budget }).trimEnd(), '', footer);
+  return { body: capComment(lines.join('\n')), diff, headBroken: false };
+}
+
+function capComment(body: string): string {
+  return body.length <= MAX_COMMENT ? body : `${body.slice(0, MAX_COMMENT - 60)}\n\n_(cut: too long for a comment)_`;
+}
+
+/** What a preview needs from the server. */
+export interface PreviewDeps {
+  /** Renders the platform repo of the event's repository at a commit. */
+  render: (commit: string) => Promise<Pick<RenderedPlatform, 'projects' | 'apps'>>;
+  github: GithubClientFactory;
+  /** Also report a check run on the head commit. */
+  checkRuns?: boolean;
+  /** Values that must never reach GitHub (tokens, the webhook secret). */
+  secrets?: readonly (string | undefined)[];
+}
+
+/** What {@link postPullRequestPreview} did. */
+export interface PreviewOutcome extends UpsertResult {
+  headBroken: boolean;
+  checkRunId?: number;
+}
+
+async function attempt(render: PreviewDeps['render'], commit: string): Promise<RevisionResult> {
+  try {
+    return { ok: true, platform: await render(commit) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Renders base and head of a pull request, and posts (or updates) the one preview comment. */
+export async function postPullRequestPreview(event: PullRequestEvent, deps: PreviewDeps): Promise<PreviewOutcome> {
+  const [base, head] = await Promise.all([attempt(deps.render, event.baseSha), attempt(deps.render, event.headSha)]);
+  const { body, headBroken, diff } = buildPreviewComment(event, base, head);
+  // A last line of defence: messages are built without secrets, and any that slipped in are scrubbed.
+  for (const secret of deps.secrets ?? []) registerSecret(secret);
+  const safe = redact(body);
+  const octokit = await deps.github(event.installationId);
+  const result = await upsertIssueComment(octokit, { owner: event.owner, repo: event.repo, number: event.number }, PREVIEW_MARKER, safe);
+  let checkRunId: number | undefined;
+  if (deps.checkRuns) {
+    const changed = diff?.objects.length ?? 0;
+    checkRunId = await createCheckRun(octokit, {
+      owner: event.owner,
+      repo: event.repo,
+      headSha: event.headSha,
+      name: CHECK_RUN_NAME,
+      conclusion: headBroken ? 'failure' : 'success',
+      title: headBroken ? 'The platform repo does not render' : changed === 0 ? 'No change to generated objects' : `${changed} generated object${changed === 1 ? '' : 's'} change`,
+      summary: safe.replace(PREVIEW_MARKER, '').trim(),
+      ...(result.url ? { detailsUrl: result.url } : {}),
+    });
+  }
+  return { ...result, headBroken, ...(checkRunId !== undefined ? { checkRunId } : {}) };
+}

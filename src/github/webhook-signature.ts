@@ -1,0 +1,25 @@
+import { Webhooks } from '@octokit/webhooks';
+
+/**
+ * Checks GitHub's `X-Hub-Signature-256` (HMAC-SHA256 of the request body with
+ * the webhook secret) in constant time, through @octokit/webhooks. False for a
+ * missing or malformed header, never a throw.
+ *
+ * The body must be the bytes GitHub sent: re-serialising parsed JSON changes
+ * them (key order, spacing, escapes) and the signature no longer matches.
+ */
+export async function verifyWebhookSignature(secret: string, rawBody: Buffer, signature: string | undefined): Promise<boolean> {
+  if (secret === '' || !signature || !signature.startsWith('sha256=') || rawBody.length === 0) return false;
+  try {
+    // GitHub sends UTF-8 JSON and @octokit/webhooks signs strings as UTF-8, so a
+    // valid body round-trips byte for byte; invalid UTF-8 cannot match.
+    return await new Webhooks({ secret }).verify(rawBody.toString('utf8'), signature);
+  } catch {
+    return false;
+  }
+}
+
+/** The `sha256=...` header value for a body, as GitHub computes it (tests, forwarding tools). */
+export async function signWebhookBody(secret: string, body: Buffer | string): Promise<string> {
+  return new Webhooks({ secret }).sign(typeof body === 'string' ? body : body.toString('utf8'));
+}
