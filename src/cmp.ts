@@ -1,4 +1,5 @@
 import { createError } from './errors.js';
+import { normalizeRepoPath } from './repo-files.js';
 import type { Filters } from './render-platform.js';
 
 /** What `gitops-k8s generate` takes from Argo CD's CMP environment. */
@@ -43,15 +44,20 @@ export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
       throw createError('GK_USAGE', `ARGOCD_APP_PARAMETERS is not JSON: ${(error as Error).message}`, {}, { cause: error });
     }
     if (!Array.isArray(params)) throw createError('GK_USAGE', 'ARGOCD_APP_PARAMETERS must be a JSON list of parameters');
-    for (const p of params as CmpParameter[]) {
-      const name = String(p?.name ?? '');
+    for (const p of params as (CmpParameter | null)[]) {
+      if (p === null || typeof p !== 'object' || typeof p.name !== 'string') {
+        throw createError('GK_USAGE', `ARGOCD_APP_PARAMETERS holds ${JSON.stringify(p)}; each parameter is {"name": ..., "string" | "array": ...}`);
+      }
+      const name = p.name;
+      if (p.map !== undefined && p.map !== null) throw createError('GK_USAGE', `plugin parameter ${JSON.stringify(name)} takes a string or an array, not a map`);
       const values = Array.isArray(p.array) ? p.array.map(String) : typeof p.string === 'string' ? list(p.string) : [];
       if (name === 'clusters' || name === 'cluster') clusters.push(...values);
       else if (name === 'namespaces' || name === 'namespace') namespaces.push(...values);
       else throw createError('GK_USAGE', `unknown plugin parameter ${JSON.stringify(name)}; gitops-k8s takes ${CMP_PARAMETERS.join(', ')}`);
     }
   }
-  const sourcePath = env.ARGOCD_APP_SOURCE_PATH;
+  // A path in the Git repo: `./platform/` and `platform` are one folder, `..` leaves the repo.
+  const sourcePath = env.ARGOCD_APP_SOURCE_PATH ? normalizeRepoPath(env.ARGOCD_APP_SOURCE_PATH, { field: 'ARGOCD_APP_SOURCE_PATH' }) : undefined;
   return {
     repoURL: env.ARGOCD_APP_SOURCE_REPO_URL || undefined,
     targetRevision: env.ARGOCD_APP_SOURCE_TARGET_REVISION || undefined,

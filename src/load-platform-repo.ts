@@ -4,7 +4,7 @@ import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
 import { parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
 import { providerPresets } from './presets.js';
-import type { RepoFiles } from './repo-files.js';
+import { normalizeRepoPath, type RepoFiles } from './repo-files.js';
 import { computeSyncWaves } from './sync-waves.js';
 import { fieldOf, validateAgainst, type SchemaName } from './validate.js';
 
@@ -23,6 +23,10 @@ export interface LoadOptions {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// SemVer 2 MAJOR.MINOR.PATCH with optional pre-release and build: anything else is a range to Argo CD.
+const EXACT_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+// What gitops.yaml may raise its limits to: a repo must not lift the guard against itself without end.
+const LIMIT_CEILING = { maxFileBytes: 64 * 1024 * 1024, maxFiles: 500_000 };
 const YAML_FILE = /^(.+)\.ya?ml$/;
 const FOLDER_SOURCE_MARKERS = ['Chart.yaml', 'kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const IN_CLUSTER: Omit<Cluster, 'yaml'> = {
@@ -45,9 +49,22 @@ function isApplication(data: unknown): data is Record<string, unknown> {
  * output shorter.
  */
 export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): PlatformRepo {
+  const { platform, problems } = inspectPlatformRepo(repo, options);
+  if (problems.length > 0) throw new GitopsError(problems);
+  return platform;
+}
+
+/**
+ * Reads a platform repo and returns every problem with the part of the model
+ * that is sound (apps, clusters or files with a problem left out). Only `lint`
+ * uses the partial model, to report render problems in the same pass; never
+ * render output from it.
+ */
+export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): { platform: PlatformRepo; problems: Problem[] } {
   const problems: Problem[] = [];
   let filesRead = 0;
-  const maxFiles = options.maxFiles ?? 20_000;
+  let maxFiles = options.maxFiles ?? 20_000;
+  let limits: YamlLimits = { ...options.limits };
 
   const readYaml = (file: string): YamlFile | undefined => {
     if (++filesRead > maxFiles) {
@@ -57,7 +74,7 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
       return undefined;
     }
     try {
-      return parseYamlFile(file, repo.read(file), options.limits);
+      return parseYamlFile(file, repo.read(file), limits);
     } catch (error) {
       if (error instanceof GitopsError) {
         problems.push(...error.problems);
@@ -120,7 +137,9 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
     const yaml = readYaml(settingsName);
     const data = yaml && checkMap(yaml, 'settings', 'gitops.yaml');
     if (yaml && data) {
-      const d = data as Partial<Settings> & { limits?: unknown };
+      const d = data as Partial<Settings> & { limits?: { maxFileBytes?: number; maxFiles?: number } };
+      if (d.limits?.maxFileBytes !== undefined) limits = { ...limits, maxFileBytes: Math.min(d.limits.maxFileBytes, LIMIT_CEILING.maxFileBytes) };
+      if (d.limits?.maxFiles !== undefined) maxFiles = Math.min(d.limits.maxFiles, LIMIT_CEILING.maxFiles);
       settings.yaml = yaml;
       settings.repoURL = d.repoURL ?? settings.repoURL;
       settings.targetRevision = d.targetRevision ?? settings.targetRevision;
@@ -146,23 +165,32 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
     }
     const data = checkMap(yaml, 'provider', 'provider');
     if (!data) continue;
+    const { defaults, ...values } = data as Record<string, unknown> & { defaults?: AppKeys };
     const preset = providers.get(base);
     providers.set(base, {
       name: base,
-      values: { ...(mergeLayer(preset?.values ?? {}, data) as Record<string, unknown>), name: base },
+      values: { ...(mergeLayer(preset?.values ?? {}, values) as Record<string, unknown>), name: base },
       builtIn: preset?.builtIn ?? false,
+      defaults,
       yaml,
     });
   }
 
   // clusters
   const clusters: Cluster[] = [];
+  // Cluster files with a problem of their own: apps naming them are not also "unknown cluster".
+  const brokenClusters = new Set<string>();
   const clusterListing = guard(() => repo.kind('clusters'));
   const implicitCluster = clusterListing !== 'dir';
   if (implicitCluster) {
     clusters.push({ ...IN_CLUSTER });
   } else {
-    for (const { base, file } of yamlEntries('clusters')) {
+    const clusterFiles = yamlEntries('clusters');
+    if (clusterFiles.length === 0) {
+      problems.push({ code: 'GK_NOT_FOUND', file: 'clusters', message: 'holds no clusters/<name>.yaml; add one, or remove the folder to deploy to the in-cluster cluster' });
+    }
+    for (const { base, file } of clusterFiles) {
+      brokenClusters.add(base);
       const yaml = readYaml(file);
       if (!yaml) continue;
       if (!DNS_LABEL.test(base) || base.length > 63) {
@@ -192,12 +220,62 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
         defaults: d.defaults ?? {},
         yaml,
       });
+      brokenClusters.delete(base);
     }
   }
   const clusterNames = new Set(clusters.map((c) => c.name));
+  const referableClusters = new Set([...clusterNames, ...brokenClusters]);
+  if (settings.yaml) checkSelector(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], providers, referableClusters, problems);
+  checkPaths(settings.defaults, settings.yaml, ['defaults'], undefined);
+
+  // A path in the platform repo must be a folder in it; a path elsewhere may not climb out of its repo.
+  function checkPaths(keys: AppKeys | undefined, yaml: YamlFile | undefined, at: (string | number)[], repoURL: string | undefined): void {
+    if (!keys || !yaml) return;
+    const check = (p: string | undefined, where: (string | number)[], external: boolean): void => {
+      if (p === undefined || p === null) return;
+      const location = { file: yaml.file, line: yaml.lineOf(where), field: fieldOf(where) };
+      let normal: string;
+      try {
+        normal = normalizeRepoPath(p, location);
+      } catch (error) {
+        if (error instanceof GitopsError) {
+          problems.push(...error.problems.map((problem) => ({ ...problem, ...location })));
+          return;
+        }
+        throw error;
+      }
+      if (external) return;
+      let kind: 'file' | 'dir' | undefined;
+      try {
+        kind = repo.kind(normal);
+      } catch (error) {
+        if (error instanceof GitopsError) {
+          problems.push(...error.problems.map((problem) => ({ ...problem, ...location, message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/  +/, ' ') })));
+          return;
+        }
+        throw error;
+      }
+      if (kind !== 'dir') {
+        problems.push({
+          code: 'GK_NOT_FOUND',
+          ...location,
+          message: `${kind === 'file' ? 'is a file' : 'no such folder'} ${JSON.stringify(normal)} in the platform repo; a path without repoURL is a folder of this repo, relative to its root`,
+        });
+      }
+    };
+    check(keys.path, [...at, 'path'], (keys.repoURL ?? repoURL) !== undefined);
+    for (const kind of ['providers', 'clusters'] as const) {
+      for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) {
+        check(override.path, [...at, 'overrides', kind, name, 'path'], (override.repoURL ?? keys.repoURL ?? repoURL) !== undefined);
+      }
+    }
+  }
 
   // apps/<namespace>/
   const namespaces: NamespaceFolder[] = [];
+  const namespaceOf = new Map<string, NamespaceFolder>();
+  // Apps whose definition has a problem: depending on them is not also an "unknown dependency".
+  const brokenApps = new Set<string>();
   const appsListing = guard(() => repo.list('apps'));
   if (appsListing === undefined && !problems.some((p) => p.code === 'GK_PATH_ESCAPE')) {
     problems.push({ code: 'GK_NOT_FOUND', file: 'apps', message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)` });
@@ -216,6 +294,7 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
       continue;
     }
     const ns: NamespaceFolder = { name: nsEntry.name, dir, labels: {}, annotations: {}, vars: {}, defaults: {}, project: {}, apps: [] };
+    namespaceOf.set(ns.name, ns);
     const entries = guard(() => repo.list(dir)) ?? [];
     const names = new Map<string, string>();
     const claim = (name: string, source: string): boolean => {
@@ -239,6 +318,8 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
           if (yaml && data) {
             const d = data as Partial<NamespaceFolder>;
             Object.assign(ns, { labels: d.labels ?? {}, annotations: d.annotations ?? {}, vars: d.vars ?? {}, defaults: d.defaults ?? {}, project: d.project ?? {}, yaml });
+            checkSelector(ns.defaults.clusters, yaml, ['defaults', 'clusters'], providers, referableClusters, problems);
+            checkPaths(ns.defaults, yaml, ['defaults'], undefined);
           }
           continue;
         }
@@ -247,10 +328,12 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
         if (!yaml) continue;
         const app = readDefinition(m[1]!, ns.name, yaml, problems);
         if (app) ns.apps.push(app);
+        else brokenApps.add(`${ns.name}/${m[1]}`);
       } else {
         if (!checkAppName(entry.name, path, problems) || !claim(entry.name, path)) continue;
         const app = guard(() => readAppFolder(entry.name, ns.name, path));
         if (app) ns.apps.push(app);
+        else brokenApps.add(`${ns.name}/${entry.name}`);
       }
     }
     namespaces.push(ns);
@@ -294,7 +377,7 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
         continue;
       }
       if (layer === undefined) app.valuesFile = yaml;
-      else if (providers.has(layer) || clusterNames.has(layer)) {
+      else if (providers.has(layer) || referableClusters.has(layer)) {
         if (providers.has(layer)) app.providerValues.set(layer, yaml);
         if (clusterNames.has(layer)) app.clusterValues.set(layer, yaml);
       } else {
@@ -309,13 +392,30 @@ export function loadPlatformRepo(repo: RepoFiles, options: LoadOptions = {}): Pl
   }
 
   const allApps = namespaces.flatMap((ns) => ns.apps);
-  for (const app of allApps) checkReferences(app, providers, clusterNames, problems);
-  const waves = computeSyncWaves(allApps, problems);
+  for (const app of allApps) {
+    checkReferences(app, providers, referableClusters, problems);
+    if (app.kind === 'spec') checkPaths(app.keys, app.yaml, [], undefined);
+  }
+  const waves = computeSyncWaves(allApps, problems, {
+    broken: brokenApps,
+    baseWave: (app) => app.keys.syncWave ?? namespaceOf.get(app.namespace)?.defaults.syncWave ?? settings.defaults.syncWave ?? 0,
+  });
   if (problems.length === 0 && allApps.length === 0) {
     problems.push({ code: 'GK_NO_APPS', file: 'apps', message: 'defines no apps; refusing to produce an empty list (Argo CD would prune every app)' });
   }
-  if (problems.length > 0) throw new GitopsError(problems);
-  return { label: repo.label, settings, providers, clusters, namespaces, implicitCluster, waves };
+  return { platform: { label: repo.label, settings, providers, clusters, namespaces, implicitCluster, waves }, problems };
+}
+
+function checkVersion(version: string | undefined, yaml: YamlFile, path: (string | number)[], problems: Problem[]): void {
+  if (version === undefined || version === '' || EXACT_VERSION.test(version)) return;
+  const range = /[*^~<>=|xX]|\s-\s|\|\|/.test(version) || !/^v?\d+\.\d+\.\d+/.test(version);
+  problems.push({
+    code: 'GK_UNPINNED_CHART',
+    file: yaml.file,
+    line: yaml.lineOf(path),
+    field: fieldOf(path),
+    message: `version ${JSON.stringify(version)} is ${range ? 'a range, not a pinned version' : 'not an exact version'}; pin one exact chart version (MAJOR.MINOR.PATCH)`,
+  });
 }
 
 function checkAppName(name: string, file: string, problems: Problem[]): boolean {
@@ -351,9 +451,13 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
     if (!keys.repoURL) problems.push({ code: 'GK_INVALID_VALUE', ...at('chart'), message: 'a chart needs repoURL (the Helm repository)' });
     if (!keys.version) {
       problems.push({ code: 'GK_UNPINNED_CHART', file: yaml.file, line: yaml.lineOf(['chart']), field: 'version', message: `chart ${JSON.stringify(keys.chart)} has no version; pin one (nothing unpinned reaches a cluster)` });
-    } else if (/[*^~><=|x]|\s-\s/.test(keys.version) && !/^v?\d+\.\d+\.\d+-[\w.]+$/.test(keys.version)) {
-      problems.push({ code: 'GK_UNPINNED_CHART', ...at('version'), message: `version ${JSON.stringify(keys.version)} is a range; pin an exact version` });
     }
+  }
+  checkVersion(keys.version, yaml, ['version'], problems);
+  for (const kind of ['providers', 'clusters'] as const) {
+    for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) checkVersion(override.version, yaml, ['overrides', kind, name, 'version'], problems);
+  }
+  if (keys.chart !== undefined) {
     if (keys.path !== undefined) problems.push({ code: 'GK_INVALID_VALUE', ...at('path'), message: 'give chart or path, not both' });
   } else if (keys.version !== undefined) {
     problems.push({ code: 'GK_INVALID_VALUE', ...at('version'), message: 'version is for Helm charts; a Git source takes targetRevision' });
@@ -362,6 +466,28 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
     problems.push({ code: 'GK_INVALID_VALUE', ...at('repoURL'), message: 'repoURL needs chart (Helm repository) or path (Git repository)' });
   }
   return { ...base, kind: 'spec', keys };
+}
+
+/** Cluster and provider names in a `clusters` selector at `at` of `yaml` must exist. */
+function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (string | number)[], providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
+  if (!selector) return;
+  const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER'): void => {
+    const list = [...known];
+    if (list.includes(name)) return;
+    problems.push({
+      code,
+      file: yaml.file,
+      line: yaml.lineOf(path),
+      field: fieldOf(path),
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}; known: ${list.sort().join(', ')}`,
+    });
+  };
+  if (Array.isArray(selector)) selector.forEach((n, i) => check(n, clusters, [...at, i], 'GK_UNKNOWN_CLUSTER'));
+  else {
+    selector.names?.forEach((n, i) => check(n, clusters, [...at, 'names', i], 'GK_UNKNOWN_CLUSTER'));
+    selector.exclude?.forEach((n, i) => check(n, clusters, [...at, 'exclude', i], 'GK_UNKNOWN_CLUSTER'));
+    selector.providers?.forEach((n, i) => check(n, providers.keys(), [...at, 'providers', i], 'GK_UNKNOWN_PROVIDER'));
+  }
 }
 
 // Cluster and provider names used by an app must exist: a typo there would silently deploy nowhere.
@@ -379,13 +505,7 @@ function checkReferences(app: AppDefinition, providers: Map<string, Provider>, c
       message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}`,
     });
   };
-  const selector = app.keys.clusters;
-  if (Array.isArray(selector)) selector.forEach((n, i) => check(n, clusters, ['clusters', i], 'GK_UNKNOWN_CLUSTER'));
-  else if (selector) {
-    selector.names?.forEach((n, i) => check(n, clusters, ['clusters', 'names', i], 'GK_UNKNOWN_CLUSTER'));
-    selector.exclude?.forEach((n, i) => check(n, clusters, ['clusters', 'exclude', i], 'GK_UNKNOWN_CLUSTER'));
-    selector.providers?.forEach((n, i) => check(n, providers.keys(), ['clusters', 'providers', i], 'GK_UNKNOWN_PROVIDER'));
-  }
+  checkSelector(app.keys.clusters, yaml, ['clusters'], providers, clusters, problems);
   for (const p of Object.keys(app.keys.overrides?.providers ?? {})) {
     check(p, providers.keys(), ['overrides', 'providers', p], 'GK_UNKNOWN_PROVIDER', yaml.lineOfKey(['overrides', 'providers'], p));
   }

@@ -61,6 +61,8 @@ export interface Provider {
   /** The preset merged with `providers/<name>.yaml`; `name` included. */
   values: Record<string, unknown>;
   builtIn: boolean;
+  /** App keys for clusters of this provider (`defaults` of providers/<name>.yaml). */
+  defaults?: AppKeys;
   yaml?: YamlFile;
 }
 

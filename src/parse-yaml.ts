@@ -66,7 +66,8 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
     uniqueKeys: true,
     prettyErrors: false,
     strict: true,
-    merge: false,
+    // Helm reads values as YAML 1.1, where `<<: *anchor` merges; users expect the same here.
+    merge: true,
   });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (!Array.isArray(docs)) {
@@ -79,14 +80,15 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
     }
   }
   if (problems.length > 0) throw new GitopsError(problems);
-  const real = docs.filter((d) => d.contents !== null || d.commentBefore);
+  // A bare `---` (leading or trailing) makes an empty document, not a second definition.
+  const real = docs.filter((d) => !(d.contents === null || (isScalar(d.contents) && d.contents.source === '')));
   if (real.length > 1) {
     throw createError('GK_INVALID_YAML', 'holds more than one YAML document; put one definition in each file', {
       file,
-      line: lineAt(docs[1]!.range[0]),
+      line: lineAt(real[1]!.range[0]),
     });
   }
-  const doc = docs[0];
+  const doc = real[0];
   if (!doc) return { file, data: null, lineOf: () => undefined, lineOfKey: () => undefined };
   let data: unknown;
   try {

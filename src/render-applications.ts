@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { didYouMean } from './did-you-mean.js';
-import { GitopsError, type Problem } from './errors.js';
+import { createError, GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
 import { toDnsLabel } from './naming.js';
 import type { YamlFile } from './parse-yaml.js';
 import { renderString, renderTemplates, TemplateError, type TemplateContext } from './template.js';
+import { dependencyId } from './sync-waves.js';
 import { fieldOf } from './validate.js';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -99,13 +100,19 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
   return { before, own };
 }
 
-function clusterLayers(app: AppDefinition, cluster: Cluster): { clusterLayer?: Layer; after: Layer[] } {
-  const clusterLayer: Layer | undefined = cluster.yaml
-    ? {
-        data: keysOf(cluster.defaults, cluster.vars),
-        origin: { file: cluster.yaml.file, yaml: cluster.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
-      }
-    : undefined;
+function clusterLayers(repo: PlatformRepo, app: AppDefinition, cluster: Cluster): { clusterLayer: Layer[]; after: Layer[] } {
+  const clusterLayer: Layer[] = [];
+  // The built-in presets hold no app keys; providers/<p>.yaml may, under `defaults`.
+  const provider = repo.providers.get(cluster.provider);
+  if (provider?.defaults && provider.yaml) {
+    clusterLayer.push({ data: provider.defaults, origin: { file: provider.yaml.file, yaml: provider.yaml, toFilePath: (p) => ['defaults', ...p] } });
+  }
+  if (cluster.yaml) {
+    clusterLayer.push({
+      data: keysOf(cluster.defaults, cluster.vars),
+      origin: { file: cluster.yaml.file, yaml: cluster.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
+    });
+  }
   const after: Layer[] = [];
   const byProvider = app.keys.overrides?.providers?.[cluster.provider];
   if (byProvider && app.yaml) {
@@ -144,9 +151,19 @@ export function templateContext(repo: PlatformRepo, ns: NamespaceFolder, app: Ap
   };
 }
 
+/** The AppProject of a namespace folder: `project.name` of namespace.yaml, or `naming.project` of gitops.yaml. */
 export function projectName(repo: PlatformRepo, ns: NamespaceFolder): string {
   if (ns.project.name) return ns.project.name;
-  return toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name })));
+  const where = { file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'project']), field: 'naming.project' };
+  let name: string;
+  try {
+    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name })));
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    throw createError('GK_TEMPLATE', `${error.message}; naming.project may use {{namespace}}`, where);
+  }
+  if (name === '') throw createError('GK_INVALID_NAME', `gives an empty AppProject name for namespace ${ns.name}`, where);
+  return name;
 }
 
 /** Argo CD paths are Git paths: inside the platform repo they carry its prefix. */
@@ -176,8 +193,8 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
   }
   const values = stripUndefined(keys.values);
   const helm: Record<string, unknown> = {};
-  if (keys.releaseName !== undefined) helm.releaseName = keys.releaseName;
-  if (keys.valueFiles !== undefined) helm.valueFiles = keys.valueFiles;
+  if (keys.releaseName != null) helm.releaseName = keys.releaseName;
+  if (keys.valueFiles != null) helm.valueFiles = keys.valueFiles;
   if (isPlainObject(values) && Object.keys(values).length > 0) helm.valuesObject = values;
   if (Object.keys(helm).length > 0) source.helm = helm;
   if (keys.kustomize) source.kustomize = stripNulls(keys.kustomize);
@@ -219,8 +236,23 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
   const out: RenderedApp[] = [];
   const names = new Map<string, RenderedApp>();
 
+  const reported = new Set<string>();
+  const once = (problem: Problem): void => {
+    const key = `${problem.file}:${problem.line}:${problem.message}`;
+    if (!reported.has(key)) {
+      reported.add(key);
+      problems.push(problem);
+    }
+  };
   for (const ns of repo.namespaces) {
-    const project = projectName(repo, ns);
+    let project: string;
+    try {
+      project = projectName(repo, ns);
+    } catch (error) {
+      if (!(error instanceof GitopsError)) throw error;
+      error.problems.forEach(once);
+      project = ns.name;
+    }
     for (const app of ns.apps) {
       const id = `${ns.name}/${app.name}`;
       if (options.only && options.only !== id) continue;
@@ -228,8 +260,8 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
       const selector = app.keys.clusters ?? ns.defaults.clusters ?? repo.settings.defaults.clusters;
       for (const cluster of repo.clusters) {
         if (!selectsCluster(selector, cluster)) continue;
-        const { clusterLayer, after } = clusterLayers(app, cluster);
-        const layers = clusterLayer ? [...before, clusterLayer, ...own, ...after] : [...before, ...own, ...after];
+        const { clusterLayer, after } = clusterLayers(repo, app, cluster);
+        const layers = [...before, ...clusterLayer, ...own, ...after];
         const trace: Trace<LayerOrigin> | undefined = options.trace ? new Map() : undefined;
         let merged: unknown = {};
         for (const layer of layers) merged = mergeLayer(merged, layer.data, trace, layer.origin);
@@ -256,7 +288,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           const rendered = renderTemplates(app.application, context, (p, m) =>
             problems.push({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: `${m} (cluster ${cluster.name})` }),
           ) as Record<string, unknown>;
-          application = fromApplication(repo, ns, app, cluster, rendered, keys);
+          application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
         } else {
           const source = buildSource(repo, keys, options, (field, message) =>
             problems.push({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }),
@@ -264,13 +296,16 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           application = fromKeys(repo, ns, app, cluster, keys, source, project);
         }
         const naming = (() => {
+          const where = { file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' };
           try {
-            return toDnsLabel(String(renderString(repo.settings.naming.application, context)));
+            const name = toDnsLabel(String(renderString(repo.settings.naming.application, context)));
+            if (name !== '') return name;
+            once({ code: 'GK_INVALID_NAME', ...where, message: 'gives an empty Application name' });
           } catch (error) {
             if (!(error instanceof TemplateError)) throw error;
-            problems.push({ code: 'GK_TEMPLATE', file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application', message: error.message });
-            return `${ns.name}-${app.name}-${cluster.name}`;
+            once({ code: 'GK_TEMPLATE', ...where, message: error.message });
           }
+          return `${ns.name}-${app.name}-${cluster.name}`;
         })();
         application.metadata.name = naming;
         const rendered: RenderedApp = { application, app, namespace: ns, cluster, keys, trace };
@@ -301,7 +336,9 @@ function traceOf(layers: Layer[]): Trace<LayerOrigin> {
 }
 
 function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, keys: AppKeys, extraLabels: Record<string, string> = {}, extraAnnotations: Record<string, string> = {}): Application['metadata'] {
-  const wave = Math.max(keys.syncWave ?? 0, repo.waves.get(`${app.namespace}/${app.name}`) ?? 0);
+  // The wave set for this cluster, raised above every dependency's wave.
+  let wave = keys.syncWave ?? 0;
+  for (const dep of app.keys.dependsOn ?? []) wave = Math.max(wave, (repo.waves.get(dependencyId(app.namespace, dep)) ?? 0) + 1);
   const annotations: Record<string, string> = { ...extraAnnotations, ...stripNulls(keys.annotations ?? {}) };
   if (wave !== 0 || keys.syncWave !== undefined || (app.keys.dependsOn?.length ?? 0) > 0) annotations[SYNC_WAVE] = String(wave);
   annotations[`${LABEL_PREFIX}source`] = app.source;
@@ -340,11 +377,12 @@ function fromKeys(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, c
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: metadataOf(repo, app, cluster, keys), spec };
 }
 
-function fromApplication(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, cluster: Cluster, written: Record<string, unknown>, keys: AppKeys): Application {
+function fromApplication(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, cluster: Cluster, written: Record<string, unknown>, keys: AppKeys, project: string): Application {
   const meta = isPlainObject(written.metadata) ? written.metadata : {};
   const spec = { ...(written.spec as Record<string, unknown>) };
   spec.destination = destinationOf(cluster, ns.name);
-  const ordered: Record<string, unknown> = { project: spec.project ?? 'default' };
+  // Without a project of its own it joins its folder's AppProject, like every other app there.
+  const ordered: Record<string, unknown> = { project: spec.project ?? project };
   for (const key of ['source', 'sources', 'destination', 'syncPolicy', 'ignoreDifferences', 'info', 'revisionHistoryLimit']) {
     if (spec[key] !== undefined) ordered[key] = spec[key];
   }

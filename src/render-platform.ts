@@ -1,5 +1,5 @@
-import { createError } from './errors.js';
-import { loadPlatformRepo, type LoadOptions } from './load-platform-repo.js';
+import { createError, GitopsError } from './errors.js';
+import { inspectPlatformRepo, loadPlatformRepo, type LoadOptions } from './load-platform-repo.js';
 import type { PlatformRepo } from './model.js';
 import { checkFilters, renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
 import { renderProjects, type AppProject } from './render-projects.js';
@@ -26,6 +26,25 @@ export interface Filters {
 export function renderPlatform(files: RepoFiles, options: LoadOptions & RenderOptions = {}): RenderedPlatform {
   const repo = loadPlatformRepo(files, options);
   return renderModel(repo, options);
+}
+
+/**
+ * Checks a platform repo as `lint` does: every problem of loading and of
+ * rendering in one pass. Where loading finds problems, the sound part of the
+ * repo is still rendered so that template errors and name collisions show
+ * too; then everything is thrown at once. Returns what renderPlatform would.
+ */
+export function lintPlatform(files: RepoFiles, options: LoadOptions & RenderOptions = {}): RenderedPlatform {
+  const { platform: repo, problems } = inspectPlatformRepo(files, options);
+  if (problems.length === 0) return renderModel(repo, options);
+  try {
+    renderModel(repo, options);
+  } catch (error) {
+    if (!(error instanceof GitopsError)) throw error;
+    const seen = new Set(problems.map((p) => JSON.stringify(p)));
+    for (const p of error.problems) if (!seen.has(JSON.stringify(p))) problems.push(p);
+  }
+  throw new GitopsError(problems);
 }
 
 /** Renders an already loaded repo (the server caches the model per commit). */

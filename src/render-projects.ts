@@ -1,3 +1,4 @@
+import { GitopsError, type Problem } from './errors.js';
 import type { PlatformRepo } from './model.js';
 import { MANAGED_BY, LABEL_PREFIX, projectName, type RenderedApp } from './render-applications.js';
 
@@ -26,10 +27,25 @@ function sourceReposOf(rendered: RenderedApp): string[] {
  */
 export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedApp[]): AppProject[] {
   const projects: AppProject[] = [];
+  const owners = new Map<string, string>();
+  const problems: Problem[] = [];
   for (const ns of repo.namespaces) {
     const name = projectName(repo, ns);
     const own = rendered.filter((r) => r.namespace === ns && r.application.spec.project === name);
     if (own.length === 0) continue;
+    // One AppProject per folder: two folders with one project name would emit the object twice.
+    const owner = owners.get(name);
+    if (owner !== undefined) {
+      problems.push({
+        code: 'GK_NAME_COLLISION',
+        file: ns.yaml?.file ?? ns.dir,
+        line: ns.yaml?.lineOf(['project', 'name']),
+        field: ns.project.name ? 'project.name' : undefined,
+        message: `AppProject name ${JSON.stringify(name)} is also the project of ${owner}/; give each namespace folder its own project (project.name in namespace.yaml or naming.project in gitops.yaml)`,
+      });
+      continue;
+    }
+    owners.set(name, ns.dir);
     const repos = new Set<string>(ns.project.sourceRepos ?? []);
     const destinations = new Map<string, { server?: string; name?: string; namespace: string }>();
     for (const r of own) {
@@ -67,5 +83,6 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
       spec,
     });
   }
+  if (problems.length > 0) throw new GitopsError(problems);
   return projects.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }

@@ -10,6 +10,13 @@ const labelMap = {
   propertyNames: { maxLength: 317 },
   additionalProperties: { type: 'string', maxLength: 63 },
 } as const;
+// App keys are layered, and a `null` removes what a lower layer set.
+const nullableStringMap = { type: ['object', 'null'], additionalProperties: { type: ['string', 'null'] } } as const;
+const nullableLabelMap = {
+  type: ['object', 'null'],
+  propertyNames: { maxLength: 317 },
+  additionalProperties: { type: ['string', 'null'], maxLength: 63 },
+} as const;
 const freeMap = { type: 'object' } as const;
 const stringList = { type: 'array', items: { type: 'string' } } as const;
 const dns1123 = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -66,7 +73,7 @@ const syncPolicy = {
 } as const;
 
 const ignoreDifferences = {
-  type: 'array',
+  type: ['array', 'null'],
   items: {
     type: 'object',
     additionalProperties: false,
@@ -92,16 +99,16 @@ const overridableProperties = {
   path: { type: 'string' },
   targetRevision: { type: 'string', minLength: 1 },
   values: { type: ['object', 'null'] },
-  valueFiles: stringList,
-  releaseName: { type: 'string', minLength: 1 },
-  kustomize: freeMap,
-  directory: freeMap,
+  valueFiles: { type: ['array', 'null'], items: { type: 'string' } },
+  releaseName: { type: ['string', 'null'], minLength: 1 },
+  kustomize: { type: ['object', 'null'] },
+  directory: { type: ['object', 'null'] },
   syncWave: { type: 'integer' },
   syncPolicy,
   project: { type: 'string', pattern: dns1123 },
   ignoreDifferences,
   info: {
-    type: 'array',
+    type: ['array', 'null'],
     items: {
       type: 'object',
       additionalProperties: false,
@@ -109,8 +116,8 @@ const overridableProperties = {
       properties: { name: { type: 'string' }, value: { type: 'string' } },
     },
   },
-  labels: labelMap,
-  annotations: stringMap,
+  labels: nullableLabelMap,
+  annotations: nullableStringMap,
   vars: freeMap,
 } as const;
 
@@ -135,12 +142,15 @@ export const appSchema = {
   },
 } as const;
 
-/** App keys that a folder, a cluster or the repo may default. */
+/** App keys that a folder or the repo may default. */
 export const appDefaultsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: { ...overridableProperties, clusters: clusterSelector },
 } as const;
+
+/** App keys that a cluster or a provider may default: where apps run is chosen by apps, not by clusters. */
+const clusterDefaultsSchema = { type: 'object', additionalProperties: false, properties: overridableProperties } as const;
 
 export const clusterSchema = {
   type: 'object',
@@ -152,7 +162,7 @@ export const clusterSchema = {
     name: { type: 'string', minLength: 1 },
     labels: labelMap,
     vars: freeMap,
-    defaults: appDefaultsSchema,
+    defaults: clusterDefaultsSchema,
   },
   not: { required: ['server', 'name'] },
 } as const;
@@ -250,8 +260,12 @@ export const settingsSchema = {
   },
 } as const;
 
-/** A provider file is a map merged over the preset; `name` is the provider's. */
+/**
+ * A provider file is a map merged over the preset; `name` is the provider's.
+ * `defaults` holds app keys for clusters of that provider (a layer of its own).
+ */
 export const providerSchema = {
   type: 'object',
+  properties: { defaults: clusterDefaultsSchema },
   not: { required: ['name'] },
 } as const;

@@ -2,13 +2,30 @@ import { didYouMean } from './did-you-mean.js';
 import type { Problem } from './errors.js';
 import type { AppDefinition } from './model.js';
 
+/** Options of {@link computeSyncWaves}. */
+export interface SyncWaveOptions {
+  /** The wave an app has before its dependencies count (its own, its folder's or the repo's `syncWave`). */
+  baseWave?: (app: AppDefinition) => number;
+  /**
+   * Ids of apps that exist but failed validation: depending on them is not
+   * "unknown" (their own problem is reported already).
+   */
+  broken?: ReadonlySet<string>;
+}
+
+/** `namespace/app` of a dependency written in namespace `namespace`. */
+export function dependencyId(namespace: string, raw: string): string {
+  return raw.includes('/') ? raw : `${namespace}/${raw}`;
+}
+
 /**
- * Sync waves from `syncWave` and `dependsOn`: an app's wave is its own
- * `syncWave` (default 0) or one more than the highest wave it depends on,
- * whichever is larger. A dependency is `namespace/app`, or `app` in the same
- * namespace. Unknown dependencies and cycles are problems.
+ * Sync waves from `syncWave` and `dependsOn`: an app's wave is its base wave
+ * (default 0) or one more than the highest wave it depends on, whichever is
+ * larger. A dependency is `namespace/app`, or `app` in the same namespace.
+ * Unknown dependencies and cycles are problems.
  */
-export function computeSyncWaves(apps: readonly AppDefinition[], problems: Problem[]): Map<string, number> {
+export function computeSyncWaves(apps: readonly AppDefinition[], problems: Problem[], options: SyncWaveOptions = {}): Map<string, number> {
+  const baseWave = options.baseWave ?? ((app: AppDefinition) => app.keys.syncWave ?? 0);
   const byId = new Map<string, AppDefinition>();
   for (const app of apps) byId.set(`${app.namespace}/${app.name}`, app);
   const deps = new Map<string, string[]>();
@@ -16,8 +33,11 @@ export function computeSyncWaves(apps: readonly AppDefinition[], problems: Probl
     const id = `${app.namespace}/${app.name}`;
     const list: string[] = [];
     (app.keys.dependsOn ?? []).forEach((raw, i) => {
-      const dep = raw.includes('/') ? raw : `${app.namespace}/${raw}`;
-      if (!byId.has(dep)) {
+      const dep = dependencyId(app.namespace, raw);
+      if (options.broken?.has(dep)) return;
+      if (dep === id) {
+        problems.push({ code: 'GK_DEPENDENCY_CYCLE', file: app.source, line: app.yaml?.lineOf(['dependsOn', i]), field: `dependsOn[${i}]`, message: 'an app cannot depend on itself' });
+      } else if (!byId.has(dep)) {
         problems.push({
           code: 'GK_UNKNOWN_DEPENDENCY',
           file: app.source,
@@ -56,7 +76,7 @@ export function computeSyncWaves(apps: readonly AppDefinition[], problems: Probl
     }
     state.set(id, 'visiting');
     stack.push(id);
-    let wave = byId.get(id)!.keys.syncWave ?? 0;
+    let wave = baseWave(byId.get(id)!);
     for (const dep of deps.get(id) ?? []) wave = Math.max(wave, visit(dep, stack) + 1);
     stack.pop();
     state.set(id, 'done');

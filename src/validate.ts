@@ -97,6 +97,30 @@ function messageOf(error: ErrorObject, data: unknown, path: (string | number)[])
 }
 
 /**
+ * An `anyOf` reports the errors of every branch. Keep only the branches whose
+ * type matches the data (a list selector's errors for a list), and when none
+ * does, one error naming the types it may be.
+ */
+function pickBranches(errors: ErrorObject[]): ErrorObject[] {
+  let out = errors.filter((e) => e.keyword !== 'anyOf');
+  for (const anyOf of errors.filter((e) => e.keyword === 'anyOf')) {
+    const prefix = `${anyOf.schemaPath}/`;
+    const branchOf = (e: ErrorObject): string | undefined => (e.schemaPath.startsWith(prefix) ? e.schemaPath.slice(prefix.length).split('/')[0] : undefined);
+    const typeErrors = out.filter((e) => e.keyword === 'type' && e.instancePath === anyOf.instancePath && e.schemaPath === `${prefix}${branchOf(e)}/type`);
+    const mismatched = new Set(typeErrors.map(branchOf));
+    const branches = new Set(((anyOf.schema as unknown[]) ?? []).map((_, i) => String(i)));
+    if (branches.size > 0 && [...branches].every((b) => mismatched.has(b))) {
+      const types = typeErrors.map((e) => (e.params as { type: unknown }).type);
+      out = out.filter((e) => branchOf(e) === undefined);
+      out.push({ ...anyOf, keyword: 'type', params: { type: types.flat() } });
+    } else {
+      out = out.filter((e) => !mismatched.has(branchOf(e)));
+    }
+  }
+  return out;
+}
+
+/**
  * Checks data from a YAML file against one of the schemas and returns every
  * problem, each with its line, field and (for unknown keys) a suggestion.
  */
@@ -104,9 +128,9 @@ export function validateAgainst(schema: SchemaName, yaml: YamlFile, data: unknow
   const validate = validators[schema];
   if (validate(data)) return [];
   const problems: Problem[] = [];
-  const errors = validate.errors ?? [];
-  // anyOf failures repeat every branch's errors: report the branch the data looks like.
-  const filtered = errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'type' && o.keyword !== 'anyOf')));
+  const errors = pickBranches(validate.errors ?? []);
+  // A value of the wrong type also fails the checks of its type's keywords: report the type.
+  const filtered = errors.filter((e) => !(e.keyword === 'type' && errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'type' && o.keyword !== 'anyOf')));
   const seen = new Set<string>();
   for (const error of filtered) {
     const path = pathOf(error.instancePath);

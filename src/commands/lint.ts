@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
-import { renderPlatform } from '../render-platform.js';
+import { lintPlatform } from '../render-platform.js';
 import { openLocalRepo } from '../repo-files.js';
 
 export function registerLint(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -11,7 +11,7 @@ export function registerLint(program: Command, io: CliIO, setExit: (code: number
     .argument('[dir]', 'the platform repo', '.')
     .action((dir: string) => {
       try {
-        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)));
+        const platform = lintPlatform(openLocalRepo(path.resolve(io.cwd, dir)));
         const clusters = new Set(platform.apps.map((a) => a.cluster.name));
         io.stderr(`ok: ${platform.apps.length} Applications, ${platform.projects.length} AppProjects, ${clusters.size} clusters\n`);
         setExit(EXIT_OK);

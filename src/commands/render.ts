@@ -16,10 +16,11 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .option('-o, --output <format>', 'yaml or json', 'yaml')
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
-    .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; repoUrl?: string; revision?: string }) => {
+    .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
+    .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
       try {
         if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
-        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), { repoURL: opts.repoUrl, targetRevision: opts.revision });
+        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), { repoURL: opts.repoUrl, targetRevision: opts.revision, pathPrefix: opts.pathPrefix });
         const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
         io.stdout(formatObjects(objectsOf(selection), opts.output as OutputFormat));
         setExit(EXIT_OK);
