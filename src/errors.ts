@@ -28,6 +28,7 @@ export const errorCatalogue = {
   GK_USAGE: { statusCode: 400, title: 'Usage error' },
   GK_BAD_REQUEST: { statusCode: 400, title: 'Bad request' },
   GK_UNAUTHORIZED: { statusCode: 403, title: 'Forbidden' },
+  GK_BAD_SIGNATURE: { statusCode: 401, title: 'Webhook signature does not match' },
   GK_REPO_NOT_ALLOWED: { statusCode: 403, title: 'Repository not allowed' },
   GK_PAYLOAD_TOO_LARGE: { statusCode: 413, title: 'Payload too large' },
   GK_UNKNOWN_REVISION: { statusCode: 422, title: 'Unknown revision' },
