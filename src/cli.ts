@@ -9,6 +9,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerRender } from './commands/render.js';
+import { registerServe } from './commands/serve.js';
 
 export const VERSION = '0.1.0';
 
@@ -34,6 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   registerInit(program, io, setExit);
   registerGenerate(program, io, setExit);
   registerDiff(program, io, setExit);
+  registerServe(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -1,0 +1,112 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { GitopsError, isGitopsError, type ErrorCode } from '../errors.js';
+import { redact } from '../sources/redact.js';
+import { createTokenCheck, type TokenOptions } from './auth.js';
+import './context.js';
+import { createGenerator, type GeneratorOptions } from './generator.js';
+import { createMetrics } from './metrics.js';
+import { getParamsRoute } from './routes/getparams.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Options of {@link buildApp}. */
+export interface AppOptions extends GeneratorOptions, TokenOptions {
+  /** Largest accepted request body in bytes (413 above). Default 64 KiB. */
+  bodyLimit?: number;
+  /** fastify/pino logger options, or false. The Authorization header is always redacted. */
+  logger?: FastifyServerOptions['logger'];
+  /** Load the default repo at start (readiness). Default true. */
+  warm?: boolean;
+}
+
+/** Header paths pino must never print. */
+export const REDACTED_PATHS = ['req.headers.authorization', 'headers.authorization', 'req.headers["x-hub-signature-256"]', 'req.headers.cookie'];
+
+function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === false || logger === undefined) return false;
+  const base = logger === true ? {} : (logger as object);
+  return { level: 'info', ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } as FastifyServerOptions['logger'];
+}
+
+/** A fastify error code mapped to ours. */
+function codeOfFastifyError(error: { code?: string; statusCode?: number; validation?: unknown }): ErrorCode {
+  if (error.validation) return 'GK_BAD_REQUEST';
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) return 'GK_PAYLOAD_TOO_LARGE';
+  if (error.statusCode === 403) return 'GK_UNAUTHORIZED';
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return 'GK_BAD_REQUEST';
+  return 'GK_CONFIG';
+}
+
+/** Names the offending key of a schema failure (ajv's own message leaves it out). */
+function validationMessage(validation: unknown): string {
+  const errors = validation as { instancePath?: string; message?: string; params?: { additionalProperty?: string } }[];
+  return errors
+    .map((v) => {
+      const where = `body${(v.instancePath ?? '').replace(/\//g, '.')}`;
+      const extra = v.params?.additionalProperty;
+      return extra ? `${where}: unknown parameter ${JSON.stringify(extra)}` : `${where}: ${v.message ?? 'is invalid'}`;
+    })
+    .filter((line, i, all) => all.indexOf(line) === i)
+    .join('; ');
+}
+
+/**
+ * The HTTP app: the plugin generator route, health and metrics, and the
+ * `gitops` decorator for other route plugins. It never listens; `serve` does.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const checkToken = createTokenCheck(options).check;
+  const metrics = createMetrics();
+  const generator = createGenerator(options, metrics);
+  const app = Fastify({
+    logger: loggerOptions(options.logger),
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // Strict: unknown keys fail instead of being dropped, no type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.decorate('gitops', {
+    getPlatform: generator.getPlatform,
+    invalidate: generator.invalidate,
+    isAllowed: generator.isAllowed,
+    defaultRepo: generator.defaultRepo,
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    const labels = { route, method: request.method, status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  // Every error is a JSON body with `message` (Argo CD shows it in the
+  // ApplicationSet's conditions): never a secret, never a 2xx.
+  app.setErrorHandler((error, request, reply) => {
+    let gitops: GitopsError;
+    if (isGitopsError(error)) gitops = error;
+    else {
+      const e = error as { code?: string; statusCode?: number; validation?: unknown; message?: string };
+      const code = codeOfFastifyError(e);
+      const message = code === 'GK_CONFIG' ? 'internal error; see the generator log' : e.validation ? validationMessage(e.validation) : (e.message ?? 'bad request');
+      gitops = new GitopsError({ code, message }, { statusCode: code === 'GK_CONFIG' ? 500 : undefined, cause: error });
+    }
+    metrics.errors.inc({ code: gitops.code });
+    const body = gitops.toReply();
+    body.message = redact(body.message);
+    if (body.statusCode >= 500) request.log.error({ code: body.code, message: body.message, cause: redact(String((error as Error).cause ?? '')) }, 'request failed');
+    else request.log.warn({ code: body.code, message: body.message }, 'request refused');
+    return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ statusCode: 404, code: 'GK_NOT_FOUND', error: 'Not found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  await app.register(healthRoutes, { generator, metrics });
+  await app.register(getParamsRoute, { generator, checkToken });
+  // Route plugins of other features register here, one line each (they do their own auth):
+  await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })));
+  await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })));
+
+  app.addHook('onClose', async () => generator.close());
+  if (options.warm !== false) void generator.warm();
+  return app;
+}

@@ -1,0 +1,20 @@
+import type {} from 'fastify';
+import type { RenderedPlatform } from '../render-platform.js';
+
+/** What route plugins use to reach the platform repo; decorated on the fastify instance as `gitops`. */
+export interface GeneratorContext {
+  /** Renders the platform repo at a revision through the caches. */
+  getPlatform(params: { repoURL?: string; revision?: string; path?: string }): Promise<{ repoURL: string; commit: string; platform: RenderedPlatform }>;
+  /** Drops what is cached for a repository (push webhook); the next call fetches again. */
+  invalidate(repoURL: string): void;
+  /** Whether a repo URL is on the allowlist. */
+  isAllowed(repoURL: string): boolean;
+  /** The default repo (--repo). */
+  readonly defaultRepo: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gitops: GeneratorContext;
+  }
+}

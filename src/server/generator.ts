@@ -1,0 +1,258 @@
+import { LRUCache } from 'lru-cache';
+import os from 'node:os';
+import path from 'node:path';
+import { createError, GitopsError } from '../errors.js';
+import { renderPlatform, selectOutput, type RenderedPlatform } from '../render-platform.js';
+import { normalizeRepoPath } from '../repo-files.js';
+import type { CredentialSources } from '../sources/credentials.js';
+import { openGitRemote } from '../sources/git-remote.js';
+import { openGitHubRepo, parseGitHubURL } from '../sources/github.js';
+import { openLocalFolder } from '../sources/local-folder.js';
+import type { PlatformSource } from '../sources/platform-source.js';
+import { displayURL } from '../sources/redact.js';
+import type { GeneratorContext } from './context.js';
+import { createDropGuard } from './guard.js';
+import type { ServerMetrics } from './metrics.js';
+import { parameterSetOf } from './parameters.js';
+import { canonicalRepo, isRepoURL, matchesAllowlist } from './repo-url.js';
+import { filtersOf, type GetParamsBody } from './request.js';
+
+/** Options of the generator: sources, caches and safety. */
+export interface GeneratorOptions {
+  /** The default platform repo: a URL or a local folder. */
+  repo: string;
+  /** Repos callers may name (exact, or a prefix ending in `*`). Default: only `repo`. */
+  allow?: string[];
+  /** Folder for bare clones. Default `$TMPDIR/gitops-k8s-cache`. */
+  cacheDir?: string;
+  credentials?: CredentialSources;
+  /**
+   * Read `https://<github host>/<owner>/<repo>` URLs through GitHub's REST API
+   * instead of git. `apiUrl` defaults to `GITHUB_API_URL` or https://api.github.com;
+   * `host` to github.com (or the API URL's host for GitHub Enterprise).
+   */
+  github?: { apiUrl?: string; host?: string; retryBaseMs?: number };
+  /** A branch is fetched again when its last fetch is older than this (ms). Default 1000; push webhooks invalidate at once. */
+  refreshIntervalMs?: number;
+  /** A git fetch taking longer fails (ms). Default 25 000. */
+  fetchTimeoutMs?: number;
+  /** A request taking longer is answered 504 (ms). Default 25 000 (Argo CD gives up after 30 s). */
+  requestTimeoutMs?: number;
+  /** Memory for rendered models and serialized replies, in bytes. Default 256 MiB. */
+  cacheBytes?: number;
+  /** Drop guard: refuse a reply that drops more than this share (0..1) of the last good reply's sets. */
+  maxDrop?: number;
+  /** Namespace of Argo CD, for the rendered Applications. */
+  argocdNamespace?: string;
+  /** Resolves relative folders. */
+  cwd?: string;
+}
+
+/** A rendered commit held in the cache. */
+interface Model {
+  repoURL: string;
+  commit: string;
+  pathPrefix: string;
+  platform: RenderedPlatform;
+  bytes: number;
+}
+
+/** A serialized reply and how many sets it holds. */
+export interface Reply {
+  body: Buffer;
+  count: number;
+  commit: string;
+}
+
+export interface Generator extends GeneratorContext {
+  /** The reply to one getparams call, through the caches. */
+  getReply(body: GetParamsBody): Promise<Reply>;
+  /** Whether the default repo has been loaded once. */
+  isReady(): boolean;
+  /** Loads the default repo (once at a time). */
+  warm(): Promise<void>;
+  /** Aborts what is in flight. */
+  close(): void;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs `build` once per key at a time; callers of the same key share the promise. */
+function createCoalescer<T>(): (key: string, build: () => Promise<T>, onShared?: () => void) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  return (key, build, onShared) => {
+    const running = inFlight.get(key);
+    if (running) {
+      onShared?.();
+      return running;
+    }
+    const promise = build().finally(() => inFlight.delete(key));
+    inFlight.set(key, promise);
+    return promise;
+  };
+}
+
+/**
+ * The generator behind `/api/v1/getparams.execute` and the `gitops`
+ * decorator: allowlist, sources, the model cache per (repo, commit, path,
+ * revision), the reply cache per (that, input), coalescing and the drop guard.
+ */
+export function createGenerator(options: GeneratorOptions, metrics: ServerMetrics): Generator {
+  const cwd = options.cwd ?? process.cwd();
+  const defaultRepo = isRepoURL(options.repo) ? options.repo : path.resolve(cwd, options.repo);
+  const allow = options.allow?.length ? options.allow : [defaultRepo];
+  const cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'gitops-k8s-cache');
+  const requestTimeoutMs = options.requestTimeoutMs ?? 25_000;
+  const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;
+  const sources = new Map<string, PlatformSource>();
+  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes * 0.75), sizeCalculation: (m) => Math.max(1, m.bytes) });
+  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes * 0.25), sizeCalculation: (r) => Math.max(1, r.body.length) });
+  const buildModel = createCoalescer<Model>();
+  const buildReply = createCoalescer<Reply>();
+  const guard = createDropGuard(options.maxDrop);
+  const githubHost = (options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')).toLowerCase();
+  let ready = false;
+  let warming: Promise<void> | undefined;
+
+  const isAllowed = (repoURL: string): boolean => matchesAllowlist(repoURL, allow, cwd);
+
+  const sourceFor = (repoURL: string): PlatformSource => {
+    const key = canonicalRepo(repoURL, cwd);
+    let source = sources.get(key);
+    if (source) return source;
+    const observe = (kind: string) => (seconds: number, ok: boolean) => metrics.fetchDuration.observe({ source: kind, outcome: ok ? 'ok' : 'error' }, seconds);
+    if (!isRepoURL(repoURL)) {
+      source = openLocalFolder(path.resolve(cwd, repoURL));
+    } else {
+      const protocol = new URL(repoURL).protocol;
+      const gh = parseGitHubURL(repoURL);
+      if (options.github && gh && gh.host === githubHost) {
+        source = openGitHubRepo({ url: repoURL, apiUrl: options.github.apiUrl, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, retryBaseMs: options.github.retryBaseMs, onFetch: observe('github') });
+      } else if (['https:', 'http:', 'ssh:', 'file:'].includes(protocol)) {
+        source = openGitRemote({ url: repoURL, cacheDir, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, fetchTimeoutMs: options.fetchTimeoutMs ?? 25_000, onFetch: observe('git') });
+      } else {
+        throw createError('GK_BAD_REQUEST', `repoURL scheme ${protocol} is not supported; use https://, ssh:// or file://`, { field: 'repoURL' });
+      }
+    }
+    sources.set(key, source);
+    return source;
+  };
+
+  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
+    const repoURL = params.repoURL || defaultRepo;
+    // The allowlist is checked before anything is fetched or even parsed further.
+    if (!isAllowed(repoURL)) {
+      throw createError('GK_REPO_NOT_ALLOWED', `repository ${displayURL(repoURL)} is not on the allowlist of this generator`, { field: 'repoURL' });
+    }
+    const pathPrefix = normalizeRepoPath(params.path ?? '.', { field: 'path' });
+    const revision = params.revision ?? '';
+    const source = sourceFor(repoURL);
+    const commit = await source.resolve(revision);
+    const key = `${canonicalRepo(repoURL, cwd)}\0${commit}\0${pathPrefix}\0${revision}`;
+    const cached = models.get(key);
+    if (cached) {
+      metrics.cache.inc({ cache: 'model', result: 'hit' });
+      return cached;
+    }
+    return buildModel(
+      key,
+      async () => {
+        metrics.cache.inc({ cache: 'model', result: 'miss' });
+        const end = metrics.buildDuration.startTimer();
+        const files = await source.open(commit, pathPrefix === '.' ? '' : pathPrefix);
+        const platform = renderPlatform(files, {
+          repoURL: isRepoURL(repoURL) ? displayURL(repoURL) : undefined,
+          targetRevision: revision || undefined,
+          argocdNamespace: options.argocdNamespace,
+          pathPrefix: pathPrefix === '.' ? undefined : pathPrefix,
+        });
+        end();
+        // Rough footprint: the Applications dominate; ~3 KiB each plus the model.
+        const model: Model = { repoURL, commit, pathPrefix, platform, bytes: 64 * 1024 + platform.apps.length * 3 * 1024 };
+        models.set(key, model);
+        return model;
+      },
+      () => metrics.cache.inc({ cache: 'model', result: 'shared' }),
+    );
+  };
+
+  const getPlatform: GeneratorContext['getPlatform'] = async (params) => {
+    const model = await withTimeout(loadModel(params), requestTimeoutMs, 'reading the platform repo');
+    return { repoURL: displayURL(model.repoURL), commit: model.commit, platform: model.platform };
+  };
+
+  const getReply = async (body: GetParamsBody): Promise<Reply> => {
+    const parameters = body.input?.parameters ?? {};
+    const work = async (): Promise<Reply> => {
+      const model = await loadModel(parameters);
+      const selection = JSON.stringify([parameters.cluster, parameters.clusters, parameters.namespace, parameters.namespaces, parameters.labels, parameters.clusterLabels]);
+      const key = `${canonicalRepo(model.repoURL, cwd)}\0${model.commit}\0${model.pathPrefix}\0${parameters.revision ?? ''}\0${selection}`;
+      const cached = replies.get(key);
+      if (cached) {
+        metrics.cache.inc({ cache: 'reply', result: 'hit' });
+        return cached;
+      }
+      return buildReply(
+        key,
+        async () => {
+          metrics.cache.inc({ cache: 'reply', result: 'miss' });
+          const { apps } = selectOutput(model.platform, filtersOf(parameters, model.platform));
+          const prefix = model.pathPrefix === '.' ? '' : model.pathPrefix;
+          const sets = apps.map((r) => parameterSetOf(r, prefix));
+          const reply: Reply = { body: Buffer.from(JSON.stringify({ output: { parameters: sets } })), count: sets.length, commit: model.commit };
+          replies.set(key, reply);
+          return reply;
+        },
+        () => metrics.cache.inc({ cache: 'reply', result: 'shared' }),
+      );
+    };
+    const reply = await withTimeout(work(), requestTimeoutMs, 'answering getparams');
+    guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify(parameters)}` : undefined, reply.count);
+    return reply;
+  };
+
+  const warm = (): Promise<void> => {
+    warming ??= getPlatform({})
+      .then(() => {
+        ready = true;
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof GitopsError)) throw error;
+      })
+      .finally(() => {
+        warming = undefined;
+      });
+    return warming;
+  };
+
+  return {
+    defaultRepo,
+    getPlatform: async (params) => {
+      const result = await getPlatform(params);
+      if (!params.repoURL) ready = true;
+      return result;
+    },
+    getReply: async (body) => {
+      const reply = await getReply(body);
+      if (!body.input?.parameters?.repoURL) ready = true;
+      return reply;
+    },
+    invalidate(repoURL) {
+      const key = canonicalRepo(repoURL, cwd);
+      sources.get(key)?.invalidate();
+    },
+    isAllowed,
+    isReady: () => ready,
+    warm,
+    close() {
+      models.clear();
+      replies.clear();
+    },
+  };
+}

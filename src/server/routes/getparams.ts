@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { createError } from '../../errors.js';
+import type { Generator } from '../generator.js';
+import { getParamsBodySchema, type GetParamsBody } from '../request.js';
+
+/** Options of the getparams route. */
+export interface GetParamsRouteOptions {
+  generator: Generator;
+  /** The bearer check (constant time). */
+  checkToken: (authorization: string | undefined) => boolean;
+}
+
+/**
+ * `POST /api/v1/getparams.execute`: Argo CD's plugin generator contract. The
+ * token is checked before the body is even parsed; any failure is a non-2xx
+ * with `{message}`, never a short list.
+ */
+export const getParamsRoute: FastifyPluginAsync<GetParamsRouteOptions> = async (app, { generator, checkToken }) => {
+  // Scoped to this plugin: routes registered elsewhere (webhooks, status) do their own auth.
+  app.addHook('onRequest', async (request) => {
+    if (!checkToken(request.headers.authorization)) {
+      throw createError('GK_UNAUTHORIZED', 'missing or wrong bearer token');
+    }
+  });
+  app.post<{ Body: GetParamsBody }>('/api/v1/getparams.execute', { schema: { body: getParamsBodySchema } }, async (request, reply) => {
+    const result = await generator.getReply(request.body ?? {});
+    request.log.info({ applicationSet: request.body?.applicationSetName, commit: result.commit, sets: result.count }, 'getparams answered');
+    return reply.type('application/json; charset=utf-8').send(result.body);
+  });
+};

@@ -1,0 +1,72 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { readArgoSettings, type ArgoSettings } from '../../argocd/argocd-client.js';
+import { formatProblem, isGitopsError } from '../../errors.js';
+import { redact } from '../../sources/redact.js';
+import { escapeHtml } from '../../status/escape-html.js';
+import { renderStatusPage, statusPageCsp } from '../../status/status-page.js';
+import { collectStatus } from '../../status/status-matrix.js';
+
+/** Options of the status routes; everything defaults from the environment. */
+export interface StatusRouteOptions {
+  /** Default `process.env`: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN (or _FILE), ARGOCD_INSECURE. */
+  env?: NodeJS.ProcessEnv;
+  /** undici dispatcher for the Argo CD API (tests, proxies). */
+  dispatcher?: Dispatcher;
+  /** How long Argo CD may take before the page is shown without it. Default 5 s. */
+  argocdTimeoutMs?: number;
+}
+
+function errorPage(title: string, lines: string, nonce: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gitops-k8s status</title><style nonce="${nonce}">body{font:14px system-ui,sans-serif;margin:1.5rem}pre{background:#fff1f0;border:1px solid #ffa39e;padding:.75rem;white-space:pre-wrap}</style></head><body><h1>${escapeHtml(title)}</h1><pre id="problems">${escapeHtml(lines)}</pre></body></html>\n`;
+}
+
+/**
+ * `GET /`: the status page (app x cluster matrix of the default platform repo
+ * at its current commit, with Argo CD's sync and health when configured).
+ * `GET /api/v1/status`: the same matrix as JSON.
+ */
+export const statusRoutes: FastifyPluginAsync<StatusRouteOptions> = async (app, options) => {
+  const env = options.env ?? process.env;
+  let settings: ArgoSettings | undefined;
+  let settingsError: string | undefined;
+  try {
+    settings = readArgoSettings(env);
+  } catch (error) {
+    if (!isGitopsError(error)) throw error;
+    settingsError = error.message;
+    app.log.error({ code: error.code, message: error.message }, 'Argo CD settings are invalid; the status page shows Git only');
+  }
+
+  const load = async () => {
+    const { repoURL, commit, platform } = await app.gitops.getPlatform({});
+    const matrix = await collectStatus(platform, { settings, dispatcher: options.dispatcher, timeoutMs: options.argocdTimeoutMs ?? 5_000 });
+    if (settingsError && matrix.argocd.state === 'off') Object.assign(matrix, { argocd: { state: 'error', server: env.ARGOCD_SERVER ?? '', error: settingsError } });
+    return { repoURL, commit, matrix };
+  };
+
+  app.get('/', async (request, reply) => {
+    const nonce = randomBytes(16).toString('base64');
+    reply
+      .header('content-security-policy', statusPageCsp(nonce))
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8');
+    try {
+      const { repoURL, commit, matrix } = await load();
+      return reply.send(renderStatusPage(matrix, { source: redact(repoURL), revision: commit, nonce }));
+    } catch (error) {
+      if (!isGitopsError(error)) throw error;
+      request.log.warn({ code: error.code, message: redact(error.message) }, 'status page: the platform repo does not render');
+      const lines = redact(error.problems.map(formatProblem).join('\n'));
+      return reply.code(error.statusCode).send(errorPage('The platform repo does not render', lines, nonce));
+    }
+  });
+
+  app.get('/api/v1/status', async () => {
+    const { repoURL, commit, matrix } = await load();
+    return { repoURL: redact(repoURL), commit, ...matrix };
+  });
+};

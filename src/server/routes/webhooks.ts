@@ -1,0 +1,172 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { createError } from '../../errors.js';
+import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../github/github-client.js';
+import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, type PullRequestEvent } from '../../github/pull-request-preview.js';
+import { PreviewQueue } from '../../github/preview-queue.js';
+import { verifyWebhookSignature } from '../../github/webhook-signature.js';
+import type { RenderedPlatform } from '../../render-platform.js';
+import { redact, registerSecret } from '../../sources/redact.js';
+
+/** Options of the webhook routes; everything defaults from the environment. */
+export interface WebhookRouteOptions {
+  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH. */
+  env?: NodeJS.ProcessEnv;
+  /** Previews rendered at once. Default 2. */
+  concurrency?: number;
+  /** GitHub clients (tests); default from the environment. */
+  github?: GithubClientFactory;
+  /** undici dispatcher for forwarding pushes to Argo CD. */
+  dispatcher?: Dispatcher;
+}
+
+/** GitHub caps webhook payloads at 25 MB. */
+const BODY_LIMIT = 25 * 1024 * 1024;
+const PREVIEW_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The JSON of a delivery: GitHub sends `application/json`, or a form with a `payload` field. */
+function payloadOf(raw: Buffer, contentType: string | undefined): unknown {
+  try {
+    if (contentType?.startsWith('application/x-www-form-urlencoded')) {
+      return JSON.parse(new URLSearchParams(raw.toString('utf8')).get('payload') ?? '');
+    }
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw createError('GK_BAD_REQUEST', 'the webhook body is not JSON');
+  }
+}
+
+/**
+ * Previews render commits, so path sources inside the platform repo get the
+ * commit as their targetRevision, which would differ between base and head
+ * on every pull request. Once merged they track the base branch: show them so.
+ */
+export function retarget(platform: Pick<RenderedPlatform, 'projects' | 'apps'>, commit: string, revision: string): Pick<RenderedPlatform, 'projects' | 'apps'> {
+  const swap = (source: unknown): unknown =>
+    source !== null && typeof source === 'object' && (source as { targetRevision?: unknown }).targetRevision === commit ? { ...(source as object), targetRevision: revision } : source;
+  return {
+    projects: platform.projects,
+    apps: platform.apps.map((r) => {
+      const spec = r.application.spec as { source?: unknown; sources?: unknown[] };
+      const touched = swap(spec.source) !== spec.source || (Array.isArray(spec.sources) && spec.sources.some((s) => swap(s) !== s));
+      if (!touched) return r;
+      const next = { ...spec, ...(spec.source ? { source: swap(spec.source) } : {}), ...(Array.isArray(spec.sources) ? { sources: spec.sources.map(swap) } : {}) };
+      return { ...r, application: { ...r.application, spec: next } };
+    }),
+  };
+}
+
+/**
+ * `POST /api/v1/webhooks/github`: GitHub deliveries, signed with
+ * GITOPS_K8S_WEBHOOK_SECRET (401 otherwise). A pull request (opened,
+ * synchronize, reopened) gets one preview comment, updated in place on later
+ * pushes; a push drops the caches of its repository and, when
+ * GITOPS_K8S_APPSET_WEBHOOK_URL is set, is passed on to Argo CD's
+ * ApplicationSet controller so plugin ApplicationSets refresh against the new
+ * commit. The reply comes at once; previews run after it, a few at a time,
+ * the latest head of each pull request winning.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, options) => {
+  const env = options.env ?? process.env;
+  const secret = env.GITOPS_K8S_WEBHOOK_SECRET ?? '';
+  registerSecret(secret);
+  let settings: GithubSettings | undefined;
+  try {
+    settings = readGithubSettings(env);
+  } catch (error) {
+    app.log.error({ code: (error as { code?: string }).code, message: redact(String((error as Error).message)) }, 'GitHub settings are invalid; pull-request previews are off');
+  }
+  registerSecret(settings?.token);
+  const github = options.github ?? (settings ? createGithubClientFactory(settings) : undefined);
+  const previewPath = env.GITOPS_K8S_PREVIEW_PATH || '.';
+  const forwardTo = env.GITOPS_K8S_APPSET_WEBHOOK_URL || undefined;
+  if (!secret) app.log.warn('GITOPS_K8S_WEBHOOK_SECRET is not set; /api/v1/webhooks/github refuses every delivery');
+
+  const queue = new PreviewQueue({
+    concurrency: options.concurrency ?? 2,
+    onError: (key, error) => {
+      const e = error as { code?: string; status?: number; message?: string };
+      app.log.error({ pr: key, code: e.code, status: e.status, message: redact(String(e.message ?? error)) }, 'pull-request preview failed');
+    },
+  });
+  app.addHook('onClose', async () => queue.close());
+
+  // Only inside this plugin: the signature covers the bytes as sent.
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+  const preview = (event: PullRequestEvent, repoURL: string, baseRef: string): void => {
+    const key = `${event.owner}/${event.repo}#${event.number}`;
+    const accepted = queue.enqueue(key, async () => {
+      const render = async (commit: string) => {
+        const { platform } = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
+        return retarget(platform, commit, baseRef);
+      };
+      const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, secrets: [secret, settings?.token] });
+      app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, 'pull-request preview posted');
+    });
+    if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; GitHub will show this delivery as failed and it can be redelivered');
+  };
+
+  const forward = (raw: Buffer, headers: Record<string, string | undefined>): void => {
+    if (!forwardTo) return;
+    const sent = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
+    undiciRequest(forwardTo, { method: 'POST', body: raw, headers: sent, dispatcher: options.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode >= 300) app.log.warn({ status: res.statusCode }, 'Argo CD ApplicationSet webhook refused the forwarded push');
+      })
+      .catch((error: unknown) => app.log.warn({ message: redact(String((error as Error).message)) }, 'forwarding the push to Argo CD failed'));
+  };
+
+  app.post('/api/v1/webhooks/github', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (!secret) throw createError('GK_CONFIG', 'GITOPS_K8S_WEBHOOK_SECRET is not set on the server', {}, { statusCode: 503 });
+    if (!(await verifyWebhookSignature(secret, raw, header(request.headers['x-hub-signature-256'])))) {
+      throw createError('GK_BAD_SIGNATURE', 'X-Hub-Signature-256 is missing or does not match the body and the webhook secret');
+    }
+    const event = header(request.headers['x-github-event']);
+    if (!event) throw createError('GK_BAD_REQUEST', 'X-GitHub-Event is missing');
+    const payload = payloadOf(raw, header(request.headers['content-type']));
+
+    if (event === 'ping') return reply.code(200).send({ message: 'pong' });
+
+    if (event === 'push') {
+      const push = parsePushEvent(payload);
+      if (!push) throw createError('GK_BAD_REQUEST', 'the push event names no repository');
+      const allowed = push.repoURLs.filter((u) => app.gitops.isAllowed(u));
+      if (allowed.length === 0) throw createError('GK_REPO_NOT_ALLOWED', 'the pushed repository is not on the allowlist of this server');
+      for (const url of allowed) app.gitops.invalidate(url);
+      // After the invalidation, so the refresh Argo CD starts reads the new commit.
+      forward(raw, {
+        'content-type': 'application/json',
+        'x-github-event': event,
+        'x-github-delivery': header(request.headers['x-github-delivery']),
+        'x-hub-signature-256': header(request.headers['x-hub-signature-256']),
+        'x-hub-signature': header(request.headers['x-hub-signature']),
+        'user-agent': header(request.headers['user-agent']),
+      });
+      request.log.info({ ref: push.ref, after: push.after.slice(0, 12) }, 'push: caches dropped');
+      return reply.code(202).send({ message: 'caches dropped', forwarded: forwardTo !== undefined });
+    }
+
+    if (event === 'pull_request') {
+      const pr = parsePullRequestEvent(payload);
+      if (!pr) throw createError('GK_BAD_REQUEST', 'the pull_request event lacks the repository, number or base and head commits');
+      if (!PREVIEW_ACTIONS.has(pr.action)) return reply.code(200).send({ message: `ignored: action ${pr.action}` });
+      const repoURL = pr.repoURLs.find((u) => app.gitops.isAllowed(u));
+      if (!repoURL) throw createError('GK_REPO_NOT_ALLOWED', `repository ${pr.owner}/${pr.repo} is not on the allowlist of this server`);
+      if (!github) throw createError('GK_CONFIG', 'GITHUB_TOKEN or a GitHub App is not configured; pull-request previews are off', {}, { statusCode: 503 });
+      const baseRef = typeof (payload as { pull_request?: { base?: { ref?: unknown } } }).pull_request?.base?.ref === 'string'
+        ? (payload as { pull_request: { base: { ref: string } } }).pull_request.base.ref
+        : pr.baseSha;
+      preview(pr, repoURL, baseRef);
+      return reply.code(202).send({ message: `preview of ${pr.owner}/${pr.repo}#${pr.number} queued` });
+    }
+
+    return reply.code(200).send({ message: `ignored: event ${event}` });
+  });
+};

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { createError } from '../errors.js';
+import type { RepoFiles } from '../repo-files.js';
+import { gitAccess, type CredentialSources } from './credentials.js';
+import { openGitCommit, resolveRevision } from './git.js';
+import type { PlatformSource } from './platform-source.js';
+import { displayURL } from './redact.js';
+import { runGit } from './run-git.js';
+
+/** Options of {@link openGitRemote}. */
+export interface GitRemoteOptions {
+  /** `https://`, `http://`, `ssh://` or `file://` URL. */
+  url: string;
+  /** Folder holding one bare clone per repo URL. */
+  cacheDir: string;
+  credentials: CredentialSources;
+  /** A fetch taking longer fails with GK_TIMEOUT. Default 30 s. */
+  fetchTimeoutMs?: number;
+  /** A branch is fetched again when its last fetch is older than this. Default 1000 ms; 0 fetches on every call. */
+  refreshIntervalMs?: number;
+  /** Called after every fetch, for metrics. */
+  onFetch?: (seconds: number, ok: boolean) => void;
+}
+
+/** Where the remote's HEAD is kept in the bare clone. */
+const REMOTE_HEAD = 'refs/gk/HEAD';
+const FULL_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+
+/** The bare clone of one repo URL, kept under `cacheDir/<hash>.git` and fetched on demand. */
+export function openGitRemote(options: GitRemoteOptions): PlatformSource {
+  const display = displayURL(options.url);
+  const key = createHash('sha256').update(display).digest('hex').slice(0, 16);
+  const gitDir = path.join(options.cacheDir, `${key}.git`);
+  const fetchTimeoutMs = options.fetchTimeoutMs ?? 30_000;
+  const refreshIntervalMs = options.refreshIntervalMs ?? 1000;
+  let lastFetch = 0;
+  let fetching: Promise<void> | undefined;
+  let generation = 0;
+
+  const ensureClone = async (): Promise<void> => {
+    if (existsSync(path.join(gitDir, 'HEAD'))) return;
+    mkdirSync(gitDir, { recursive: true });
+    await runGit(['init', '--bare', '-q'], { cwd: gitDir, timeoutMs: 10_000 });
+  };
+
+  const fetchNow = async (): Promise<void> => {
+    const started = performance.now();
+    const startedGeneration = generation;
+    let ok = false;
+    try {
+      await ensureClone();
+      const access = gitAccess(options.url, options.credentials);
+      await runGit(
+        ['fetch', '--quiet', '--prune', '--force', '--no-tags', '--no-write-fetch-head', '--', access.url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*', `+HEAD:${REMOTE_HEAD}`],
+        { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs },
+      );
+      ok = true;
+      // An invalidation during the fetch may have missed it: keep it stale.
+      if (startedGeneration === generation) lastFetch = Date.now();
+    } catch (error) {
+      const gitopsError = error as { code?: string; message?: string };
+      if (gitopsError.code === 'GK_TIMEOUT') throw createError('GK_TIMEOUT', `fetching ${display} took longer than ${fetchTimeoutMs} ms`, {}, { cause: error });
+      throw createError('GK_GIT', `fetching ${display} failed: ${gitopsError.message ?? String(error)}`, {}, { cause: error });
+    } finally {
+      options.onFetch?.((performance.now() - started) / 1000, ok);
+    }
+  };
+
+  // Identical concurrent fetches share one git process.
+  const fetchShared = (): Promise<void> => {
+    fetching ??= fetchNow().finally(() => {
+      fetching = undefined;
+    });
+    return fetching;
+  };
+
+  const hasCommit = async (commit: string): Promise<boolean> => {
+    if (!existsSync(path.join(gitDir, 'HEAD'))) return false;
+    const result = await runGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: gitDir, allowCodes: [1, 128], timeoutMs: 10_000 });
+    return result.code === 0;
+  };
+
+  return {
+    display,
+    async resolve(revision) {
+      const rev = revision === '' || revision === 'HEAD' ? REMOTE_HEAD : revision;
+      // A full commit id never moves: no fetch when it is already here.
+      if (FULL_ID.test(rev) && (await hasCommit(rev))) return rev.toLowerCase();
+      if (Date.now() - lastFetch >= refreshIntervalMs || lastFetch === 0) await fetchShared();
+      try {
+        return await resolveRevision(gitDir, rev);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'GK_UNKNOWN_REVISION') {
+          throw createError('GK_UNKNOWN_REVISION', `revision ${JSON.stringify(revision || 'HEAD')} names no branch, tag or commit of ${display}`, { field: 'revision' }, { cause: error });
+        }
+        throw error;
+      }
+    },
+    open(commit, dir): Promise<RepoFiles> {
+      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}` });
+    },
+    invalidate() {
+      generation++;
+      lastFetch = 0;
+    },
+  };
+}

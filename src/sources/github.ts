@@ -1,0 +1,185 @@
+import { LRUCache } from 'lru-cache';
+import { Octokit } from 'octokit';
+import { createError, isGitopsError } from '../errors.js';
+import { normalizeRepoPath, openMemoryRepo, subRepo, type MemoryEntry, type RepoFiles } from '../repo-files.js';
+import { githubToken, type CredentialSources } from './credentials.js';
+import type { PlatformSource } from './platform-source.js';
+import { displayURL, redact } from './redact.js';
+
+/** Options of {@link openGitHubRepo}. */
+export interface GitHubRepoOptions {
+  /** `https://github.com/<owner>/<repo>(.git)` or the same on a GitHub Enterprise host. */
+  url: string;
+  /** REST API base; default `GITHUB_API_URL` or https://api.github.com. */
+  apiUrl?: string;
+  credentials: CredentialSources;
+  /** A branch is asked for again when its last answer is older than this. Default 1000 ms. */
+  refreshIntervalMs?: number;
+  /** Per-request timeout. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Base of the retry back-off in ms (the retry plugin's `retryAfterBaseValue`). Default 1000. */
+  retryBaseMs?: number;
+  /** Blobs kept across commits, by size. Default 64 MiB. */
+  blobCacheBytes?: number;
+  onFetch?: (seconds: number, ok: boolean) => void;
+}
+
+/** Splits a GitHub repo URL into owner and repo. */
+export function parseGitHubURL(url: string): { host: string; owner: string; repo: string } | undefined {
+  const m = /^https:\/\/(?:[^@/]+@)?([^/]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
+  return m ? { host: m[1]!.toLowerCase(), owner: m[2]!, repo: m[3]! } : undefined;
+}
+
+interface TreeItem {
+  path: string;
+  mode: string;
+  type: string;
+  sha: string;
+  size?: number;
+}
+
+const READ_AHEAD_MAX_BYTES = 1024 * 1024;
+const FULL_ID = /^[0-9a-f]{40}$/i;
+
+/** Runs `fn` over items with at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * A platform repo read through GitHub's REST API (for installations without
+ * git access): the commit of a ref, the recursive tree of that commit, and
+ * the blobs the platform layout can hold (YAML, at most four levels deep),
+ * all read before the core runs. GETs are conditional (ETag, a 304 costs no
+ * rate limit); the throttling and retry plugins of octokit handle rate limits
+ * and 5xx. A truncated tree fails: a partial tree would shorten the reply.
+ */
+export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
+  const parsed = parseGitHubURL(options.url);
+  if (!parsed) throw createError('GK_BAD_REQUEST', `${displayURL(options.url)} is not a GitHub repository URL`, { field: 'repoURL' });
+  const { owner, repo } = parsed;
+  const display = displayURL(options.url);
+  const refreshIntervalMs = options.refreshIntervalMs ?? 1000;
+  const etags = new Map<string, { etag: string; data: unknown }>();
+  const resolved = new Map<string, { commit: string; at: number }>();
+  const blobs = new LRUCache<string, Buffer>({ maxSize: options.blobCacheBytes ?? 64 * 1024 * 1024, sizeCalculation: (b) => Math.max(1, b.length) });
+  const token = githubToken(options.credentials);
+
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: (options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, ''),
+    request: { timeout: options.requestTimeoutMs ?? 30_000 },
+    retry: { retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+    throttle: {
+      // Wait out a rate limit once when it is short; otherwise fail (closed).
+      onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1 && retryAfter <= 10,
+      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1 && retryAfter <= 10,
+    },
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  // Conditional GETs: remember each answer's ETag and reuse the answer on 304.
+  octokit.hook.wrap('request', async (request, requestOptions) => {
+    const key = `${requestOptions.method} ${requestOptions.url} ${JSON.stringify(requestOptions.headers?.accept ?? '')} ${JSON.stringify({ ...requestOptions, headers: undefined, request: undefined })}`;
+    const known = requestOptions.method === 'GET' ? etags.get(key) : undefined;
+    if (known) requestOptions.headers = { ...requestOptions.headers, 'if-none-match': known.etag };
+    try {
+      const response = await request(requestOptions);
+      const etag = response.headers.etag;
+      if (etag && requestOptions.method === 'GET') etags.set(key, { etag, data: response.data });
+      return response;
+    } catch (error) {
+      if ((error as { status?: number }).status === 304 && known) {
+        return { status: 200, url: String(requestOptions.url), headers: {}, data: known.data } as Awaited<ReturnType<typeof request>>;
+      }
+      throw error;
+    }
+  });
+
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await fn();
+      ok = true;
+      return result;
+    } catch (error) {
+      if (isGitopsError(error)) throw error;
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 422) {
+        throw createError('GK_UNKNOWN_REVISION', `GitHub knows no ${what} in ${display}`, { field: 'revision' }, { cause: new Error(redact(String((error as Error).message))) });
+      }
+      const detail = status ? `HTTP ${status}` : redact(String((error as Error).message ?? error));
+      throw createError('GK_GITHUB', `GitHub API: reading ${what} of ${display} failed: ${detail}`, {}, { cause: new Error(redact(String((error as Error).message))) });
+    } finally {
+      options.onFetch?.((performance.now() - started) / 1000, ok);
+    }
+  };
+
+  const defaultBranch = async (): Promise<string> => {
+    const { data } = await call('the repository', () => octokit.request('GET /repos/{owner}/{repo}', { owner, repo }));
+    return data.default_branch;
+  };
+
+  const readBlob = async (sha: string): Promise<Buffer> => {
+    const cached = blobs.get(sha);
+    if (cached) return cached;
+    const { data } = await call(`blob ${sha}`, () => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha }));
+    const content = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
+    blobs.set(sha, content);
+    return content;
+  };
+
+  return {
+    display,
+    async resolve(revision) {
+      const known = resolved.get(revision);
+      if (known && (FULL_ID.test(revision) || Date.now() - known.at < refreshIntervalMs)) return known.commit;
+      const ref = revision === '' || revision === 'HEAD' ? await defaultBranch() : revision;
+      const { data } = await call(`revision ${JSON.stringify(ref)}`, () =>
+        octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' } }),
+      );
+      const commit = String(data).trim();
+      if (!FULL_ID.test(commit)) throw createError('GK_GITHUB', `GitHub answered no commit id for ${JSON.stringify(ref)} of ${display}`);
+      resolved.set(revision, { commit, at: Date.now() });
+      return commit;
+    },
+    async open(commit, dir): Promise<RepoFiles> {
+      const base = normalizeRepoPath(dir || '.', { field: 'path' });
+      const { data } = await call(`the tree of ${commit.slice(0, 12)}`, () =>
+        octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: commit, recursive: '1' }),
+      );
+      if (data.truncated) {
+        throw createError('GK_GITHUB', `GitHub truncated the tree of ${display}@${commit.slice(0, 12)} (too many files); use a git URL instead of the GitHub API for this repository`);
+      }
+      const items = (data.tree as TreeItem[]).filter((i) => i.type === 'blob');
+      const prefix = base === '.' ? '' : `${base}/`;
+      const wanted = items.filter(
+        (i) => i.mode === '120000' || (i.path.startsWith(prefix) && /\.ya?ml$/.test(i.path) && (i.size ?? 0) <= READ_AHEAD_MAX_BYTES && i.path.slice(prefix.length).split('/').length <= 4),
+      );
+      const contents = new Map<string, Buffer>();
+      await eachLimited([...new Set(wanted.map((i) => i.sha))], 8, async (sha) => {
+        contents.set(sha, await readBlob(sha));
+      });
+      const entries: MemoryEntry[] = items.map((i) => ({
+        path: i.path,
+        type: i.mode === '120000' ? 'symlink' : 'file',
+        content:
+          contents.get(i.sha) ??
+          (() => {
+            throw createError('GK_GITHUB', 'is not where the platform layout reads files, so it was not downloaded from GitHub', { file: i.path });
+          }),
+      }));
+      const files = openMemoryRepo(`${display}@${commit.slice(0, 12)}`, entries);
+      if (base === '.') return files;
+      if (files.kind(base) !== 'dir') throw createError('GK_NOT_FOUND', `commit ${commit.slice(0, 12)} has no folder ${base}`, { field: 'path' });
+      return subRepo(files, base);
+    },
+    invalidate() {
+      for (const [revision] of resolved) if (!FULL_ID.test(revision)) resolved.delete(revision);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { RepoFiles } from '../repo-files.js';
+
+/**
+ * Where a platform repo comes from: a local folder, a git remote or GitHub.
+ * The server resolves a revision to a commit, then opens that commit; the
+ * same commit always opens to the same files, which is what makes caching
+ * by commit sound.
+ */
+export interface PlatformSource {
+  /** The URL or folder as it may be shown (no credentials). */
+  readonly display: string;
+  /** Resolves a branch, tag or commit (`''` for the default branch) to a commit id, fetching when what is known is stale. */
+  resolve(revision: string, signal?: AbortSignal): Promise<string>;
+  /** The files of a commit, narrowed to `path`. */
+  open(commit: string, path: string, signal?: AbortSignal): Promise<RepoFiles>;
+  /** Forgets what was fetched for branches: the next resolve asks the remote again. */
+  invalidate(): void;
+}
