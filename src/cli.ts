@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
+import { registerBootstrap } from './commands/bootstrap.js';
 import { registerDiff } from './commands/diff.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
@@ -10,6 +11,7 @@ import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerRender } from './commands/render.js';
 import { registerServe } from './commands/serve.js';
+import { registerStatus } from './commands/status.js';
 
 export const VERSION = '0.1.0';
 
@@ -34,7 +36,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   registerExplain(program, io, setExit);
   registerInit(program, io, setExit);
   registerGenerate(program, io, setExit);
+  registerBootstrap(program, io, setExit);
   registerDiff(program, io, setExit);
+  registerStatus(program, io, setExit);
   registerServe(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });

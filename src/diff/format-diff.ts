@@ -1,4 +1,5 @@
 import { emitYaml } from '../emit-yaml.js';
+import { escapeHtml } from '../status/escape-html.js';
 import type { ChangeKind, FieldChange, ObjectDiff, PlatformDiff } from './diff-platforms.js';
 
 export type DiffFormat = 'text' | 'markdown' | 'json';
@@ -90,10 +91,6 @@ function diffBlockLines(f: FieldChange, max: number): string[] {
 /** Markdown names are DNS labels, but app paths and clusters pass through here too. */
 function inlineCode(text: string): string {
   return `<code>${escapeHtml(text)}</code>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function markdownWhere(o: ObjectDiff): string {
