@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1.7
+# gitops-k8s: one image for the CMP sidecar, the ApplicationSet plugin
+# generator (`gitops-k8s serve`) and the CLI.
+# Node 26 is the Active LTS line; the tag is exact. A release pipeline should
+# add the digest it resolved (FROM node:26.10.0-trixie-slim@sha256:...).
+ARG NODE_IMAGE=node:26.10.0-trixie-slim
+
+# ---- build: compile TypeScript with the dev dependencies ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bench ./bench
+RUN npx tsc -p tsconfig.build.json
+
+# ---- runtime: production dependencies only, uid 999, read-only root ----
+FROM ${NODE_IMAGE} AS runtime
+# git and ssh for git sources (https, ssh://, git@); ca-certificates for https.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 999 argocd \
+ && useradd --uid 999 --gid 999 --no-log-init --no-create-home --home-dir /home/argocd --shell /usr/sbin/nologin argocd
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build /src/dist/src ./dist/src
+COPY examples ./examples
+COPY manifests ./manifests
+COPY plugin ./plugin
+# Where Argo CD's cmp-server looks for its configuration.
+COPY plugin/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
+RUN chmod 0755 /app/dist/src/cli.js \
+ && ln -s /app/dist/src/cli.js /usr/local/bin/gitops-k8s
+# The root filesystem is mounted read-only in the pod: everything that writes
+# (git's config and known_hosts, ssh, npm, Node's caches, bare clones) goes
+# under /tmp, an emptyDir there.
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    XDG_CONFIG_HOME=/tmp/.config \
+    NPM_CONFIG_CACHE=/tmp/.npm \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    GIT_TERMINAL_PROMPT=0
+USER 999:999
+EXPOSE 4355
+ENTRYPOINT ["gitops-k8s"]
+CMD ["--help"]
