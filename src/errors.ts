@@ -39,6 +39,7 @@ export const errorCatalogue = {
   GK_GUARD: { statusCode: 503, title: 'Reply refused by the drop guard' },
   GK_NOT_READY: { statusCode: 503, title: 'Not ready' },
   GK_CONFIG: { statusCode: 500, title: 'Configuration error' },
+  GK_KUBECTL: { statusCode: 500, title: 'kubectl failed' },
 } as const satisfies Record<string, { statusCode: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
