@@ -2,36 +2,68 @@
  * A YAML emitter for JSON-shaped data (objects, arrays, strings, finite
  * numbers, booleans, null), in block style with keys in insertion order.
  *
- * Why not js-yaml or yaml: rendering 40,000 Applications spends most of its
+ * Why not js-yaml or yaml: rendering 40,000 Applications spends much of its
  * time here, and both general-purpose emitters take seconds where this takes
- * a fraction (bench/render prints the figures). Strings are written plain only
- * when no YAML 1.1 or 1.2 reader (Go's sigs.k8s.io/yaml included) can take them
- * for anything but a string; everything else is a JSON string, which is a
- * valid YAML double-quoted scalar.
+ * a fraction (bench/render prints the figures). The output must mean the same
+ * to every reader, Go's YAML 1.1 readers (sigs.k8s.io/yaml in Argo CD and
+ * kubectl) included, so strings are written plain only when nothing can take
+ * them for anything but a string, multi-line strings as literal blocks when
+ * that is exact, and everything else as a JSON string, which is a valid YAML
+ * double-quoted scalar once the characters YAML forbids raw are escaped too.
  */
 
+// Plain when starting with a letter, `_` or `/` and made of these characters...
 const plainString = /^[A-Za-z_/][A-Za-z0-9_./@=:+, -]*$/;
-// Inside the characters above, these still end or start something in YAML.
+// ...unless they end or start something in YAML (`: `, ` #`) or could be trimmed.
 const plainBreakers = /: |:$| #| $|,$/;
+// Plain too: digit-first words such as `50Gi`, `15d`, `3m` that hold a letter
+// no number syntax (exponent, hex, octal, binary prefix) uses.
+const plainDigitWord = /^(?!0[xXoObB])[0-9][0-9A-Za-z.-]*$/;
+const nonNumericLetter = /[A-DF-NP-WYZa-df-np-wyz]/;
 // YAML 1.1 booleans and nulls, which Go's YAML libraries still honour.
-const reserved = new Set([
-  'y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null', '~',
-].flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1)]));
-// JSON leaves DEL and the C1 controls raw; YAML does not allow them unescaped.
-const unprintable = /[\u007f-\u009f\ufeff]/g;
+const reserved = new Set(
+  ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null', '~'].flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1)]),
+);
+// JSON leaves these raw; YAML forbids them unescaped (DEL, C1 controls,
+// U+FFFE/U+FFFF), or YAML 1.1 reads them as line breaks (NEL, U+2028/9), or
+// a reader may drop them (BOM).
+const unprintable = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
+const unprintableTest = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+// What a literal block cannot hold exactly: C0 controls but tab and newline,
+// the characters above, lone surrogates; and a trailing tab or space before
+// a line break only survives in a block when nothing reader-specific trims it.
+const notForBlock = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[ \t]\n|[ \t]$/;
+// Keys longer than this are written as explicit `? key` entries (YAML limits implicit keys to 1024 characters).
+const MAX_IMPLICIT_KEY = 1000;
+
+// Strings repeat across thousands of Applications; their YAML form is cached.
+const scalarCache = new Map<string, string>();
+const MAX_CACHED = 50_000;
 
 function quote(value: string): string {
   const json = JSON.stringify(value);
-  return unprintable.test(json)
-    ? json.replace(unprintable, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    : json;
+  return unprintableTest.test(json) ? json.replace(unprintable, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
 
-/** A scalar as YAML text. */
-export function emitScalar(value: string | number | boolean | null): string {
-  if (typeof value === 'string') {
-    return plainString.test(value) && !plainBreakers.test(value) && !reserved.has(value) ? value : quote(value);
+function isPlain(value: string): boolean {
+  if (plainString.test(value)) return !plainBreakers.test(value) && !reserved.has(value);
+  return plainDigitWord.test(value) && nonNumericLetter.test(value);
+}
+
+function emitString(value: string): string {
+  let text = scalarCache.get(value);
+  if (text !== undefined) return text;
+  text = isPlain(value) ? value : quote(value);
+  if (value.length <= 200) {
+    if (scalarCache.size >= MAX_CACHED) scalarCache.clear();
+    scalarCache.set(value, text);
   }
+  return text;
+}
+
+/** A scalar as YAML text (one line). */
+export function emitScalar(value: string | number | boolean | null): string {
+  if (typeof value === 'string') return emitString(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`cannot emit ${value} as YAML`);
     return String(value);
@@ -40,55 +72,97 @@ export function emitScalar(value: string | number | boolean | null): string {
   return value ? 'true' : 'false';
 }
 
-function isEmpty(value: unknown): boolean {
+/**
+ * A multi-line string as a literal block (`|`), the lines indented by
+ * `indent`, which is two spaces deeper than the key or dash it follows;
+ * undefined when a block would not read back exactly.
+ */
+function literalBlock(value: string, indent: string): string | undefined {
+  if (!value.includes('\n') || notForBlock.test(value)) return undefined;
+  let chomp = '-';
+  let body = value;
+  if (value.endsWith('\n')) {
+    chomp = value.endsWith('\n\n') || value === '\n' ? '+' : '';
+    body = value.slice(0, -1);
+  }
+  // An explicit indentation indicator (relative to the parent's column) when
+  // the first line starts with a space or is empty: nothing to detect it from.
+  const indicator = body[0] === ' ' || body[0] === '\n' || body === '' ? '2' : '';
+  let text = `|${indicator}${chomp}`;
+  for (const line of body.split('\n')) text += line === '' ? '\n' : `\n${indent}${line}`;
+  return text;
+}
+
+function isEmptyCollection(value: object): boolean {
   if (Array.isArray(value)) return value.length === 0;
-  return value !== null && typeof value === 'object' && Object.keys(value).length === 0;
+  for (const _ in value) return false;
+  return true;
 }
 
-function emitInto(out: string[], value: unknown, indent: string): void {
+/** Text of a value that fits after `key: ` or `- ` (no trailing newline), or undefined for a nested collection. */
+function inlineOf(value: unknown, childIndent: string): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\n')) return literalBlock(value, childIndent) ?? quote(value);
+      return emitString(value);
+    case 'number':
+    case 'boolean':
+      return emitScalar(value);
+    case 'object':
+      if (value === null) return 'null';
+      if (isEmptyCollection(value)) return Array.isArray(value) ? '[]' : '{}';
+      return undefined;
+    default:
+      // undefined inside arrays, as JSON.stringify writes it
+      return 'null';
+  }
+}
+
+/**
+ * Appends the block form of a non-empty collection, every line starting
+ * with `indent` except the first, which the caller has already started
+ * (after `- `) when `inline` is set.
+ */
+function emitCollection(value: object, indent: string, inline: boolean): string {
+  let text = '';
+  let first = inline;
+  const childIndent = indent + '  ';
   if (Array.isArray(value)) {
-    for (const item of value) {
-      if (item !== null && typeof item === 'object' && !isEmpty(item)) {
-        // The first line of a nested mapping or sequence shares the dash's line.
-        const start = out.length;
-        emitInto(out, item, indent + '  ');
-        out[start] = `${indent}- ${out[start]!.slice(indent.length + 2)}`;
-      } else {
-        out.push(`${indent}- ${emitValueInline(item)}`);
-      }
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      text += first ? '- ' : `${indent}- `;
+      first = false;
+      const line = inlineOf(item, childIndent);
+      text += line !== undefined ? `${line}\n` : emitCollection(item as object, childIndent, true);
     }
-    return;
+    return text;
   }
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const item = record[key];
     if (item === undefined) continue;
-    const k = emitScalar(key);
-    if (item !== null && typeof item === 'object' && !isEmpty(item)) {
-      out.push(`${indent}${k}:`);
-      emitInto(out, item, Array.isArray(item) ? indent : indent + '  ');
-    } else {
-      out.push(`${indent}${k}: ${emitValueInline(item)}`);
-    }
+    let k = emitString(key);
+    if (k.length > MAX_IMPLICIT_KEY) k = `? ${k}\n${indent}`;
+    text += first ? k : indent + k;
+    first = false;
+    const line = inlineOf(item, childIndent);
+    if (line !== undefined) text += `: ${line}\n`;
+    else text += ':\n' + emitCollection(item as object, Array.isArray(item) ? indent : childIndent, false);
   }
-}
-
-function emitValueInline(value: unknown): string {
-  if (Array.isArray(value)) return '[]';
-  if (value !== null && typeof value === 'object') return '{}';
-  if (value === undefined) return 'null';
-  return emitScalar(value as string | number | boolean | null);
+  return text;
 }
 
 /** One YAML document (no `---`), ending with a newline. */
 export function emitYaml(value: unknown): string {
-  if (value === null || typeof value !== 'object' || isEmpty(value)) return `${emitValueInline(value)}\n`;
-  const out: string[] = [];
-  emitInto(out, value, '');
-  return out.join('\n') + '\n';
+  if (value !== null && typeof value === 'object' && !isEmptyCollection(value)) return emitCollection(value, '', false);
+  // A top-level string stays on one line: block scalars need a parent to indent from.
+  const line = typeof value === 'string' ? emitString(value) : (inlineOf(value, '  ') ?? 'null');
+  return `${line}\n`;
 }
 
 /** A YAML stream: each document starts with `---`. */
 export function emitYamlStream(values: Iterable<unknown>): string {
-  let text = '';
-  for (const value of values) text += '---\n' + emitYaml(value);
-  return text;
+  const parts: string[] = [];
+  for (const value of values) parts.push('---\n', emitYaml(value));
+  return parts.join('');
 }
