@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
 import { emitScalar, emitYaml, emitYamlStream } from '../src/emit-yaml.js';
 
@@ -13,7 +13,7 @@ function show(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function roundTrips(t: Tap.Test, value: unknown, message?: string): void {
+function roundTrips(t: Test, value: unknown, message?: string): void {
   const text = emitYaml(value);
   const expected = JSON.parse(JSON.stringify(value));
   for (const version of ['1.2', '1.1'] as const) {
