@@ -68,7 +68,8 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
         const head = await renderRevision(top, sub, headCommit, 'head', opts);
         rendering = undefined;
         const diff = diffPlatforms(base, head);
-        io.stdout(formatDiff(diff, opts.format as DiffFormat, { base: `${opts.base} (${baseCommit.slice(0, 7)})`, head: `${opts.head} (${headCommit.slice(0, 7)})` }));
+        const show = (rev: string, commit: string): string => (commit.startsWith(rev.toLowerCase()) ? commit.slice(0, 7) : `${rev} (${commit.slice(0, 7)})`);
+        io.stdout(formatDiff(diff, opts.format as DiffFormat, { base: show(opts.base, baseCommit), head: show(opts.head, headCommit) }));
         setExit(hasChanges(diff) ? EXIT_DIFFERENT : EXIT_SAME);
       } catch (error) {
         if (rendering && isGitopsError(error)) io.stderr(`the ${rendering} does not render:\n`);
