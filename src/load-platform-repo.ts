@@ -166,11 +166,12 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     const data = checkMap(yaml, 'provider', 'provider');
     if (!data) continue;
     const { defaults, ...values } = data as Record<string, unknown> & { defaults?: AppKeys };
-    const preset = providers.get(base);
+    // A new provider starts from the generic preset, so that every `{{provider.<key>}}` an app uses exists on every provider.
+    const preset = providers.get(base) ?? providers.get('generic');
     providers.set(base, {
       name: base,
       values: { ...(mergeLayer(preset?.values ?? {}, values) as Record<string, unknown>), name: base },
-      builtIn: preset?.builtIn ?? false,
+      builtIn: providers.get(base)?.builtIn ?? false,
       defaults,
       yaml,
     });
@@ -325,7 +326,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         }
         if (!checkAppName(m[1]!, path, problems) || !claim(m[1]!, path)) continue;
         const yaml = readYaml(path);
-        if (!yaml) continue;
+        if (!yaml) {
+          brokenApps.add(`${ns.name}/${m[1]}`);
+          continue;
+        }
         const app = readDefinition(m[1]!, ns.name, yaml, problems);
         if (app) ns.apps.push(app);
         else brokenApps.add(`${ns.name}/${m[1]}`);
@@ -408,7 +412,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
 
 function checkVersion(version: string | undefined, yaml: YamlFile, path: (string | number)[], problems: Problem[]): void {
   if (version === undefined || version === '' || EXACT_VERSION.test(version)) return;
-  const range = /[*^~<>=|xX]|\s-\s|\|\|/.test(version) || !/^v?\d+\.\d+\.\d+/.test(version);
+  const range = /[*^~<>=|xX]|\s-\s/.test(version) || /^v?\d+(\.\d+)?$/.test(version);
   problems.push({
     code: 'GK_UNPINNED_CHART',
     file: yaml.file,
@@ -440,6 +444,16 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
   }
   if (!isPlainObject(yaml.data)) {
     problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
+    return undefined;
+  }
+  if (typeof yaml.data.apiVersion === 'string' && typeof yaml.data.kind === 'string') {
+    problems.push({
+      code: 'GK_INVALID_VALUE',
+      file: yaml.file,
+      line: yaml.lineOf(['kind']),
+      field: 'kind',
+      message: `is a Kubernetes ${yaml.data.kind}, not an app definition; put manifests in an app folder (apps/${namespace}/<app>/), which becomes a path source`,
+    });
     return undefined;
   }
   const found = validateAgainst('app', yaml);

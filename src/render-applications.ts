@@ -185,7 +185,7 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
     source.targetRevision = keys.targetRevision ?? 'HEAD';
   } else {
     if (!repo.settings.repoURL) {
-      problem('path', 'a path in the platform repo needs its URL: set repoURL in gitops.yaml (the CMP and the server fill it in themselves)');
+      problem('path', 'a path in the platform repo needs its URL: set repoURL in gitops.yaml or pass --repo-url (the CMP and the server fill it in themselves)');
     }
     source.repoURL = repo.settings.repoURL ?? '';
     source.path = platformPath(options.pathPrefix, keys.path ?? '.');
@@ -290,9 +290,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           ) as Record<string, unknown>;
           application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
         } else {
-          const source = buildSource(repo, keys, options, (field, message) =>
-            problems.push({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }),
-          );
+          const source = buildSource(repo, keys, options, (field, message) => once({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }));
           application = fromKeys(repo, ns, app, cluster, keys, source, project);
         }
         const naming = (() => {

@@ -4,7 +4,8 @@ import type { Problem } from './errors.js';
 import type { YamlFile } from './parse-yaml.js';
 import { appDefaultsSchema, appSchema, clusterSchema, namespaceSchema, providerSchema, settingsSchema } from './schemas.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: messages need the failing schema (the known keys of a map, the branches of an anyOf).
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 
 const validators = {
   app: ajv.compile(appSchema),
@@ -72,7 +73,7 @@ function messageOf(error: ErrorObject, data: unknown, path: (string | number)[])
   switch (error.keyword) {
     case 'type': {
       const hint =
-        typeof value === 'number' && (error.params as { type: unknown }).type === 'string'
+        typeof value === 'number' && [(error.params as { type: unknown }).type].flat().includes('string')
           ? '; quote it so YAML keeps it as written'
           : '';
       return `must be ${typeName((error.params as { type: unknown }).type)} (got ${describe(value)})${hint}`;

@@ -1,0 +1,71 @@
+import t from 'tap';
+import { openMemoryRepo } from '../../src/repo-files.js';
+import { parseYamlFile } from '../../src/parse-yaml.js';
+import { loadPlatformRepo } from '../../src/load-platform-repo.js';
+import { fixture, lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
+import { openLocalRepo } from '../../src/repo-files.js';
+
+t.test('malformed YAML is reported with its file and the line it breaks on', async (t) => {
+  const problems = lintProblems('core-malformed-yaml');
+  const p = problemAt(problems, 'apps/web/bad.yaml');
+  t.equal(p.code, 'GK_INVALID_YAML');
+  t.equal(p.line, 6, 'the mis-indented key is on line 6');
+  t.match(p.message, /same column/);
+  t.notOk(problems.some((x) => x.file === 'apps/web/good.yaml'), 'the sound file is not blamed');
+});
+
+t.test('a duplicate key is an error at the line of the second key', async (t) => {
+  const p = problemAt(lintProblems('core-duplicate-keys'), 'apps/web/dup.yaml');
+  t.equal(p.code, 'GK_INVALID_YAML');
+  t.equal(p.line, 4);
+  t.match(p.message, /unique/);
+});
+
+t.test('a billion-laughs alias bomb fails fast with GK_YAML_LIMIT in bounded time and memory', async (t) => {
+  const before = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const problems = lintProblems('core-alias-bomb');
+  const elapsed = performance.now() - started;
+  const p = problemAt(problems, 'apps/web/bomb/values.yaml');
+  t.equal(p.code, 'GK_YAML_LIMIT');
+  // 9^9 (387 million) strings if expanded: anything but a refusal takes minutes and gigabytes.
+  t.ok(elapsed < 5000, `refused in ${Math.round(elapsed)} ms`);
+  t.ok(process.memoryUsage().heapUsed - before < 200 * 1024 * 1024, 'heap grew by less than 200 MiB');
+});
+
+t.test('a few anchors used as shared defaults are fine, and merge keys merge as Helm does', async (t) => {
+  const yaml = parseYamlFile('v.yaml', 'base: &base\n  a: 1\n  b: 2\nx:\n  <<: *base\n  b: 3\ny: *base\n');
+  t.same(yaml.data, { base: { a: 1, b: 2 }, x: { a: 1, b: 3 }, y: { a: 1, b: 2 } });
+});
+
+t.test('a file over the size limit is refused before it is parsed', async (t) => {
+  // gitops.yaml of the fixture lowers limits.maxFileBytes to 200.
+  const problems = lintProblems('core-file-too-large');
+  const p = problemAt(problems, 'apps/web/big.yaml');
+  t.equal(p.code, 'GK_FILE_TOO_LARGE');
+  t.match(p.message, /over the limit of 200/);
+  t.equal(problems.length, 1, 'the small app passes');
+
+  // The default limit is 1 MiB.
+  const big = Buffer.alloc(1024 * 1024 + 1, 'a');
+  const memory = openMemoryRepo('mem', [
+    { path: 'apps/web/ok.yaml', type: 'file', content: Buffer.from('repoURL: https://c.example.com\nchart: ok\nversion: 1.0.0\n') },
+    { path: 'apps/web/huge/app.yaml', type: 'file', content: Buffer.from('repoURL: https://c.example.com\nchart: huge\nversion: 1.0.0\n') },
+    { path: 'apps/web/huge/values.yaml', type: 'file', content: big },
+  ]);
+  const defaults = problemsOf(() => loadPlatformRepo(memory));
+  t.equal(problemAt(defaults, 'apps/web/huge/values.yaml').code, 'GK_FILE_TOO_LARGE');
+});
+
+t.test('one definition per file: a second document is an error, a trailing --- is not', async (t) => {
+  t.same(parseYamlFile('a.yaml', 'a: 1\n---\n').data, { a: 1 });
+  t.same(parseYamlFile('a.yaml', '---\na: 1\n').data, { a: 1 });
+  const problems = problemsOf(() => parseYamlFile('a.yaml', 'a: 1\n---\nb: 2\n'));
+  t.equal(problems[0]!.code, 'GK_INVALID_YAML');
+  t.equal(problems[0]!.line, 2, 'where the second document starts');
+});
+
+t.test('the load path through a local folder reports the same line as lint', async (t) => {
+  const problems = problemsOf(() => loadPlatformRepo(openLocalRepo(fixture('core-malformed-yaml'))));
+  t.equal(problemAt(problems, 'apps/web/bad.yaml').line, 6);
+});
