@@ -1,4 +1,5 @@
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
 import { closest } from './did-you-mean.js';
 import { isPlainObject } from './merge.js';
 
@@ -8,8 +9,16 @@ import { isPlainObject } from './merge.js';
  * helpers beyond the built-in block helpers, and none from the repository:
  * templates come from Git and must not run code.
  */
-const hbs = Handlebars.create();
-hbs.unregisterHelper('log');
+// Loaded on first use: most templates are plain `text {{variable}} text`,
+// rendered below without Handlebars, and `generate` starts faster without it.
+let hbsInstance: typeof Handlebars | undefined;
+function handlebars(): typeof Handlebars {
+  if (!hbsInstance) {
+    hbsInstance = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+    hbsInstance.unregisterHelper('log');
+  }
+  return hbsInstance;
+}
 
 const knownHelpers = { if: true, unless: true, each: true, with: true, lookup: true } as const;
 const compiled = new Map<string, CompiledTemplate>();
@@ -48,7 +57,7 @@ function unknownVariable(context: unknown, parts: readonly string[], missingAt: 
 function topLevelPaths(source: string): string[][] {
   let ast: hbs.AST.Program;
   try {
-    ast = hbs.parse(source);
+    ast = handlebars().parse(source);
   } catch (error) {
     throw new TemplateError(`template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]}`);
   }
@@ -73,16 +82,58 @@ function topLevelPaths(source: string): string[][] {
 }
 
 interface CompiledTemplate {
-  render: Handlebars.TemplateDelegate;
+  /** Handlebars' renderer; absent for a simple template (see `pieces`). */
+  render?: Handlebars.TemplateDelegate;
   paths: string[][];
+  /**
+   * A simple template, only text and `{{path}}` mustaches: text at even
+   * indexes, the index in `paths` of each variable at odd ones.
+   */
+  pieces?: (string | number)[];
+}
+
+// `{{path}}` where the path is plain names (no `this`, `../`, `@data`, literals or helpers).
+const simpleMustache = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}/g;
+const notSimpleName = new Set(['true', 'false', 'null', 'undefined', 'this', 'else', 'log', ...Object.keys(knownHelpers)]);
+
+/**
+ * Splits a template made only of text and `{{path}}` mustaches, which
+ * Handlebars (strict, no escaping, no helpers) renders as the text with each
+ * value in place, `''` for null; undefined for anything else (blocks,
+ * comments, triple or escaped mustaches, whitespace control, braces or
+ * backslashes in the text), which Handlebars renders.
+ */
+function simpleTemplate(source: string): { paths: string[][]; pieces: (string | number)[] } | undefined {
+  const paths: string[][] = [];
+  const pieces: (string | number)[] = [];
+  let last = 0;
+  for (const m of source.matchAll(simpleMustache)) {
+    const text = source.slice(last, m.index);
+    if (/[{}\\]/.test(text)) return undefined;
+    const parts = m[1]!.split('.');
+    if (notSimpleName.has(parts[0]!)) return undefined;
+    pieces.push(text, paths.length);
+    paths.push(parts);
+    last = m.index + m[0].length;
+  }
+  const tail = source.slice(last);
+  if (/[{}\\]/.test(tail)) return undefined;
+  pieces.push(tail);
+  return { paths, pieces };
 }
 
 function compile(source: string): CompiledTemplate {
   let entry = compiled.get(source);
   if (entry) return entry;
+  const simple = simpleTemplate(source);
+  if (simple) {
+    if (compiled.size >= 20_000) compiled.clear();
+    compiled.set(source, simple);
+    return simple;
+  }
   const paths = topLevelPaths(source);
   try {
-    entry = { render: hbs.compile(source, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true }), paths };
+    entry = { render: handlebars().compile(source, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true }), paths };
   } catch (error) {
     throw new TemplateError(`template does not compile: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -110,12 +161,26 @@ export function renderString(source: string, context: TemplateContext): unknown 
     }
   }
   const template = compile(source);
+  const values: unknown[] = [];
   for (const parts of template.paths) {
     const found = lookupPath(context, parts);
     if (!found.found) throw unknownVariable(context, parts, found.missingAt!);
+    values.push(found.value);
+  }
+  if (template.pieces) {
+    let text = '';
+    for (let i = 0; i < template.pieces.length; i++) {
+      const piece = template.pieces[i]!;
+      if (typeof piece === 'string') text += piece;
+      else {
+        const value = values[piece];
+        if (value !== null && value !== undefined) text += value as string;
+      }
+    }
+    return text;
   }
   try {
-    return template.render(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    return template.render!(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (error) {
     const message = (error as Error).message.split('\n')[0]!;
     const missing = /^"([^"]+)" not defined in/.exec(message);
@@ -135,33 +200,54 @@ export function renderTemplates(
   onError: (path: (string | number)[], message: string) => void,
   path: (string | number)[] = [],
 ): unknown {
+  // One path array, pushed and popped, copied only for an error.
+  return renderInto(value, context, onError, [...path]);
+}
+
+// Objects and arrays known to hold no template anywhere inside. Layers share
+// their subtrees between the thousands of (app, cluster) merges, and merged
+// values are never mutated, so each subtree is searched once.
+const templateFree = new WeakSet<object>();
+
+function renderInto(value: unknown, context: TemplateContext, onError: (path: (string | number)[], message: string) => void, path: (string | number)[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return value;
     try {
       return renderString(value, context);
     } catch (error) {
       if (error instanceof TemplateError) {
-        onError(path, error.message);
+        onError([...path], error.message);
         return value;
       }
       throw error;
     }
   }
+  if (value === null || typeof value !== 'object' || templateFree.has(value)) return value;
+  let found = false;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const next = renderTemplates(item, context, onError, [...path, i]);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      path.push(i);
+      const next = renderInto(item, context, onError, path);
+      path.pop();
       if (next !== item) (out ??= [...value])[i] = next;
-    });
+      if (!found && (next !== item || (typeof item === 'object' && item !== null && !templateFree.has(item)) || (typeof item === 'string' && item.includes('{{')))) found = true;
+    }
+    if (!found) templateFree.add(value);
     return out ?? value;
   }
   if (isPlainObject(value)) {
     let out: Record<string, unknown> | undefined;
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const next = renderTemplates(item, context, onError, [...path, key]);
+      path.push(key);
+      const next = renderInto(item, context, onError, path);
+      path.pop();
       if (next !== item) (out ??= { ...value })[key] = next;
+      if (!found && (next !== item || (typeof item === 'object' && item !== null && !templateFree.has(item)) || (typeof item === 'string' && item.includes('{{')))) found = true;
     }
+    if (!found) templateFree.add(value);
     return out ?? value;
   }
   return value;
