@@ -53,12 +53,19 @@ function sourceOf(rendered: RenderedApp, path: FieldPath): string {
     const line = hit.origin.yaml?.lineOf(hit.origin.toFilePath(keyPath));
     return line === undefined ? hit.origin.file : `${hit.origin.file}:${line}`;
   };
+  const destination = (): string => {
+    if (path[2] === 'namespace') return `(the namespace folder ${namespace.dir}/)`;
+    if (!cluster.yaml) return '(default in-cluster)';
+    const key = path[2] === 'name' ? 'name' : 'server';
+    const data = cluster.yaml.data as Record<string, unknown>;
+    return key in data ? `${cluster.yaml.file}:${cluster.yaml.lineOf([key]) ?? 1}` : `${cluster.yaml.file} (default server)`;
+  };
   if (app.kind === 'application') {
-    if (startsWith(path, ['spec', 'destination'])) return cluster.yaml ? cluster.yaml.file : '(default in-cluster)';
+    if (startsWith(path, ['spec', 'destination'])) return destination();
     const line = app.yaml?.lineOf(path);
     return line === undefined ? '(generated)' : `${app.source}:${line}`;
   }
-  if (startsWith(path, ['spec', 'destination'])) return cluster.yaml ? `${cluster.yaml.file}` : '(default in-cluster)';
+  if (startsWith(path, ['spec', 'destination'])) return destination();
   if (startsWith(path, ['spec', 'syncPolicy', 'managedNamespaceMetadata'])) {
     return namespace.yaml ? `${namespace.yaml.file}:${namespace.yaml.lineOf(path.slice(3)) ?? 1}` : '(generated)';
   }
@@ -75,7 +82,11 @@ function sourceOf(rendered: RenderedApp, path: FieldPath): string {
     if (startsWith(path, appPrefix)) {
       const found = fromKeys([...keyPrefix, ...path.slice(appPrefix.length)]);
       if (found) return found;
-      if (path[1] === 'project') return namespace.yaml?.file ?? '(generated: the namespace folder)';
+      if (path[1] === 'project') {
+        return namespace.project.name && namespace.yaml
+          ? `${namespace.yaml.file}:${namespace.yaml.lineOf(['project', 'name']) ?? 1}`
+          : '(generated: naming.project, one AppProject per namespace folder)';
+      }
       return '(generated)';
     }
   }

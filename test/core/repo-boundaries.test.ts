@@ -10,7 +10,7 @@ import { applicationsByName, copyFixture, lintProblems, problemAt, problemsOf } 
 
 const SECRET = 'password: hunter2-do-not-leak';
 
-function outsideDir(t: Tap.Test): string {
+function outsideDir(t: { teardown: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'gk-outside-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

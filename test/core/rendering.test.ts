@@ -1,0 +1,275 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { explainApp } from '../../src/explain.js';
+import { formatObjects } from '../../src/format-output.js';
+import { loadPlatformRepo } from '../../src/load-platform-repo.js';
+import { toDnsLabel } from '../../src/naming.js';
+import { objectsOf, renderPlatform, selectOutput } from '../../src/render-platform.js';
+import { openLocalRepo, openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { crdProblemsAll } from '../helpers/crd.js';
+import { applicationsByName, fixture, listFiles, projectRoot, renderFixture } from '../fixtures/core-support/support.js';
+
+type Values = Record<string, unknown>;
+const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values =>
+  ((app?.spec.source as { helm?: { valuesObject?: Values } }).helm?.valuesObject ?? {}) as Values;
+const waveOf = (app: { metadata: { annotations: Record<string, string> } } | undefined): string | undefined =>
+  app?.metadata.annotations['argocd.argoproj.io/sync-wave'];
+
+const RENDERABLE = ['core-layering', 'core-provider-presets', 'core-cluster-selection', 'core-application-files', 'core-folder-apps', 'core-in-cluster', 'core-sync-waves', 'core-symlinks'];
+
+t.test('sync waves come from syncWave and dependsOn, across namespaces and folder defaults', async (t) => {
+  const apps = applicationsByName(renderFixture('core-sync-waves'));
+  // observe/namespace.yaml gives its apps syncWave 3.
+  t.equal(waveOf(apps.get('observe-eck-operator-in-cluster')), '3');
+  t.equal(waveOf(apps.get('observe-elasticsearch-in-cluster')), '4', 'one after eck-operator');
+  t.equal(waveOf(apps.get('observe-kibana-in-cluster')), '5', 'one after elasticsearch');
+  t.equal(waveOf(apps.get('web-early-in-cluster')), '-2', 'negative waves are kept');
+  t.equal(waveOf(apps.get('web-late-in-cluster')), '10', 'an own wave above its dependencies stays');
+  t.equal(waveOf(apps.get('web-needs-es-in-cluster')), '5', 'the highest dependency decides');
+  t.equal(waveOf(apps.get('web-plain-in-cluster')), undefined, 'no annotation without a wave');
+});
+
+t.test('layers apply in the documented order: each one overrides the one below', async (t) => {
+  const platform = renderFixture('core-layering');
+  const apps = applicationsByName(platform);
+  const prod = apps.get('web-site-prod')!;
+  const values = valuesOf(prod);
+  // Field `winner.<layer>` is set by that layer and every layer above it, so its value names the winner.
+  t.same(values.winner, {
+    gitops: 'gitops',
+    preset: 'gitops', // built-in presets hold no app keys
+    provider: 'provider',
+    cluster: 'cluster',
+    namespace: 'namespace',
+    app: 'app',
+    ovprovider: 'ovprovider',
+    ovcluster: 'ovcluster',
+    valuesprovider: 'valuesprovider',
+    valuescluster: 'valuescluster',
+  });
+  t.same(values.list, ['cluster-1'], 'lists replace, never concatenate');
+  t.ok('removed' in values && values.removed === null, 'null replaces a lower value (Helm then drops the chart default too)');
+  t.equal(values.storage, 'gp3-provider', 'providers/eks.yaml overrides the built-in preset');
+  t.equal(values.tier, 'cluster', 'cluster vars override gitops.yaml vars');
+  t.equal(values.owner, 'gitops');
+  t.equal(prod.metadata.labels.team, 'provider', 'providers/<p>.yaml defaults override gitops.yaml defaults');
+  t.notOk('cost' in prod.metadata.labels, 'a null label removes the one a lower layer set');
+  t.same((prod.spec.syncPolicy as Values).managedNamespaceMetadata, { labels: { team: 'web' }, annotations: { owner: 'web-team' } });
+
+  // A gke cluster has none of the eks or prod layers: gitops.yaml, namespace.yaml and the app decide.
+  const other = valuesOf(apps.get('web-site-other'));
+  t.same(other.winner, {
+    gitops: 'gitops', preset: 'gitops', provider: 'gitops', cluster: 'gitops', namespace: 'namespace',
+    app: 'app', ovprovider: 'app', ovcluster: 'app', valuesprovider: 'app', valuescluster: 'app',
+  });
+  t.same(other.list, ['gitops-1', 'gitops-2']);
+  t.equal(other.storage, 'standard-rwo', 'the built-in gke preset');
+  t.equal(apps.get('web-site-other')!.metadata.labels.team, 'gitops');
+});
+
+t.test('explain names the file and line that set each field, layer by layer', async (t) => {
+  const repo = loadPlatformRepo(openLocalRepo(fixture('core-layering')));
+  const [prod] = explainApp(repo, 'web/site', { cluster: 'prod' });
+  const source = (field: string): string | undefined => prod!.fields.find((f) => f.field === field)?.source;
+  const v = 'spec.source.helm.valuesObject';
+  t.equal(source(`${v}.winner.gitops`), 'gitops.yaml:9');
+  t.equal(source(`${v}.winner.provider`), 'providers/eks.yaml:5');
+  t.equal(source(`${v}.winner.cluster`), 'clusters/prod.yaml:10');
+  t.equal(source(`${v}.winner.namespace`), 'apps/web/namespace.yaml:8');
+  t.equal(source(`${v}.winner.app`), 'apps/web/site/app.yaml:6');
+  t.equal(source(`${v}.winner.ovprovider`), 'apps/web/site/app.yaml:22');
+  t.equal(source(`${v}.winner.ovcluster`), 'apps/web/site/app.yaml:30');
+  t.equal(source(`${v}.winner.valuesprovider`), 'apps/web/site/values.eks.yaml:2');
+  t.equal(source(`${v}.winner.valuescluster`), 'apps/web/site/values.prod.yaml:2');
+  t.equal(source(`${v}.list[0]`), 'clusters/prod.yaml:17');
+  t.equal(source('spec.source.targetRevision'), 'apps/web/site/app.yaml:3');
+  t.equal(source('metadata.labels.team'), 'providers/eks.yaml:14');
+  t.equal(source('spec.syncPolicy.automated.prune'), '(built-in defaults)');
+  t.equal(source('spec.destination.server'), 'clusters/prod.yaml:2');
+  t.equal(source('spec.syncPolicy.managedNamespaceMetadata.labels.team'), 'apps/web/namespace.yaml:2');
+  t.equal(explainApp(repo, 'web/site').length, 2, 'one explanation per cluster without --cluster');
+});
+
+t.test('provider presets are usable in templates, and a single-variable template keeps its type', async (t) => {
+  const apps = applicationsByName(renderFixture('core-provider-presets'));
+  const aws = valuesOf(apps.get('observe-prometheus-aws'));
+  t.same(aws.kubeEtcd, { enabled: false }, 'a boolean stays a boolean');
+  t.same(aws.kubeScheduler, { enabled: false }, 'spaces inside the braces too');
+  t.equal(aws.storageClass, 'gp3', 'providers/eks.yaml over the eks preset');
+  t.equal(aws.ingressClassName, 'alb', 'the rest of the eks preset stays');
+  t.same((aws.service as Values).annotations, {
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+  }, 'a map stays a map');
+  t.equal(aws.note, 'metrics false on Amazon EKS', 'text around a variable makes a string');
+  t.equal(aws.quoted, 'false', 'a quoted "false" without a template stays a string');
+  t.equal(aws.providerName, 'eks');
+  const dc = valuesOf(apps.get('observe-prometheus-dc'));
+  t.same(dc.kubeEtcd, { enabled: true });
+  t.equal(dc.storageClass, 'ceph-rbd', 'a provider of its own');
+  t.same((dc.service as Values).annotations, {}, 'built on the generic preset, so every preset key exists');
+  t.equal(valuesOf(apps.get('observe-prometheus-do')).storageClass, 'do-block-storage');
+  t.same(valuesOf(apps.get('observe-prometheus-local')).kubeEtcd, { enabled: true }, 'kind exposes control-plane metrics');
+});
+
+t.test('clusters are selected by names, list, matchLabels, providers and exclude; enabled: false removes', async (t) => {
+  const platform = renderFixture('core-cluster-selection');
+  const byApp = new Map<string, string[]>();
+  for (const r of platform.apps) byApp.set(`${r.namespace.name}/${r.app.name}`, [...(byApp.get(`${r.namespace.name}/${r.app.name}`) ?? []), r.cluster.name]);
+  t.same(Object.fromEntries([...byApp].map(([k, v]) => [k, v.sort()])), {
+    'batch/also-gke': ['gke-prod'],
+    'batch/job': ['do-ams3'],
+    'web/by-label': ['do-ams3', 'gke-prod'],
+    'web/by-list': ['gke-prod'],
+    'web/by-name': ['do-ams3', 'eks-staging'],
+    'web/by-provider': ['eks-staging', 'gke-prod'],
+    'web/everywhere': ['do-ams3', 'eks-staging', 'gke-prod'],
+    'web/excluded': ['do-ams3'],
+    'web/off-on-eks': ['do-ams3', 'gke-prod'],
+  });
+  t.notOk(byApp.has('web/disabled'), 'enabled: false renders nothing');
+  const apps = applicationsByName(platform);
+  t.same(apps.get('web-everywhere-gke-prod')!.spec.destination, { name: 'gke-prod-registered', namespace: 'web' }, 'a cluster registered by name');
+  t.same(apps.get('web-everywhere-do-ams3')!.spec.destination, { server: 'https://do-ams3.example.com', namespace: 'web' });
+  t.same(apps.get('web-everywhere-do-ams3')!.metadata.labels, {
+    'app.kubernetes.io/managed-by': 'gitops-k8s',
+    'gitops-k8s.io/app': 'everywhere',
+    'gitops-k8s.io/cluster': 'do-ams3',
+    'gitops-k8s.io/namespace': 'web',
+    'gitops-k8s.io/provider': 'digitalocean',
+  });
+  const selected = selectOutput(platform, { clusters: ['eks-staging'], namespaces: ['web'] });
+  t.same(selected.apps.map((r) => r.application.metadata.name), ['web-by-name-eks-staging', 'web-by-provider-eks-staging', 'web-everywhere-eks-staging']);
+  t.same(selected.projects.map((p) => p.metadata.name), ['web']);
+});
+
+t.test('a full Argo CD Application file is fanned out per cluster with its destination replaced', async (t) => {
+  const apps = applicationsByName(renderFixture('core-application-files'));
+  t.same([...apps.keys()].sort(), ['guestbook-guestbook-one', 'guestbook-guestbook-two', 'guestbook-helm-guestbook-one', 'guestbook-helm-guestbook-two']);
+  const one = apps.get('guestbook-guestbook-one')!;
+  t.same(one.spec.destination, { server: 'https://one.example.com', namespace: 'guestbook' });
+  t.same(apps.get('guestbook-guestbook-two')!.spec.destination, { name: 'two-registered', namespace: 'guestbook' });
+  t.equal(one.metadata.namespace, 'argocd', 'Applications live in the Argo CD namespace');
+  t.same(one.spec.source, { repoURL: 'https://github.com/argoproj/argocd-example-apps.git', path: 'guestbook', targetRevision: '0d521c6e049889134f3122eb32d7ed342f43ca0d' });
+  t.same(one.spec.syncPolicy, { automated: { prune: false } }, 'the rest of the spec is taken as written');
+  t.equal(one.spec.project, 'default');
+  t.equal(one.metadata.labels.legacy, 'yes');
+  t.equal(one.metadata.labels['gitops-k8s.io/cluster'], 'one');
+  t.same(one.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
+  const helm = apps.get('guestbook-helm-guestbook-two')!;
+  t.equal(helm.spec.project, 'guestbook', 'without a project it joins its folder\'s AppProject');
+  t.same(valuesOf(helm), { ingress: { host: 'guestbook.two.example.com' } }, 'templates inside are rendered per cluster');
+});
+
+t.test('folders with Chart.yaml, kustomization.yaml or manifests become path sources of the platform repo', async (t) => {
+  const apps = applicationsByName(renderFixture('core-folder-apps'));
+  const source = (name: string): unknown => apps.get(name)?.spec.source;
+  const repo = { repoURL: 'https://git.example.com/platform.git', targetRevision: 'main' };
+  t.same(source('tools-chart-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/chart', targetRevision: 'main' }, "a chart's own values.yaml is Helm's");
+  t.same(source('tools-kust-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/kust', targetRevision: 'main' });
+  t.same(source('tools-plain-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/plain', targetRevision: 'main' });
+  t.same(source('tools-tuned-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/tuned', targetRevision: 'main', helm: { valuesObject: { replicas: 3 } } }, 'app.yaml beside a chart tunes it');
+  t.equal(waveOf(apps.get('tools-tuned-in-cluster')), '2');
+  t.same(source('tools-shared-in-cluster'), { repoURL: repo.repoURL, path: 'manifests/shared', targetRevision: 'main' }, 'path alone is a folder of the platform repo');
+  const prefixed = applicationsByName(renderFixture('core-folder-apps', { pathPrefix: 'platform' }));
+  t.equal((prefixed.get('tools-kust-in-cluster')!.spec.source as Values).path, 'platform/apps/tools/kust', 'under a sub-folder the paths carry its prefix');
+});
+
+t.test('without clusters/ there is one in-cluster cluster on the generic provider', async (t) => {
+  const platform = renderFixture('core-in-cluster');
+  t.equal(platform.apps.length, 1);
+  const app = platform.apps[0]!.application;
+  t.equal(app.metadata.name, 'web-web-in-cluster');
+  t.same(app.spec.destination, { server: 'https://kubernetes.default.svc', namespace: 'web' });
+  t.same(valuesOf(app), { server: 'https://kubernetes.default.svc', provider: 'generic' });
+  t.same(app.spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] }, 'automated with prune and self-heal by default');
+  t.same(app.spec.source, {
+    repoURL: 'https://charts.example.com',
+    chart: 'web',
+    targetRevision: '1.0.0',
+    helm: { valuesObject: { server: 'https://kubernetes.default.svc', provider: 'generic' } },
+  });
+});
+
+t.test('names are DNS-1123 labels of at most 63 characters, shortened with a stable hash suffix', async (t) => {
+  const longNs = 'observability-and-monitoring-stack';
+  const longApp = 'prometheus-operator-admission-webhook';
+  const entries: MemoryEntry[] = [
+    { path: `apps/${longNs}/${longApp}.yaml`, type: 'file', content: Buffer.from('repoURL: https://c.example.com\nchart: p\nversion: 1.0.0\n') },
+    { path: `apps/${longNs}/${longApp}-2.yaml`, type: 'file', content: Buffer.from('repoURL: https://c.example.com\nchart: p\nversion: 1.0.0\n') },
+    { path: 'gitops.yaml', type: 'file', content: Buffer.from('naming:\n  application: "{{cluster.name}}.{{namespace}}_{{app}}"\n') },
+    { path: 'apps/web/Web.yaml', type: 'file', content: Buffer.from('x: 1\n') },
+  ];
+  t.equal(loadPlatformRepo(openMemoryRepo('m', entries.slice(0, 2))).namespaces.length, 1);
+  const names = renderPlatform(openMemoryRepo('m', entries.slice(0, 2))).apps.map((r) => r.application.metadata.name);
+  for (const name of names) {
+    t.ok(name.length <= 63, `${name} is at most 63 characters`);
+    t.match(name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    t.match(name, /-[0-9a-f]{8}$/, 'ends with the hash');
+  }
+  t.not(names[0], names[1], 'two long names with one prefix stay distinct');
+  t.same(renderPlatform(openMemoryRepo('m', entries.slice(0, 2))).apps.map((r) => r.application.metadata.name), names, 'stable across runs');
+  t.equal(toDnsLabel('Short_Name.x'), 'short-name-x');
+  t.equal(toDnsLabel('a'.repeat(63)), 'a'.repeat(63), '63 characters are kept whole');
+  t.equal(toDnsLabel('a'.repeat(64)).length, 63);
+  // naming.application is configurable and normalised.
+  const custom = renderPlatform(openMemoryRepo('m', [entries[0]!, entries[2]!])).apps.map((r) => r.application.metadata.name);
+  t.equal(custom.length, 1);
+  t.match(custom[0]!, /^in-cluster-observability-and-monitoring-stack-promethe-[0-9a-f]{8}$/);
+  t.ok(custom[0]!.length <= 63);
+});
+
+t.test('rendering is deterministic: twice, and whatever order the folder lists files in', async (t) => {
+  for (const name of ['core-layering', 'core-cluster-selection', 'core-folder-apps']) {
+    const dir = fixture(name);
+    const options = { repoURL: 'https://git.example.com/platform.git' };
+    const first = formatObjects(objectsOf(selectOutput(renderPlatform(openLocalRepo(dir), options))));
+    const second = formatObjects(objectsOf(selectOutput(renderPlatform(openLocalRepo(dir), options))));
+    t.equal(second, first, `${name}: byte-identical twice`);
+    const files = listFiles(dir);
+    const entries = (order: string[]): MemoryEntry[] => order.map((f) => ({ path: f, type: 'file' as const, content: readFileSync(path.join(dir, f)) }));
+    const reversed = formatObjects(objectsOf(selectOutput(renderPlatform(openMemoryRepo('m', entries([...files].reverse())), options))));
+    const shuffled = formatObjects(objectsOf(selectOutput(renderPlatform(openMemoryRepo('m', entries([...files].sort(() => Math.random() - 0.5))), options))));
+    t.equal(reversed, first, `${name}: independent of listing order (reversed)`);
+    t.equal(shuffled, first, `${name}: independent of listing order (shuffled)`);
+  }
+});
+
+t.test('every AppProject and Application emitted validates against the Argo CD CRDs', async (t) => {
+  let count = 0;
+  for (const name of RENDERABLE) {
+    const objects = objectsOf(selectOutput(renderFixture(name, { repoURL: 'https://git.example.com/platform.git' })));
+    count += objects.length;
+    t.same(crdProblemsAll(objects), [], name);
+  }
+  const example = path.join(projectRoot, 'examples/platform');
+  const objects = objectsOf(selectOutput(renderPlatform(openLocalRepo(example))));
+  t.same(crdProblemsAll(objects), [], 'examples/platform');
+  t.ok(count > 40, `${count} objects checked`);
+});
+
+t.test('the emitted YAML parses back to exactly the objects', async (t) => {
+  for (const name of RENDERABLE) {
+    const objects = objectsOf(selectOutput(renderFixture(name, { repoURL: 'https://git.example.com/platform.git' })));
+    const text = formatObjects(objects);
+    const docs = parseAllDocuments(text);
+    t.same(docs.flatMap((d) => d.errors), [], `${name}: no YAML errors`);
+    t.strictSame(docs.map((d) => d.toJS()), JSON.parse(JSON.stringify(objects)), `${name}: same objects, same types`);
+    t.strictSame(JSON.parse(formatObjects(objects, 'json')), JSON.parse(JSON.stringify(objects)), `${name}: json too`);
+  }
+});
+
+t.test('AppProjects permit exactly the sources and destinations of their apps', async (t) => {
+  const platform = renderFixture('core-cluster-selection');
+  const batch = platform.projects.find((p) => p.metadata.name === 'batch')!;
+  t.same(batch.spec.sourceRepos, ['https://charts.example.com']);
+  t.same(batch.spec.destinations, [
+    { name: 'gke-prod-registered', namespace: 'batch' },
+    { server: 'https://do-ams3.example.com', namespace: 'batch' },
+  ]);
+  t.same(batch.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: 'batch' }], 'only its own Namespace, for CreateNamespace=true');
+  t.same(batch.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
+});
