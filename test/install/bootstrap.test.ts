@@ -1,0 +1,174 @@
+import t from 'tap';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { ARGOCD_CRDS, ARGOCD_INSTALL_URL, buildBootstrap, selectPart } from '../../src/bootstrap.js';
+import { runCli } from '../../src/cli.js';
+import { crdProblemsAll } from '../helpers/crd.js';
+import {
+  PINNED_INSTALL_URL,
+  find,
+  kustomize,
+  manifestsDir,
+  offlineCopy,
+  parseStream,
+  projectRoot,
+  repoServerProblems,
+  sharedInstall,
+  stockObjects,
+  type K8sObject,
+} from './kustomize-build.js';
+
+const REPO = 'https://github.com/acme/platform.git';
+
+async function bootstrap(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['bootstrap', ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd: projectRoot });
+  return { code, stdout, stderr };
+}
+
+const offline = ['--argocd-install', path.relative(projectRoot, sharedInstall)];
+const key = (o: K8sObject): string => `${o.kind}/${o.metadata.name}`;
+
+t.test('bootstrap prints the whole pinned install, self-managed sidecar included, for kubectl apply', async (t) => {
+  const run = await bootstrap(['--repo', REPO, '--revision', 'main', '--path', 'platform', ...offline]);
+  t.equal(run.code, 0, run.stderr);
+  const objects = parseStream(run.stdout);
+  const stock = stockObjects();
+
+  t.test('every object of the stock v3.5.1 install is there, with the sidecar on argocd-repo-server', async (t) => {
+    for (const o of stock) t.ok(find(objects, o.kind, o.metadata.name), `${key(o)} present`);
+    t.same(repoServerProblems(find(objects, 'Deployment', 'argocd-repo-server')!, find(stock, 'Deployment', 'argocd-repo-server')!), []);
+    const images = objects.flatMap((o) => [...(o.spec?.template?.spec?.containers ?? []), ...(o.spec?.template?.spec?.initContainers ?? [])]).map((c) => String(c.image));
+    t.ok(images.length > 0);
+    for (const image of images) t.match(image, /(:v?\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$/, `${image} pinned`);
+  });
+
+  t.test('orders the stream for apply: Namespace, CRDs, the rest, then the Argo CD custom resources', async (t) => {
+    t.match(run.stdout, /^# /, 'starts with the instructions as comments');
+    const kinds = objects.map((o) => o.kind);
+    t.equal(kinds[0], 'Namespace');
+    t.same(kinds.slice(1, 4), ['CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition']);
+    t.equal(kinds.lastIndexOf('CustomResourceDefinition'), 3);
+    t.equal(objects.at(-1)!.kind, 'Application');
+    t.same(objects.filter((o) => o.apiVersion.startsWith('argoproj.io/')).map(key), ['Application/gitops-k8s-root']);
+  });
+
+  t.test('roots the platform repo in one Application through the CMP that validates against the CRD', async (t) => {
+    const root = find(objects, 'Application', 'gitops-k8s-root')!;
+    t.same(crdProblemsAll([root]), []);
+    t.same(root.spec.source, { repoURL: REPO, targetRevision: 'main', path: 'platform', plugin: { name: 'gitops-k8s' } });
+    t.equal(root.metadata.namespace, 'argocd');
+    t.same(root.spec.syncPolicy.automated, { prune: true, selfHeal: true });
+  });
+
+  t.test('points the generator at the platform repo', async (t) => {
+    t.equal(find(objects, 'ConfigMap', 'gitops-k8s-generator-config')!.data.repo, REPO);
+  });
+
+  t.test('holds no password or token: Secrets are created empty and filled by Argo CD or by hand', async (t) => {
+    const secrets = objects.filter((o) => o.kind === 'Secret');
+    t.same(secrets.map(key).sort(), ['Secret/argocd-notifications-secret', 'Secret/argocd-secret']);
+    for (const s of secrets) t.notOk(s.data || s.stringData, `${key(s)} has no data`);
+    t.notOk(find(objects, 'Secret', 'gitops-k8s-token'), 'the token Secret is made by hand, never printed');
+  });
+
+  t.test('says how to apply it: token Secret first, CRDs server-side, wait for Established, then the rest', async (t) => {
+    const header = run.stdout.split('\n---\n')[0]!;
+    const steps = ['create secret generic gitops-k8s-token', '--part crds | kubectl apply --server-side -f -', 'kubectl wait --for=condition=Established', '--part install | kubectl apply --server-side -f -'];
+    let at = -1;
+    for (const step of steps) {
+      const next = header.indexOf(step);
+      t.ok(next > at, `${step} comes next`);
+      at = next;
+    }
+    for (const crd of ARGOCD_CRDS) t.match(header, `crd/${crd}`);
+  });
+
+  t.test('is what manifests/install builds, plus the root Application and the repo setting', async (t) => {
+    const root = offlineCopy();
+    t.teardown(() => rmSync(root, { recursive: true, force: true }));
+    const install = await kustomize(path.join(root, 'manifests', 'install'));
+    t.same(objects.map(key).sort(), [...install.map(key), 'Application/gitops-k8s-root'].sort());
+    const a = find(objects, 'Deployment', 'argocd-repo-server');
+    const b = find(install, 'Deployment', 'argocd-repo-server');
+    t.same(a, b, 'the same repo-server pod as a self-sync of manifests/install gives');
+  });
+
+  t.test('--part crds prints the CRDs alone and --part install everything else', async (t) => {
+    const crds = await bootstrap(['--repo', REPO, '--part', 'crds', ...offline]);
+    t.equal(crds.code, 0, crds.stderr);
+    t.same(parseStream(crds.stdout).map(key), ARGOCD_CRDS.map((c) => `CustomResourceDefinition/${c}`));
+    const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition').map(key);
+    t.ok(rest.includes('Application/gitops-k8s-root') && rest.includes('Namespace/argocd'));
+    t.same(selectPart([], 'install'), []);
+  });
+});
+
+t.test('bootstrap uses the pinned Argo CD URL unless told otherwise, and the same one manifests/install pins', async (t) => {
+  t.equal(ARGOCD_INSTALL_URL, PINNED_INSTALL_URL);
+  t.ok(parse(readFileSync(path.join(manifestsDir, 'install', 'kustomization.yaml'), 'utf8')).resources.includes(ARGOCD_INSTALL_URL));
+  // A stand-in kubectl records the kustomization it is handed: no download here.
+  const dir = mkdtempSync(path.join(tmpdir(), 'gk-fake-kubectl-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const seen = path.join(dir, 'seen.yaml');
+  const fake = path.join(dir, 'kubectl');
+  writeFileSync(fake, `#!/bin/sh\ncat "$2/kustomization.yaml" > '${seen}'\necho 'error: cannot reach raw.githubusercontent.com' >&2\nexit 1\n`);
+  chmodSync(fake, 0o755);
+  const run = await bootstrap(['--repo', REPO], { ...process.env, KUBECTL: fake });
+  t.equal(run.code, 1);
+  t.match(run.stderr, /kubectl kustomize failed: error: cannot reach/);
+  const kustomization = parse(readFileSync(seen, 'utf8'));
+  t.ok(kustomization.resources.includes(ARGOCD_INSTALL_URL));
+  t.same(kustomization.components, ['manifests/sidecar']);
+  t.equal(kustomization.namespace, 'argocd');
+});
+
+t.test('bootstrap refuses bad input with a usage error before building anything', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [[], /required option '--repo <url>'/],
+    [['--repo', 'not a url'], /--repo: the repo URL must be/],
+    [['--repo', REPO, '--path', '../elsewhere'], /--path: the path must stay inside the repository/],
+    [['--repo', REPO, '--revision', 'main branch'], /--revision: not a branch, tag or commit/],
+    [['--repo', REPO, '--part', 'everything'], /--part: unknown part "everything"/],
+    [['--repo', REPO, '--argocd-install', 'no/such/install.yaml'], /--argocd-install: no such file/],
+    [['--repo', REPO, '--argocd-install', 'http://mirror.example/install.yaml'], /local file or an https:\/\/ URL/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await bootstrap(args);
+    t.equal(run.code, 2, args.join(' '));
+    t.match(run.stderr, message);
+    t.equal(run.stdout, '');
+  }
+});
+
+t.test('bootstrap never echoes credentials put in the repo URL', async (t) => {
+  for (const url of ['https://deploy:s3cr3t-T0KEN@github.com/acme/platform.git', 'ssh://git:s3cr3t-T0KEN@github.com/acme/platform.git']) {
+    const run = await bootstrap(['--repo', url, ...offline]);
+    t.equal(run.code, 2);
+    t.match(run.stderr, /carries credentials/);
+    t.notMatch(run.stdout + run.stderr, /s3cr3t-T0KEN/);
+  }
+  await t.rejects(
+    buildBootstrap({ repoURL: 'ssh://git@github.com/acme/platform.git', part: 'crds', kubectl: '/nonexistent/kubectl' }),
+    { code: 'GK_KUBECTL' },
+    'a plain ssh user passes the check and reaches kubectl',
+  );
+});
+
+t.test('bootstrap says what is missing when kubectl is not there or the install is not Argo CD', async (t) => {
+  const missing = await bootstrap(['--repo', REPO, ...offline], { ...process.env, KUBECTL: '/nonexistent/kubectl' });
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, /kubectl kustomize`, and \/nonexistent\/kubectl is not on the PATH/);
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'gk-not-argocd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const other = path.join(dir, 'install.yaml');
+  writeFileSync(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: something-else\n');
+  const wrong = await bootstrap(['--repo', REPO, '--argocd-install', other]);
+  t.equal(wrong.code, 1);
+  t.match(wrong.stderr, /argocd-repo-server/);
+  t.equal(wrong.stdout, '');
+});

@@ -1,0 +1,193 @@
+import t from 'tap';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { crdProblemsAll } from '../helpers/crd.js';
+import {
+  PINNED_INSTALL_URL,
+  buildStockWith,
+  find,
+  generatorProblems,
+  kustomize,
+  manifestsDir,
+  offlineCopy,
+  projectRoot,
+  repoServerProblems,
+  selects,
+  stockObjects,
+  type K8sObject,
+} from './kustomize-build.js';
+
+const version = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version as string;
+const RBAC = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ServiceAccount'];
+const key = (o: K8sObject): string => `${o.kind}/${o.metadata.name}`;
+/** The object without what kustomize's `namespace: argocd` sets (metadata.namespace, RoleBinding subjects' namespace). */
+const withoutNamespace = (o: K8sObject): K8sObject => {
+  const { namespace: _ns, ...metadata } = o.metadata;
+  const copy: K8sObject = { ...o, metadata };
+  if (o.kind === 'RoleBinding') copy.subjects = o.subjects.map(({ namespace: _n, ...s }: { namespace?: string }) => s);
+  return copy;
+};
+
+/** JSON with sorted keys: cheap equality for the 1.4 MB CRDs, where a deep compare is slow. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+
+const stock = stockObjects();
+const stockRepoServer = find(stock, 'Deployment', 'argocd-repo-server')!;
+const appsetPodLabels = find(stock, 'Deployment', 'argocd-applicationset-controller')!.spec.template.metadata.labels;
+const repoServerPodLabels = stockRepoServer.spec.template.metadata.labels;
+
+t.test('the sidecar Component on the stock v3.5.1 install', async (t) => {
+  const built = await buildStockWith('sidecar');
+  const repoServer = find(built, 'Deployment', 'argocd-repo-server')!;
+
+  t.test('gives an argocd-repo-server pod that meets every CMP sidecar and generator rule', async (t) => {
+    t.same(repoServerProblems(repoServer, stockRepoServer), []);
+  });
+
+  t.test('the pod-rule checker finds the stock pod wanting (it can fail)', async (t) => {
+    t.match(repoServerProblems(stockRepoServer, stockRepoServer), ['no gitops-k8s-cmp container']);
+    const broken = structuredClone(repoServer);
+    const cmp = broken.spec.template.spec.containers.find((c: { name: string }) => c.name === 'gitops-k8s-cmp');
+    cmp.volumeMounts = cmp.volumeMounts.map((m: { mountPath: string }) => (m.mountPath === '/tmp' ? { ...m, name: 'tmp' } : m));
+    cmp.securityContext.runAsUser = 0;
+    t.match(repoServerProblems(broken, stockRepoServer).join('\n'), /runAsUser must be 999[\s\S]*repo-server's tmp volume/);
+  });
+
+  t.test('pins both sidecars to the image of this release', async (t) => {
+    const images = repoServer.spec.template.spec.containers.filter((c: { name: string }) => c.name.startsWith('gitops-k8s')).map((c: { image: string }) => c.image);
+    t.same(images, [`ghcr.io/gitops-k8s/gitops-k8s:${version}`, `ghcr.io/gitops-k8s/gitops-k8s:${version}`]);
+  });
+
+  t.test('changes nothing else of the stock install and adds no RBAC and no Secret', async (t) => {
+    for (const o of stock) {
+      if (key(o) === 'Deployment/argocd-repo-server') continue;
+      t.ok(canonical(withoutNamespace(find(built, o.kind, o.metadata.name)!)) === canonical(withoutNamespace(o)), `${key(o)} unchanged`);
+    }
+    const added = built.filter((o) => !find(stock, o.kind, o.metadata.name));
+    t.same(added.map(key).sort(), [
+      'ConfigMap/argocd-applicationset-plugin-gitops-k8s',
+      'ConfigMap/gitops-k8s-generator-config',
+      'NetworkPolicy/gitops-k8s-generator-network-policy',
+      'Service/gitops-k8s-generator',
+    ]);
+    t.notOk(added.some((o) => RBAC.includes(o.kind) || o.kind === 'Secret'));
+  });
+
+  t.test('exposes the generator through a Service that reaches the generator container port', async (t) => {
+    const svc = find(built, 'Service', 'gitops-k8s-generator')!;
+    t.ok(selects(svc.spec.selector, repoServerPodLabels), 'selects the repo-server pods');
+    const port = svc.spec.ports.find((p: { port: number }) => p.port === 4355);
+    const generator = repoServer.spec.template.spec.containers.find((c: { name: string }) => c.name === 'gitops-k8s-generator');
+    t.ok(generator.ports.some((p: { name: string; containerPort: number }) => p.name === port.targetPort || p.containerPort === port.targetPort));
+  });
+
+  t.test('gives the ApplicationSet controller a plugin ConfigMap: baseUrl on that Service, token as $secret:key, requestTimeout in seconds', async (t) => {
+    const cm = find(built, 'ConfigMap', 'argocd-applicationset-plugin-gitops-k8s')!;
+    const url = new URL(cm.data.baseUrl);
+    t.equal(url.protocol, 'http:');
+    t.equal(url.hostname, 'gitops-k8s-generator', 'the Service, by its short name (same namespace)');
+    t.equal(url.port, '4355');
+    const [, secret, secretKey] = /^\$([a-z0-9-]+):([A-Za-z0-9._-]+)$/.exec(cm.data.token) ?? [];
+    t.equal(secret, 'gitops-k8s-token');
+    const tokenVolume = repoServer.spec.template.spec.volumes.find((v: { secret?: { secretName: string } }) => v.secret?.secretName === secret);
+    t.ok(tokenVolume.secret.items.some((i: { key: string }) => i.key === secretKey), 'the generator reads the same key');
+    t.match(cm.data.requestTimeout, /^\d+$/);
+    t.ok(Number(cm.data.requestTimeout) >= 30, 'not below Argo CD default');
+    t.equal(cm.metadata.labels?.['app.kubernetes.io/part-of'], 'argocd');
+  });
+
+  t.test('admits the generator port from the ApplicationSet controller pods only', async (t) => {
+    const np = find(built, 'NetworkPolicy', 'gitops-k8s-generator-network-policy')!;
+    t.ok(selects(np.spec.podSelector.matchLabels, repoServerPodLabels));
+    t.same(np.spec.policyTypes, ['Ingress']);
+    t.equal(np.spec.ingress.length, 1);
+    const [rule] = np.spec.ingress;
+    t.same(rule.ports, [{ port: 4355, protocol: 'TCP' }]);
+    t.equal(rule.from.length, 1);
+    t.ok(selects(rule.from[0].podSelector.matchLabels, appsetPodLabels), 'the controller pods match');
+    t.notOk(rule.from[0].namespaceSelector, 'not other namespaces');
+  });
+});
+
+t.test('the standalone generator Deployment', async (t) => {
+  const built = await kustomize(path.join(manifestsDir, 'standalone'));
+  const deployment = find(built, 'Deployment', 'gitops-k8s-generator')!;
+  const pod = deployment.spec.template;
+
+  t.test('runs gitops-k8s serve by the same rules as the sidecar, without a Kubernetes token', async (t) => {
+    t.same(generatorProblems(pod.spec), []);
+    t.equal(pod.spec.automountServiceAccountToken, false);
+    t.equal(find(built, 'ServiceAccount', pod.spec.serviceAccountName)?.automountServiceAccountToken, false);
+    t.equal(pod.spec.containers[0].image, `ghcr.io/gitops-k8s/gitops-k8s:${version}`);
+    t.notOk(built.some((o) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Secret'].includes(o.kind)));
+  });
+
+  t.test('keeps the ConfigMap contract of the sidecar, with its Service and NetworkPolicy on its own pods', async (t) => {
+    const sidecar = await buildStockWith('sidecar');
+    for (const name of ['argocd-applicationset-plugin-gitops-k8s', 'gitops-k8s-generator-config']) {
+      t.same(find(built, 'ConfigMap', name), find(sidecar, 'ConfigMap', name), `${name} is the same`);
+    }
+    const svc = find(built, 'Service', 'gitops-k8s-generator')!;
+    t.ok(selects(svc.spec.selector, pod.metadata.labels));
+    t.ok(selects(deployment.spec.selector.matchLabels, pod.metadata.labels));
+    t.same(svc.spec.ports.map((p: { port: number }) => p.port), [4355]);
+    const np = find(built, 'NetworkPolicy', 'gitops-k8s-generator-network-policy')!;
+    t.ok(selects(np.spec.podSelector.matchLabels, pod.metadata.labels));
+    t.ok(selects(np.spec.ingress[0].from[0].podSelector.matchLabels, appsetPodLabels));
+    t.ok(built.every((o) => o.metadata.namespace === 'argocd'), 'in Argo CD namespace, where the controller reads the ConfigMap');
+  });
+});
+
+t.test('manifests/install is the stock install pinned to v3.5.1 plus the Component', async (t) => {
+  const text = readFileSync(path.join(manifestsDir, 'install', 'kustomization.yaml'), 'utf8');
+  const kustomization = parse(text);
+  t.ok(kustomization.resources.includes(PINNED_INSTALL_URL), 'the upstream install by its tag');
+  t.notOk(kustomization.resources.some((r: string) => /^https?:/.test(r) && r !== PINNED_INSTALL_URL), 'nothing else remote');
+  t.same(kustomization.components, ['../sidecar']);
+  const root = offlineCopy();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const built = await kustomize(path.join(root, 'manifests', 'install'));
+  const withComponent = await buildStockWith('sidecar');
+  t.same(built.map(key).sort(), ['Namespace/argocd', ...withComponent.map(key)].sort());
+  t.same(repoServerProblems(find(built, 'Deployment', 'argocd-repo-server')!, stockRepoServer), []);
+  t.ok(built.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace === undefined).every((o) => ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'].includes(o.kind)), 'namespaced objects land in argocd');
+});
+
+t.test('the shipped root Application and ApplicationSet', async (t) => {
+  const read = (f: string): K8sObject => parse(readFileSync(path.join(manifestsDir, 'install', f), 'utf8'));
+  const root = read('root-application.yaml');
+  const appset = read('applicationset.yaml');
+  const plugins = find(await buildStockWith('sidecar'), 'ConfigMap', 'argocd-applicationset-plugin-gitops-k8s')!;
+
+  t.test('validate against the Argo CD v3.5.1 CRDs', async (t) => {
+    t.same(crdProblemsAll([root, appset]), []);
+  });
+
+  t.test('the root Application renders examples/platform through the CMP, naming the plugin', async (t) => {
+    t.equal(root.spec.source.plugin.name, 'gitops-k8s');
+    t.equal(root.spec.source.path, 'examples/platform');
+    const gitops = parse(readFileSync(path.join(projectRoot, 'examples', 'platform', 'gitops.yaml'), 'utf8'));
+    t.equal(root.spec.source.repoURL, gitops.repoURL, 'the repo examples/platform declares');
+    t.equal(root.metadata.namespace, 'argocd');
+    t.notOk(root.metadata.finalizers, 'deleting the root does not cascade');
+  });
+
+  t.test('the ApplicationSet uses the plugin generator with Go templates and patches in the full spec', async (t) => {
+    t.equal(appset.spec.goTemplate, true);
+    t.same(appset.spec.goTemplateOptions, ['missingkey=error']);
+    const [generator] = appset.spec.generators;
+    t.equal(generator.plugin.configMapRef.name, plugins.metadata.name);
+    t.same(Object.keys(generator.plugin.input.parameters).sort(), ['path', 'repoURL', 'revision']);
+    t.equal(generator.plugin.input.parameters.path, 'examples/platform');
+    t.match(appset.spec.templatePatch, /spec: \{\{ toJson \.spec \}\}/);
+    t.match(appset.spec.templatePatch, /labels: \{\{ toJson \.labels \}\}/);
+    t.match(appset.spec.templatePatch, /annotations: \{\{ toJson \.annotations \}\}/);
+    t.equal(appset.spec.template.metadata.name, '{{ .name }}');
+    t.equal(appset.spec.template.spec.project, '{{ .project }}');
+    t.equal(appset.spec.syncPolicy.preserveResourcesOnDeletion, true);
+  });
+});
