@@ -7,7 +7,7 @@ export interface ParameterSet {
   app: string;
   namespace: string;
   project: string;
-  cluster: { name: string; server: string; destinationName?: string; provider: string; labels: Record<string, string> };
+  cluster: { name: string; server: string; destinationName?: string; provider: string; labels: Record<string, string>; vars: Record<string, unknown> };
   path: ArgoPathParams;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -53,10 +53,19 @@ export function pathParamsOf(r: RenderedApp, pathPrefix: string): ArgoPathParams
   return filePathParams(joinPath(pathPrefix, r.app.yaml?.file ?? r.app.source));
 }
 
-/** The parameter set of one rendered Application, shaped for `goTemplate: true`. */
+/**
+ * The parameter set of one rendered Application, shaped for `goTemplate: true`.
+ *
+ * Fields meant for `{{ .x }}` (cluster vars and the like) carry numbers Go
+ * would mangle as strings. `spec` is the Application's spec exactly as
+ * `render` makes it: it is meant for `templatePatch` through `toJson` or
+ * `toYaml`, which print a float64 in full (encoding/json switches to exponent
+ * form only from 1e21), so turning its numbers into strings would change the
+ * type of Helm values instead of protecting them.
+ */
 export function parameterSetOf(r: RenderedApp, pathPrefix: string): ParameterSet {
   const { application, cluster } = r;
-  const set: ParameterSet = {
+  const set: Omit<ParameterSet, 'spec'> = {
     name: application.metadata.name,
     app: r.app.name,
     namespace: r.namespace.name,
@@ -67,11 +76,11 @@ export function parameterSetOf(r: RenderedApp, pathPrefix: string): ParameterSet
       ...(cluster.destinationName ? { destinationName: cluster.destinationName } : {}),
       provider: cluster.provider,
       labels: cluster.labels,
+      vars: cluster.vars,
     },
     path: pathParamsOf(r, pathPrefix),
     labels: application.metadata.labels,
     annotations: application.metadata.annotations,
-    spec: application.spec,
   };
-  return goSafe(set);
+  return { ...goSafe(set), spec: application.spec };
 }
