@@ -119,23 +119,25 @@ function inlineOf(value: unknown, childIndent: string): string | undefined {
 }
 
 /**
- * Appends the block form of a non-empty collection, every line starting
- * with `indent` except the first, which the caller has already started
- * (after `- `) when `inline` is set.
+ * Appends the block form of a non-empty collection to `out`, every line
+ * starting with `indent` except the first, which the caller has already
+ * started (after `- `) when `inline` is set. Pieces go to an array joined once
+ * per document: concatenating strings would build millions of ropes that the
+ * garbage collector then walks.
  */
-function emitCollection(value: object, indent: string, inline: boolean): string {
-  let text = '';
+function emitCollection(out: string[], value: object, indent: string, inline: boolean): void {
   let first = inline;
   const childIndent = indent + '  ';
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      text += first ? '- ' : `${indent}- `;
+      out.push(first ? '- ' : `${indent}- `);
       first = false;
       const line = inlineOf(item, childIndent);
-      text += line !== undefined ? `${line}\n` : emitCollection(item as object, childIndent, true);
+      if (line !== undefined) out.push(line, '\n');
+      else emitCollection(out, item as object, childIndent, true);
     }
-    return text;
+    return;
   }
   const record = value as Record<string, unknown>;
   for (const key in record) {
@@ -143,18 +145,24 @@ function emitCollection(value: object, indent: string, inline: boolean): string 
     if (item === undefined) continue;
     let k = emitString(key);
     if (k.length > MAX_IMPLICIT_KEY) k = `? ${k}\n${indent}`;
-    text += first ? k : indent + k;
+    if (!first) out.push(indent);
     first = false;
     const line = inlineOf(item, childIndent);
-    if (line !== undefined) text += `: ${line}\n`;
-    else text += ':\n' + emitCollection(item as object, Array.isArray(item) ? indent : childIndent, false);
+    if (line !== undefined) out.push(k, ': ', line, '\n');
+    else {
+      out.push(k, ':\n');
+      emitCollection(out, item as object, Array.isArray(item) ? indent : childIndent, false);
+    }
   }
-  return text;
 }
 
 /** One YAML document (no `---`), ending with a newline. */
 export function emitYaml(value: unknown): string {
-  if (value !== null && typeof value === 'object' && !isEmptyCollection(value)) return emitCollection(value, '', false);
+  if (value !== null && typeof value === 'object' && !isEmptyCollection(value)) {
+    const out: string[] = [];
+    emitCollection(out, value, '', false);
+    return out.join('');
+  }
   // A top-level string stays on one line: block scalars need a parent to indent from.
   const line = typeof value === 'string' ? emitString(value) : (inlineOf(value, '  ') ?? 'null');
   return `${line}\n`;
