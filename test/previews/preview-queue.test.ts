@@ -67,3 +67,14 @@ t.test('a broken base is shown as a warning above the head rendered as all added
   const fenced = buildPreviewComment(event, head, { ok: false, error: createError('GK_INVALID_VALUE', 'got ```` here', { file: 'a.yaml', line: 1 }) });
   t.match(fenced.body, /`````text\n/, 'the fence is longer than any backtick run in the message');
 });
+
+t.test('previews show path sources of the platform repo tracking the base branch, not the rendered commit', async (t) => {
+  const { retarget } = await import('../../src/server/routes/webhooks.js');
+  const sha = 'c'.repeat(40);
+  const app = (source: Record<string, unknown>) => ({ application: { metadata: { name: 'a' }, spec: { source } } });
+  const platform = { projects: [], apps: [app({ repoURL: 'https://x/platform.git', path: 'apps/a', targetRevision: sha }), app({ repoURL: 'https://charts', chart: 'c', targetRevision: '1.2.3' })] };
+  const out = retarget(platform as never, sha, 'main');
+  t.equal((out.apps[0]!.application.spec as { source: { targetRevision: string } }).source.targetRevision, 'main');
+  t.equal(out.apps[1], platform.apps[1], 'other apps are left as they are');
+  t.equal((platform.apps[0]!.application.spec.source as { targetRevision: string }).targetRevision, sha, 'the cached platform is not changed');
+});

@@ -4,7 +4,7 @@ import { runCli } from '../../src/cli.js';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { buildStatusMatrix, classifyArgoApp, collectStatus } from '../../src/status/status-matrix.js';
-import { startFakeArgo } from '../fixtures/previews-support/support.js';
+import { argoItem, startFakeArgo } from '../fixtures/previews-support/support.js';
 import { COMPARISON_ERROR, DEGRADED, DRIFTED, examplePlatform, exampleArgoItems, HOSTILE_MESSAGE, MISSING, ORPHAN, PROGRESSING } from '../fixtures/previews-support/example-argo.js';
 
 const TOKEN = 'argocd-token-0123456789abcdef';
@@ -32,6 +32,19 @@ t.test('the Argo CD client lists Applications with a bearer token, the gitops-k8
   const drifted = apps.find((a) => a.name === DRIFTED)!;
   t.match(drifted, { namespace: 'argocd', sync: 'OutOfSync', health: 'Healthy' });
   t.same(await listArgoApplications(settings, { selector: 'nothing=matches' }), [], 'items: null is an empty list');
+});
+
+t.test('the Argo CD client takes an injected undici dispatcher', async (t) => {
+  const { MockAgent } = await import('undici');
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  agent
+    .get('https://argocd.test')
+    .intercept({ path: (p) => p.startsWith('/api/v1/applications?'), method: 'GET', headers: { authorization: 'Bearer mock-token-123' } })
+    .reply(200, { metadata: {}, items: [argoItem('a-b-c', 'Synced', 'Healthy')] });
+  const apps = await listArgoApplications({ server: 'https://argocd.test', token: 'mock-token-123', insecure: false }, { dispatcher: agent });
+  t.same(apps.map((a) => [a.name, a.sync, a.health]), [['a-b-c', 'Synced', 'Healthy']]);
+  await agent.close();
 });
 
 t.test('Argo CD failures are GK_ARGOCD errors that never hold the token', async (t) => {

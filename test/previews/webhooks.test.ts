@@ -166,6 +166,15 @@ t.test('a pull request whose head breaks the repo gets a comment naming the brok
   commitChanges(dir, platform, { 'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: 0d521c6e049889134f3122eb32d7ed342f43ca0d\n' });
 });
 
+t.test('a form-encoded delivery is verified over its raw body too', async (t) => {
+  const body = `payload=${encodeURIComponent(JSON.stringify({ zen: 'Approachable is better than simple.', hook_id: 2 }))}`;
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'ping' };
+  const good = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, body) }, payload: body });
+  t.equal(good.statusCode, 200);
+  const bad = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, `${body}x`) }, payload: body });
+  t.equal(bad.statusCode, 401);
+});
+
 t.test('ignored actions, other events, ping, and repositories off the allowlist', async (t) => {
   const head = git(dir, 'rev-parse', 'HEAD');
   const closed = await deliver('pull_request', prPayload('closed', 10, head));

@@ -102,8 +102,17 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     const key = `${event.owner}/${event.repo}#${event.number}`;
     const accepted = queue.enqueue(key, async () => {
       const render = async (commit: string) => {
-        const { platform } = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
-        return retarget(platform, commit, baseRef);
+        let result;
+        try {
+          result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
+        } catch (error) {
+          // The commit was pushed a moment ago: a clone fetched just before
+          // does not have it yet. Fetch again once rather than report it missing.
+          if ((error as { code?: string }).code !== 'GK_UNKNOWN_REVISION') throw error;
+          app.gitops.invalidate(repoURL);
+          result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
+        }
+        return retarget(result.platform, commit, baseRef);
       };
       const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, secrets: [secret, settings?.token] });
       app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, 'pull-request preview posted');
