@@ -10,7 +10,7 @@
  * self-sync produce the same objects, sidecar included.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ export const ARGOCD_CRDS = ['applications.argoproj.io', 'applicationsets.argopro
 export const ARGOCD_NAMESPACE = 'argocd';
 /** Name of the root Application (app of apps through the CMP). */
 export const ROOT_APPLICATION_NAME = 'gitops-k8s-root';
+/** Where the gitops-k8s manifests are published (a kustomize remote base, by release tag). */
+export const GITOPS_K8S_SOURCE = 'https://github.com/gitops-k8s/gitops-k8s';
 
 /** Which objects to print: the CRDs, everything else, or both (CRDs first). */
 export type BootstrapPart = 'crds' | 'install' | 'all';
@@ -81,6 +83,18 @@ export function packageManifestsDir(): string {
     dir = path.dirname(dir);
   }
   throw createError('GK_CONFIG', 'the gitops-k8s manifests/ folder is missing from this installation');
+}
+
+/** This package's version: the release tag (`v<version>`) its manifests are published under. */
+export function packageVersion(manifestsDir = packageManifestsDir()): string {
+  return (JSON.parse(readFileSync(path.join(manifestsDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function repoPatch(repoURL: string): Record<string, unknown> {
+  return {
+    target: { version: 'v1', kind: 'ConfigMap', name: 'gitops-k8s-generator-config' },
+    patch: JSON.stringify([{ op: 'replace', path: '/data/repo', value: repoURL }]),
+  };
 }
 
 function checkOptions(options: BootstrapOptions): Required<Pick<BootstrapOptions, 'repoURL' | 'revision' | 'path' | 'part'>> {
@@ -137,24 +151,84 @@ export function rootApplication(options: { repoURL: string; revision: string; pa
 }
 
 /**
- * The kustomization bootstrap builds: the stock install (pinned URL or a local
- * copy), the gitops-k8s Component, the generator's default repo and the root
- * Application. `installResource` is what the `resources` entry names.
+ * The kustomization bootstrap builds: gitops-k8s's manifests/install (the
+ * pinned stock install, the sidecar Component), the root Application and the
+ * generator's default repo. The same as the self-managed app folder
+ * ({@link argocdAppFiles}) plus the root Application.
  */
-export function bootstrapKustomization(options: { repoURL: string; installResource: string }): Record<string, unknown> {
+export function bootstrapKustomization(options: { repoURL: string }): Record<string, unknown> {
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    namespace: ARGOCD_NAMESPACE,
-    resources: ['namespace.yaml', options.installResource, 'root-application.yaml'],
-    components: ['manifests/sidecar'],
-    patches: [
-      {
-        target: { version: 'v1', kind: 'ConfigMap', name: 'gitops-k8s-generator-config' },
-        patch: JSON.stringify([{ op: 'replace', path: '/data/repo', value: options.repoURL }]),
-      },
-    ],
+    resources: ['manifests/install', 'root-application.yaml'],
+    patches: [repoPatch(options.repoURL)],
   };
+}
+
+/**
+ * The app folder (apps/argocd/argo-cd/) that lets Argo CD manage itself with
+ * what bootstrap installed: gitops-k8s's manifests/install at this release
+ * (the pinned stock install plus the sidecar Component) and the same repo
+ * setting. A self-sync then keeps the sidecar. Returns file name -> content.
+ */
+export function argocdAppFiles(options: { repoURL: string; ref: string; cluster: string }): Record<string, string> {
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [`${GITOPS_K8S_SOURCE}//manifests/install?ref=${options.ref}`],
+    patches: [repoPatch(options.repoURL)],
+  };
+  const app = {
+    clusters: [options.cluster],
+    syncWave: -5,
+    syncPolicy: {
+      automated: { prune: false, selfHeal: true },
+      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    },
+  };
+  return {
+    'kustomization.yaml': [
+      `# Argo CD ${ARGOCD_VERSION} managing itself, with the gitops-k8s sidecar: the same objects`,
+      '# `gitops-k8s bootstrap` installed. Upgrade by changing the ref (one gitops-k8s release',
+      '# pins one Argo CD release).',
+      stringify(kustomization),
+    ].join('\n'),
+    'app.yaml': [
+      '# Only on the cluster Argo CD runs on. prune: false so that a bad commit never deletes',
+      '# Argo CD; ServerSideApply because the ApplicationSet CRD is too large for client-side apply.',
+      stringify(app),
+    ].join('\n'),
+    '../namespace.yaml': [
+      '# The argocd namespace folder: its AppProject may install the cluster-scoped kinds Argo CD',
+      '# is made of (CRDs, ClusterRoles, ClusterRoleBindings).',
+      stringify({ project: { description: 'Argo CD itself', clusterResourceWhitelist: [{ group: '*', kind: '*' }] } }),
+    ].join('\n'),
+  };
+}
+
+/**
+ * Writes {@link argocdAppFiles} into `dir` (refusing to overwrite the app
+ * files; an existing namespace.yaml of the folder above is kept). Returns the
+ * paths written.
+ */
+export function writeArgocdApp(dir: string, options: { repoURL: string; ref?: string; cluster?: string }): string[] {
+  const { repoURL } = checkOptions({ repoURL: options.repoURL });
+  const files = argocdAppFiles({ repoURL, ref: options.ref ?? `v${packageVersion()}`, cluster: options.cluster ?? 'in-cluster' });
+  const namespaceFile = '../namespace.yaml';
+  for (const name of Object.keys(files)) {
+    if (name !== namespaceFile && existsSync(path.join(dir, name))) {
+      throw createError('GK_USAGE', `${path.join(dir, name)} exists; remove it first`, { field: '--argocd-app' });
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    if (name === namespaceFile && existsSync(file)) continue;
+    writeFileSync(file, content);
+    written.push(file);
+  }
+  return written;
 }
 
 function runKubectl(kubectl: string, args: string[], timeoutMs: number): Promise<string> {
@@ -242,9 +316,10 @@ export function applyInstructions(options: { repoURL: string; revision: string; 
     `  gitops-k8s bootstrap ${args} --part install | kubectl apply --server-side -f -`,
     'No password is in here: Argo CD creates its first admin password at start-up;',
     `read it with \`argocd admin initial-password -n ${ARGOCD_NAMESPACE}\`, then delete argocd-initial-admin-secret.`,
-    `From then on Argo CD manages itself: keep apps/argocd/ in the platform repo with the same`,
-    `Argo CD URL (${ARGOCD_INSTALL_URL})`,
-    'and the gitops-k8s Component, or a self-sync removes the sidecar.',
+    'From then on Argo CD manages itself through the platform repo. Write its app folder once',
+    'in a checkout of the repo and commit it (without it, nothing keeps Argo CD up to date;',
+    'with another Argo CD install there, a self-sync removes the sidecar):',
+    `  gitops-k8s bootstrap --repo ${options.repoURL} --argocd-app ${path.posix.join(options.path, 'apps/argocd/argo-cd')}`,
   ];
 }
 
@@ -258,8 +333,9 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
   const cwd = options.cwd ?? process.cwd();
   const work = mkdtempSync(path.join(tmpdir(), 'gitops-k8s-bootstrap-'));
   try {
-    cpSync(path.join(manifestsDir, 'sidecar'), path.join(work, 'manifests', 'sidecar'), { recursive: true });
-    cpSync(path.join(manifestsDir, 'common'), path.join(work, 'manifests', 'common'), { recursive: true });
+    for (const dir of ['common', 'sidecar', 'install']) {
+      cpSync(path.join(manifestsDir, dir), path.join(work, 'manifests', dir), { recursive: true });
+    }
     let installResource = ARGOCD_INSTALL_URL;
     if (options.argocdInstall !== undefined) {
       const source = options.argocdInstall.trim();
@@ -273,20 +349,23 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
           throw createError('GK_USAGE', `no such file: ${source}`, { field: '--argocd-install' });
         }
         // kustomize only loads files inside the kustomization's folder.
-        cpSync(file, path.join(work, 'argocd-install.yaml'));
+        cpSync(file, path.join(work, 'manifests', 'install', 'argocd-install.yaml'));
         installResource = 'argocd-install.yaml';
       }
+      const installKustomization = path.join(work, 'manifests', 'install', 'kustomization.yaml');
+      const text = readFileSync(installKustomization, 'utf8');
+      if (!text.includes(ARGOCD_INSTALL_URL)) throw createError('GK_CONFIG', `manifests/install does not reference ${ARGOCD_INSTALL_URL}`);
+      writeFileSync(installKustomization, text.replace(ARGOCD_INSTALL_URL, installResource));
     }
-    writeFileSync(path.join(work, 'namespace.yaml'), stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } }));
     writeFileSync(path.join(work, 'root-application.yaml'), stringify(rootApplication(checked)));
-    writeFileSync(path.join(work, 'kustomization.yaml'), stringify(bootstrapKustomization({ repoURL: checked.repoURL, installResource })));
+    writeFileSync(path.join(work, 'kustomization.yaml'), stringify(bootstrapKustomization({ repoURL: checked.repoURL })));
     const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000);
     const all = orderForApply(splitYamlStream(built));
     const repoServer = all.find((o) => o.kind === 'Deployment' && o.name === 'argocd-repo-server');
     const containers = ((repoServer?.object.spec as { template?: { spec?: { containers?: { name?: string }[] } } } | undefined)?.template?.spec
       ?.containers ?? []).map((c) => c.name);
     if (!containers.includes('gitops-k8s-cmp')) {
-      throw createError('GK_CONFIG', `the Argo CD install has no argocd-repo-server Deployment to patch (is ${installResource} Argo CD's install.yaml?)`);
+      throw createError('GK_CONFIG', `the Argo CD install has no argocd-repo-server Deployment to patch (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`);
     }
     const objects = selectPart(all, checked.part);
     const header = applyInstructions(checked).map((line) => `# ${line}`.trimEnd()).join('\n');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
-import { ARGOCD_INSTALL_URL, ARGOCD_VERSION, buildBootstrap, type BootstrapPart } from '../bootstrap.js';
+import path from 'node:path';
+import { ARGOCD_INSTALL_URL, ARGOCD_VERSION, buildBootstrap, writeArgocdApp, type BootstrapPart } from '../bootstrap.js';
 
 interface BootstrapFlags {
   repo: string;
@@ -8,6 +9,8 @@ interface BootstrapFlags {
   path: string;
   part: string;
   argocdInstall?: string;
+  argocdApp?: string;
+  argocdCluster: string;
 }
 
 export function registerBootstrap(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -21,8 +24,17 @@ export function registerBootstrap(program: Command, io: CliIO, setExit: (code: n
     .option('--path <dir>', 'folder of the platform repo inside the Git repository', '.')
     .option('--part <part>', 'crds (apply first), install (after the CRDs are Established) or all', 'all')
     .option('--argocd-install <file|url>', `Argo CD's install.yaml, for offline or mirrored installs (default ${ARGOCD_INSTALL_URL})`)
+    .option('--argocd-app <dir>', 'instead: write the app folder (kustomization.yaml, app.yaml) that keeps Argo CD managing itself, sidecar included')
+    .option('--argocd-cluster <name>', 'with --argocd-app: the cluster (clusters/<name>.yaml) Argo CD runs on', 'in-cluster')
     .action(async (flags: BootstrapFlags) => {
       try {
+        if (flags.argocdApp !== undefined) {
+          const written = writeArgocdApp(path.resolve(io.cwd, flags.argocdApp), { repoURL: flags.repo, cluster: flags.argocdCluster });
+          for (const file of written) io.stderr(`wrote ${path.relative(io.cwd, file)}\n`);
+          io.stderr('commit it to the platform repo: the root Application then keeps Argo CD and the sidecar in sync\n');
+          setExit(EXIT_OK);
+          return;
+        }
         const result = await buildBootstrap({
           repoURL: flags.repo,
           revision: flags.revision,

@@ -1,9 +1,11 @@
 import t from 'tap';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ARGOCD_CRDS, ARGOCD_INSTALL_URL, buildBootstrap, selectPart } from '../../src/bootstrap.js';
+import { ARGOCD_CRDS, ARGOCD_INSTALL_URL, GITOPS_K8S_SOURCE, buildBootstrap, packageVersion, selectPart } from '../../src/bootstrap.js';
+import { renderPlatform } from '../../src/render-platform.js';
+import { openLocalRepo } from '../../src/repo-files.js';
 import { runCli } from '../../src/cli.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import {
@@ -31,6 +33,11 @@ async function bootstrap(args: string[], env: NodeJS.ProcessEnv = process.env): 
 
 const offline = ['--argocd-install', path.relative(projectRoot, sharedInstall)];
 const key = (o: K8sObject): string => `${o.kind}/${o.metadata.name}`;
+/** JSON with sorted keys: cheap equality for the 1.4 MB CRDs. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 
 t.test('bootstrap prints the whole pinned install, self-managed sidecar included, for kubectl apply', async (t) => {
   const run = await bootstrap(['--repo', REPO, '--revision', 'main', '--path', 'platform', ...offline]);
@@ -92,9 +99,48 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
     t.teardown(() => rmSync(root, { recursive: true, force: true }));
     const install = await kustomize(path.join(root, 'manifests', 'install'));
     t.same(objects.map(key).sort(), [...install.map(key), 'Application/gitops-k8s-root'].sort());
-    const a = find(objects, 'Deployment', 'argocd-repo-server');
-    const b = find(install, 'Deployment', 'argocd-repo-server');
-    t.same(a, b, 'the same repo-server pod as a self-sync of manifests/install gives');
+    for (const o of install) {
+      if (key(o) === 'ConfigMap/gitops-k8s-generator-config') continue;
+      t.ok(canonical(find(objects, o.kind, o.metadata.name)) === canonical(o), `${key(o)} identical`);
+    }
+  });
+
+  t.test('and what the self-managed app folder written by --argocd-app builds: a self-sync changes nothing, sidecar included', async (t) => {
+    const platform = mkdtempSync(path.join(tmpdir(), 'gk-self-'));
+    t.teardown(() => rmSync(platform, { recursive: true, force: true }));
+    t.equal((await runCli(['init', platform, '--force'], { stdout: () => {}, stderr: () => {}, env: {}, cwd: projectRoot })), 0);
+    const appDir = path.join(platform, 'apps', 'argocd', 'argo-cd');
+    const wrote = await bootstrap(['--repo', REPO, '--argocd-app', appDir, '--argocd-cluster', 'local']);
+    t.equal(wrote.code, 0, wrote.stderr);
+    t.equal(wrote.stdout, '');
+    // Build it offline: the published manifests/install is this checkout's, with the shared Argo CD install.
+    const copy = offlineCopy();
+    t.teardown(() => rmSync(copy, { recursive: true, force: true }));
+    const kfile = path.join(appDir, 'kustomization.yaml');
+    const text = readFileSync(kfile, 'utf8');
+    const remote = `${GITOPS_K8S_SOURCE}//manifests/install?ref=v${packageVersion()}`;
+    t.ok(text.includes(remote), 'points at this release of manifests/install');
+    cpSync(path.join(copy, 'manifests'), path.join(appDir, 'manifests'), { recursive: true });
+    writeFileSync(kfile, text.replace(remote, 'manifests/install'));
+    const selfManaged = await kustomize(appDir);
+    const expected = objects.filter((o) => key(o) !== 'Application/gitops-k8s-root');
+    t.same(selfManaged.map(key).sort(), expected.map(key).sort());
+    for (const o of expected) t.ok(canonical(find(selfManaged, o.kind, o.metadata.name)) === canonical(o), `${key(o)} identical`);
+
+    // The platform renders it as a valid, server-side, never-pruned Application on the chosen cluster.
+    const rendered = renderPlatform(openLocalRepo(platform), {});
+    const app = rendered.apps.find((a) => a.application.metadata.name.startsWith('argocd-argo-cd'))!.application as unknown as K8sObject;
+    const project = rendered.projects.find((p) => (p as unknown as K8sObject).metadata.name === 'argocd') as unknown as K8sObject;
+    t.same(crdProblemsAll([app, project]), []);
+    t.equal(app.spec.source.path, 'apps/argocd/argo-cd');
+    t.equal(app.spec.destination.server, 'https://kubernetes.default.svc');
+    t.same(app.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
+    t.equal(app.spec.syncPolicy.automated.prune, false);
+    t.same(project.spec.clusterResourceWhitelist[0], { group: '*', kind: '*' });
+    for (const o of expected) t.equal(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Delete=false', `${key(o)} survives deleting the Application`);
+
+    const again = await bootstrap(['--repo', REPO, '--argocd-app', appDir]);
+    t.equal(again.code, 2, 'never overwrites');
   });
 
   t.test('--part crds prints the CRDs alone and --part install everything else', async (t) => {
@@ -115,15 +161,12 @@ t.test('bootstrap uses the pinned Argo CD URL unless told otherwise, and the sam
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const seen = path.join(dir, 'seen.yaml');
   const fake = path.join(dir, 'kubectl');
-  writeFileSync(fake, `#!/bin/sh\ncat "$2/kustomization.yaml" > '${seen}'\necho 'error: cannot reach raw.githubusercontent.com' >&2\nexit 1\n`);
+  writeFileSync(fake, `#!/bin/sh\ncat "$2/manifests/install/kustomization.yaml" > '${seen}'\necho 'error: cannot reach raw.githubusercontent.com' >&2\nexit 1\n`);
   chmodSync(fake, 0o755);
   const run = await bootstrap(['--repo', REPO], { ...process.env, KUBECTL: fake });
   t.equal(run.code, 1);
   t.match(run.stderr, /kubectl kustomize failed: error: cannot reach/);
-  const kustomization = parse(readFileSync(seen, 'utf8'));
-  t.ok(kustomization.resources.includes(ARGOCD_INSTALL_URL));
-  t.same(kustomization.components, ['manifests/sidecar']);
-  t.equal(kustomization.namespace, 'argocd');
+  t.equal(readFileSync(seen, 'utf8'), readFileSync(path.join(manifestsDir, 'install', 'kustomization.yaml'), 'utf8'), 'manifests/install as shipped');
 });
 
 t.test('bootstrap refuses bad input with a usage error before building anything', async (t) => {
