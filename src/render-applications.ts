@@ -294,14 +294,15 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           application = fromKeys(repo, ns, app, cluster, keys, source, project);
         }
         const naming = (() => {
-          const where = { file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' };
+          // A function: finding the line is only worth it on the error path.
+          const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' });
           try {
             const name = toDnsLabel(String(renderString(repo.settings.naming.application, context)));
             if (name !== '') return name;
-            once({ code: 'GK_INVALID_NAME', ...where, message: 'gives an empty Application name' });
+            once({ code: 'GK_INVALID_NAME', ...where(), message: 'gives an empty Application name' });
           } catch (error) {
             if (!(error instanceof TemplateError)) throw error;
-            once({ code: 'GK_TEMPLATE', ...where, message: error.message });
+            once({ code: 'GK_TEMPLATE', ...where(), message: error.message });
           }
           return `${ns.name}-${app.name}-${cluster.name}`;
         })();
