@@ -9,6 +9,11 @@ import { upsertIssueComment, type UpsertResult } from './pr-comment.js';
 
 /** The hidden line that finds our comment again on the next push. */
 export const PREVIEW_MARKER = '<!-- gitops-k8s:preview -->';
+
+/** The marker for a platform repo in a sub-folder, so previews of two folders of one repository keep a comment each. */
+export function previewMarker(path = '.'): string {
+  return path === '.' || path === '' ? PREVIEW_MARKER : `<!-- gitops-k8s:preview path=${encodeURIComponent(path)} -->`;
+}
 /** GitHub refuses comment bodies over 65,536 characters. */
 const MAX_COMMENT = 65_000;
 export const CHECK_RUN_NAME = 'gitops-k8s preview';
@@ -101,8 +106,8 @@ export function describeFailure(error: unknown): string {
 const short = (sha: string): string => sha.slice(0, 7);
 
 /** The comment for a pull request: the diff, or the problems that stop the head from rendering. */
-export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult): { body: string; diff?: PlatformDiff; headBroken: boolean } {
-  const lines = [PREVIEW_MARKER, '### gitops-k8s preview', ''];
+export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult, marker = PREVIEW_MARKER): { body: string; diff?: PlatformDiff; headBroken: boolean } {
+  const lines = [marker, '### gitops-k8s preview', ''];
   const footer = `<sub>base <code>${short(event.baseSha)}</code> · head <code>${short(event.headSha)}</code> · updated on every push</sub>`;
   if (!head.ok) {
     lines.push(
@@ -140,6 +145,8 @@ export interface PreviewDeps {
   github: GithubClientFactory;
   /** Also report a check run on the head commit. */
   checkRuns?: boolean;
+  /** The hidden marker of the comment (see {@link previewMarker}). Default {@link PREVIEW_MARKER}. */
+  marker?: string;
   /** Values that must never reach GitHub (tokens, the webhook secret). */
   secrets?: readonly (string | undefined)[];
 }
@@ -161,12 +168,13 @@ async function attempt(render: PreviewDeps['render'], commit: string): Promise<R
 /** Renders base and head of a pull request, and posts (or updates) the one preview comment. */
 export async function postPullRequestPreview(event: PullRequestEvent, deps: PreviewDeps): Promise<PreviewOutcome> {
   const [base, head] = await Promise.all([attempt(deps.render, event.baseSha), attempt(deps.render, event.headSha)]);
-  const { body, headBroken, diff } = buildPreviewComment(event, base, head);
+  const marker = deps.marker ?? PREVIEW_MARKER;
+  const { body, headBroken, diff } = buildPreviewComment(event, base, head, marker);
   // A last line of defence: messages are built without secrets, and any that slipped in are scrubbed.
   for (const secret of deps.secrets ?? []) registerSecret(secret);
   const safe = redact(body);
   const octokit = await deps.github(event.installationId);
-  const result = await upsertIssueComment(octokit, { owner: event.owner, repo: event.repo, number: event.number }, PREVIEW_MARKER, safe);
+  const result = await upsertIssueComment(octokit, { owner: event.owner, repo: event.repo, number: event.number }, marker, safe);
   let checkRunId: number | undefined;
   if (deps.checkRuns) {
     const changed = diff?.objects.length ?? 0;
@@ -177,7 +185,7 @@ export async function postPullRequestPreview(event: PullRequestEvent, deps: Prev
       name: CHECK_RUN_NAME,
       conclusion: headBroken ? 'failure' : 'success',
       title: headBroken ? 'The platform repo does not render' : changed === 0 ? 'No change to generated objects' : `${changed} generated object${changed === 1 ? '' : 's'} change`,
-      summary: safe.replace(PREVIEW_MARKER, '').trim(),
+      summary: safe.replace(marker, '').trim(),
       ...(result.url ? { detailsUrl: result.url } : {}),
     });
   }

@@ -78,3 +78,10 @@ t.test('previews show path sources of the platform repo tracking the base branch
   t.equal(out.apps[1], platform.apps[1], 'other apps are left as they are');
   t.equal((platform.apps[0]!.application.spec.source as { targetRevision: string }).targetRevision, sha, 'the cached platform is not changed');
 });
+
+t.test('a platform repo in a sub-folder gets its own comment marker', async (t) => {
+  const { previewMarker } = await import('../../src/github/pull-request-preview.js');
+  t.equal(previewMarker('.'), PREVIEW_MARKER);
+  t.equal(previewMarker('platform/prod'), '<!-- gitops-k8s:preview path=platform%2Fprod -->');
+  t.equal(previewMarker('a-->b'), '<!-- gitops-k8s:preview path=a--%3Eb -->', 'a path cannot end the HTML comment');
+});

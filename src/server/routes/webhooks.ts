@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { createError } from '../../errors.js';
 import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../github/github-client.js';
-import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, type PullRequestEvent } from '../../github/pull-request-preview.js';
+import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker, type PullRequestEvent } from '../../github/pull-request-preview.js';
 import { PreviewQueue } from '../../github/preview-queue.js';
 import { verifyWebhookSignature } from '../../github/webhook-signature.js';
 import type { RenderedPlatform } from '../../render-platform.js';
@@ -114,7 +114,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         }
         return retarget(result.platform, commit, baseRef);
       };
-      const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, secrets: [secret, settings?.token] });
+      const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, marker: previewMarker(previewPath), secrets: [secret, settings?.token] });
       app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, 'pull-request preview posted');
     });
     if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; GitHub will show this delivery as failed and it can be redelivered');
