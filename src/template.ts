@@ -59,7 +59,7 @@ function topLevelPaths(source: string): string[][] {
   try {
     ast = handlebars().parse(source);
   } catch (error) {
-    throw new TemplateError(`template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]}`);
+    throw new TemplateError(`template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]} (for a literal {{, as in values a chart passes to tpl, write \\{{)`);
   }
   const paths: string[][] = [];
   const collect = (expr: hbs.AST.Expression | undefined): void => {
@@ -174,6 +174,10 @@ export function renderString(source: string, context: TemplateContext): unknown 
       if (typeof piece === 'string') text += piece;
       else {
         const value = values[piece];
+        if (value !== null && typeof value === 'object') {
+          const name = template.paths[piece]!.join('.');
+          throw new TemplateError(`"${name}" is ${Array.isArray(value) ? 'a list' : 'a map'}: use it alone as "{{${name}}}" to keep it whole, or name one of its fields`);
+        }
         if (value !== null && value !== undefined) text += value as string;
       }
     }
