@@ -3,7 +3,7 @@ import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.
 import { createError } from '../errors.js';
 import { formatObjects, type OutputFormat } from '../format-output.js';
 import { objectsOf, renderPlatform, selectOutput } from '../render-platform.js';
-import { openLocalRepo } from '../repo-files.js';
+import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
 import path from 'node:path';
 
 export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -20,7 +20,11 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
       try {
         if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
-        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), { repoURL: opts.repoUrl, targetRevision: opts.revision, pathPrefix: opts.pathPrefix });
+        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), {
+          repoURL: opts.repoUrl,
+          targetRevision: opts.revision,
+          pathPrefix: opts.pathPrefix === undefined ? undefined : normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }),
+        });
         const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
         io.stdout(formatObjects(objectsOf(selection), opts.output as OutputFormat));
         setExit(EXIT_OK);
