@@ -50,7 +50,7 @@ export interface BootstrapOptions {
   kubectl?: string;
   /** Where relative paths (argocdInstall) are resolved. Default the process's cwd. */
   cwd?: string;
-  /** Folder holding `sidecar/` and `common/`. Default the package's manifests/. */
+  /** Folder holding `cmp/`, `common/`, `sidecar/` and `install/`. Default the package's manifests/. */
   manifestsDir?: string;
   /** Limit for `kubectl kustomize`, in milliseconds. Default 120 s (it may download the install). */
   timeoutMs?: number;
@@ -333,7 +333,7 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
   const cwd = options.cwd ?? process.cwd();
   const work = mkdtempSync(path.join(tmpdir(), 'gitops-k8s-bootstrap-'));
   try {
-    for (const dir of ['common', 'sidecar', 'install']) {
+    for (const dir of ['cmp', 'common', 'sidecar', 'install']) {
       cpSync(path.join(manifestsDir, dir), path.join(work, 'manifests', dir), { recursive: true });
     }
     let installResource = ARGOCD_INSTALL_URL;

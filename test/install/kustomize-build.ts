@@ -66,24 +66,25 @@ export function offlineCopy(): string {
 }
 
 const builds = new Map<string, Promise<K8sObject[]>>();
-/** Builds stock install + one Component (relative to manifests/) in a copy, once per process. */
-export function buildStockWith(component: string): Promise<K8sObject[]> {
-  let build = builds.get(component);
+/** Builds stock install + one Component (+ extra kustomizations), all relative to manifests/, in a copy, once per process. */
+export function buildStockWith(component: string, extra: string[] = []): Promise<K8sObject[]> {
+  const cacheKey = [component, ...extra].join(' ');
+  let build = builds.get(cacheKey);
   if (!build) {
-    build = buildOnce(component);
-    builds.set(component, build);
+    build = buildOnce(component, extra);
+    builds.set(cacheKey, build);
   }
   return build.then((objects) => structuredClone(objects));
 }
 
-async function buildOnce(component: string): Promise<K8sObject[]> {
+async function buildOnce(component: string, extra: string[]): Promise<K8sObject[]> {
   const root = offlineCopy();
   try {
     const overlay = path.join(root, 'overlay');
     cpSync(sharedInstall, path.join(overlay, 'install.yaml'));
     writeFileSync(
       path.join(overlay, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\nresources: [install.yaml]\ncomponents: [../manifests/${component}]\n`,
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\nresources: [install.yaml${extra.map((r) => `, ../manifests/${r}`).join('')}]\ncomponents: [../manifests/${component}]\n`,
     );
     return await kustomize(overlay);
   } finally {
@@ -165,7 +166,8 @@ export function generatorProblems(podSpec: Container, name = 'gitops-k8s-generat
  * Problems of a patched argocd-repo-server Deployment against Argo CD's CMP
  * sidecar rules and the gitops-k8s placement (empty when it meets them all).
  */
-export function repoServerProblems(deployment: K8sObject, stock: K8sObject): string[] {
+export function repoServerProblems(deployment: K8sObject, stock: K8sObject, options: { generator?: boolean } = {}): string[] {
+  const withGenerator = options.generator ?? true;
   const p: string[] = [];
   const spec = deployment.spec?.template?.spec ?? {};
   const stockSpec = stock.spec.template.spec;
@@ -197,9 +199,15 @@ export function repoServerProblems(deployment: K8sObject, stock: K8sObject): str
   else if (tmp?.name === repoServerTmp) p.push("gitops-k8s-cmp: /tmp must not be the repo-server's tmp volume");
   const generatorTmp = mountOf(containers.find((c) => c.name === 'gitops-k8s-generator') ?? {}, '/tmp')?.name;
   if (tmp && tmp.name === generatorTmp) p.push('gitops-k8s-cmp: /tmp must not be shared with the generator');
-  p.push(...generatorProblems(spec));
   const generator = containers.find((c) => c.name === 'gitops-k8s-generator');
+  if (!withGenerator) {
+    if (generator) p.push('no generator container expected');
+    if (containers.length !== 2) p.push(`expected argocd-repo-server and gitops-k8s-cmp only (got ${containers.map((c) => c.name).join(', ')})`);
+    return p;
+  }
+  p.push(...generatorProblems(spec));
   if (generator && generator.image !== cmp.image) p.push('both sidecars must run the same image');
+  if (containers.at(-1)?.name !== 'gitops-k8s-generator' || containers.length !== 3) p.push('expected argocd-repo-server, gitops-k8s-cmp, gitops-k8s-generator');
   return p;
 }
 

@@ -2,6 +2,8 @@ import t from 'tap';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { Ajv } from 'ajv';
+import { inputParametersSchema } from '../../src/server/request.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import {
   PINNED_INSTALL_URL,
@@ -142,6 +144,20 @@ t.test('the standalone generator Deployment', async (t) => {
   });
 });
 
+t.test('the cmp Component alone puts only the plugin next to argocd-repo-server, and pairs with the standalone generator', async (t) => {
+  const cmpOnly = await buildStockWith('cmp');
+  t.same(repoServerProblems(find(cmpOnly, 'Deployment', 'argocd-repo-server')!, stockRepoServer, { generator: false }), []);
+  t.same(cmpOnly.filter((o) => !find(stock, o.kind, o.metadata.name)).map(key), [], 'no other object');
+  const paired = await buildStockWith('cmp', ['standalone']);
+  t.same(repoServerProblems(find(paired, 'Deployment', 'argocd-repo-server')!, stockRepoServer, { generator: false }), []);
+  const generator = find(paired, 'Deployment', 'gitops-k8s-generator')!;
+  t.same(generatorProblems(generator.spec.template.spec), []);
+  const services = paired.filter((o) => o.kind === 'Service' && o.metadata.name === 'gitops-k8s-generator');
+  t.equal(services.length, 1);
+  t.ok(selects(services[0]!.spec.selector, generator.spec.template.metadata.labels));
+  t.notOk(selects(services[0]!.spec.selector, repoServerPodLabels), 'not the repo-server pods');
+});
+
 t.test('manifests/install is the stock install pinned to v3.5.1 plus the Component', async (t) => {
   const text = readFileSync(path.join(manifestsDir, 'install', 'kustomization.yaml'), 'utf8');
   const kustomization = parse(text);
@@ -154,6 +170,8 @@ t.test('manifests/install is the stock install pinned to v3.5.1 plus the Compone
   const withComponent = await buildStockWith('sidecar');
   t.same(built.map(key).sort(), ['Namespace/argocd', ...withComponent.map(key)].sort());
   t.same(repoServerProblems(find(built, 'Deployment', 'argocd-repo-server')!, stockRepoServer), []);
+  for (const o of built) t.equal(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Delete=false', `${key(o)} survives deleting a self-managing Application`);
+  t.same(find(built, 'Deployment', 'argocd-repo-server')!.spec.template.metadata.annotations, undefined, 'pod templates untouched: no restart on the first self-sync');
   t.ok(built.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace === undefined).every((o) => ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'].includes(o.kind)), 'namespaced objects land in argocd');
 });
 
@@ -182,6 +200,8 @@ t.test('the shipped root Application and ApplicationSet', async (t) => {
     const [generator] = appset.spec.generators;
     t.equal(generator.plugin.configMapRef.name, plugins.metadata.name);
     t.same(Object.keys(generator.plugin.input.parameters).sort(), ['path', 'repoURL', 'revision']);
+    const validate = new Ajv({ strict: false }).compile(inputParametersSchema);
+    t.ok(validate(generator.plugin.input.parameters), 'parameters the generator accepts');
     t.equal(generator.plugin.input.parameters.path, 'examples/platform');
     t.match(appset.spec.templatePatch, /spec: \{\{ toJson \.spec \}\}/);
     t.match(appset.spec.templatePatch, /labels: \{\{ toJson \.labels \}\}/);
