@@ -30,10 +30,10 @@ export function crdProblems(object: { kind?: unknown; metadata?: { name?: unknow
   const kind = String(object.kind);
   const validate = validatorFor(kind);
   const problems: string[] = [];
-  if (!validate(object)) {
-    for (const e of validate.errors ?? []) problems.push(`${kind} ${String(object.metadata?.name)}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-  }
   const name = String(object.metadata?.name ?? '');
+  if (!validate(object)) {
+    for (const e of validate.errors ?? []) problems.push(`${kind} ${name}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+  }
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) problems.push(`${kind} ${name}: metadata.name is not a DNS-1123 label`);
   return problems;
 }
