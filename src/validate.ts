@@ -68,6 +68,12 @@ function typeName(type: unknown): string {
   return list.join(' or ');
 }
 
+// The schemas' patterns, as people say them.
+const patternNames: Record<string, string> = {
+  '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': 'a DNS-1123 label (lower case letters, digits and -, starting and ending with a letter or digit)',
+  '^https?://': 'an http:// or https:// URL',
+};
+
 function messageOf(error: ErrorObject, data: unknown, path: (string | number)[]): string {
   const value = valueAt(data, path);
   switch (error.keyword) {
@@ -82,8 +88,10 @@ function messageOf(error: ErrorObject, data: unknown, path: (string | number)[])
       return `missing required key ${JSON.stringify((error.params as { missingProperty: string }).missingProperty)}`;
     case 'enum':
       return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`;
-    case 'pattern':
-      return `must match ${(error.params as { pattern: string }).pattern} (got ${describe(value)})`;
+    case 'pattern': {
+      const pattern = (error.params as { pattern: string }).pattern;
+      return `must be ${patternNames[pattern] ?? `like ${pattern}`} (got ${describe(value)})`;
+    }
     case 'minLength':
       return 'must not be empty';
     case 'maxLength':

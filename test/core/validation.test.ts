@@ -34,7 +34,7 @@ t.test('values of the wrong type say what they must be, at their line', async (t
   // A list selector with a bad name reports the name, not the map form it might have been.
   const selector = problemAt(problems, 'apps/web/wrongtype.yaml', 'clusters[0]');
   t.equal(selector.line, 5);
-  t.match(selector.message, /must match/);
+  t.match(selector.message, /must be a DNS-1123 label/);
   t.notOk(problems.some((p) => p.file === 'apps/web/wrongtype.yaml' && p.field === 'clusters'), 'no second error for the other form');
 });
 
