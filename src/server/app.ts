@@ -94,7 +94,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.errors.inc({ code: gitops.code });
     const body = gitops.toReply();
     body.message = redact(body.message);
-    if (body.statusCode >= 500) request.log.error({ code: body.code, message: body.message, cause: redact(String((error as Error).cause ?? '')) }, 'request failed');
+    if (body.statusCode >= 500) {
+      const foreign = isGitopsError(error) ? (error.cause as Error | undefined) : (error as Error);
+      request.log.error({ code: body.code, message: body.message, cause: redact(String(foreign?.stack ?? foreign ?? '')) }, 'request failed');
+    }
     else request.log.warn({ code: body.code, message: body.message }, 'request refused');
     return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
   });

@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import os from 'node:os';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import path from 'node:path';
 import { createError, GitopsError } from '../errors.js';
 import { renderPlatform, selectOutput, type RenderedPlatform } from '../render-platform.js';
@@ -62,6 +64,21 @@ export interface Reply {
   body: Buffer;
   count: number;
   commit: string;
+  /** The body gzipped, made once on first use (Argo CD's Go client asks for gzip by default). */
+  gzipped(): Promise<Buffer>;
+}
+
+const gzipAsync = promisify(gzip);
+
+function makeReply(body: Buffer, count: number, commit: string): Reply {
+  let compressed: Promise<Buffer> | undefined;
+  return {
+    body,
+    count,
+    commit,
+    // zlib runs on the thread pool: a large reply does not stall other requests.
+    gzipped: () => (compressed ??= gzipAsync(body, { level: 6 })),
+  };
 }
 
 export interface Generator extends GeneratorContext {
@@ -111,8 +128,10 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const requestTimeoutMs = options.requestTimeoutMs ?? 25_000;
   const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;
   const sources = new Map<string, PlatformSource>();
-  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes * 0.75), sizeCalculation: (m) => Math.max(1, m.bytes) });
-  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes * 0.25), sizeCalculation: (r) => Math.max(1, r.body.length) });
+  // Half for models, half for replies: a full reply of a large repo (tens of
+  // MiB) must fit, or every reconcile would serialize it again.
+  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.bytes) });
+  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, Math.ceil(r.body.length * 1.2)) });
   const buildModel = createCoalescer<Model>();
   const buildReply = createCoalescer<Reply>();
   const guard = createDropGuard(options.maxDrop);
@@ -205,7 +224,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
           const { apps } = selectOutput(model.platform, filtersOf(parameters, model.platform));
           const prefix = model.pathPrefix === '.' ? '' : model.pathPrefix;
           const sets = apps.map((r) => parameterSetOf(r, prefix));
-          const reply: Reply = { body: Buffer.from(JSON.stringify({ output: { parameters: sets } })), count: sets.length, commit: model.commit };
+          const reply = makeReply(Buffer.from(JSON.stringify({ output: { parameters: sets } })), sets.length, model.commit);
           replies.set(key, reply);
           return reply;
         },

@@ -91,7 +91,7 @@ t.test('the ApplicationSet of manifests/install, fed this generator\'s reply, ma
     const params = JSON.parse(JSON.stringify(set)) as unknown;
     let application = templateStrings(appSet.spec.template, params) as Record<string, unknown>;
     if (appSet.spec.templatePatch) application = mergePatch(application, parse(goTemplate(appSet.spec.templatePatch, params))) as Record<string, unknown>;
-    const metadata = { ...(application.metadata as Record<string, unknown>), namespace: appSet.metadata.namespace };
+    const metadata: Record<string, unknown> = { ...(application.metadata as Record<string, unknown>), namespace: appSet.metadata.namespace };
     if (!metadata.finalizers && !appSet.spec.syncPolicy?.preserveResourcesOnDeletion) metadata.finalizers = ['resources-finalizer.argocd.argoproj.io'];
     return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...application, metadata } as unknown as Application;
   });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { gunzipSync } from 'node:zlib';
 import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type Application } from '../../src/index.js';
 import { goSafe, type ParameterSet } from '../../src/server/parameters.js';
 import { openGitCommit } from '../../src/sources/git.js';
@@ -49,6 +50,20 @@ t.test('the reply has one set per (app, cluster), shaped for goTemplate, and agr
     rendered.apps.map((r) => JSON.stringify(r.application)),
     "an Application templated from a set is render's Application",
   );
+});
+
+t.test("a client asking for gzip (Argo CD's Go client does) gets the same reply gzipped", async (t) => {
+  const dir = makeWorkTree(platformFiles());
+  const { app } = await testApp({ repo: dir });
+  t.teardown(() => app.close());
+  const ask = (encoding?: string) =>
+    app.inject({ method: 'POST', url: '/api/v1/getparams.execute', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(encoding ? { 'accept-encoding': encoding } : {}) }, payload: '{}' });
+  const plain = await ask();
+  const zipped = await ask('gzip, deflate');
+  t.equal(zipped.statusCode, 200);
+  t.equal(zipped.headers['content-encoding'], 'gzip');
+  t.equal(gunzipSync(zipped.rawPayload).toString(), plain.body);
+  t.equal(plain.headers['content-encoding'], undefined);
 });
 
 t.test('numbers Go would print in exponent form are strings in fields templated directly; spec keeps its types for toJson', async (t) => {

@@ -25,6 +25,10 @@ export const getParamsRoute: FastifyPluginAsync<GetParamsRouteOptions> = async (
   app.post<{ Body: GetParamsBody }>('/api/v1/getparams.execute', { schema: { body: getParamsBodySchema } }, async (request, reply) => {
     const result = await generator.getReply(request.body ?? {});
     request.log.info({ applicationSet: request.body?.applicationSetName, commit: result.commit, sets: result.count }, 'getparams answered');
-    return reply.type('application/json; charset=utf-8').send(result.body);
+    reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+    if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+      return reply.header('content-encoding', 'gzip').send(await result.gzipped());
+    }
+    return reply.send(result.body);
   });
 };

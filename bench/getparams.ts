@@ -1,0 +1,167 @@
+/**
+ * bench/getparams: the ApplicationSet plugin generator (`gitops-k8s serve`)
+ * on the 2,000-app x 20-cluster repo, served from a `file://` git remote.
+ * The server runs as its own process (the load generator does not share
+ * its event loop); autocannon drives it with 10 connections.
+ *
+ * Figures: warm p50/p99 of a one-cluster reply and of the full reply, the
+ * /healthz floor of the same server as baseline, the time from a pushed
+ * commit to the first reply that shows it (no webhook: the branch's
+ * refresh interval, then fetch + build), and the server's resident memory.
+ * Targets (issue 3): one-cluster warm p99 <= 20 ms, new commit <= 1.5 s,
+ * RSS <= 250 MB.
+ *
+ *   npm run build && node dist/bench/getparams.js
+ *
+ * Environment: BENCH_APPS (2000), BENCH_CLUSTERS (20), BENCH_SECONDS (10),
+ * BENCH_REFRESH_MS (the server's --refresh-interval, default 1000).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeLargeRepo } from './make-large-repo.js';
+
+interface AutocannonResult {
+  latency: { p50: number; p99: number; average: number; max: number };
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, existsSync(path.join(here, '../package.json')) ? '..' : '../..');
+const work = path.join(root, 'bench/.work/getparams');
+const cli = path.join(root, 'dist/src/cli.js');
+const apps = Number(process.env.BENCH_APPS ?? 2000);
+const clusters = Number(process.env.BENCH_CLUSTERS ?? 20);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const refreshMs = Number(process.env.BENCH_REFRESH_MS ?? 1000);
+const token = 'bench-token-0123456789abcdef';
+
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' };
+const git = (...args: string[]): string => execFileSync('git', ['-C', path.join(work, 'platform'), ...args], { env: gitEnv, encoding: 'utf8' }).trim();
+
+function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+}
+
+async function post(base: string, parameters: Record<string, unknown>): Promise<{ status: number; body: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${base}/api/v1/getparams.execute`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+        body: JSON.stringify({ applicationSetName: 'bench', input: { parameters } }),
+      });
+      return { status: res.status, body: await res.text() };
+    } catch (error) {
+      // A keep-alive connection closed by the server between calls: retry once on a new one.
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+async function load(url: string, body?: string): Promise<AutocannonResult> {
+  return autocannon({
+    url,
+    connections: 10,
+    duration: seconds,
+    method: body ? 'POST' : 'GET',
+    // Argo CD's Go HTTP client asks for gzip on its own.
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+    body,
+  });
+}
+
+const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
+
+async function main(): Promise<void> {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const repo = makeLargeRepo(path.join(work, 'platform'), { apps, clusters });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'large platform');
+  console.log(`repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} Applications, served from file://${path.join(work, 'platform')}`);
+
+  const server = spawn(
+    process.execPath,
+    [cli, 'serve', '--repo', `file://${path.join(work, 'platform')}`, '--port', '0', '--host', '127.0.0.1', '--cache-dir', path.join(work, 'cache'), '--refresh-interval', String(refreshMs), '--log-level', 'warn'],
+    { env: { ...process.env, GITOPS_K8S_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  try {
+    const one = { revision: 'main', cluster: repo.clusters[0] };
+    const full = { revision: 'main' };
+    let started = performance.now();
+    const first = await post(base, one);
+    const coldMs = performance.now() - started;
+    if (first.status !== 200) throw new Error(`cold call answered ${first.status}: ${first.body.slice(0, 500)}`);
+    const oneCount = (JSON.parse(first.body) as { output: { parameters: unknown[] } }).output.parameters.length;
+    started = performance.now();
+    const fullReply = await post(base, full);
+    const fullFirstMs = performance.now() - started;
+    const fullCount = (JSON.parse(fullReply.body) as { output: { parameters: unknown[] } }).output.parameters.length;
+    console.log(`cold: first one-cluster reply (fetch + build ${repo.applications} Applications) ${fmt(coldMs)} ms; first full reply ${fmt(fullFirstMs)} ms (${(fullReply.body.length / 1048576).toFixed(1)} MiB, ${fullCount} sets)`);
+
+    const floor = await load(`${base}/healthz`);
+    const oneRun = await load(`${base}/api/v1/getparams.execute`, JSON.stringify({ applicationSetName: 'bench', input: { parameters: one } }));
+    const fullRun = await load(`${base}/api/v1/getparams.execute`, JSON.stringify({ applicationSetName: 'bench', input: { parameters: full } }));
+    const memWarm = memoryOf(server.pid!);
+
+    // A new commit, no webhook: poll the one-cluster reply until it changes.
+    const changed = repo.appIds[0]!.split('/');
+    const target = path.join(work, 'platform', 'apps', changed[0]!, `${changed[1]}.yaml`);
+    const file = existsSync(target) ? target : path.join(work, 'platform', 'apps', changed[0]!, changed[1]!, 'app.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}syncWave: 7\n`);
+    git('commit', '-q', '-am', 'change one app');
+    started = performance.now();
+    let polls = 0;
+    for (;;) {
+      polls++;
+      const r = await post(base, one);
+      if (r.status === 200 && r.body !== first.body) break;
+      if (r.status !== 200) throw new Error(`after the commit: ${r.status} ${r.body.slice(0, 300)}`);
+      if (performance.now() - started > 60_000) throw new Error('the new commit was not served within 60 s');
+    }
+    const newCommitMs = performance.now() - started;
+    const memAfter = memoryOf(server.pid!);
+
+    const rows: [string, AutocannonResult, number][] = [
+      ['/healthz (baseline)', floor, 1],
+      [`one cluster (${oneCount} sets)`, oneRun, oneRun.latency.p99 / Math.max(floor.latency.p99, 1)],
+      [`full (${fullCount} sets)`, fullRun, fullRun.latency.p99 / Math.max(floor.latency.p99, 1)],
+    ];
+    console.log(`\nwarm, 10 connections, ${seconds} s each (autocannon):`);
+    console.log('request                     p50 ms   p99 ms   req/s    non-2xx  p99 vs baseline');
+    for (const [name, r, ratio] of rows) {
+      console.log(`${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requests.average).padStart(6)}   ${String(r.non2xx + r.errors).padStart(7)}  x${ratio.toFixed(1)}`);
+    }
+    console.log(`\nnew commit served after ${fmt(newCommitMs)} ms (${polls} polls; refresh interval ${refreshMs} ms, then fetch + build)`);
+    console.log(`server memory: RSS ${fmt(memWarm.rssMiB)} MiB after the warm runs, ${fmt(memAfter.rssMiB)} MiB after the new commit, peak ${fmt(memAfter.peakMiB)} MiB`);
+    const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+    console.log(`\ntargets: one-cluster warm p99 ${fmt(oneRun.latency.p99)} ms <= 20 ms: ${verdict(oneRun.latency.p99 <= 20)}; new commit ${fmt(newCommitMs)} ms <= 1500 ms: ${verdict(newCommitMs <= 1500)}; peak RSS ${fmt(memAfter.peakMiB)} MiB <= 250 MB (238 MiB): ${verdict(memAfter.peakMiB <= 238.4)}`);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
