@@ -273,3 +273,22 @@ t.test('AppProjects permit exactly the sources and destinations of their apps', 
   t.same(batch.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: 'batch' }], 'only its own Namespace, for CreateNamespace=true');
   t.same(batch.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
 });
+
+t.test('null removes: automated sync off, manual sync, a default label or value gone', async (t) => {
+  const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
+  const chart = 'repoURL: https://charts.example.com\nchart: c\nversion: 1.0.0\n';
+  const platform = renderPlatform(openMemoryRepo('m', [
+    file('gitops.yaml', 'defaults:\n  labels:\n    team: platform\n  annotations:\n    note: x\n  syncPolicy:\n    retry:\n      limit: 3\n'),
+    file('apps/web/manual.yaml', `${chart}syncPolicy: null\n`),
+    file('apps/web/no-auto.yaml', `${chart}syncPolicy:\n  automated: null\nlabels:\n  team: null\nannotations:\n  note: null\n`),
+    file('apps/web/default.yaml', chart),
+  ]));
+  const apps = applicationsByName(platform);
+  t.notOk('syncPolicy' in apps.get('web-manual-in-cluster')!.spec, 'syncPolicy: null leaves manual sync');
+  t.same(apps.get('web-no-auto-in-cluster')!.spec.syncPolicy, { syncOptions: ['CreateNamespace=true'], retry: { limit: 3 } });
+  t.notOk('team' in apps.get('web-no-auto-in-cluster')!.metadata.labels);
+  t.notOk('note' in apps.get('web-no-auto-in-cluster')!.metadata.annotations);
+  t.same(apps.get('web-default-in-cluster')!.spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], retry: { limit: 3 } });
+  t.equal(apps.get('web-default-in-cluster')!.metadata.labels.team, 'platform');
+  t.same(crdProblemsAll(objectsOf(selectOutput(platform))), []);
+});
