@@ -33,8 +33,15 @@ function list(value: string | undefined): string[] {
  * be `null`). Unknown parameters are errors: a typo must not widen the output.
  */
 export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
-  const clusters = list(env.ARGOCD_ENV_CLUSTER);
-  const namespaces = list(env.ARGOCD_ENV_NAMESPACE);
+  // plugin.env of the Application arrives as ARGOCD_ENV_<name>: a misspelt name would widen the output.
+  const known = ['ARGOCD_ENV_CLUSTER', 'ARGOCD_ENV_CLUSTERS', 'ARGOCD_ENV_NAMESPACE', 'ARGOCD_ENV_NAMESPACES'];
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('ARGOCD_ENV_') && !known.includes(name)) {
+      throw createError('GK_USAGE', `unknown plugin env ${JSON.stringify(name.slice('ARGOCD_ENV_'.length))}; gitops-k8s takes CLUSTER and NAMESPACE (comma lists)`);
+    }
+  }
+  const clusters = [...list(env.ARGOCD_ENV_CLUSTER), ...list(env.ARGOCD_ENV_CLUSTERS)];
+  const namespaces = [...list(env.ARGOCD_ENV_NAMESPACE), ...list(env.ARGOCD_ENV_NAMESPACES)];
   const raw = env.ARGOCD_APP_PARAMETERS;
   if (raw && raw.trim() !== '' && raw.trim() !== 'null') {
     let params: unknown;
