@@ -19,11 +19,12 @@ RUN npx tsc -p tsconfig.build.json
 # ---- runtime: production dependencies only, uid 999, read-only root ----
 FROM ${NODE_IMAGE} AS runtime
 # git and ssh for git sources (https, ssh://, git@); ca-certificates for https.
+# uid/gid 999 is what Argo CD's cmp-server expects of a CMP sidecar.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --gid 999 argocd \
- && useradd --uid 999 --gid 999 --no-log-init --no-create-home --home-dir /home/argocd --shell /usr/sbin/nologin argocd
+ && (getent group 999 >/dev/null || groupadd --gid 999 argocd) \
+ && (getent passwd 999 >/dev/null || useradd --uid 999 --gid 999 --no-log-init --no-create-home --home-dir /home/argocd --shell /usr/sbin/nologin argocd)
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
