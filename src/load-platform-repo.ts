@@ -2,7 +2,7 @@ import { didYouMean } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
-import { parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
+import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
 import { providerPresets } from './presets.js';
 import { normalizeRepoPath, type RepoFiles } from './repo-files.js';
 import { computeSyncWaves } from './sync-waves.js';
@@ -74,7 +74,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       return undefined;
     }
     try {
-      return parseYamlFile(file, repo.read(file), limits);
+      return parseYamlFile(file, repo.read(file, limits.maxFileBytes ?? defaultYamlLimits.maxFileBytes), limits);
     } catch (error) {
       if (error instanceof GitopsError) {
         problems.push(...error.problems);

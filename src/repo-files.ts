@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createError } from './errors.js';
 
@@ -19,8 +19,11 @@ export interface RepoFiles {
   readonly label: string;
   /** The entries of a folder, sorted by name; undefined when there is no such folder. */
   list(dir: string): RepoEntry[] | undefined;
-  /** The bytes of a file. Throws GK_NOT_FOUND when missing. */
-  read(file: string): Buffer;
+  /**
+   * The bytes of a file. Throws GK_NOT_FOUND when missing, and may throw
+   * GK_FILE_TOO_LARGE without reading a file over `maxBytes`.
+   */
+  read(file: string, maxBytes?: number): Buffer;
   /** What is at a path, if anything. */
   kind(p: string): 'file' | 'dir' | undefined;
 }
@@ -101,10 +104,20 @@ export function openLocalRepo(root: string): RepoFiles {
       }
       return entries.sort(byName);
     },
-    read(file) {
+    read(file, maxBytes) {
       const abs = resolve(file);
       if (abs === undefined) throw createError('GK_NOT_FOUND', 'no such file', { file });
-      return readFileSync(abs);
+      // The size is checked on the opened file, before reading: a huge file never reaches memory.
+      const fd = openSync(abs, 'r');
+      try {
+        const { size } = fstatSync(fd);
+        if (maxBytes !== undefined && size > maxBytes) {
+          throw createError('GK_FILE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxBytes}`, { file: normalizeRepoPath(file) });
+        }
+        return readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     },
     kind(p) {
       const abs = resolve(p);
@@ -122,6 +135,8 @@ export interface MemoryEntry {
   type: 'file' | 'symlink';
   /** File bytes, or the symlink's target as git stores it. Loaded lazily when a function. */
   content: Buffer | (() => Buffer);
+  /** The file's size when known before loading (`git ls-tree -l`): a file over the limit is then never loaded. */
+  size?: number;
 }
 
 /**
@@ -197,10 +212,14 @@ export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): R
       }
       return entries.sort(byName);
     },
-    read(file) {
+    read(file, maxBytes) {
       const real = resolve(file);
       const entry = real === undefined ? undefined : files.get(real);
       if (!entry || entry.type !== 'file') throw createError('GK_NOT_FOUND', 'no such file', { file });
+      const size = typeof entry.content === 'function' ? entry.size : entry.content.length;
+      if (maxBytes !== undefined && size !== undefined && size > maxBytes) {
+        throw createError('GK_FILE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxBytes}`, { file: normalizeRepoPath(file) });
+      }
       return contentOf(entry);
     },
     kind: kindOf,
@@ -215,7 +234,7 @@ export function subRepo(repo: RepoFiles, dir: string): RepoFiles {
   return {
     label: `${repo.label}/${base}`,
     list: (p) => repo.list(join(p)),
-    read: (p) => repo.read(join(p)),
+    read: (p, maxBytes) => repo.read(join(p), maxBytes),
     kind: (p) => repo.kind(join(p)),
   };
 }

@@ -1,8 +1,10 @@
 import t from 'tap';
+import { truncateSync } from 'node:fs';
+import path from 'node:path';
 import { openMemoryRepo } from '../../src/repo-files.js';
 import { parseYamlFile } from '../../src/parse-yaml.js';
 import { loadPlatformRepo } from '../../src/load-platform-repo.js';
-import { fixture, lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
+import { copyFixture, fixture, lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
 import { openLocalRepo } from '../../src/repo-files.js';
 
 t.test('malformed YAML is reported with its file and the line it breaks on', async (t) => {
@@ -68,4 +70,22 @@ t.test('one definition per file: a second document is an error, a trailing --- i
 t.test('the load path through a local folder reports the same line as lint', async (t) => {
   const problems = problemsOf(() => loadPlatformRepo(openLocalRepo(fixture('core-malformed-yaml'))));
   t.equal(problemAt(problems, 'apps/web/bad.yaml').line, 6);
+});
+
+t.test('a huge file is refused from its size, without reading it', async (t) => {
+  const repo = copyFixture('core-file-too-large', t.teardown);
+  // Sparse: 8 GiB on paper, nothing on disk. Reading it would exhaust memory.
+  truncateSync(path.join(repo, 'apps/web/big.yaml'), 8 * 1024 ** 3);
+  const started = performance.now();
+  const p = problemAt(problemsOf(() => loadPlatformRepo(openLocalRepo(repo))), 'apps/web/big.yaml');
+  t.equal(p.code, 'GK_FILE_TOO_LARGE');
+  t.ok(performance.now() - started < 5000);
+  // A git tree knows sizes before loading: the content is never asked for.
+  let loaded = false;
+  const memory = openMemoryRepo('mem', [
+    { path: 'apps/web/ok.yaml', type: 'file', content: Buffer.from('repoURL: https://c.example.com\nchart: ok\nversion: 1.0.0\n') },
+    { path: 'apps/web/huge.yaml', type: 'file', size: 5 * 1024 ** 3, content: () => { loaded = true; return Buffer.alloc(0); } },
+  ]);
+  t.equal(problemAt(problemsOf(() => loadPlatformRepo(memory)), 'apps/web/huge.yaml').code, 'GK_FILE_TOO_LARGE');
+  t.notOk(loaded, 'never loaded');
 });
