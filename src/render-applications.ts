@@ -236,6 +236,14 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
   const out: RenderedApp[] = [];
   const names = new Map<string, RenderedApp>();
 
+  // A template error in a file shared by many clusters is one problem naming them all.
+  const templateProblems = new Map<string, { problem: Problem; clusters: string[] }>();
+  const templateProblem = (problem: Problem, cluster: string): void => {
+    const key = `${problem.file}:${problem.line}:${problem.field}:${problem.message}`;
+    const seen = templateProblems.get(key);
+    if (seen) seen.clusters.push(cluster);
+    else templateProblems.set(key, { problem, clusters: [cluster] });
+  };
   const reported = new Set<string>();
   const once = (problem: Problem): void => {
     const key = `${problem.file}:${problem.line}:${problem.message}`;
@@ -278,7 +286,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         const vars = (rawKeys.vars ?? {}) as Record<string, unknown>;
         const context = templateContext(repo, ns, app, cluster, vars);
         const onTemplateError = (p: FieldPath, message: string): void => {
-          problems.push({ code: 'GK_TEMPLATE', ...originFile(p), field: fieldOf(p), message: `${message} (cluster ${cluster.name})` });
+          templateProblem({ code: 'GK_TEMPLATE', ...originFile(p), field: fieldOf(p), message }, cluster.name);
         };
         const { vars: _vars, ...templatable } = rawKeys;
         const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
@@ -286,7 +294,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         let application: Application;
         if (app.kind === 'application') {
           const rendered = renderTemplates(app.application, context, (p, m) =>
-            problems.push({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: `${m} (cluster ${cluster.name})` }),
+            templateProblem({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: m }, cluster.name),
           ) as Record<string, unknown>;
           application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
         } else {
@@ -321,6 +329,9 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         out.push(rendered);
       }
     }
+  }
+  for (const { problem, clusters } of templateProblems.values()) {
+    problems.push({ ...problem, message: `${problem.message} (${clusters.length === 1 ? 'cluster' : 'clusters'} ${clusters.join(', ')})` });
   }
   if (problems.length > 0) throw new GitopsError(problems);
   return out.sort((a, b) => (a.application.metadata.name < b.application.metadata.name ? -1 : 1));

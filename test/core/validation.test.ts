@@ -60,7 +60,7 @@ t.test('an unknown template variable names file, line and field with a suggestio
   const host = problemAt(problems, 'apps/web/web.yaml', 'values.ingress.hosts[0]');
   t.equal(host.code, 'GK_TEMPLATE');
   t.equal(host.line, 7);
-  t.match(host.message, 'unknown template variable "cluster.vars.domian" (did you mean "cluster.vars.domain"?)');
+  t.equal(host.message, 'unknown template variable "cluster.vars.domian" (did you mean "cluster.vars.domain"?) (clusters prod, staging)', 'one problem naming every cluster');
   const storage = problemAt(problems, 'apps/web/web.yaml', 'values.storage');
   t.equal(storage.line, 8);
   t.match(storage.message, '(did you mean "provider.storageClass"?)');
