@@ -127,7 +127,7 @@ function portNumber(c: Container, port: unknown): number | undefined {
 }
 
 /** Problems of the generator container (`gitops-k8s serve`) in a pod spec. */
-export function generatorProblems(podSpec: Container, name = 'gitops-k8s-generator'): string[] {
+export function generatorProblems(podSpec: Container, options: { readiness: '/readyz' | '/healthz' }, name = 'gitops-k8s-generator'): string[] {
   const c: Container | undefined = (podSpec.containers ?? []).find((x: Container) => x.name === name);
   if (!c) return [`no ${name} container`];
   const who = name;
@@ -141,7 +141,7 @@ export function generatorProblems(podSpec: Container, name = 'gitops-k8s-generat
     if (!g || g.path !== want || portNumber(c, g.port) !== 4355) p.push(`${who}: ${k} must GET ${want} on 4355`);
   };
   probe('livenessProbe', '/healthz');
-  probe('readinessProbe', '/readyz');
+  probe('readinessProbe', options.readiness);
   const tokenFlag = argv.find((a) => a.startsWith('--token-file='));
   const tokenEnv = (c.env ?? []).find((e: Container) => e.name === 'GITOPS_K8S_TOKEN');
   if (tokenFlag) {
@@ -205,7 +205,8 @@ export function repoServerProblems(deployment: K8sObject, stock: K8sObject, opti
     if (containers.length !== 2) p.push(`expected argocd-repo-server and gitops-k8s-cmp only (got ${containers.map((c) => c.name).join(', ')})`);
     return p;
   }
-  p.push(...generatorProblems(spec));
+  // Readiness is per pod: the generator must not gate argocd-repo-server on its Git access.
+  p.push(...generatorProblems(spec, { readiness: '/healthz' }));
   if (generator && generator.image !== cmp.image) p.push('both sidecars must run the same image');
   if (containers.at(-1)?.name !== 'gitops-k8s-generator' || containers.length !== 3) p.push('expected argocd-repo-server, gitops-k8s-cmp, gitops-k8s-generator');
   return p;

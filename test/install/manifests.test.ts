@@ -121,7 +121,7 @@ t.test('the standalone generator Deployment', async (t) => {
   const pod = deployment.spec.template;
 
   t.test('runs gitops-k8s serve by the same rules as the sidecar, without a Kubernetes token', async (t) => {
-    t.same(generatorProblems(pod.spec), []);
+    t.same(generatorProblems(pod.spec, { readiness: '/readyz' }), []);
     t.equal(pod.spec.automountServiceAccountToken, false);
     t.equal(find(built, 'ServiceAccount', pod.spec.serviceAccountName)?.automountServiceAccountToken, false);
     t.equal(pod.spec.containers[0].image, `ghcr.io/gitops-k8s/gitops-k8s:${version}`);
@@ -151,7 +151,7 @@ t.test('the cmp Component alone puts only the plugin next to argocd-repo-server,
   const paired = await buildStockWith('cmp', ['standalone']);
   t.same(repoServerProblems(find(paired, 'Deployment', 'argocd-repo-server')!, stockRepoServer, { generator: false }), []);
   const generator = find(paired, 'Deployment', 'gitops-k8s-generator')!;
-  t.same(generatorProblems(generator.spec.template.spec), []);
+  t.same(generatorProblems(generator.spec.template.spec, { readiness: '/readyz' }), []);
   const services = paired.filter((o) => o.kind === 'Service' && o.metadata.name === 'gitops-k8s-generator');
   t.equal(services.length, 1);
   t.ok(selects(services[0]!.spec.selector, generator.spec.template.metadata.labels));
