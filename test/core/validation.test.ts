@@ -1,6 +1,8 @@
 import t from 'tap';
 import { formatProblem } from '../../src/errors.js';
-import { lintProblems, problemAt } from '../fixtures/core-support/support.js';
+import { lintPlatform } from '../../src/render-platform.js';
+import { openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
 
 t.test('unknown and misspelt keys are errors with a "did you mean" in every kind of file', async (t) => {
   const problems = lintProblems('core-unknown-keys');
@@ -147,4 +149,38 @@ t.test('lint reports every problem of a repo with many defects in one pass', asy
     'GK_UNPINNED_CHART apps/web/unpinned.yaml:2',
   ]);
   t.notOk(problems.some((p) => p.file === 'apps/web/needs-broken.yaml'), 'depending on a broken app is not a second error');
+});
+
+t.test('settings and folder mistakes: shared project names, bad naming templates, empty clusters/, manifests as apps', async (t) => {
+  const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
+  const chart = 'repoURL: https://charts.example.com\nchart: c\nversion: 1.0.0\n';
+  const lint = (entries: MemoryEntry[]) => problemsOf(() => lintPlatform(openMemoryRepo('m', entries)));
+
+  const shared = lint([file('gitops.yaml', 'naming:\n  project: platform\n'), file('apps/a/x.yaml', chart), file('apps/b/y.yaml', chart)]);
+  t.equal(shared.length, 1);
+  t.equal(shared[0]!.code, 'GK_NAME_COLLISION');
+  t.match(shared[0]!.message, 'AppProject name "platform" is also the project of apps/a/');
+
+  const naming = lint([file('gitops.yaml', 'naming:\n  application: "{{cluster.nmae}}-{{app}}"\n  project: "{{namspace}}"\n'), file('apps/a/x.yaml', chart)]);
+  t.same(naming.map((p) => `${p.file}:${p.line}: ${p.field}`).sort(), ['gitops.yaml:2: naming.application', 'gitops.yaml:3: naming.project']);
+  t.match(naming.find((p) => p.field === 'naming.application')!.message, '(did you mean "cluster.name"?)');
+
+  const empty = openMemoryRepo('m', [file('apps/a/x.yaml', chart)]);
+  t.ok(empty.kind('apps'), 'sanity');
+  const noClusters = problemsOf(() => lintPlatform({ ...empty, kind: (p: string) => (p === 'clusters' ? 'dir' : empty.kind(p)), list: (p: string) => (p === 'clusters' ? [] : empty.list(p)) }));
+  t.equal(problemAt(noClusters, 'clusters').code, 'GK_NOT_FOUND');
+
+  const manifest = lint([file('apps/a/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n'), file('apps/a/x.yaml', chart)]);
+  const p = problemAt(manifest, 'apps/a/cm.yaml', 'kind');
+  t.equal(p.line, 2);
+  t.match(p.message, 'is a Kubernetes ConfigMap, not an app definition');
+
+  const noSource = lint([file('apps/a/x.yaml', 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\nspec:\n  project: default\n')]);
+  t.equal(problemAt(noSource, 'apps/a/x.yaml', 'spec').line, 6);
+
+  const emptyFolder = lint([file('apps/a/x.yaml', chart), file('apps/a/y/values.yaml', 'a: 1\n')]);
+  t.match(problemAt(emptyFolder, 'apps/a/y').message, 'holds no app.yaml, Chart.yaml, kustomization.yaml or manifests');
+
+  const noApps = lint([file('gitops.yaml', 'vars: {}\n'), file('apps/a/namespace.yaml', 'labels: {}\n')]);
+  t.equal(problemAt(noApps, 'apps').code, 'GK_NO_APPS', 'a repo with no apps is an error, never an empty list');
 });
