@@ -4,6 +4,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import { inputParametersSchema } from '../../src/server/request.js';
+import { renderPlatform } from '../../src/render-platform.js';
+import { openLocalRepo } from '../../src/repo-files.js';
+import { parameterSetOf } from '../../src/server/parameters.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import {
   PINNED_INSTALL_URL,
@@ -36,6 +39,36 @@ const canonical = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
+
+/**
+ * What the ApplicationSet controller does with one parameter set, for the Go
+ * template forms the shipped ApplicationSet uses (`{{ .key }}`, `{{ toJson .key }}`,
+ * missingkey=error): fill the template, fill templatePatch and merge it in
+ * (maps merge, lists replace). Any other form fails the test.
+ */
+function applyTemplate(appset: K8sObject, params: Record<string, unknown>): K8sObject {
+  const value = (k: string): unknown => {
+    if (!(k in params)) throw new Error(`map has no entry for key "${k}"`);
+    return params[k];
+  };
+  const fill = (text: string): string => {
+    const out = text
+      .replace(/\{\{\s*toJson\s+\.(\w+)\s*\}\}/g, (_, k: string) => JSON.stringify(value(k)))
+      .replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => String(value(k)));
+    if (out.includes('{{')) throw new Error(`unsupported template in ${text}`);
+    return out;
+  };
+  const walk = (v: unknown): unknown =>
+    typeof v === 'string' ? fill(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+  const merge = (a: unknown, b: unknown): unknown =>
+    a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)
+      ? Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, k in b ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]) : (a as Record<string, unknown>)[k]]))
+      : b;
+  const template = walk(appset.spec.template) as Record<string, unknown>;
+  const patch = parse(fill(appset.spec.templatePatch)) as Record<string, unknown>;
+  const merged = merge(template, patch) as { metadata: K8sObject['metadata']; spec: Record<string, unknown> };
+  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { ...merged.metadata, namespace: appset.metadata.namespace }, spec: merged.spec };
+}
 
 const stock = stockObjects();
 const stockRepoServer = find(stock, 'Deployment', 'argocd-repo-server')!;
@@ -209,5 +242,19 @@ t.test('the shipped root Application and ApplicationSet', async (t) => {
     t.equal(appset.spec.template.metadata.name, '{{ .name }}');
     t.equal(appset.spec.template.spec.project, '{{ .project }}');
     t.equal(appset.spec.syncPolicy.preserveResourcesOnDeletion, true);
+  });
+
+  t.test("the ApplicationSet's template and templatePatch, filled with the generator's parameter sets, give render's Applications", async (t) => {
+    const platform = renderPlatform(openLocalRepo(path.join(projectRoot, 'examples', 'platform')), { pathPrefix: 'examples/platform' });
+    t.ok(platform.apps.length > 0);
+    for (const r of platform.apps) {
+      const params = JSON.parse(JSON.stringify(parameterSetOf(r, 'examples/platform'))) as Record<string, unknown>;
+      const application = applyTemplate(appset, params);
+      t.same(crdProblemsAll([application]), [], application.metadata.name);
+      t.same(application.spec, r.application.spec, `${application.metadata.name}: the spec render makes`);
+      t.same(application.metadata.labels, r.application.metadata.labels);
+      t.same(application.metadata.annotations, r.application.metadata.annotations);
+      t.same(application.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
+    }
   });
 });
