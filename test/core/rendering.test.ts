@@ -292,3 +292,23 @@ t.test('null removes: automated sync off, manual sync, a default label or value 
   t.equal(apps.get('web-default-in-cluster')!.metadata.labels.team, 'platform');
   t.same(crdProblemsAll(objectsOf(selectOutput(platform))), []);
 });
+
+t.test('tricky scalars in values parse back to the same values under YAML 1.2 and YAML 1.1 readers', async (t) => {
+  const tricky: Record<string, unknown> = {
+    version: '1.0', octal: '0777', hex: '0x1F', exp: '1e3', dot: '.5', inf: '.inf', yes: 'yes', No: 'No', on: 'on', tilde: '~', nul: 'null',
+    empty: '', space: ' lead', trail: 'trail ', colon: 'a: b', hash: 'a #b', dash: '- x', star: '*x', amp: '&x', bang: '!x', pct: '%x',
+    at: '@x', tick: '`x', quote: '"x"', single: "'x'", multi: 'line1\nline2\n', tab: 'a\tb', unicode: 'żółw ✓', date: '2024-01-01',
+    time: '12:30:00', sexagesimal: '1:20', bool: true, int: 42, neg: -7, float: 1.5, big: 1e21, zero: 0, nothing: null,
+    list: ['a', 1, false, null, { k: 'v' }, []], emptyMap: {}, 'key: with colon': 1, '- dash key': 2, 'true': 'key is true', '123': 'numeric key',
+  };
+  const text = `repoURL: https://charts.example.com\nchart: c\nversion: 1.0.0\nvalues: ${JSON.stringify(tricky)}\n`;
+  const platform = renderPlatform(openMemoryRepo('m', [{ path: 'apps/web/x.yaml', type: 'file', content: Buffer.from(text) }]));
+  const objects = JSON.parse(JSON.stringify(objectsOf(selectOutput(platform))));
+  t.same(valuesOf(objects[1]), tricky, 'the values arrive as written');
+  const yamlText = formatObjects(objects);
+  for (const version of ['1.2', '1.1'] as const) {
+    const docs = parseAllDocuments(yamlText, { version });
+    t.same(docs.flatMap((d) => d.errors), [], `YAML ${version}: no errors`);
+    t.strictSame(docs.map((d) => d.toJS()), objects, `YAML ${version}: the same objects`);
+  }
+});
