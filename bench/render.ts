@@ -11,6 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initPlatformRepo } from '../src/init-platform-repo.js';
@@ -30,6 +31,8 @@ const generateRounds = Number(process.env.BENCH_GENERATE_ROUNDS ?? 15);
 
 interface Run {
   ms: number;
+  /** User + system CPU time of the child (undefined without /usr/bin/time). */
+  cpuMs?: number;
   /** Peak resident set of the child, in MiB (undefined without /usr/bin/time). */
   rssMiB?: number;
 }
@@ -38,7 +41,7 @@ interface Run {
 function run(command: string, args: string[], options: { out: string; cwd?: string; env?: NodeJS.ProcessEnv }): Run {
   const rssFile = path.join(work, 'rss.txt');
   rmSync(rssFile, { force: true });
-  const [bin, argv] = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
+  const [bin, argv] = timeBin ? [timeBin, ['-f', '%M %U %S', '-o', rssFile, command, ...args]] : [command, args];
   mkdirSync(path.dirname(options.out), { recursive: true });
   const fd = openSync(options.out, 'w');
   const start = performance.now();
@@ -53,8 +56,9 @@ function run(command: string, args: string[], options: { out: string; cwd?: stri
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().slice(0, 2000)}`);
   }
-  const rss = timeBin && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
-  return { ms, rssMiB: rss };
+  if (!timeBin || !existsSync(rssFile)) return { ms };
+  const [kb, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { ms, rssMiB: kb! / 1024, cpuMs: (user! + sys!) * 1000 };
 }
 
 function median(values: number[]): number {
@@ -107,7 +111,7 @@ function benchRender(): void {
     const b = run(helm, ['template', 'applications', chart.dir], { out: helmOut });
     gk.push(a);
     hm.push(b);
-    console.log(`round ${i + 1}/${rounds}: gitops-k8s render ${a.ms.toFixed(0)} ms, helm template ${b.ms.toFixed(0)} ms`);
+    console.log(`round ${i + 1}/${rounds}: gitops-k8s render ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs?.toFixed(0) ?? '?'}), helm template ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs?.toFixed(0) ?? '?'})`);
   }
   const gkApps = countApplications(gkOut);
   const helmApps = countApplications(helmOut);
@@ -116,11 +120,15 @@ function benchRender(): void {
   }
   const gkMs = median(gk.map((r) => r.ms));
   const hmMs = median(hm.map((r) => r.ms));
+  const gkCpu = timeBin ? median(gk.map((r) => r.cpuMs!)) : undefined;
+  const hmCpu = timeBin ? median(hm.map((r) => r.cpuMs!)) : undefined;
+  const cpu = (v: number | undefined): string => (v === undefined ? '' : `   cpu ${v.toFixed(0).padStart(6)} ms`);
   console.log('');
   console.log(`render of ${repo.applications} Applications (median of ${rounds}, process start and output included)`);
-  console.log(`  gitops-k8s render  ${gkMs.toFixed(0).padStart(6)} ms   peak RSS ${maxOf(gk.map((r) => r.rssMiB))}   output ${(statSync(gkOut).size / 2 ** 20).toFixed(1)} MiB`);
-  console.log(`  helm template      ${hmMs.toFixed(0).padStart(6)} ms   peak RSS ${maxOf(hm.map((r) => r.rssMiB))}   output ${(statSync(helmOut).size / 2 ** 20).toFixed(1)} MiB   (${helmVersion})`);
-  console.log(`  ratio              ${(hmMs / gkMs).toFixed(1)}x faster than helm template (target >= 5x)`);
+  console.log(`  gitops-k8s render  ${gkMs.toFixed(0).padStart(6)} ms${cpu(gkCpu)}   peak RSS ${maxOf(gk.map((r) => r.rssMiB))}   output ${(statSync(gkOut).size / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`  helm template      ${hmMs.toFixed(0).padStart(6)} ms${cpu(hmCpu)}   peak RSS ${maxOf(hm.map((r) => r.rssMiB))}   output ${(statSync(helmOut).size / 2 ** 20).toFixed(1)} MiB   (${helmVersion})`);
+  console.log(`  ratio              ${(hmMs / gkMs).toFixed(1)}x faster than helm template in wall time (target >= 5x)${gkCpu && hmCpu ? `, ${(hmCpu / gkCpu).toFixed(1)}x in CPU time` : ''}`);
+  console.log(`  load average       ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs (wall times stretch when the machine is shared)`);
 }
 
 function benchGenerate(): void {
@@ -155,9 +163,10 @@ function benchGenerate(): void {
   }
   if (countApplications(out) !== 1) throw new Error(`generate printed ${countApplications(out)} Applications, expected 1`);
   const ms = median(generate.map((r) => r.ms));
+  const cpuMs = timeBin ? median(generate.map((r) => r.cpuMs!)) : undefined;
   console.log('');
   console.log(`generate of one small app under the CMP environment (median of ${generateRounds}, process start included)`);
-  console.log(`  gitops-k8s generate ${ms.toFixed(0).padStart(5)} ms   peak RSS ${maxOf(generate.map((r) => r.rssMiB))}   (target < 150 ms)`);
+  console.log(`  gitops-k8s generate ${ms.toFixed(0).padStart(5)} ms${cpuMs === undefined ? '' : `   cpu ${cpuMs.toFixed(0)} ms`}   peak RSS ${maxOf(generate.map((r) => r.rssMiB))}   (target < 150 ms)`);
   console.log(`  node -e 0           ${median(baseline.map((r) => r.ms)).toFixed(0).padStart(5)} ms   peak RSS ${maxOf(baseline.map((r) => r.rssMiB))}   (process start alone)`);
 }
 
