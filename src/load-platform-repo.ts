@@ -156,7 +156,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   for (const [name, preset] of Object.entries(providerPresets)) {
     providers.set(name, { name, values: { ...preset, name }, builtIn: true });
   }
+  // Provider files with a problem of their own: clusters and apps naming them are not also "unknown provider".
+  const brokenProviders = new Set<string>();
   for (const { base, file } of yamlEntries('providers')) {
+    brokenProviders.add(base);
     const yaml = readYaml(file);
     if (!yaml) continue;
     if (!DNS_LABEL.test(base)) {
@@ -165,6 +168,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     }
     const data = checkMap(yaml, 'provider', 'provider');
     if (!data) continue;
+    brokenProviders.delete(base);
     const { defaults, ...values } = data as Record<string, unknown> & { defaults?: AppKeys };
     // A new provider starts from the generic preset, so that every `{{provider.<key>}}` an app uses exists on every provider.
     const preset = providers.get(base) ?? providers.get('generic');
@@ -201,6 +205,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       const data = checkMap(yaml, 'cluster', 'cluster');
       if (!data) continue;
       const d = data as { provider: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys };
+      if (brokenProviders.has(d.provider)) continue;
       if (!providers.has(d.provider)) {
         problems.push({
           code: 'GK_UNKNOWN_PROVIDER',
@@ -226,7 +231,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   }
   const clusterNames = new Set(clusters.map((c) => c.name));
   const referableClusters = new Set([...clusterNames, ...brokenClusters]);
-  if (settings.yaml) checkSelector(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], providers, referableClusters, problems);
+  const referableProviders = new Map(providers);
+  for (const name of brokenProviders) if (!referableProviders.has(name)) referableProviders.set(name, { name, values: {}, builtIn: false });
+  if (settings.yaml) checkSelector(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
   checkPaths(settings.defaults, settings.yaml, ['defaults'], undefined);
 
   // A path in the platform repo must be a folder in it; a path elsewhere may not climb out of its repo.
@@ -319,7 +326,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
           if (yaml && data) {
             const d = data as Partial<NamespaceFolder>;
             Object.assign(ns, { labels: d.labels ?? {}, annotations: d.annotations ?? {}, vars: d.vars ?? {}, defaults: d.defaults ?? {}, project: d.project ?? {}, yaml });
-            checkSelector(ns.defaults.clusters, yaml, ['defaults', 'clusters'], providers, referableClusters, problems);
+            checkSelector(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
             checkPaths(ns.defaults, yaml, ['defaults'], undefined);
           }
           continue;
@@ -381,7 +388,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         continue;
       }
       if (layer === undefined) app.valuesFile = yaml;
-      else if (providers.has(layer) || referableClusters.has(layer)) {
+      else if (referableProviders.has(layer) || referableClusters.has(layer)) {
         if (providers.has(layer)) app.providerValues.set(layer, yaml);
         if (clusterNames.has(layer)) app.clusterValues.set(layer, yaml);
       } else {
@@ -397,7 +404,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
 
   const allApps = namespaces.flatMap((ns) => ns.apps);
   for (const app of allApps) {
-    checkReferences(app, providers, referableClusters, problems);
+    checkReferences(app, referableProviders, referableClusters, problems);
     if (app.kind === 'spec') checkPaths(app.keys, app.yaml, [], undefined);
   }
   const waves = computeSyncWaves(allApps, problems, {

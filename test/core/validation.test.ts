@@ -184,3 +184,18 @@ t.test('settings and folder mistakes: shared project names, bad naming templates
   const noApps = lint([file('gitops.yaml', 'vars: {}\n'), file('apps/a/namespace.yaml', 'labels: {}\n')]);
   t.equal(problemAt(noApps, 'apps').code, 'GK_NO_APPS', 'a repo with no apps is an error, never an empty list');
 });
+
+t.test('a broken cluster or provider file is reported once, not again where it is named', async (t) => {
+  const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
+  const problems = problemsOf(() => lintPlatform(openMemoryRepo('m', [
+    file('providers/onprem.yaml', 'storageClass: [unclosed\n'),
+    file('clusters/dc.yaml', 'provider: onprem\nserver: https://dc.example.com\n'),
+    file('clusters/typo.yaml', 'provder: generic\n'),
+    file('clusters/ok.yaml', 'provider: generic\n'),
+    file('apps/web/x.yaml', 'repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nclusters:\n  names: [dc, typo, ok]\n  providers: [onprem, generic]\noverrides:\n  clusters:\n    typo: {}\n'),
+    file('apps/web/y/app.yaml', 'repoURL: https://c.example.com\nchart: y\nversion: 1.0.0\n'),
+    file('apps/web/y/values.onprem.yaml', 'a: 1\n'),
+    file('apps/web/y/values.typo.yaml', 'a: 1\n'),
+  ])));
+  t.same([...new Set(problems.map((p) => p.file))].sort(), ['clusters/typo.yaml', 'providers/onprem.yaml']);
+});
