@@ -307,13 +307,14 @@ export function applyInstructions(options: { repoURL: string; revision: string; 
   const args = `--repo ${options.repoURL} --revision ${options.revision} --path ${options.path}`;
   return [
     `Argo CD ${ARGOCD_VERSION} with gitops-k8s, made by \`gitops-k8s bootstrap\`.`,
-    'Apply it in this order (server-side: the ApplicationSet CRD is too large for client-side apply):',
+    'Apply it in this order, server-side (the ApplicationSet CRD is too large for client-side apply)',
+    "as Argo CD's own field manager, so that its self-syncs own every field from the start:",
     `  kubectl create namespace ${ARGOCD_NAMESPACE}`,
     `  kubectl -n ${ARGOCD_NAMESPACE} create secret generic gitops-k8s-token --from-literal=token="$(openssl rand -hex 32)"`,
     `  kubectl -n ${ARGOCD_NAMESPACE} label secret gitops-k8s-token app.kubernetes.io/part-of=argocd`,
-    `  gitops-k8s bootstrap ${args} --part crds | kubectl apply --server-side -f -`,
+    `  gitops-k8s bootstrap ${args} --part crds | kubectl apply --server-side --field-manager=argocd-controller -f -`,
     `  kubectl wait --for=condition=Established --timeout=120s ${ARGOCD_CRDS.map((c) => `crd/${c}`).join(' ')}`,
-    `  gitops-k8s bootstrap ${args} --part install | kubectl apply --server-side -f -`,
+    `  gitops-k8s bootstrap ${args} --part install | kubectl apply --server-side --field-manager=argocd-controller -f -`,
     'No password is in here: Argo CD creates its first admin password at start-up;',
     `read it with \`argocd admin initial-password -n ${ARGOCD_NAMESPACE}\`, then delete argocd-initial-admin-secret.`,
     'From then on Argo CD manages itself through the platform repo. Write its app folder once',

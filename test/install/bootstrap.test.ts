@@ -84,7 +84,7 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
 
   t.test('says how to apply it: token Secret first, CRDs server-side, wait for Established, then the rest', async (t) => {
     const header = run.stdout.split('\n---\n')[0]!;
-    const steps = ['create secret generic gitops-k8s-token', '--part crds | kubectl apply --server-side -f -', 'kubectl wait --for=condition=Established', '--part install | kubectl apply --server-side -f -'];
+    const steps = ['create secret generic gitops-k8s-token', '--part crds | kubectl apply --server-side --field-manager=argocd-controller -f -', 'kubectl wait --for=condition=Established', '--part install | kubectl apply --server-side --field-manager=argocd-controller -f -'];
     let at = -1;
     for (const step of steps) {
       const next = header.indexOf(step);
