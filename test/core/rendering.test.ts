@@ -312,3 +312,68 @@ t.test('tricky scalars in values parse back to the same values under YAML 1.2 an
     t.strictSame(docs.map((d) => d.toJS()), objects, `YAML ${version}: the same objects`);
   }
 });
+
+t.test('an app using every key renders a valid Application with each key in its place', async (t) => {
+  const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
+  const full = `repoURL: https://helm.elastic.co
+chart: elasticsearch
+version: 8.5.1
+values: { replicas: 3 }
+valueFiles: [values-prod.yaml]
+releaseName: es
+clusters:
+  matchLabels: { env: prod }
+  exclude: [gke-canary]
+enabled: true
+syncWave: 2
+dependsOn: [observe/eck-operator]
+syncPolicy:
+  automated: { prune: true, selfHeal: true }
+  syncOptions: [CreateNamespace=true, ServerSideApply=true]
+  retry: { limit: 5, backoff: { duration: 5s, factor: 2, maxDuration: 3m } }
+project: observability
+ignoreDifferences: [{ group: apps, kind: Deployment, jsonPointers: [/spec/replicas] }]
+info: [{ name: runbook, value: https://wiki.example.com/es }]
+labels: { tier: data }
+annotations: { notifications.argoproj.io/subscribe.on-sync-failed.slack: sre }
+vars: { heap: 1g }
+overrides:
+  providers: { eks: { values: { esJavaOpts: "-Xmx{{vars.heap}}" } } }
+  clusters:  { do-ams3: { version: 8.5.0 } }
+`;
+  const platform = renderPlatform(openMemoryRepo('m', [
+    file('clusters/do-ams3.yaml', 'provider: digitalocean\nserver: https://do.example.com\nlabels: { env: prod }\n'),
+    file('clusters/eks-eu.yaml', 'provider: eks\nname: eks-eu\nlabels: { env: prod }\n'),
+    file('clusters/gke-canary.yaml', 'provider: gke\nserver: https://gke.example.com\nlabels: { env: prod }\n'),
+    file('apps/observe/namespace.yaml', 'project:\n  name: observability\n  clusterResourceWhitelist: [{ group: "*", kind: "*" }]\n'),
+    file('apps/observe/eck-operator.yaml', 'repoURL: https://helm.elastic.co\nchart: eck-operator\nversion: 2.14.0\nsyncWave: 1\n'),
+    file('apps/observe/elasticsearch.yaml', full),
+    file('apps/web/kust.yaml', 'repoURL: https://git.example.com/k.git\npath: overlays/prod\ntargetRevision: v1.4.0\nkustomize: { namePrefix: prod- }\n'),
+    file('apps/web/dir.yaml', 'repoURL: https://git.example.com/k.git\npath: raw\ndirectory: { recurse: true }\n'),
+  ]));
+  const objects = objectsOf(selectOutput(platform));
+  t.same(crdProblemsAll(objects), []);
+  const apps = applicationsByName(platform);
+  const eks = apps.get('observe-elasticsearch-eks-eu')!;
+  t.same(eks.spec.source, {
+    repoURL: 'https://helm.elastic.co', chart: 'elasticsearch', targetRevision: '8.5.1',
+    helm: { releaseName: 'es', valueFiles: ['values-prod.yaml'], valuesObject: { replicas: 3, esJavaOpts: '-Xmx1g' } },
+  });
+  t.equal((apps.get('observe-elasticsearch-do-ams3')!.spec.source as Values).targetRevision, '8.5.0');
+  t.notOk(apps.has('observe-elasticsearch-gke-canary'));
+  t.equal(eks.spec.project, 'observability');
+  t.same(eks.spec.ignoreDifferences, [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }]);
+  t.same(eks.spec.info, [{ name: 'runbook', value: 'https://wiki.example.com/es' }]);
+  t.equal(eks.metadata.labels.tier, 'data');
+  t.equal(eks.metadata.annotations['notifications.argoproj.io/subscribe.on-sync-failed.slack'], 'sre');
+  t.equal(waveOf(eks), '2', 'own wave 2 = eck-operator 1 + 1');
+  t.same(eks.spec.syncPolicy, {
+    automated: { prune: true, selfHeal: true },
+    syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+  });
+  t.same(apps.get('web-kust-do-ams3')!.spec.source, { repoURL: 'https://git.example.com/k.git', path: 'overlays/prod', targetRevision: 'v1.4.0', kustomize: { namePrefix: 'prod-' } });
+  t.same(apps.get('web-dir-do-ams3')!.spec.source, { repoURL: 'https://git.example.com/k.git', path: 'raw', targetRevision: 'HEAD', directory: { recurse: true } });
+  const project = platform.projects.find((p) => p.metadata.name === 'observability')!;
+  t.same(project.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: 'observe' }, { group: '*', kind: '*' }].sort((a, b) => `${a.group}/${a.kind}/${(a as { name?: string }).name ?? ''}`.localeCompare(`${b.group}/${b.kind}/${(b as { name?: string }).name ?? ''}`)));
+});
