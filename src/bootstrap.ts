@@ -2,11 +2,12 @@
  * `gitops-k8s bootstrap`: the whole first install of Argo CD with gitops-k8s,
  * as one YAML stream for `kubectl apply --server-side -f -`.
  *
- * The install is built by kustomize (`kubectl kustomize`) from the same files
- * a platform repo uses to let Argo CD manage itself: Argo CD's stock
- * install.yaml pinned to {@link ARGOCD_VERSION}, the gitops-k8s Component
- * (manifests/sidecar) and a root Application that renders the platform repo
- * through the Config Management Plugin. So the first install and every later
+ * The install is built by kustomize (`kubectl kustomize`, as Argo CD builds
+ * it) from manifests/install: Argo CD's stock install.yaml pinned to
+ * {@link ARGOCD_VERSION} plus the gitops-k8s Component (manifests/sidecar),
+ * with a root Application that renders the platform repo through the Config
+ * Management Plugin. The self-managed app folder ({@link argocdAppFiles})
+ * builds the same manifests/install, so the first install and every later
  * self-sync produce the same objects, sidecar included.
  */
 import { execFile } from 'node:child_process';
@@ -340,7 +341,9 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
     let installResource = ARGOCD_INSTALL_URL;
     if (options.argocdInstall !== undefined) {
       const source = options.argocdInstall.trim();
-      if (/^https:\/\//.test(source)) {
+      if (/^https:\/\/[^/@\s]*@/i.test(source)) {
+        throw createError('GK_USAGE', 'the Argo CD install URL carries credentials; download it and pass the file instead', { field: '--argocd-install' });
+      } else if (/^https:\/\//.test(source)) {
         installResource = source;
       } else if (/^[a-z]+:\/\//i.test(source)) {
         throw createError('GK_USAGE', 'the Argo CD install must be a local file or an https:// URL', { field: '--argocd-install' });

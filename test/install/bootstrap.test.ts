@@ -194,6 +194,9 @@ t.test('bootstrap never echoes credentials put in the repo URL', async (t) => {
     t.match(run.stderr, /carries credentials/);
     t.notMatch(run.stdout + run.stderr, /s3cr3t-T0KEN/);
   }
+  const mirror = await bootstrap(['--repo', REPO, '--argocd-install', 'https://me:s3cr3t-T0KEN@mirror.example/install.yaml']);
+  t.equal(mirror.code, 2);
+  t.notMatch(mirror.stdout + mirror.stderr, /s3cr3t-T0KEN/);
   await t.rejects(
     buildBootstrap({ repoURL: 'ssh://git@github.com/acme/platform.git', part: 'crds', kubectl: '/nonexistent/kubectl' }),
     { code: 'GK_KUBECTL' },
