@@ -173,7 +173,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const revision = params.revision ?? '';
     const source = sourceFor(repoURL);
     const commit = await source.resolve(revision);
-    const key = `${canonicalRepo(repoURL, cwd)}\0${commit}\0${pathPrefix}\0${revision}`;
+    const lineage = `${canonicalRepo(repoURL, cwd)}\0${pathPrefix}\0${revision}\0`;
+    const key = `${lineage}${commit}`;
     const cached = models.get(key);
     if (cached) {
       metrics.cache.inc({ cache: 'model', result: 'hit' });
@@ -183,6 +184,12 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       key,
       async () => {
         metrics.cache.inc({ cache: 'model', result: 'miss' });
+        // The branch moved on: what was built for its older commits is not
+        // asked for again (a pinned commit is a lineage of its own), so free it
+        // before building, to keep one model per branch in memory.
+        for (const cache of [models, replies] as LRUCache<string, object>[]) {
+          for (const k of [...cache.keys()]) if (k.startsWith(lineage) && !k.startsWith(key)) cache.delete(k);
+        }
         const end = metrics.buildDuration.startTimer();
         const files = await source.open(commit, pathPrefix === '.' ? '' : pathPrefix);
         const platform = renderPlatform(files, {
@@ -211,7 +218,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const work = async (): Promise<Reply> => {
       const model = await loadModel(parameters);
       const selection = JSON.stringify([parameters.cluster, parameters.clusters, parameters.namespace, parameters.namespaces, parameters.labels, parameters.clusterLabels]);
-      const key = `${canonicalRepo(model.repoURL, cwd)}\0${model.commit}\0${model.pathPrefix}\0${parameters.revision ?? ''}\0${selection}`;
+      const key = `${canonicalRepo(model.repoURL, cwd)}\0${model.pathPrefix}\0${parameters.revision ?? ''}\0${model.commit}\0${selection}`;
       const cached = replies.get(key);
       if (cached) {
         metrics.cache.inc({ cache: 'reply', result: 'hit' });

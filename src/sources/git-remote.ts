@@ -18,7 +18,12 @@ export interface GitRemoteOptions {
   credentials: CredentialSources;
   /** A fetch taking longer fails with GK_TIMEOUT. Default 30 s. */
   fetchTimeoutMs?: number;
-  /** A branch is fetched again when its last fetch is older than this. Default 1000 ms; 0 fetches on every call. */
+  /**
+   * A branch is fetched again when its last fetch is older than this.
+   * Default 1000 ms; 0 fetches on every call (and waits for it). Otherwise the
+   * call that finds it stale starts the fetch and is answered from what was
+   * fetched before; the calls after the fetch see its result.
+   */
   refreshIntervalMs?: number;
   /** Called after every fetch, for metrics. */
   onFetch?: (seconds: number, ok: boolean) => void;
@@ -38,6 +43,13 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   let lastFetch = 0;
   let fetching: Promise<void> | undefined;
   let generation = 0;
+  // Set by invalidate() (a push) and by a failed fetch: the next call waits
+  // for a fetch, so a push is seen at once and an outage is a non-2xx.
+  let mustWait = true;
+  // Revisions resolved against what the last fetch brought; cleared by the next one.
+  const resolved = new Map<string, string>();
+  let fetches = 0;
+  const knownCommits = new Set<string>();
 
   const ensureClone = async (): Promise<void> => {
     if (existsSync(path.join(gitDir, 'HEAD'))) return;
@@ -57,9 +69,15 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
         { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs },
       );
       ok = true;
+      fetches++;
+      resolved.clear();
       // An invalidation during the fetch may have missed it: keep it stale.
-      if (startedGeneration === generation) lastFetch = Date.now();
+      if (startedGeneration === generation) {
+        lastFetch = Date.now();
+        mustWait = false;
+      }
     } catch (error) {
+      mustWait = true;
       const gitopsError = error as { code?: string; message?: string };
       if (gitopsError.code === 'GK_TIMEOUT') throw createError('GK_TIMEOUT', `fetching ${display} took longer than ${fetchTimeoutMs} ms`, {}, { cause: error });
       throw createError('GK_GIT', `fetching ${display} failed: ${gitopsError.message ?? String(error)}`, {}, { cause: error });
@@ -87,10 +105,27 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     async resolve(revision) {
       const rev = revision === '' || revision === 'HEAD' ? REMOTE_HEAD : revision;
       // A full commit id never moves: no fetch when it is already here.
-      if (FULL_ID.test(rev) && (await hasCommit(rev))) return rev.toLowerCase();
-      if (Date.now() - lastFetch >= refreshIntervalMs || lastFetch === 0) await fetchShared();
+      if (FULL_ID.test(rev)) {
+        const commit = rev.toLowerCase();
+        if (knownCommits.has(commit)) return commit;
+        if (await hasCommit(commit)) {
+          knownCommits.add(commit);
+          return commit;
+        }
+        await fetchShared();
+      } else if (mustWait || refreshIntervalMs === 0) {
+        await fetchShared();
+      } else if (Date.now() - lastFetch >= refreshIntervalMs) {
+        // Stale: fetch in the background; a failure makes the next call wait (and fail).
+        fetchShared().catch(() => undefined);
+      }
+      const cached = resolved.get(rev);
+      if (cached) return cached;
       try {
-        return await resolveRevision(gitDir, rev);
+        const before = fetches;
+        const commit = await resolveRevision(gitDir, rev);
+        if (before === fetches) resolved.set(rev, commit);
+        return commit;
       } catch (error) {
         if ((error as { code?: string }).code === 'GK_UNKNOWN_REVISION') {
           throw createError('GK_UNKNOWN_REVISION', `revision ${JSON.stringify(revision || 'HEAD')} names no branch, tag or commit of ${display}`, { field: 'revision' }, { cause: error });
@@ -103,7 +138,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     },
     invalidate() {
       generation++;
-      lastFetch = 0;
+      mustWait = true;
     },
   };
 }

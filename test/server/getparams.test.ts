@@ -338,3 +338,43 @@ t.test('a local folder without a revision is read as it is: an edit shows on the
   const after = ((await call()).json() as Reply).output.parameters.length;
   t.equal(after, before + 2);
 });
+
+t.test('with a refresh interval a stale branch is fetched in the background, and a failed fetch makes the next call a non-2xx', async (t) => {
+  const remote = makeBareRemote(platformFiles());
+  const root = remote.bare.replace(/\/platform\.git$/, '');
+  const server = await startGitHttpServer(root);
+  t.teardown(() => server.close());
+  const { app, call } = await testApp({ repo: `${server.url}/platform.git`, refreshIntervalMs: 200, fetchTimeoutMs: 5000 });
+  t.teardown(() => app.close());
+  const count = async () => {
+    const res = await call({ revision: 'main' });
+    return res.statusCode === 200 ? (res.json() as Reply).output.parameters.length : res.statusCode;
+  };
+  const before = await count();
+  t.equal(before, 5);
+  commitFiles(remote.work, { 'apps/guestbook/other.yaml': 'repoURL: https://github.com/x/y.git\npath: y\ntargetRevision: main\n' });
+  remote.push();
+  await new Promise((r) => setTimeout(r, 250));
+  const seen: number[] = [];
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const n = await count();
+    seen.push(n as number);
+    if (n === before + 2) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.equal(seen.at(-1), before + 2, `the new commit is served once the background fetch is in (${seen.join(', ')})`);
+  t.ok(seen.every((n) => n === before || n === before + 2), 'meanwhile the last fetched commit, never a partial reply');
+
+  server.mode = 'down';
+  await new Promise((r) => setTimeout(r, 250));
+  const statuses: number[] = [];
+  for (let i = 0; i < 40 && statuses.filter((s) => s === 502).length < 3; i++) {
+    statuses.push((await call({ revision: 'main' })).statusCode);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const firstFailure = statuses.indexOf(502);
+  t.ok(firstFailure >= 0, `the outage shows as a 502 (${statuses.join(', ')})`);
+  t.ok(statuses.slice(0, firstFailure).every((s) => s === 200), 'until the background fetch has failed, the last fetch is served');
+  t.ok(statuses.slice(firstFailure).every((s) => s === 502), 'after it failed, every call is a 502 until a fetch succeeds');
+});
