@@ -45,7 +45,14 @@ function startsWith(path: FieldPath, prefix: FieldPath): boolean {
   return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
 }
 
-function sourceOf(rendered: RenderedApp, path: FieldPath): string {
+// gitops.yaml's targetRevision line, when it sets one.
+function repoSettingsLine(repo: PlatformRepo): string | undefined {
+  const yaml = repo.settings.yaml;
+  if (!yaml || !isPlainObject(yaml.data) || yaml.data.targetRevision === undefined) return undefined;
+  return `${yaml.file}:${yaml.lineOf(['targetRevision']) ?? 1}`;
+}
+
+function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): string {
   const { app, cluster, namespace, trace } = rendered;
   const fromKeys = (keyPath: FieldPath): string | undefined => {
     const hit = trace && originOf(trace, keyPath);
@@ -70,7 +77,10 @@ function sourceOf(rendered: RenderedApp, path: FieldPath): string {
     return namespace.yaml ? `${namespace.yaml.file}:${namespace.yaml.lineOf(path.slice(3)) ?? 1}` : '(generated)';
   }
   if (startsWith(path, ['spec', 'source', 'targetRevision'])) {
-    return fromKeys([app.keys.chart !== undefined || rendered.keys.chart !== undefined ? 'version' : 'targetRevision']) ?? '(gitops.yaml targetRevision or the repo revision)';
+    const set = fromKeys([rendered.keys.chart !== undefined ? 'version' : 'targetRevision']);
+    if (set) return set;
+    if (rendered.keys.repoURL !== undefined) return '(default HEAD)';
+    return repoSettingsLine(repo) ?? '(the platform repo revision: the CMP or server revision, or HEAD)';
   }
   if (path[0] === 'metadata' && (path[1] === 'labels' || path[1] === 'annotations') && typeof path[2] === 'string') {
     if (path[2] === SYNC_WAVE) return fromKeys(['syncWave']) ?? (app.yaml ? `${app.source}:${app.yaml.lineOf(['dependsOn']) ?? 1} (dependsOn)` : '(generated)');
@@ -113,7 +123,7 @@ export function explainApp(repo: PlatformRepo, id: string, options: { cluster?: 
     return {
       name: rendered.application.metadata.name,
       cluster: rendered.cluster.name,
-      fields: rows.map(([path, value]) => ({ field: fieldOf(path), value, source: sourceOf(rendered, path) })),
+      fields: rows.map(([path, value]) => ({ field: fieldOf(path), value, source: sourceOf(repo, rendered, path) })),
     };
   });
 }

@@ -90,6 +90,10 @@ t.test('explain names the file and line that set each field, layer by layer', as
   t.equal(source('spec.destination.server'), 'clusters/prod.yaml:2');
   t.equal(source('spec.syncPolicy.managedNamespaceMetadata.labels.team'), 'apps/web/namespace.yaml:2');
   t.equal(explainApp(repo, 'web/site').length, 2, 'one explanation per cluster without --cluster');
+  const folder = loadPlatformRepo(openLocalRepo(fixture('core-folder-apps')));
+  const [kust] = explainApp(folder, 'tools/kust');
+  t.equal(kust!.fields.find((f) => f.field === 'spec.source.targetRevision')?.source, 'gitops.yaml:2', 'a path app follows gitops.yaml targetRevision');
+  t.equal(kust!.fields.find((f) => f.field === 'spec.source.path')?.source, 'apps/tools/kust', 'a folder app: the folder itself');
 });
 
 t.test('provider presets are usable in templates, and a single-variable template keeps its type', async (t) => {
