@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createError } from './errors.js';
+import { createError, GitopsError } from './errors.js';
 
 /** An entry of a folder of a platform repo. */
 export interface RepoEntry {
@@ -44,6 +44,12 @@ export function normalizeRepoPath(p: string, where: { file?: string; field?: str
     throw createError('GK_PATH_ESCAPE', `path ${JSON.stringify(p)} leaves the repository`, where);
   }
   return normal === '' ? '.' : normal;
+}
+
+// A file or folder the operating system will not let us read (permissions, I/O).
+function unreadable(file: string, error: unknown): GitopsError {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  return createError('GK_NOT_FOUND', `cannot be read (${code})`, { file: normalizeRepoPath(file) }, { cause: error });
 }
 
 function byName(a: RepoEntry, b: RepoEntry): number {
@@ -91,7 +97,13 @@ export function openLocalRepo(root: string): RepoFiles {
       if (!statSync(abs).isDirectory()) return undefined;
       const prefix = dir === '.' || dir === '' ? '' : `${normalizeRepoPath(dir)}/`;
       const entries: RepoEntry[] = [];
-      for (const dirent of readdirSync(abs, { withFileTypes: true })) {
+      let dirents;
+      try {
+        dirents = readdirSync(abs, { withFileTypes: true });
+      } catch (error) {
+        throw unreadable(dir, error);
+      }
+      for (const dirent of dirents) {
         let type: 'file' | 'dir' | undefined;
         if (dirent.isSymbolicLink()) {
           const target = resolve(prefix + dirent.name);
@@ -108,13 +120,20 @@ export function openLocalRepo(root: string): RepoFiles {
       const abs = resolve(file);
       if (abs === undefined) throw createError('GK_NOT_FOUND', 'no such file', { file });
       // The size is checked on the opened file, before reading: a huge file never reaches memory.
-      const fd = openSync(abs, 'r');
+      let fd: number;
+      try {
+        fd = openSync(abs, 'r');
+      } catch (error) {
+        throw unreadable(file, error);
+      }
       try {
         const { size } = fstatSync(fd);
         if (maxBytes !== undefined && size > maxBytes) {
           throw createError('GK_FILE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxBytes}`, { file: normalizeRepoPath(file) });
         }
         return readFileSync(fd);
+      } catch (error) {
+        throw error instanceof GitopsError ? error : unreadable(file, error);
       } finally {
         closeSync(fd);
       }
