@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { GitopsError, isGitopsError, type ErrorCode } from '../errors.js';
+import { useGitSpawner } from '../sources/git-spawner.js';
 import { redact } from '../sources/redact.js';
 import { createTokenCheck, type TokenOptions } from './auth.js';
 import './context.js';
@@ -55,6 +56,9 @@ function validationMessage(validation: unknown): string {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const checkToken = createTokenCheck(options).check;
+  // Start git from a small helper process: forking this one, once it holds a
+  // large rendered repo, would stall every request for each git call.
+  useGitSpawner(true);
   const metrics = createMetrics();
   const generator = createGenerator(options, metrics);
   const app = Fastify({

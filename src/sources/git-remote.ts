@@ -49,6 +49,8 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   // Revisions resolved against what the last fetch brought; cleared by the next one.
   const resolved = new Map<string, string>();
   let fetches = 0;
+  // Concurrent calls for the same revision share one `git rev-parse`.
+  const resolving = new Map<string, Promise<string>>();
   const knownCommits = new Set<string>();
 
   const ensureClone = async (): Promise<void> => {
@@ -122,8 +124,12 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       const cached = resolved.get(rev);
       if (cached) return cached;
       try {
+        const running = resolving.get(rev);
+        if (running) return await running;
         const before = fetches;
-        const commit = await resolveRevision(gitDir, rev);
+        const lookup = resolveRevision(gitDir, rev).finally(() => resolving.delete(rev));
+        resolving.set(rev, lookup);
+        const commit = await lookup;
         if (before === fetches) resolved.set(rev, commit);
         return commit;
       } catch (error) {

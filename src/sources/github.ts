@@ -13,7 +13,7 @@ export interface GitHubRepoOptions {
   /** REST API base; default `GITHUB_API_URL` or https://api.github.com. */
   apiUrl?: string;
   credentials: CredentialSources;
-  /** A branch is asked for again when its last answer is older than this. Default 1000 ms. */
+  /** A branch is asked for again when its last answer is older than this (in the background; 0: on every call). Default 1000 ms. */
   refreshIntervalMs?: number;
   /** Per-request timeout. Default 30 s. */
   requestTimeoutMs?: number;
@@ -65,7 +65,7 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
   const display = displayURL(options.url);
   const refreshIntervalMs = options.refreshIntervalMs ?? 1000;
   const etags = new Map<string, { etag: string; data: unknown }>();
-  const resolved = new Map<string, { commit: string; at: number }>();
+  const resolved = new Map<string, { commit: string; at: number; mustWait: boolean; refreshing?: Promise<unknown> }>();
   const blobs = new LRUCache<string, Buffer>({ maxSize: options.blobCacheBytes ?? 64 * 1024 * 1024, sizeCalculation: (b) => Math.max(1, b.length) });
   const token = githubToken(options.credentials);
 
@@ -137,15 +137,34 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     display,
     async resolve(revision) {
       const known = resolved.get(revision);
-      if (known && (FULL_ID.test(revision) || Date.now() - known.at < refreshIntervalMs)) return known.commit;
-      const ref = revision === '' || revision === 'HEAD' ? await defaultBranch() : revision;
-      const { data } = await call(`revision ${JSON.stringify(ref)}`, () =>
-        octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' } }),
-      );
-      const commit = String(data).trim();
-      if (!FULL_ID.test(commit)) throw createError('GK_GITHUB', `GitHub answered no commit id for ${JSON.stringify(ref)} of ${display}`);
-      resolved.set(revision, { commit, at: Date.now() });
-      return commit;
+      if (known && FULL_ID.test(revision)) return known.commit;
+      const ask = async (): Promise<string> => {
+        try {
+          const ref = revision === '' || revision === 'HEAD' ? await defaultBranch() : revision;
+          const { data } = await call(`revision ${JSON.stringify(ref)}`, () =>
+            octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' } }),
+          );
+          const commit = String(data).trim();
+          if (!FULL_ID.test(commit)) throw createError('GK_GITHUB', `GitHub answered no commit id for ${JSON.stringify(ref)} of ${display}`);
+          resolved.set(revision, { commit, at: Date.now(), mustWait: false });
+          return commit;
+        } catch (error) {
+          const entry = resolved.get(revision);
+          if (entry) entry.mustWait = true;
+          throw error;
+        }
+      };
+      if (!known || known.mustWait || refreshIntervalMs === 0) return ask();
+      // Stale: ask in the background and answer from the last answer; a
+      // failure makes the next call wait (and fail).
+      if (Date.now() - known.at >= refreshIntervalMs && !known.refreshing) {
+        known.refreshing = ask()
+          .catch(() => undefined)
+          .finally(() => {
+            known.refreshing = undefined;
+          });
+      }
+      return known.commit;
     },
     async open(commit, dir): Promise<RepoFiles> {
       const base = normalizeRepoPath(dir || '.', { field: 'path' });
@@ -179,7 +198,7 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       return subRepo(files, base);
     },
     invalidate() {
-      for (const [revision] of resolved) if (!FULL_ID.test(revision)) resolved.delete(revision);
+      for (const [revision, entry] of resolved) if (!FULL_ID.test(revision)) entry.mustWait = true;
     },
   };
 }

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createError } from '../errors.js';
+import { execGit } from './git-spawner.js';
 import { redact } from './redact.js';
 
 /** Options of {@link runGit}. */
@@ -14,8 +14,6 @@ export interface RunGitOptions {
   env?: NodeJS.ProcessEnv;
   /** Exit codes that are not failures; the caller reads `code`. */
   allowCodes?: number[];
-  /** Aborts git (the server is closing, or the request was given up). */
-  signal?: AbortSignal;
 }
 
 /** The outcome of one git call. */
@@ -24,8 +22,6 @@ export interface GitResult {
   stdout: Buffer;
   stderr: string;
 }
-
-const MAX_BUFFER = 512 * 1024 * 1024;
 
 /** The environment git runs with: never interactive, no system/global config surprises for prompts. */
 export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -45,51 +41,19 @@ export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
  * out of time) with git's stderr, credentials scrubbed, and the foreign
  * error as `cause`.
  */
-export function runGit(args: readonly string[], options: RunGitOptions): Promise<GitResult> {
+export async function runGit(args: readonly string[], options: RunGitOptions): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', options.cwd, ...args], {
-      env: gitEnvironment(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      signal: options.signal,
-    });
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_BUFFER) child.kill('SIGKILL');
-      else out.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.stdin.on('error', () => undefined);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(createError('GK_GIT', `git ${args[0]} could not run: ${redact(error.message)}`, {}, { cause: error }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) {
-        reject(createError('GK_TIMEOUT', `git ${args[0]} took longer than ${timeoutMs} ms`));
-        return;
-      }
-      const exit = code ?? -1;
-      if (exit !== 0 && !(options.allowCodes ?? []).includes(exit)) {
-        const detail = redact(stderr.trim().split('\n').slice(-3).join(' ')) || `signal ${signal ?? 'none'}`;
-        reject(createError('GK_GIT', `git ${args[0]} failed (exit ${exit}): ${detail}`, {}, { cause: new Error(redact(stderr)) }));
-        return;
-      }
-      resolve({ code: exit, stdout: Buffer.concat(out), stderr });
-    });
-    if (options.input !== undefined) child.stdin.end(options.input);
-    else child.stdin.end();
-  });
+  const input = options.input === undefined ? undefined : Buffer.isBuffer(options.input) ? options.input : Buffer.from(options.input);
+  const result = await execGit({ args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs });
+  if (result.spawnError) {
+    throw createError('GK_GIT', `git ${args[0]} could not run: ${redact(result.spawnError)}`, {}, { cause: new Error(redact(result.spawnError)) });
+  }
+  if (result.timedOut) throw createError('GK_TIMEOUT', `git ${args[0]} took longer than ${timeoutMs} ms`);
+  if (result.code !== 0 && !(options.allowCodes ?? []).includes(result.code)) {
+    const detail = redact(result.stderr.trim().split('\n').slice(-3).join(' ')) || `signal ${result.signal ?? 'none'}`;
+    throw createError('GK_GIT', `git ${args[0]} failed (exit ${result.code}): ${detail}`, {}, { cause: new Error(redact(result.stderr)) });
+  }
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs git and returns its stdout as text. */

@@ -89,3 +89,16 @@ t.test('a 5xx is retried; lasting 5xx, rate limits, truncated trees and unknown 
 t.test('GitHub URLs parse; others are refused', async (t) => {
   t.throws(() => openGitHubRepo({ url: 'https://example.com/x', credentials: {} }), { code: 'GK_BAD_REQUEST' });
 });
+
+t.test('with a refresh interval the ref is asked in the background; invalidate() makes the next call ask first', async (t) => {
+  const { work, gh, app, call } = await setup(t, 60_000);
+  const count = async () => ((await call({ path: 'deploy' })).json() as Reply).output.parameters.length;
+  const before = await count();
+  const asked = gh.log.filter((l) => l.includes('/commits/')).length;
+  await count();
+  t.equal(gh.log.filter((l) => l.includes('/commits/')).length, asked, 'within the interval nothing is asked');
+  commitFiles(work, { 'deploy/apps/guestbook/two.yaml': 'repoURL: https://github.com/x/y.git\npath: y\ntargetRevision: main\n' });
+  t.equal(await count(), before);
+  app.gitops.invalidate('https://github.com/acme/platform');
+  t.equal(await count(), before + 2, 'a push webhook is seen on the next call');
+});

@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+
+/** What one git process did. */
+export interface ExecResult {
+  code: number;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: string;
+  timedOut: boolean;
+  /** Set when git could not be started at all. */
+  spawnError?: string;
+}
+
+/** One git call, as plain data (it crosses a process boundary). */
+export interface ExecRequest {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  input?: Buffer;
+  timeoutMs: number;
+}
+
+const MAX_BUFFER = 512 * 1024 * 1024;
+
+/** Spawns git (no shell), collects its output, kills it after `timeoutMs`. */
+export function execGitHere(request: ExecRequest): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const child = spawn('git', request.args, { env: request.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let timedOut = false;
+    let spawnError: string | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, request.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > MAX_BUFFER) child.kill('SIGKILL');
+      else out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdin.on('error', () => undefined);
+    child.on('error', (error) => {
+      spawnError = error.message;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut, spawnError });
+    });
+    child.stdin.end(request.input ?? '');
+  });
+}
