@@ -71,8 +71,19 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
         { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs },
       );
       ok = true;
+      // Re-resolve what callers asked for before, then swap: a call never
+      // waits for `git rev-parse` of a revision it has asked for before.
+      const fresh = new Map<string, string>();
+      for (const rev of resolved.keys()) {
+        try {
+          fresh.set(rev, await resolveRevision(gitDir, rev));
+        } catch {
+          // Gone from the remote: the next call resolves it and reports it.
+        }
+      }
       fetches++;
       resolved.clear();
+      for (const [rev, commit] of fresh) resolved.set(rev, commit);
       // An invalidation during the fetch may have missed it: keep it stale.
       if (startedGeneration === generation) {
         lastFetch = Date.now();
