@@ -14,7 +14,8 @@
  *   npm run build && node dist/bench/getparams.js
  *
  * Environment: BENCH_APPS (2000), BENCH_CLUSTERS (20), BENCH_SECONDS (10),
- * BENCH_REFRESH_MS (the server's --refresh-interval, default 1000).
+ * BENCH_REFRESH_MS (the server's --refresh-interval, default 1000), BENCH_NODE_FLAGS
+ * (flags for the server's node, e.g. `--cpu-prof`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
 
   const server = spawn(
     process.execPath,
-    [cli, 'serve', '--repo', `file://${path.join(work, 'platform')}`, '--port', '0', '--host', '127.0.0.1', '--cache-dir', path.join(work, 'cache'), '--refresh-interval', String(refreshMs), '--log-level', 'warn'],
+    [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), cli, 'serve', '--repo', `file://${path.join(work, 'platform')}`, '--port', '0', '--host', '127.0.0.1', '--cache-dir', path.join(work, 'cache'), '--refresh-interval', String(refreshMs), '--log-level', 'warn'],
     { env: { ...process.env, GITOPS_K8S_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const base = await new Promise<string>((resolve, reject) => {
