@@ -269,3 +269,16 @@ export const providerSchema = {
   properties: { defaults: clusterDefaultsSchema },
   not: { required: ['name'] },
 } as const;
+
+/** Every schema by the name validate.ts knows it by. */
+export const schemas = {
+  app: appSchema,
+  appDefaults: appDefaultsSchema,
+  cluster: clusterSchema,
+  namespace: namespaceSchema,
+  settings: settingsSchema,
+  provider: providerSchema,
+} as const;
+
+/** ajv options, shared by run-time compilation and the build's standalone code. verbose: messages need the failing schema (the known keys of a map). */
+export const ajvOptions = { allErrors: true, strict: false, verbose: true } as const;

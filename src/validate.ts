@@ -1,20 +1,26 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { didYouMean } from './did-you-mean.js';
 import type { Problem } from './errors.js';
 import type { YamlFile } from './parse-yaml.js';
-import { appDefaultsSchema, appSchema, clusterSchema, namespaceSchema, providerSchema, settingsSchema } from './schemas.js';
+import { ajvOptions, schemas } from './schemas.js';
 
-// verbose: messages need the failing schema (the known keys of a map, the branches of an anyOf).
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+type Validators = Record<keyof typeof schemas, ValidateFunction>;
 
-const validators = {
-  app: ajv.compile(appSchema),
-  appDefaults: ajv.compile(appDefaultsSchema),
-  cluster: ajv.compile(clusterSchema),
-  namespace: ajv.compile(namespaceSchema),
-  settings: ajv.compile(settingsSchema),
-  provider: ajv.compile(providerSchema),
-} satisfies Record<string, ValidateFunction>;
+// The build compiles the schemas to standalone code (scripts/build-validators.mjs):
+// compiling them here costs a CLI process ~350 ms, on every Argo CD refresh.
+async function loadValidators(): Promise<Validators> {
+  const generated = new URL('./validators.generated.js', import.meta.url);
+  if (existsSync(fileURLToPath(generated))) return (await import(generated.href)) as Validators;
+  const { Ajv } = await import('ajv');
+  const ajv = new Ajv(ajvOptions);
+  const out: Partial<Validators> = {};
+  for (const [name, schema] of Object.entries(schemas)) out[name as keyof Validators] = ajv.compile(schema);
+  return out as Validators;
+}
+
+const validators = await loadValidators();
 
 export type SchemaName = keyof typeof validators;
 
