@@ -32,6 +32,12 @@ export interface GitRemoteOptions {
 /** Where the remote's HEAD is kept in the bare clone. */
 const REMOTE_HEAD = 'refs/gk/HEAD';
 const FULL_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+/**
+ * Branches, tags, and pull-request heads where the remote has them (GitHub,
+ * Gitea): a fork's commits are reachable there only, and previews ask for
+ * them by commit id. A glob that matches nothing is not an error.
+ */
+const FETCH_REFSPECS = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*', '+refs/pull/*/head:refs/pull/*/head'];
 
 /** The bare clone of one repo URL, kept under `cacheDir/<hash>.git` and fetched on demand. */
 export function openGitRemote(options: GitRemoteOptions): PlatformSource {
@@ -67,7 +73,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       await ensureClone();
       const access = gitAccess(options.url, options.credentials);
       await runGit(
-        ['fetch', '--quiet', '--prune', '--force', '--no-tags', '--no-write-fetch-head', '--', access.url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*', `+HEAD:${REMOTE_HEAD}`],
+        ['fetch', '--quiet', '--prune', '--force', '--no-tags', '--no-write-fetch-head', '--', access.url, ...FETCH_REFSPECS, `+HEAD:${REMOTE_HEAD}`],
         { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs },
       );
       ok = true;
@@ -107,6 +113,17 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     return fetching;
   };
 
+  // A fetch in flight may have listed the remote's refs before the commit
+  // was pushed: wait for it, and if the commit is still missing, fetch again
+  // (shared with every call that needs a fetch started after it).
+  const fetchFor = async (commit: string): Promise<void> => {
+    if (fetching) {
+      await fetching.catch(() => undefined);
+      if (await hasCommit(commit)) return;
+    }
+    await fetchShared();
+  };
+
   const hasCommit = async (commit: string): Promise<boolean> => {
     if (!existsSync(path.join(gitDir, 'HEAD'))) return false;
     const result = await runGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: gitDir, allowCodes: [1, 128], timeoutMs: 10_000 });
@@ -117,15 +134,17 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     display,
     async resolve(revision) {
       const rev = revision === '' || revision === 'HEAD' ? REMOTE_HEAD : revision;
-      // A full commit id never moves: no fetch when it is already here.
+      // A full commit id never moves: no fetch when it is already here, and
+      // always one (whatever the refresh interval) before it is called unknown.
       if (FULL_ID.test(rev)) {
         const commit = rev.toLowerCase();
         if (knownCommits.has(commit)) return commit;
+        if (!(await hasCommit(commit))) await fetchFor(commit);
         if (await hasCommit(commit)) {
           knownCommits.add(commit);
           return commit;
         }
-        await fetchShared();
+        throw createError('GK_UNKNOWN_REVISION', `commit ${commit} is not in ${display} (fetched just now: no branch, tag or pull request reaches it)`, { field: 'revision' });
       } else if (mustWait || refreshIntervalMs === 0) {
         await fetchShared();
       } else if (Date.now() - lastFetch >= refreshIntervalMs) {
