@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
 import { readCmpEnvironment } from '../cmp.js';
 import { formatObjects } from '../format-output.js';
-import { objectsOf, renderPlatform, selectOutput } from '../render-platform.js';
+import { objectsOfKinds } from '../output-kinds.js';
+import { renderPlatform, selectOutput } from '../render-platform.js';
 import { openLocalRepo } from '../repo-files.js';
 
 export function registerGenerate(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -20,8 +21,10 @@ export function registerGenerate(program: Command, io: CliIO, setExit: (code: nu
         });
         const selection = selectOutput(platform, cmp.filters);
         // One write, only after everything succeeded: stdout is either whole or empty.
-        io.stdout(formatObjects(objectsOf(selection)));
-        io.stderr(`gitops-k8s: ${selection.apps.length} Applications, ${selection.projects.length} AppProjects\n`);
+        const objects = objectsOfKinds(selection, cmp.output);
+        io.stdout(formatObjects(objects));
+        const applications = cmp.output === 'projects' ? 0 : selection.apps.length;
+        io.stderr(`gitops-k8s: ${applications} Applications, ${objects.length - applications} AppProjects\n`);
         setExit(EXIT_OK);
       } catch (error) {
         setExit(reportError(io, error));

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
 import { createError } from '../errors.js';
 import { formatObjects, type OutputFormat } from '../format-output.js';
-import { objectsOf, renderPlatform, selectOutput } from '../render-platform.js';
+import { objectsOfKinds, parseOutputKinds } from '../output-kinds.js';
+import { renderPlatform, selectOutput } from '../render-platform.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
 import path from 'node:path';
 
@@ -14,19 +15,21 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only these namespace folders (repeat or comma-separate)', collect)
     .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .option('--only <kinds>', 'all (AppProjects and Applications), projects (AppProjects only) or applications (Applications only)', 'all')
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
-    .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
+    .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
       try {
         if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
+        const only = parseOutputKinds(opts.only, '--only');
         const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), {
           repoURL: opts.repoUrl,
           targetRevision: opts.revision,
           pathPrefix: opts.pathPrefix === undefined ? undefined : normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }),
         });
         const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
-        io.stdout(formatObjects(objectsOf(selection), opts.output as OutputFormat));
+        io.stdout(formatObjects(objectsOfKinds(selection, only), opts.output as OutputFormat));
         setExit(EXIT_OK);
       } catch (error) {
         setExit(reportError(io, error));

@@ -29,6 +29,7 @@ t.test('the CMP environment gives the source, the namespace and the filters', as
       argocdNamespace: 'gitops',
       pathPrefix: 'platform',
       filters: { clusters: ['a', 'b', 'c'], namespaces: ['web', 'ops'] },
+      output: 'all',
     },
   );
   const bare = readCmpEnvironment({ ARGOCD_APP_PARAMETERS: 'null', ARGOCD_APP_SOURCE_PATH: '.' });
@@ -45,4 +46,19 @@ t.test('unknown parameters, unknown plugin env and malformed parameters are usag
   t.match(usage({ ARGOCD_APP_PARAMETERS: '[null]' }), 'each parameter');
   t.match(usage({ ARGOCD_APP_PARAMETERS: '[{"name":"clusters","map":{"a":"b"}}]' }), 'not a map');
   t.throws(() => readCmpEnvironment({ ARGOCD_APP_SOURCE_PATH: '../elsewhere' }), { code: 'GK_PATH_ESCAPE' });
+});
+
+t.test('the output selector comes from ARGOCD_ENV_OUTPUT or the output parameter, defaults to all and refuses anything else', async (t) => {
+  const param = (value: unknown): string => JSON.stringify([{ name: 'output', ...(value as object) }]);
+  t.equal(readCmpEnvironment({}).output, 'all');
+  t.equal(readCmpEnvironment({ ARGOCD_ENV_OUTPUT: '' }).output, 'all', 'an empty env is an unset one');
+  t.equal(readCmpEnvironment({ ARGOCD_ENV_OUTPUT: 'projects' }).output, 'projects');
+  t.equal(readCmpEnvironment({ ARGOCD_ENV_OUTPUT: 'applications' }).output, 'applications');
+  t.equal(readCmpEnvironment({ ARGOCD_APP_PARAMETERS: param({ string: 'projects' }) }).output, 'projects');
+  t.equal(readCmpEnvironment({ ARGOCD_APP_PARAMETERS: param({ string: 'all' }), ARGOCD_ENV_OUTPUT: 'all' }).output, 'all', 'the same value twice is fine');
+  t.match(usage({ ARGOCD_ENV_OUTPUT: 'project' }), /must be one of all, projects, applications \(got "project"\)/);
+  t.match(usage({ ARGOCD_ENV_OUTPUT: 'Projects' }), 'got "Projects"');
+  t.match(usage({ ARGOCD_APP_PARAMETERS: param({ string: 'apps' }) }), 'got "apps"');
+  t.match(usage({ ARGOCD_APP_PARAMETERS: param({ array: ['projects'] }) }), 'takes one string');
+  t.match(usage({ ARGOCD_APP_PARAMETERS: param({ string: 'projects' }), ARGOCD_ENV_OUTPUT: 'applications' }), 'set it once');
 });

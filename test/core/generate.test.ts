@@ -94,3 +94,53 @@ t.test('generate exits non-zero with nothing on stdout on broken input or an unk
   t.not(outside.status, 0, 'a folder that is no platform repo');
   t.equal(outside.stdout, '');
 });
+
+t.test('output=projects prints exactly the AppProjects of render, output=applications exactly its Applications', async (t) => {
+  const cwd = fixture('core-cmp');
+  const everything = render();
+  t.equal(everything.status, 0, everything.stderr);
+  const all = parseAllDocuments(everything.stdout).map((d) => d.toJS());
+  const kindsOf = (objects: { kind: string }[]): string[] => [...new Set(objects.map((o) => o.kind))];
+  t.same(kindsOf(all), ['AppProject', 'Application'], 'the fixture has both kinds');
+
+  const byKind = { projects: 'AppProject', applications: 'Application' } as const;
+  for (const [output, kind] of Object.entries(byKind)) {
+    const fromEnv = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_OUTPUT: output }) });
+    t.equal(fromEnv.status, 0, fromEnv.stderr);
+    const objects = parseAllDocuments(fromEnv.stdout).map((d) => d.toJS());
+    t.same(objects, all.filter((o) => o.kind === kind), `ARGOCD_ENV_OUTPUT=${output}: the ${kind}s of render, in its order`);
+    t.same(crdProblemsAll(objects), []);
+
+    const only = render('--only', output);
+    t.equal(only.status, 0, only.stderr);
+    t.equal(fromEnv.stdout, only.stdout, `render --only ${output}: the same bytes`);
+
+    const fromParameter = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: output }]), PARAM_OUTPUT: output }) });
+    t.equal(fromParameter.status, 0, fromParameter.stderr);
+    t.equal(fromParameter.stdout, fromEnv.stdout, `the output parameter selects like ARGOCD_ENV_OUTPUT=${output}`);
+  }
+
+  const filtered = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_OUTPUT: 'projects', ARGOCD_ENV_NAMESPACE: 'ops' }) });
+  t.equal(filtered.status, 0, filtered.stderr);
+  t.equal(filtered.stdout, render('--only', 'projects', '--namespace', 'ops').stdout, 'filters narrow the projects too');
+  t.same(parseAllDocuments(filtered.stdout).map((d) => d.toJS().metadata.name), ['ops']);
+
+  const explicitAll = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_OUTPUT: 'all' }) });
+  t.equal(explicitAll.stdout, everything.stdout, 'output=all is the default');
+  t.equal(render('--only', 'all').stdout, everything.stdout);
+});
+
+t.test('an unknown output value exits non-zero with nothing on stdout', async (t) => {
+  const cwd = fixture('core-cmp');
+  for (const env of [{ ARGOCD_ENV_OUTPUT: 'project' }, { ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: 'everything' }]) }]) {
+    const run = runCli(['generate'], { cwd, env: cmpEnv(env) });
+    t.not(run.status, 0, JSON.stringify(env));
+    t.not(run.status, 70, 'a usage error, not a crash');
+    t.equal(run.stdout, '');
+    t.match(run.stderr, /must be one of all, projects, applications/);
+  }
+  const bad = render('--only', 'apps');
+  t.equal(bad.status, 2);
+  t.equal(bad.stdout, '');
+  t.match(bad.stderr, '--only: must be one of all, projects, applications (got "apps")');
+});

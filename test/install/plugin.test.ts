@@ -23,22 +23,28 @@ t.test('plugin.yaml has no discover block, so Applications must name the plugin'
   t.end();
 });
 
-t.test("plugin.yaml announces exactly the parameters generate accepts, as arrays", (t) => {
-  const announced = plugin.spec.parameters.static as { name: string; collectionType?: string; itemType?: string }[];
+t.test('plugin.yaml announces exactly the parameters generate accepts: the filters as arrays, output as a string defaulting to all', (t) => {
+  const announced = plugin.spec.parameters.static as { name: string; collectionType?: string; itemType?: string; string?: string }[];
   t.same(announced.map((p) => p.name).sort(), [...CMP_PARAMETERS].sort());
   for (const p of announced) {
-    t.equal(p.collectionType, 'array', `${p.name} is an array`);
+    t.equal(p.collectionType, p.name === 'output' ? 'string' : 'array', `${p.name} collection type`);
     t.equal(p.itemType, 'string', `${p.name} holds strings`);
   }
+  const output = announced.find((p) => p.name === 'output')!;
+  t.equal(output.string, 'all', 'the default Argo CD shows is the default generate uses');
+  t.equal(readCmpEnvironment({}).output, output.string);
   t.notOk(plugin.spec.parameters.dynamic, 'no dynamic parameters');
   t.end();
 });
 
 t.test('every announced parameter is read by readCmpEnvironment in the shape Argo CD sends it', (t) => {
-  const announced = (plugin.spec.parameters.static as { name: string }[]).map((p) => ({ name: p.name, array: ['x', 'y'] }));
+  const announced = (plugin.spec.parameters.static as { name: string; collectionType: string }[]).map((p) =>
+    p.collectionType === 'string' ? { name: p.name, string: 'projects' } : { name: p.name, array: ['x', 'y'] },
+  );
   const settings = readCmpEnvironment({ ARGOCD_APP_PARAMETERS: JSON.stringify(announced) });
   t.same(settings.filters.clusters, ['x', 'y']);
   t.same(settings.filters.namespaces, ['x', 'y']);
+  t.equal(settings.output, 'projects');
   t.throws(() => readCmpEnvironment({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'not-announced', array: ['x'] }]) }), /unknown plugin parameter/);
   t.end();
 });
