@@ -132,7 +132,8 @@ t.test('output=projects prints exactly the AppProjects of render, output=applica
 
 t.test('an unknown output value exits non-zero with nothing on stdout', async (t) => {
   const cwd = fixture('core-cmp');
-  for (const env of [{ ARGOCD_ENV_OUTPUT: 'project' }, { ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: 'everything' }]) }]) {
+  const envs: Record<string, string>[] = [{ ARGOCD_ENV_OUTPUT: 'project' }, { ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: 'everything' }]) }];
+  for (const env of envs) {
     const run = runCli(['generate'], { cwd, env: cmpEnv(env) });
     t.not(run.status, 0, JSON.stringify(env));
     t.not(run.status, 70, 'a usage error, not a crash');

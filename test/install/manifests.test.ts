@@ -1,8 +1,9 @@
 import t from 'tap';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { Ajv } from 'ajv';
+import { runCli } from '../../src/cli.js';
 import { inputParametersSchema } from '../../src/server/request.js';
 import { renderPlatform } from '../../src/render-platform.js';
 import { openLocalRepo } from '../../src/repo-files.js';
@@ -256,4 +257,50 @@ t.test('the shipped root Application and ApplicationSet', async (t) => {
       t.same(application.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
     }
   });
+});
+
+t.test('the shipped projects Application gives the ApplicationSet\'s Applications their AppProjects', async (t) => {
+  const read = (f: string): K8sObject => parse(readFileSync(path.join(manifestsDir, 'install', f), 'utf8'));
+  const projectsApp = read('projects-application.yaml');
+  const appset = read('applicationset.yaml');
+  const root = read('root-application.yaml');
+  t.same(crdProblemsAll([projectsApp]), []);
+  t.not(projectsApp.metadata.name, root.metadata.name, 'not the root Application under another name');
+  t.equal(projectsApp.metadata.namespace, 'argocd');
+  t.notOk(projectsApp.metadata.finalizers, 'deleting it does not cascade');
+  const { source } = projectsApp.spec;
+  t.equal(source.plugin.name, 'gitops-k8s');
+  const input = appset.spec.generators[0].plugin.input.parameters;
+  t.same([source.repoURL, source.targetRevision, source.path], [input.repoURL, input.revision, input.path], 'the same repo, revision and folder as the ApplicationSet');
+
+  // What the repo-server runs for it: generate in the source folder, with the
+  // Application's plugin parameters as ARGOCD_APP_PARAMETERS.
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['generate'], {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    cwd: path.join(projectRoot, source.path),
+    env: {
+      ARGOCD_APP_NAME: projectsApp.metadata.name,
+      ARGOCD_APP_NAMESPACE: 'argocd',
+      ARGOCD_APP_SOURCE_REPO_URL: source.repoURL,
+      ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision,
+      ARGOCD_APP_SOURCE_PATH: source.path,
+      ARGOCD_APP_PARAMETERS: JSON.stringify(source.plugin.parameters),
+    },
+  });
+  t.equal(code, 0, stderr);
+  const objects = parseAllDocuments(stdout).map((d) => d.toJS()) as K8sObject[];
+  t.ok(objects.length > 0);
+  t.ok(objects.every((o) => o.kind === 'AppProject'), 'AppProjects only: the ApplicationSet owns the Applications');
+  t.same(crdProblemsAll(objects), []);
+
+  const platform = renderPlatform(openLocalRepo(path.join(projectRoot, source.path)), { pathPrefix: source.path });
+  t.same(objects, JSON.parse(JSON.stringify(platform.projects)), 'every AppProject render makes');
+  const names = new Set(objects.map((o) => o.metadata.name));
+  for (const r of platform.apps) {
+    const application = applyTemplate(appset, JSON.parse(JSON.stringify(parameterSetOf(r, source.path))) as Record<string, unknown>);
+    t.ok(names.has(application.spec.project), `${application.metadata.name}: project ${application.spec.project} exists`);
+  }
 });
