@@ -1,7 +1,8 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { runCli } from '../../src/cli.js';
 import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type RenderedApp } from '../../src/index.js';
 import { crdProblemsAll } from '../helpers/crd.js';
@@ -9,6 +10,7 @@ import { crdProblemsAll } from '../helpers/crd.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const example = path.join(root, 'examples/platform');
 const platform = renderPlatform(openLocalRepo(example));
+const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
 const objects = objectsOf(selectOutput(platform));
 
 function appOf(id: string, cluster: string): RenderedApp {
@@ -65,10 +67,12 @@ t.test('all three clusters, one per provider, get Applications', async (t) => {
   t.match(appOf('kube-system/metrics-server', 'gke-europe-west4').application.spec.destination, { server: /^https:\/\/\d+\.\d+\.\d+\.\d+$/ });
 });
 
-t.test('every chart is pinned to an exact version', async (t) => {
+t.test('every chart is pinned to an exact version, every Git source to a commit or a release tag', async (t) => {
   for (const r of platform.apps) {
     const source = r.application.spec.source as { chart?: string; targetRevision?: string };
     if (source.chart) t.match(source.targetRevision, /^\d+\.\d+\.\d+$/, r.application.metadata.name);
+    // Argo CD itself follows gitops-k8s's release tag: the one bootstrap pins (ref=v<version>).
+    else if (r.namespace.name === 'argocd') t.equal(source.targetRevision, `v${version}`, r.application.metadata.name);
     else t.match(source.targetRevision, /^[0-9a-f]{40}$/, r.application.metadata.name);
   }
 });
@@ -143,4 +147,25 @@ t.test('namespaces that install cluster-wide objects say so in their AppProject'
       annotations: { owner: 'platform-team@example.com' },
     },
   });
+});
+
+t.test('Argo CD manages itself from manifests/install of this release, sidecars included, with nothing ignored', async (t) => {
+  const r = appOf('argocd/argo-cd', 'eks-eu-west-1');
+  const spec = r.application.spec as any;
+  const gitops = parse(readFileSync(path.join(example, 'gitops.yaml'), 'utf8'));
+  t.same(spec.source, { repoURL: gitops.repoURL, path: 'manifests/install', targetRevision: `v${version}` }, 'a Git path source in this project, no chart');
+  const kustomization = parse(readFileSync(path.join(root, spec.source.path, 'kustomization.yaml'), 'utf8'));
+  t.same(kustomization.components, ['../sidecar'], 'the folder it syncs carries the sidecar Component');
+  const sidecarImage = /image: (ghcr\.io\/gitops-k8s\/gitops-k8s:\S+)/.exec(readFileSync(path.join(root, 'manifests/cmp/repo-server-patch.yaml'), 'utf8'))?.[1];
+  t.equal(sidecarImage, `ghcr.io/gitops-k8s/gitops-k8s:${version}`, 'the tag it follows runs the image of the same release');
+  t.same(spec.syncPolicy.automated, { prune: false, selfHeal: true });
+  t.same(spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
+  t.notOk(spec.ignoreDifferences, 'no ignored diffs: the desired state is what runs');
+  t.ok(waveOf('argocd/argo-cd', 'eks-eu-west-1') < Math.min(...platform.apps.filter((a) => a.namespace.name !== 'argocd').map((a) => Number(a.application.metadata.annotations['argocd.argoproj.io/sync-wave'] ?? 0))), 'before every other app');
+  const hubs = platform.apps.filter((a) => a.cluster.labels.role === 'hub').map((a) => a.cluster.name);
+  t.same([...new Set(hubs)], ['eks-eu-west-1'], 'exactly one hub cluster');
+  const project = platform.projects.find((p) => p.metadata.name === spec.project)!.spec as any;
+  t.ok(project.sourceRepos.includes(gitops.repoURL), 'its AppProject allows the source');
+  t.match(project.clusterResourceWhitelist, [{ group: '*', kind: '*' }], 'and the CRDs and ClusterRoles of the install');
+  t.same(crdProblemsAll([r.application]), []);
 });
