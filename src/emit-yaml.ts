@@ -126,6 +126,28 @@ function inlineOf(value: unknown, childIndent: string): string | undefined {
  * document builds ropes, a piece per token makes joins long).
  */
 function emitCollection(out: string[], value: object, indent: string, inline: boolean): void {
+  // A frozen subtree cannot change: its text at a given indentation is made once
+  // (the renderer freezes what many Applications share, such as sync policies).
+  if (Object.isFrozen(value)) {
+    const key = inline ? `-${indent}` : indent;
+    let byIndent = frozenText.get(value);
+    let text = byIndent?.get(key);
+    if (text === undefined) {
+      const parts: string[] = [];
+      emitMutable(parts, value, indent, inline);
+      text = parts.join('');
+      if (!byIndent) frozenText.set(value, (byIndent = new Map()));
+      byIndent.set(key, text);
+    }
+    out.push(text);
+    return;
+  }
+  emitMutable(out, value, indent, inline);
+}
+
+const frozenText = new WeakMap<object, Map<string, string>>();
+
+function emitMutable(out: string[], value: object, indent: string, inline: boolean): void {
   let first = inline;
   const childIndent = indent + '  ';
   if (Array.isArray(value)) {
@@ -172,9 +194,26 @@ export function emitYaml(value: unknown): string {
   return `${line}\n`;
 }
 
-/** A YAML stream: each document starts with `---`. */
+/**
+ * A YAML stream: each document starts with `---`. Documents are joined into
+ * flat strings of about a megabyte as it goes: such strings live outside V8's
+ * young generation, where 40,000 small document strings kept to the end were
+ * copied by every scavenge (most of the emit time on a large repo).
+ */
 export function emitYamlStream(values: Iterable<unknown>): string {
-  const parts: string[] = [];
-  for (const value of values) parts.push('---\n', emitYaml(value));
-  return parts.join('');
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  for (const value of values) {
+    const doc = emitYaml(value);
+    parts.push('---\n', doc);
+    size += doc.length;
+    if (size >= 1 << 20) {
+      chunks.push(parts.join(''));
+      parts = [];
+      size = 0;
+    }
+  }
+  chunks.push(parts.join(''));
+  return chunks.join('');
 }

@@ -77,9 +77,9 @@ function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): s
     return namespace.yaml ? `${namespace.yaml.file}:${namespace.yaml.lineOf(path.slice(3)) ?? 1}` : '(generated)';
   }
   if (startsWith(path, ['spec', 'source', 'targetRevision'])) {
-    const set = fromKeys([rendered.keys.chart !== undefined ? 'version' : 'targetRevision']);
+    const set = fromKeys([rendered.keys?.chart !== undefined ? 'version' : 'targetRevision']);
     if (set) return set;
-    if (rendered.keys.repoURL !== undefined) return '(default HEAD)';
+    if (rendered.keys?.repoURL !== undefined) return '(default HEAD)';
     return repoSettingsLine(repo) ?? '(the platform repo revision: the CMP or server revision, or HEAD)';
   }
   if (path[0] === 'metadata' && (path[1] === 'labels' || path[1] === 'annotations') && typeof path[2] === 'string') {

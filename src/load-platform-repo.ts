@@ -241,13 +241,14 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     if (!keys || !yaml) return;
     const check = (p: string | undefined, where: (string | number)[], external: boolean): void => {
       if (p === undefined || p === null) return;
-      const location = { file: yaml.file, line: yaml.lineOf(where), field: fieldOf(where) };
+      // Lines cost a positional parse: only work them out for a problem.
+      const locate = (): { file: string; line?: number; field: string } => ({ file: yaml.file, line: yaml.lineOf(where), field: fieldOf(where) });
       let normal: string;
       try {
-        normal = normalizeRepoPath(p, location);
+        normal = normalizeRepoPath(p, { file: yaml.file, field: fieldOf(where) });
       } catch (error) {
         if (error instanceof GitopsError) {
-          problems.push(...error.problems.map((problem) => ({ ...problem, ...location })));
+          problems.push(...error.problems.map((problem) => ({ ...problem, ...locate() })));
           return;
         }
         throw error;
@@ -258,7 +259,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         kind = repo.kind(normal);
       } catch (error) {
         if (error instanceof GitopsError) {
-          problems.push(...error.problems.map((problem) => ({ ...problem, ...location, message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/  +/, ' ') })));
+          problems.push(...error.problems.map((problem) => ({ ...problem, ...locate(), message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/  +/, ' ') })));
           return;
         }
         throw error;
@@ -266,7 +267,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       if (kind !== 'dir') {
         problems.push({
           code: 'GK_NOT_FOUND',
-          ...location,
+          ...locate(),
           message: `${kind === 'file' ? 'is a file' : 'no such folder'} ${JSON.stringify(normal)} in the platform repo; a path without repoURL is a folder of this repo, relative to its root`,
         });
       }
@@ -515,22 +516,22 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
 function checkReferences(app: AppDefinition, providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
   const yaml = app.yaml;
   if (!yaml || app.kind !== 'spec') return;
-  const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: number): void => {
+  const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: () => number | undefined): void => {
     const list = [...known];
     if (list.includes(name)) return;
     problems.push({
       code,
       file: yaml.file,
-      line: line ?? yaml.lineOf(path),
+      line: line ? line() : yaml.lineOf(path),
       field: fieldOf(path),
       message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}`,
     });
   };
   checkSelector(app.keys.clusters, yaml, ['clusters'], providers, clusters, problems);
   for (const p of Object.keys(app.keys.overrides?.providers ?? {})) {
-    check(p, providers.keys(), ['overrides', 'providers', p], 'GK_UNKNOWN_PROVIDER', yaml.lineOfKey(['overrides', 'providers'], p));
+    check(p, providers.keys(), ['overrides', 'providers', p], 'GK_UNKNOWN_PROVIDER', () => yaml.lineOfKey(['overrides', 'providers'], p));
   }
   for (const c of Object.keys(app.keys.overrides?.clusters ?? {})) {
-    check(c, clusters, ['overrides', 'clusters', c], 'GK_UNKNOWN_CLUSTER', yaml.lineOfKey(['overrides', 'clusters'], c));
+    check(c, clusters, ['overrides', 'clusters', c], 'GK_UNKNOWN_CLUSTER', () => yaml.lineOfKey(['overrides', 'clusters'], c));
   }
 }

@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { createError, GitopsError, type Problem } from './errors.js';
 
@@ -60,6 +61,46 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
     throw createError('GK_FILE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxFileBytes}`, { file });
   }
   const text = typeof content === 'string' ? content : content.toString('utf8');
+  const fast = parseFast(text);
+  if (fast !== undefined) {
+    // Lines are needed only for messages and explain: the positional parse waits until then.
+    let located: YamlFile | undefined;
+    const locate = (): YamlFile => (located ??= parsePositional(file, text, maxAliasCount));
+    return {
+      file,
+      data: fast.data,
+      lineOf: (path) => locate().lineOf(path),
+      lineOfKey: (path, key) => locate().lineOfKey(path, key),
+    };
+  }
+  return parsePositional(file, text, maxAliasCount);
+}
+
+// Anchors, aliases, merge keys and explicit tags go the careful way (alias
+// expansion limits, YAML 1.1 merges, yaml's tag semantics); so do errors.
+const needsPositional = /[!&*]|<</;
+
+/**
+ * The plain data of a file through js-yaml's core schema, about three times
+ * faster than the positional parse; undefined when the file must take the
+ * positional parse instead. Both agree on every plain scalar of the YAML 1.2
+ * core schema (test/core/parse-yaml-paths.test.ts checks them against each other).
+ */
+function parseFast(text: string): { data: unknown } | undefined {
+  if (needsPositional.test(text)) return undefined;
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, { schema: CORE_SCHEMA }) as unknown[];
+  } catch {
+    return undefined;
+  }
+  const real = docs.filter((d) => d !== null && d !== undefined);
+  if (real.length > 1 || real.some((d) => d === '')) return undefined;
+  return { data: real.length === 0 ? null : real[0] };
+}
+
+/** The positional parse alone (the authority for errors and lines); exported for tests that hold the fast path to it. */
+export function parsePositional(file: string, text: string, maxAliasCount = defaultYamlLimits.maxAliasCount): YamlFile {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter,

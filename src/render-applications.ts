@@ -36,8 +36,8 @@ export interface RenderedApp {
   app: AppDefinition;
   namespace: NamespaceFolder;
   cluster: Cluster;
-  /** The merged, templated app keys. */
-  keys: AppKeys;
+  /** The merged, templated app keys (only when rendering with `trace`). */
+  keys?: AppKeys;
   /** Which layer set each app key (only when rendering with `trace`). */
   trace?: Trace<LayerOrigin>;
 }
@@ -206,8 +206,32 @@ function stripUndefined(value: unknown): unknown {
   return value ?? undefined;
 }
 
+// Parts that are the same for many Applications are built once and frozen:
+// fewer objects kept alive for 40,000 Applications means far less GC, and the
+// YAML emitter reuses the text of frozen subtrees.
+const FINALIZERS = Object.freeze([FINALIZER]) as unknown as string[];
+const destinations = new WeakMap<Cluster, Map<string, Record<string, string>>>();
+const syncPolicies = new WeakMap<object, Map<NamespaceFolder, Record<string, unknown> | undefined>>();
+const NO_POLICY = {};
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
 function destinationOf(cluster: Cluster, namespace: string): Record<string, string> {
-  return cluster.destinationName !== undefined ? { name: cluster.destinationName, namespace } : { server: cluster.server!, namespace };
+  let byNamespace = destinations.get(cluster);
+  if (!byNamespace) destinations.set(cluster, (byNamespace = new Map()));
+  let destination = byNamespace.get(namespace);
+  if (!destination) {
+    const fresh: Record<string, string> = cluster.destinationName !== undefined ? { name: cluster.destinationName, namespace } : { server: cluster.server!, namespace };
+    destination = Object.freeze(fresh);
+    byNamespace.set(namespace, destination);
+  }
+  return destination;
 }
 
 function standardLabels(app: AppDefinition, cluster: Cluster): Record<string, string> {
@@ -315,7 +339,8 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           return `${ns.name}-${app.name}-${cluster.name}`;
         })();
         application.metadata.name = naming;
-        const rendered: RenderedApp = { application, app, namespace: ns, cluster, keys, trace };
+        // The merged keys are kept only for explain: 40,000 of them are a lot of memory to carry.
+        const rendered: RenderedApp = { application, app, namespace: ns, cluster, keys: options.trace ? keys : undefined, trace };
         const clash = names.get(naming);
         if (clash) {
           problems.push({
@@ -357,11 +382,21 @@ function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, ke
     namespace: repo.settings.argocdNamespace,
     labels: sortedRecord({ ...extraLabels, ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
     annotations: sortedRecord(annotations),
-    finalizers: [FINALIZER],
+    finalizers: FINALIZERS,
   };
 }
 
 function syncPolicyOf(ns: NamespaceFolder, keys: AppKeys): Record<string, unknown> | undefined {
+  const key = keys.syncPolicy ?? NO_POLICY;
+  let byNamespace = syncPolicies.get(key);
+  if (!byNamespace) syncPolicies.set(key, (byNamespace = new Map()));
+  if (byNamespace.has(ns)) return byNamespace.get(ns);
+  const policy = buildSyncPolicy(ns, keys);
+  byNamespace.set(ns, policy === undefined ? undefined : deepFreeze(policy));
+  return byNamespace.get(ns);
+}
+
+function buildSyncPolicy(ns: NamespaceFolder, keys: AppKeys): Record<string, unknown> | undefined {
   const policy = stripNulls(keys.syncPolicy ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...policy };
   const createNamespace = Array.isArray(policy.syncOptions) && policy.syncOptions.includes('CreateNamespace=true');
