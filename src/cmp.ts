@@ -87,7 +87,8 @@ export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
     repoURL: env.ARGOCD_APP_SOURCE_REPO_URL || undefined,
     targetRevision: env.ARGOCD_APP_SOURCE_TARGET_REVISION || undefined,
     argocdNamespace: env.ARGOCD_APP_NAMESPACE || undefined,
-    pathPrefix: sourcePath && sourcePath !== '.' ? sourcePath : undefined,
+    // Set even when '.': Argo CD knows where the source is, over gitops.yaml's `path`.
+    pathPrefix: sourcePath,
     filters: {
       clusters: clusters.length ? [...new Set(clusters)] : undefined,
       namespaces: namespaces.length ? [...new Set(namespaces)] : undefined,

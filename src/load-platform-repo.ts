@@ -143,6 +143,15 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       settings.yaml = yaml;
       settings.repoURL = d.repoURL ?? settings.repoURL;
       settings.targetRevision = d.targetRevision ?? settings.targetRevision;
+      if (d.path !== undefined) {
+        try {
+          const normal = normalizeRepoPath(d.path, { file: yaml.file, field: 'path' });
+          settings.path = normal === '.' ? undefined : normal;
+        } catch (error) {
+          if (!(error instanceof GitopsError)) throw error;
+          problems.push(...error.problems.map((problem) => ({ ...problem, line: yaml.lineOf(['path']) })));
+        }
+      }
       settings.argocdNamespace = d.argocdNamespace ?? settings.argocdNamespace;
       settings.argocdURL = d.argocdURL;
       settings.naming = { ...settings.naming, ...(d.naming ?? {}) };

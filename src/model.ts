@@ -48,6 +48,12 @@ export interface ClusterSelector {
 export interface Settings {
   repoURL?: string;
   targetRevision: string;
+  /**
+   * Where the platform repo sits in its Git repository; path sources inside it
+   * carry this prefix. The CMP (ARGOCD_APP_SOURCE_PATH) and the server know it
+   * themselves and take precedence.
+   */
+  path?: string;
   argocdNamespace: string;
   argocdURL?: string;
   naming: { application: string; project: string };

@@ -188,7 +188,7 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
       problem('path', 'a path in the platform repo needs its URL: set repoURL in gitops.yaml or pass --repo-url (the CMP and the server fill it in themselves)');
     }
     source.repoURL = repo.settings.repoURL ?? '';
-    source.path = platformPath(options.pathPrefix, keys.path ?? '.');
+    source.path = platformPath(options.pathPrefix ?? repo.settings.path, keys.path ?? '.');
     source.targetRevision = keys.targetRevision ?? repo.settings.targetRevision;
   }
   const values = stripUndefined(keys.values);

@@ -237,6 +237,7 @@ export const settingsSchema = {
   properties: {
     repoURL: { type: 'string', minLength: 1 },
     targetRevision: { type: 'string', minLength: 1 },
+    path: { type: 'string', minLength: 1 },
     argocdNamespace: { type: 'string', pattern: dns1123 },
     argocdURL: { type: 'string', pattern: '^https?://' },
     naming: {

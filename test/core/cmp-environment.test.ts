@@ -34,7 +34,8 @@ t.test('the CMP environment gives the source, the namespace and the filters', as
   );
   const bare = readCmpEnvironment({ ARGOCD_APP_PARAMETERS: 'null', ARGOCD_APP_SOURCE_PATH: '.' });
   t.same(bare.filters, { clusters: undefined, namespaces: undefined }, 'null parameters and no env: everything');
-  t.equal(bare.pathPrefix, undefined, 'the repository root has no prefix');
+  t.equal(bare.pathPrefix, '.', 'the repository root is said explicitly, so that it wins over gitops.yaml path');
+  t.equal(readCmpEnvironment({}).pathPrefix, undefined, 'without ARGOCD_APP_SOURCE_PATH nothing is said');
   t.same(readCmpEnvironment({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'clusters', string: '' }]) }).filters.clusters, undefined, 'an empty parameter narrows nothing');
 });
 
