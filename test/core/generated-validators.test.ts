@@ -1,23 +1,15 @@
 import t from 'tap';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { yamlFiles } from '../helpers/yaml-files.js';
 import { parse } from 'yaml';
 import { ajvOptions, schemas } from '../../src/schemas.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const generatedFile = path.join(root, 'dist/src/validators.generated.js');
 
-function yamlFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    const st = statSync(full, { throwIfNoEntry: false });
-    if (st?.isDirectory()) yamlFiles(full, out);
-    else if (st?.isFile() && /\.ya?ml$/.test(name) && st.size < 100_000) out.push(full);
-  }
-  return out;
-}
 
 t.test('the build-time validators judge every fixture exactly as run-time ajv does', async (t) => {
   t.ok(existsSync(generatedFile), 'npm run build wrote dist/src/validators.generated.js');

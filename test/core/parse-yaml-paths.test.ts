@@ -1,21 +1,13 @@
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { yamlFiles } from '../helpers/yaml-files.js';
 import { parsePositional, parseYamlFile } from '../../src/parse-yaml.js';
 import { GitopsError } from '../../src/errors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function yamlFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    const st = statSync(full, { throwIfNoEntry: false });
-    if (st?.isDirectory()) yamlFiles(full, out);
-    else if (st?.isFile() && /\.ya?ml$/.test(name) && st.size < 200_000) out.push(full);
-  }
-  return out;
-}
 
 function outcome(fn: () => { data: unknown }): string {
   try {
