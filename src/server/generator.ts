@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import path from 'node:path';
 import { createError, GitopsError } from '../errors.js';
-import { renderPlatform, selectOutput, type RenderedPlatform } from '../render-platform.js';
+import { renderPlatform, type RenderedPlatform } from '../render-platform.js';
 import { normalizeRepoPath } from '../repo-files.js';
 import type { CredentialSources } from '../sources/credentials.js';
 import { openGitRemote } from '../sources/git-remote.js';
@@ -15,9 +15,9 @@ import { displayURL } from '../sources/redact.js';
 import type { GeneratorContext } from './context.js';
 import { createDropGuard } from './guard.js';
 import type { ServerMetrics } from './metrics.js';
-import { parameterSetOf } from './parameters.js';
+import { clusterNamesOf, prepareSets, replyParts, selectSets, type PreparedSets } from './prepared-sets.js';
 import { canonicalRepo, isRepoURL, matchesAllowlist } from './repo-url.js';
-import { filtersOf, type GetParamsBody } from './request.js';
+import { selectionOf, type GetParamsBody } from './request.js';
 
 /** Options of the generator: sources, caches and safety. */
 export interface GeneratorOptions {
@@ -40,7 +40,7 @@ export interface GeneratorOptions {
   fetchTimeoutMs?: number;
   /** A request taking longer is answered 504 (ms). Default 25 000 (Argo CD gives up after 30 s). */
   requestTimeoutMs?: number;
-  /** Memory for rendered models and serialized replies, in bytes. Default 256 MiB. */
+  /** Memory for serialized parameter sets and replies, in bytes. Default 256 MiB. */
   cacheBytes?: number;
   /** Drop guard: refuse a reply that drops more than this share (0..1) of the last good reply's sets. */
   maxDrop?: number;
@@ -50,18 +50,32 @@ export interface GeneratorOptions {
   cwd?: string;
 }
 
-/** A rendered commit held in the cache. */
+/** A commit of a repo at a path, as the caches know it. */
+interface Target {
+  repoURL: string;
+  source: PlatformSource;
+  commit: string;
+  pathPrefix: string;
+  revision: string;
+  /** Cache key without the commit: older commits of the same lineage are freed when it moves on. */
+  lineage: string;
+  key: string;
+}
+
+/** The parameter sets of one commit, serialized, held in the cache. */
 interface Model {
   repoURL: string;
   commit: string;
   pathPrefix: string;
-  platform: RenderedPlatform;
-  bytes: number;
+  sets: PreparedSets;
 }
 
 /** A serialized reply and how many sets it holds. */
 export interface Reply {
-  body: Buffer;
+  /** The reply body (JSON). */
+  body(): Buffer;
+  /** Its length in bytes. */
+  length: number;
   count: number;
   commit: string;
   /** The body gzipped, made once on first use (Argo CD's Go client asks for gzip by default). */
@@ -69,16 +83,27 @@ export interface Reply {
 }
 
 const gzipAsync = promisify(gzip);
+/** Larger replies are concatenated from the shared sets on each plain (not gzipped) call instead of being kept twice. */
+const KEEP_BODY_BYTES = 8 * 1024 * 1024;
 
-function makeReply(body: Buffer, count: number, commit: string): Reply {
+function makeReply(parts: Buffer[], count: number, commit: string): Reply {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const kept = length <= KEEP_BODY_BYTES ? Buffer.concat(parts, length) : undefined;
+  const body = (): Buffer => kept ?? Buffer.concat(parts, length);
   let compressed: Promise<Buffer> | undefined;
   return {
     body,
+    length,
     count,
     commit,
     // zlib runs on the thread pool: a large reply does not stall other requests.
-    gzipped: () => (compressed ??= gzipAsync(body, { level: 6 })),
+    gzipped: () => (compressed ??= gzipAsync(body(), { level: 6 })),
   };
+}
+
+/** What a reply costs the cache: the body when kept, and its gzip (about a tenth of it) once made. */
+function replyBytes(reply: Reply): number {
+  return (reply.length <= KEEP_BODY_BYTES ? reply.length : 0) + Math.ceil(reply.length / 8) + 1024;
 }
 
 export interface Generator extends GeneratorContext {
@@ -130,9 +155,13 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const sources = new Map<string, PlatformSource>();
   // Half for models, half for replies: a full reply of a large repo (tens of
   // MiB) must fit, or every reconcile would serialize it again.
-  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.bytes) });
-  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, Math.ceil(r.body.length * 1.2)) });
+  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.sets.bytes) });
+  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, replyBytes(r)) });
+  // Whole rendered models are large (~10 KiB per Application): at most two
+  // (a preview's base and head), and only for a minute after their last use.
+  const platforms = new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true });
   const buildModel = createCoalescer<Model>();
+  const buildPlatform = createCoalescer<RenderedPlatform>();
   const buildReply = createCoalescer<Reply>();
   const guard = createDropGuard(options.maxDrop);
   const githubHost = (options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')).toLowerCase();
@@ -163,7 +192,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return source;
   };
 
-  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
+  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Target> => {
     const repoURL = params.repoURL || defaultRepo;
     // The allowlist is checked before anything is fetched or even parsed further.
     if (!isAllowed(repoURL)) {
@@ -174,7 +203,22 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const source = sourceFor(repoURL);
     const commit = await source.resolve(revision);
     const lineage = `${canonicalRepo(repoURL, cwd)}\0${pathPrefix}\0${revision}\0`;
-    const key = `${lineage}${commit}`;
+    return { repoURL, source, commit, pathPrefix, revision, lineage, key: `${lineage}${commit}` };
+  };
+
+  const renderTarget = async (target: Target): Promise<RenderedPlatform> => {
+    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix);
+    return renderPlatform(files, {
+      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
+      targetRevision: target.revision || undefined,
+      argocdNamespace: options.argocdNamespace,
+      pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix,
+    });
+  };
+
+  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
+    const target = await resolveTarget(params);
+    const { key, lineage } = target;
     const cached = models.get(key);
     if (cached) {
       metrics.cache.inc({ cache: 'model', result: 'hit' });
@@ -186,21 +230,17 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         metrics.cache.inc({ cache: 'model', result: 'miss' });
         // The branch moved on: what was built for its older commits is not
         // asked for again (a pinned commit is a lineage of its own), so free it
-        // before building, to keep one model per branch in memory.
+        // before building, to keep one commit per branch in memory.
         for (const cache of [models, replies] as LRUCache<string, object>[]) {
           for (const k of [...cache.keys()]) if (k.startsWith(lineage) && !k.startsWith(key)) cache.delete(k);
         }
         const end = metrics.buildDuration.startTimer();
-        const files = await source.open(commit, pathPrefix === '.' ? '' : pathPrefix);
-        const platform = renderPlatform(files, {
-          repoURL: isRepoURL(repoURL) ? displayURL(repoURL) : undefined,
-          targetRevision: revision || undefined,
-          argocdNamespace: options.argocdNamespace,
-          pathPrefix: pathPrefix === '.' ? undefined : pathPrefix,
-        });
+        // A model the status page or a preview rendered a moment ago is reused;
+        // otherwise the model lives only until its sets are serialized.
+        const platform = platforms.get(key) ?? (await renderTarget(target));
+        const sets = prepareSets(platform, target.pathPrefix === '.' ? '' : target.pathPrefix);
         end();
-        // Rough footprint: the Applications dominate; ~3 KiB each plus the model.
-        const model: Model = { repoURL, commit, pathPrefix, platform, bytes: 64 * 1024 + platform.apps.length * 3 * 1024 };
+        const model: Model = { repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
         models.set(key, model);
         return model;
       },
@@ -208,9 +248,31 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     );
   };
 
+  // The rendered model, for the rarer callers that need it whole (status
+  // page, previews): rendered on demand, kept briefly in a small cache of its own.
+  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<{ target: Target; platform: RenderedPlatform }> => {
+    const target = await resolveTarget(params);
+    const cached = platforms.get(target.key);
+    if (cached) {
+      metrics.cache.inc({ cache: 'platform', result: 'hit' });
+      return { target, platform: cached };
+    }
+    const platform = await buildPlatform(
+      target.key,
+      async () => {
+        metrics.cache.inc({ cache: 'platform', result: 'miss' });
+        const rendered = await renderTarget(target);
+        platforms.set(target.key, rendered);
+        return rendered;
+      },
+      () => metrics.cache.inc({ cache: 'platform', result: 'shared' }),
+    );
+    return { target, platform };
+  };
+
   const getPlatform: GeneratorContext['getPlatform'] = async (params) => {
-    const model = await withTimeout(loadModel(params), requestTimeoutMs, 'reading the platform repo');
-    return { repoURL: displayURL(model.repoURL), commit: model.commit, platform: model.platform };
+    const { target, platform } = await withTimeout(loadPlatform(params), requestTimeoutMs, 'reading the platform repo');
+    return { repoURL: displayURL(target.repoURL), commit: target.commit, platform };
   };
 
   const getReply = async (body: GetParamsBody): Promise<Reply> => {
@@ -228,10 +290,9 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         key,
         async () => {
           metrics.cache.inc({ cache: 'reply', result: 'miss' });
-          const { apps } = selectOutput(model.platform, filtersOf(parameters, model.platform));
-          const prefix = model.pathPrefix === '.' ? '' : model.pathPrefix;
-          const sets = apps.map((r) => parameterSetOf(r, prefix));
-          const reply = makeReply(Buffer.from(JSON.stringify({ output: { parameters: sets } })), sets.length, model.commit);
+          const filters = selectionOf(parameters, (wanted) => clusterNamesOf(wanted, model.sets.clusters));
+          const selected = selectSets(model.sets, filters);
+          const reply = makeReply(replyParts(model.sets, selected), selected.length, model.commit);
           replies.set(key, reply);
           return reply;
         },
@@ -244,7 +305,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   };
 
   const warm = (): Promise<void> => {
-    warming ??= getPlatform({})
+    warming ??= withTimeout(loadModel({}), requestTimeoutMs, 'reading the platform repo')
       .then(() => {
         ready = true;
       })
@@ -279,6 +340,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     close() {
       models.clear();
       replies.clear();
+      platforms.clear();
     },
   };
 }

@@ -85,21 +85,30 @@ export function labelsOf(value: string | Record<string, string> | undefined, fie
 }
 
 /**
+ * The selection an input asks for; `clusterNames` maps what the caller wrote
+ * for `cluster`/`clusters` to cluster names as the platform repo knows them.
+ */
+export function selectionOf(parameters: InputParameters, clusterNames: (wanted: string[]) => string[]): Filters {
+  const wanted = [...(parameters.cluster ? [parameters.cluster] : []), ...listOf(parameters.clusters)];
+  return {
+    clusters: clusterNames(wanted),
+    namespaces: [...(parameters.namespace ? [parameters.namespace] : []), ...listOf(parameters.namespaces)],
+    labels: labelsOf(parameters.labels, 'labels'),
+    clusterLabels: labelsOf(parameters.clusterLabels, 'clusterLabels'),
+  };
+}
+
+/**
  * The selection an input asks for, with cluster names as the platform repo
  * knows them. A Matrix with Argo CD's `clusters` generator passes its
  * `{{.name}}` or `{{.server}}`: a cluster is found by its file name, its
  * Argo CD cluster name (`name:` in the cluster file) or its server URL.
  */
 export function filtersOf(parameters: InputParameters, platform: RenderedPlatform): Filters {
-  const wanted = [...(parameters.cluster ? [parameters.cluster] : []), ...listOf(parameters.clusters)];
-  const clusters = wanted.map((w) => {
-    const c = platform.repo.clusters.find((k) => k.name === w) ?? platform.repo.clusters.find((k) => k.destinationName === w || k.server === w);
-    return c?.name ?? w;
-  });
-  return {
-    clusters,
-    namespaces: [...(parameters.namespace ? [parameters.namespace] : []), ...listOf(parameters.namespaces)],
-    labels: labelsOf(parameters.labels, 'labels'),
-    clusterLabels: labelsOf(parameters.clusterLabels, 'clusterLabels'),
-  };
+  return selectionOf(parameters, (wanted) =>
+    wanted.map((w) => {
+      const c = platform.repo.clusters.find((k) => k.name === w) ?? platform.repo.clusters.find((k) => k.destinationName === w || k.server === w);
+      return c?.name ?? w;
+    }),
+  );
 }
