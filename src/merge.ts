@@ -86,3 +86,16 @@ export function stripNulls<T>(value: T): T {
   }
   return (out ?? value) as T;
 }
+
+/**
+ * Freezes a value and everything in it. Parsed files and the parts many
+ * Applications share are frozen: nothing may change them after the fact, and
+ * the YAML emitter reuses the text of a frozen subtree.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

@@ -1,6 +1,7 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { createError, GitopsError, type Problem } from './errors.js';
+import { deepFreeze } from './merge.js';
 
 /** Limits applied to every YAML file read from a platform repo. */
 export interface YamlLimits {
@@ -68,7 +69,7 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
     const locate = (): YamlFile => (located ??= parsePositional(file, text, maxAliasCount));
     return {
       file,
-      data: fast.data,
+      data: deepFreeze(fast.data),
       lineOf: (path) => locate().lineOf(path),
       lineOfKey: (path, key) => locate().lineOfKey(path, key),
     };
@@ -141,7 +142,7 @@ export function parsePositional(file: string, text: string, maxAliasCount = defa
   }
   return {
     file,
-    data,
+    data: deepFreeze(data),
     lineOf(path) {
       const node = nodeAt(doc, path);
       return node?.range ? lineAt(node.range[0]) : undefined;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { didYouMean } from './did-you-mean.js';
 import { createError, GitopsError, type Problem } from './errors.js';
-import { isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
+import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
 import { toDnsLabel } from './naming.js';
 import type { YamlFile } from './parse-yaml.js';
@@ -213,14 +213,6 @@ const FINALIZERS = Object.freeze([FINALIZER]) as unknown as string[];
 const destinations = new WeakMap<Cluster, Map<string, Record<string, string>>>();
 const syncPolicies = new WeakMap<object, Map<NamespaceFolder, Record<string, unknown> | undefined>>();
 const NO_POLICY = {};
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
-}
 
 function destinationOf(cluster: Cluster, namespace: string): Record<string, string> {
   let byNamespace = destinations.get(cluster);
