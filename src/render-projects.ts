@@ -9,7 +9,6 @@ export type AppProject = {
   spec: Record<string, unknown>;
 };
 
-
 function destinationKey(d: { server?: string; name?: string; namespace?: string }): string {
   return `${d.server ?? ''}\u0000${d.name ?? ''}\u0000${d.namespace ?? ''}`;
 }
@@ -29,9 +28,15 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
   const projects: AppProject[] = [];
   const owners = new Map<string, string>();
   const problems: Problem[] = [];
+  const byNamespace = new Map<RenderedApp['namespace'], RenderedApp[]>();
+  for (const r of rendered) {
+    const list = byNamespace.get(r.namespace);
+    if (list) list.push(r);
+    else byNamespace.set(r.namespace, [r]);
+  }
   for (const ns of repo.namespaces) {
     const name = projectName(repo, ns);
-    const own = rendered.filter((r) => r.namespace === ns && r.application.spec.project === name);
+    const own = (byNamespace.get(ns) ?? []).filter((r) => r.application.spec.project === name);
     if (own.length === 0) continue;
     // One AppProject per folder: two folders with one project name would emit the object twice.
     const owner = owners.get(name);
