@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
-import { emitScalar, emitYaml, emitYamlStream } from '../src/emit-yaml.js';
+import { emitScalar, emitYaml, emitYamlChunks, emitYamlStream } from '../src/emit-yaml.js';
 
 // Both YAML versions: 1.2 (yaml's default) and 1.1, the schema Go's readers
 // (sigs.k8s.io/yaml in Argo CD and kubectl) still resolve plain scalars with.
@@ -153,4 +153,14 @@ t.test('a stream holds one document per value', async (t) => {
   t.match(text, /^---\nkind: A\n/);
   t.same(parseAllDocuments(text).map((d) => d.toJS()), values);
   t.equal(emitYamlStream([]), '');
+});
+
+t.test('a large stream comes in chunks that start at a document and join to the same text', async (t) => {
+  const docs = Array.from({ length: 3000 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { text: 'x'.repeat(500), n: String(i) } }));
+  const chunks = emitYamlChunks(docs);
+  t.ok(chunks.length > 1, `${chunks.length} chunks`);
+  for (const chunk of chunks) t.ok(chunk.startsWith('---\n'), 'each chunk starts a document');
+  t.equal(chunks.join(''), emitYamlStream(docs));
+  t.same(parseAllDocuments(chunks.join('')).map((d) => d.toJS()), docs);
+  t.same(emitYamlChunks([]), [], 'no documents, no chunks');
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
 import { readCmpEnvironment } from '../cmp.js';
-import { formatObjects } from '../format-output.js';
+import { formatObjectChunks } from '../format-output.js';
 import { objectsOfKinds } from '../output-kinds.js';
 import { renderPlatform, selectOutput } from '../render-platform.js';
 import { openLocalRepo } from '../repo-files.js';
@@ -20,9 +20,9 @@ export function registerGenerate(program: Command, io: CliIO, setExit: (code: nu
           pathPrefix: cmp.pathPrefix,
         });
         const selection = selectOutput(platform, cmp.filters);
-        // One write, only after everything succeeded: stdout is either whole or empty.
+        // Written only after everything succeeded, every chunk made first: stdout is whole or empty.
         const objects = objectsOfKinds(selection, cmp.output);
-        io.stdout(formatObjects(objects));
+        for (const chunk of formatObjectChunks(objects)) io.stdout(chunk);
         const applications = cmp.output === 'projects' ? 0 : selection.apps.length;
         io.stderr(`gitops-k8s: ${applications} Applications, ${objects.length - applications} AppProjects\n`);
         setExit(EXIT_OK);

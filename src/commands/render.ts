@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
 import { createError } from '../errors.js';
-import { formatObjects, type OutputFormat } from '../format-output.js';
+import { formatObjectChunks, type OutputFormat } from '../format-output.js';
 import { objectsOfKinds, parseOutputKinds } from '../output-kinds.js';
 import { renderPlatform, selectOutput } from '../render-platform.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
@@ -29,7 +29,8 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
           pathPrefix: opts.pathPrefix === undefined ? undefined : normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }),
         });
         const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
-        io.stdout(formatObjects(objectsOfKinds(selection, only), opts.output as OutputFormat));
+        // Every chunk is made before the first is written: stdout is whole or empty.
+        for (const chunk of formatObjectChunks(objectsOfKinds(selection, only), opts.output as OutputFormat)) io.stdout(chunk);
         setExit(EXIT_OK);
       } catch (error) {
         setExit(reportError(io, error));
