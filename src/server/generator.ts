@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import os from 'node:os';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import { createError, GitopsError } from '../errors.js';
 import { renderPlatform, type RenderedPlatform } from '../render-platform.js';
@@ -82,7 +81,33 @@ export interface Reply {
   gzipped(): Promise<Buffer>;
 }
 
-const gzipAsync = promisify(gzip);
+/**
+ * Gzips a reply from its parts, so a large one is never concatenated for it.
+ * zlib runs on the thread pool: a large reply does not stall other requests.
+ */
+function gzipParts(parts: readonly Buffer[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const zip = createGzip({ level: 6 });
+    const out: Buffer[] = [];
+    zip.on('data', (chunk: Buffer) => out.push(chunk));
+    zip.on('end', () => resolve(Buffer.concat(out)));
+    zip.on('error', reject);
+    // Small parts are written in groups of about 1 MiB: one write per set would cost more than the copy.
+    let group: Buffer[] = [];
+    let size = 0;
+    for (const part of parts) {
+      group.push(part);
+      size += part.length;
+      if (size >= 1024 * 1024) {
+        zip.write(group.length === 1 ? group[0] : Buffer.concat(group, size));
+        group = [];
+        size = 0;
+      }
+    }
+    if (group.length > 0) zip.write(Buffer.concat(group, size));
+    zip.end();
+  });
+}
 /** Larger replies are concatenated from the shared sets on each plain (not gzipped) call instead of being kept twice. */
 const KEEP_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -96,8 +121,7 @@ function makeReply(parts: Buffer[], count: number, commit: string): Reply {
     length,
     count,
     commit,
-    // zlib runs on the thread pool: a large reply does not stall other requests.
-    gzipped: () => (compressed ??= gzipAsync(body(), { level: 6 })),
+    gzipped: () => (compressed ??= gzipParts(kept ? [kept] : parts)),
   };
 }
 
@@ -242,6 +266,10 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         end();
         const model: Model = { repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
         models.set(key, model);
+        // Its size is an estimate until every cluster is serialized: set it again with the real one.
+        void sets.complete.then(() => {
+          if (models.peek(key) === model) models.set(key, model);
+        });
         return model;
       },
       () => metrics.cache.inc({ cache: 'model', result: 'shared' }),

@@ -14,9 +14,10 @@ export interface PreparedCluster {
 
 /**
  * One rendered commit as the generator keeps it: every parameter set
- * serialized once, in render order, plus the indexes selection needs. The
- * rendered model itself (hundreds of MiB for tens of thousands of
- * Applications, and a long major GC) is dropped once this is built.
+ * serialized once, plus the indexes selection needs. The rendered model
+ * itself (and its long major GCs) is released once every set is serialized:
+ * the clusters a reply asks for are serialized at once, the others right
+ * after, a cluster per event-loop turn.
  */
 export interface PreparedSets {
   count: number;
@@ -32,8 +33,12 @@ export interface PreparedSets {
   namespaceOf: Uint16Array;
   /** Application label `key\0value` -> the sets carrying it, ascending. */
   labelIndex: Map<string, Uint32Array>;
-  /** Bytes held, for the LRU. */
-  bytes: number;
+  /** Serializes the sets of these clusters now, if that has not happened yet. */
+  ensure(clusters: Iterable<number>): void;
+  /** Settles once every set is serialized and the model released. */
+  complete: Promise<void>;
+  /** Bytes held, for the LRU (an estimate until `complete`). */
+  readonly bytes: number;
 }
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -42,10 +47,14 @@ const COMMA = Buffer.from(',');
 const PREFIX = Buffer.from('{"output":{"parameters":[');
 const SUFFIX = Buffer.from(']}}');
 
-/** Serializes every parameter set of a rendered platform once and indexes them for selection. */
-export function prepareSets(platform: RenderedPlatform, pathPrefix: string, options: { chunkBytes?: number } = {}): PreparedSets {
+/**
+ * Indexes the parameter sets of a rendered platform for selection and
+ * serializes each once: those of the clusters `ensure` names at once, the
+ * rest in the background (all at once with `eager`).
+ */
+export function prepareSets(platform: RenderedPlatform, pathPrefix: string, options: { chunkBytes?: number; eager?: boolean } = {}): PreparedSets {
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
-  const apps = platform.apps;
+  let apps: RenderedPlatform['apps'] | undefined = platform.apps;
   const count = apps.length;
   if (count >= 0xffffffff) throw createError('GK_CONFIG', `${count} Applications are more than the generator can index`);
   const clusters: PreparedCluster[] = platform.repo.clusters.map((c) => ({
@@ -64,26 +73,12 @@ export function prepareSets(platform: RenderedPlatform, pathPrefix: string, opti
   const clusterOf = new Uint16Array(count);
   const namespaceOf = new Uint16Array(count);
   const labelSets = new Map<string, number[]>();
-  let chunk = Buffer.allocUnsafe(0);
-  let at = 0;
+  const setsOf: number[][] = clusters.map(() => []);
   for (let i = 0; i < count; i++) {
     const r = apps[i]!;
-    const json = JSON.stringify(parameterSetOf(r, pathPrefix));
-    // One encoding pass straight into the chunk; when it does not fit, a new
-    // chunk that surely does (UTF-8 takes at most 3 bytes per UTF-16 unit).
-    let written = at < chunk.length ? encoder.encodeInto(json, chunk.subarray(at, chunk.length - 1)) : { read: -1, written: 0 };
-    if (written.read !== json.length) {
-      if (at > 0) chunks.push(chunk.subarray(0, at));
-      chunk = Buffer.allocUnsafe(Math.max(chunkBytes, json.length * 3 + 1));
-      at = 0;
-      written = encoder.encodeInto(json, chunk);
-    }
-    chunkOf[i] = chunks.length;
-    start[i] = at;
-    at += written.written;
-    end[i] = at;
-    chunk[at++] = 0x2c;
-    clusterOf[i] = clusterIndex.get(r.cluster.name) ?? 0;
+    const c = clusterIndex.get(r.cluster.name) ?? 0;
+    clusterOf[i] = c;
+    setsOf[c]!.push(i);
     namespaceOf[i] = namespaceIndex.get(r.namespace.name) ?? 0;
     for (const [k, v] of Object.entries(r.application.metadata.labels ?? {})) {
       const key = `${k}\0${v}`;
@@ -92,17 +87,99 @@ export function prepareSets(platform: RenderedPlatform, pathPrefix: string, opti
       else labelSets.set(key, [i]);
     }
   }
-  // The last chunk is copied to its size, so the unused tail is not kept.
-  if (at > 0) chunks.push(Buffer.from(chunk.subarray(0, at)));
-  if (chunks.length > 0xffff) throw createError('GK_CONFIG', 'the serialized parameter sets are too large to index');
   const labelIndex = new Map<string, Uint32Array>();
-  let labelBytes = 0;
+  let indexBytes = count * 24 + 64 * 1024;
   for (const [key, list] of labelSets) {
     labelIndex.set(key, Uint32Array.from(list));
-    labelBytes += key.length * 2 + list.length * 4 + 64;
+    indexBytes += key.length * 2 + list.length * 4 + 64;
   }
-  const bytes = chunks.reduce((n, c) => n + c.length, 0) + count * 16 + labelBytes + 64 * 1024;
-  return { count, clusters, namespaces, chunks, chunkOf, start, end, clusterOf, namespaceOf, labelIndex, bytes };
+  let chunkBytesHeld = 0;
+  const done = new Uint8Array(clusters.length);
+  let remaining = clusters.length;
+  let failure: unknown;
+  let settle!: () => void;
+  const complete = new Promise<void>((resolve) => (settle = resolve));
+
+  const serializeCluster = (c: number): void => {
+    if (done[c] || !apps) return;
+    done[c] = 1;
+    let chunk = Buffer.allocUnsafe(0);
+    let at = 0;
+    const close = (): void => {
+      // Copied to its size, so an unused tail is not kept.
+      if (at > 0) chunks.push(Buffer.from(chunk.subarray(0, at)));
+      chunkBytesHeld += at;
+    };
+    for (const i of setsOf[c]!) {
+      const json = JSON.stringify(parameterSetOf(apps[i]!, pathPrefix));
+      // One encoding pass straight into the chunk; when it does not fit, a new
+      // chunk that surely does (UTF-8 takes at most 3 bytes per UTF-16 unit).
+      let written = at < chunk.length ? encoder.encodeInto(json, chunk.subarray(at, chunk.length - 1)) : { read: -1, written: 0 };
+      if (written.read !== json.length) {
+        close();
+        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, json.length * 3 + 1));
+        at = 0;
+        written = encoder.encodeInto(json, chunk);
+      }
+      chunkOf[i] = chunks.length;
+      start[i] = at;
+      at += written.written;
+      end[i] = at;
+      chunk[at++] = 0x2c;
+    }
+    close();
+    if (chunks.length > 0xffff) throw createError('GK_CONFIG', 'the serialized parameter sets are too large to index');
+    if (--remaining === 0) {
+      apps = undefined;
+      settle();
+    }
+  };
+
+  const ensure = (wanted: Iterable<number>): void => {
+    if (failure) throw failure;
+    try {
+      for (const c of wanted) serializeCluster(c);
+    } catch (error) {
+      failure = error;
+      apps = undefined;
+      settle();
+      throw error;
+    }
+  };
+
+  if (options.eager || clusters.length === 0) ensure(clusters.keys());
+  else {
+    const step = (): void => {
+      const next = done.indexOf(0);
+      if (next < 0 || failure) return;
+      try {
+        ensure([next]);
+      } catch {
+        // Kept in `failure`: the next reply that needs these sets fails with it (a non-2xx).
+        return;
+      }
+      setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
+  return {
+    count,
+    clusters,
+    namespaces,
+    chunks,
+    chunkOf,
+    start,
+    end,
+    clusterOf,
+    namespaceOf,
+    labelIndex,
+    ensure,
+    complete,
+    get bytes() {
+      return indexBytes + (remaining === 0 ? chunkBytesHeld : Math.max(chunkBytesHeld, count * 2048));
+    },
+  };
 }
 
 /** The cluster names a request's `cluster`/`clusters` mean: a file name, an Argo CD `name:` or a `server` URL. */
@@ -149,6 +226,7 @@ export function selectSets(prepared: PreparedSets, filters: Filters): number[] {
  * concatenation is byte for byte `JSON.stringify({output: {parameters}})`.
  */
 export function replyParts(prepared: PreparedSets, selected: readonly number[]): Buffer[] {
+  prepared.ensure(new Set(Array.from(selected, (i) => prepared.clusterOf[i]!)));
   const parts: Buffer[] = [PREFIX];
   let runStart = -1;
   let previous = -1;

@@ -21,8 +21,8 @@ t.test('replies concatenated from pre-serialized sets are byte for byte the JSON
   const dir = makeWorkTree(platformFiles());
   const platform = renderPlatform(openLocalRepo(dir));
   // Tiny chunks put every set in a chunk of its own, so runs break at chunk edges too.
-  for (const chunkBytes of [1, 4 * 1024 * 1024]) {
-    const prepared = prepareSets(platform, '', { chunkBytes });
+  for (const { chunkBytes, eager } of [{ chunkBytes: 1, eager: false }, { chunkBytes: 4 * 1024 * 1024, eager: false }, { chunkBytes: 4 * 1024 * 1024, eager: true }]) {
+    const prepared = prepareSets(platform, '', { chunkBytes, eager });
     t.equal(prepared.count, platform.apps.length);
     for (const parameters of selections) {
       const filters = filtersOf(parameters, platform);
@@ -41,7 +41,26 @@ t.test('replies concatenated from pre-serialized sets are byte for byte the JSON
       t.ok(wanted, `selectOutput refuses ${JSON.stringify(parameters)}`);
       t.throws(() => selectSets(prepared, filters), { code: (wanted as { code: string }).code, message: (wanted as Error).message }, `so do the prepared sets`);
     }
+    await prepared.complete;
+    const whole = JSON.stringify({ output: { parameters: platform.apps.map((r) => parameterSetOf(r, '')) } });
+    t.equal(Buffer.concat(replyParts(prepared, selectSets(prepared, {}))).toString('utf8'), whole, 'every cluster serialized, in the background or at once');
   }
+});
+
+t.test('clusters a reply asks for are serialized at once, the others in the background, then the model is let go', async (t) => {
+  const dir = makeWorkTree(platformFiles());
+  const platform = renderPlatform(openLocalRepo(dir));
+  const prepared = prepareSets(platform, '');
+  const kind = prepared.clusters.findIndex((c) => c.name === 'kind-dev');
+  const body = Buffer.concat(replyParts(prepared, selectSets(prepared, { clusters: ['kind-dev'] }))).toString('utf8');
+  t.equal(prepared.chunks.length, 1, 'only the cluster asked for is serialized before the reply');
+  t.equal(JSON.parse(body).output.parameters.length, prepared.clusterOf.filter((c) => c === kind).length);
+  let settled = false;
+  void prepared.complete.then(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  await prepared.complete;
+  t.ok(settled);
+  t.equal(prepared.chunks.length, 2, 'the other cluster followed without being asked for');
 });
 
 t.test('the server keeps serialized sets, not the rendered model: getPlatform renders on demand in a small cache of its own', async (t) => {
