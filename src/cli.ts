@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
+
+// Node >= 22.1 keeps compiled code on disk (under the OS temp dir, writable in
+// the CMP sidecar): Argo CD starts this CLI on every refresh. A no-op on Node 20.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 export const VERSION = '0.1.0';
 
