@@ -262,7 +262,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         // A model the status page or a preview rendered a moment ago is reused;
         // otherwise the model lives only until its sets are serialized.
         const platform = platforms.get(key) ?? (await renderTarget(target));
-        const sets = prepareSets(platform, target.pathPrefix === '.' ? '' : target.pathPrefix);
+        // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
+        const sets = prepareSets(platform, target.pathPrefix === '.' ? (platform.repo.settings.path ?? '') : target.pathPrefix);
         end();
         const model: Model = { repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
         models.set(key, model);
