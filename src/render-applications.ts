@@ -191,7 +191,7 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
     source.path = platformPath(options.pathPrefix ?? repo.settings.path, keys.path ?? '.');
     source.targetRevision = keys.targetRevision ?? repo.settings.targetRevision;
   }
-  const values = stripUndefined(keys.values);
+  const values = keys.values;
   const helm: Record<string, unknown> = {};
   if (keys.releaseName != null) helm.releaseName = keys.releaseName;
   if (keys.valueFiles != null) helm.valueFiles = keys.valueFiles;
@@ -200,10 +200,6 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
   if (keys.kustomize) source.kustomize = stripNulls(keys.kustomize);
   if (keys.directory) source.directory = stripNulls(keys.directory);
   return source;
-}
-
-function stripUndefined(value: unknown): unknown {
-  return value ?? undefined;
 }
 
 // Parts that are the same for many Applications are built once and frozen:

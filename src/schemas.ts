@@ -20,6 +20,16 @@ const nullableLabelMap = {
 const freeMap = { type: 'object' } as const;
 const stringList = { type: 'array', items: { type: 'string' } } as const;
 const dns1123 = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+// An AppProject's resource white- or blacklist: group and kind, optionally a name glob.
+const resourceList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['group', 'kind'],
+    properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
+  },
+} as const;
 
 const clusterSelector = {
   anyOf: [
@@ -182,42 +192,10 @@ export const namespaceSchema = {
         name: { type: 'string', pattern: dns1123 },
         description: { type: 'string' },
         sourceRepos: stringList,
-        clusterResourceWhitelist: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
-          },
-        },
-        clusterResourceBlacklist: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
-          },
-        },
-        namespaceResourceBlacklist: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
-          },
-        },
-        namespaceResourceWhitelist: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'kind'],
-            properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
-          },
-        },
+        clusterResourceWhitelist: resourceList,
+        clusterResourceBlacklist: resourceList,
+        namespaceResourceBlacklist: resourceList,
+        namespaceResourceWhitelist: resourceList,
         extraDestinations: {
           type: 'array',
           items: {
