@@ -2,6 +2,7 @@ import { didYouMean } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
+import type { ParseCache } from './parse-cache.js';
 import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
 import { providerPresets } from './presets.js';
 import { normalizeRepoPath, type RepoFiles } from './repo-files.js';
@@ -20,6 +21,8 @@ export interface LoadOptions {
   limits?: YamlLimits;
   /** Most YAML files read from one repo. Default 20,000. */
   maxFiles?: number;
+  /** Parses kept from earlier loads, used for files whose RepoFiles gives a content id (git blobs). */
+  parseCache?: ParseCache;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -74,7 +77,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       return undefined;
     }
     try {
-      return parseYamlFile(file, repo.read(file, limits.maxFileBytes ?? defaultYamlLimits.maxFileBytes), limits);
+      const read = (): Buffer => repo.read(file, limits.maxFileBytes ?? defaultYamlLimits.maxFileBytes);
+      const id = options.parseCache && repo.contentId?.(file);
+      return id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
     } catch (error) {
       if (error instanceof GitopsError) {
         problems.push(...error.problems);

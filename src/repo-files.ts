@@ -26,6 +26,11 @@ export interface RepoFiles {
   read(file: string, maxBytes?: number): Buffer;
   /** What is at a path, if anything. */
   kind(p: string): 'file' | 'dir' | undefined;
+  /**
+   * An id that changes whenever the file's content does (a git blob id), for
+   * caches across commits; undefined where there is none (a local folder).
+   */
+  contentId?(file: string): string | undefined;
 }
 
 /**
@@ -157,6 +162,8 @@ export interface MemoryEntry {
   content: Buffer | (() => Buffer);
   /** The file's size when known before loading (`git ls-tree -l`): a file over the limit is then never loaded. */
   size?: number;
+  /** The content's id (git blob id), for {@link RepoFiles.contentId}. */
+  id?: string;
 }
 
 /**
@@ -243,6 +250,11 @@ export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): R
       return contentOf(entry);
     },
     kind: kindOf,
+    contentId(file) {
+      const real = resolve(file);
+      const entry = real === undefined ? undefined : files.get(real);
+      return entry?.type === 'file' ? entry.id : undefined;
+    },
   };
 }
 
@@ -256,5 +268,6 @@ export function subRepo(repo: RepoFiles, dir: string): RepoFiles {
     list: (p) => repo.list(join(p)),
     read: (p, maxBytes) => repo.read(join(p), maxBytes),
     kind: (p) => repo.kind(join(p)),
+    contentId: (p) => repo.contentId?.(join(p)),
   };
 }

@@ -3,7 +3,10 @@ import os from 'node:os';
 import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import { createError, GitopsError } from '../errors.js';
-import { renderPlatform, type RenderedPlatform } from '../render-platform.js';
+import { loadPlatformRepo } from '../load-platform-repo.js';
+import type { PlatformRepo } from '../model.js';
+import { createParseCache } from '../parse-cache.js';
+import { renderModel, type RenderedPlatform } from '../render-platform.js';
 import { normalizeRepoPath } from '../repo-files.js';
 import type { CredentialSources } from '../sources/credentials.js';
 import { openGitRemote } from '../sources/git-remote.js';
@@ -41,6 +44,8 @@ export interface GeneratorOptions {
   requestTimeoutMs?: number;
   /** Memory for serialized parameter sets and replies, in bytes. Default 256 MiB. */
   cacheBytes?: number;
+  /** Memory for parsed files kept across commits (by git blob id), in bytes. Default 64 MiB. */
+  parseCacheBytes?: number;
   /** Drop guard: refuse a reply that drops more than this share (0..1) of the last good reply's sets. */
   maxDrop?: number;
   /** Namespace of Argo CD, for the rendered Applications. */
@@ -184,6 +189,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   // Whole rendered models are large (~10 KiB per Application): at most two
   // (a preview's base and head), and only for a minute after their last use.
   const platforms = new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true });
+  // A new commit changes a few files: the others' parses are taken from here (keyed by blob id, so shared by every repo and branch).
+  const parseCache = createParseCache({ maxBytes: options.parseCacheBytes, onLookup: (hit) => metrics.cache.inc({ cache: 'parse', result: hit ? 'hit' : 'miss' }) });
   const buildModel = createCoalescer<Model>();
   const buildPlatform = createCoalescer<RenderedPlatform>();
   const buildReply = createCoalescer<Reply>();
@@ -230,15 +237,17 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return { repoURL, source, commit, pathPrefix, revision, lineage, key: `${lineage}${commit}` };
   };
 
-  const renderTarget = async (target: Target): Promise<RenderedPlatform> => {
-    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix);
-    return renderPlatform(files, {
+  const loadTarget = async (target: Target): Promise<PlatformRepo> => {
+    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { isCached: (id) => parseCache.has(id) });
+    return loadPlatformRepo(files, {
       repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
       targetRevision: target.revision || undefined,
       argocdNamespace: options.argocdNamespace,
-      pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix,
+      parseCache,
     });
   };
+  const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
+  const renderTarget = async (target: Target): Promise<RenderedPlatform> => renderModel(await loadTarget(target), renderOptionsOf(target));
 
   const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
     const target = await resolveTarget(params);
@@ -259,11 +268,11 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
           for (const k of [...cache.keys()]) if (k.startsWith(lineage) && !k.startsWith(key)) cache.delete(k);
         }
         const end = metrics.buildDuration.startTimer();
-        // A model the status page or a preview rendered a moment ago is reused;
-        // otherwise the model lives only until its sets are serialized.
-        const platform = platforms.get(key) ?? (await renderTarget(target));
+        // A repo the status page or a preview loaded a moment ago is reused;
+        // otherwise the loaded repo lives only until every cluster is serialized.
+        const repo = platforms.get(key)?.repo ?? (await loadTarget(target));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
-        const sets = prepareSets(platform, target.pathPrefix === '.' ? (platform.repo.settings.path ?? '') : target.pathPrefix);
+        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
         end();
         const model: Model = { repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
         models.set(key, model);
@@ -320,6 +329,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         async () => {
           metrics.cache.inc({ cache: 'reply', result: 'miss' });
           const filters = selectionOf(parameters, (wanted) => clusterNamesOf(wanted, model.sets.clusters));
+          // Renders the clusters it needs that are not rendered yet.
           const selected = selectSets(model.sets, filters);
           const reply = makeReply(replyParts(model.sets, selected), selected.length, model.commit);
           replies.set(key, reply);

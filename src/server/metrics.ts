@@ -24,7 +24,7 @@ export function createMetrics(): ServerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    cache: new Counter({ name: 'gitops_k8s_cache_requests_total', help: 'Cache lookups by cache (model, reply) and result (hit, miss, shared)', labelNames: ['cache', 'result'], registers: [registry] }),
+    cache: new Counter({ name: 'gitops_k8s_cache_requests_total', help: 'Cache lookups by cache (model, reply, platform, parse) and result (hit, miss, shared)', labelNames: ['cache', 'result'], registers: [registry] }),
     fetchDuration: new Histogram({
       name: 'gitops_k8s_source_fetch_duration_seconds',
       help: 'git fetches and GitHub API calls by source kind and outcome',

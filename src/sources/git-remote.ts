@@ -169,8 +169,8 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
         throw error;
       }
     },
-    open(commit, dir): Promise<RepoFiles> {
-      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}` });
+    open(commit, dir, openOptions): Promise<RepoFiles> {
+      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}`, skipReadAhead: openOptions?.isCached });
     },
     invalidate() {
       generation++;

@@ -95,6 +95,16 @@ function readAhead(relative: string, size: number): boolean {
   return size <= READ_AHEAD_MAX_BYTES && /\.ya?ml$/.test(relative) && relative.split('/').length <= 4;
 }
 
+/** Options of {@link openGitCommit}. */
+export interface OpenCommitOptions {
+  /** Sub-folder the RepoFiles is narrowed to. */
+  path?: string;
+  /** Shown in messages. */
+  label?: string;
+  /** Blobs not to read ahead because a cache already holds their parse (they are still read if asked for). */
+  skipReadAhead?: (blob: string) => boolean;
+}
+
 /**
  * The tree of one commit as RepoFiles (via `git ls-tree -r -z -l` +
  * `git cat-file --batch`), optionally narrowed to a sub-folder. The YAML
@@ -103,7 +113,7 @@ function readAhead(relative: string, size: number): boolean {
  * and refused when leaving the tree, by the memory repo); submodules are left
  * out.
  */
-export async function openGitCommit(gitDir: string, commit: string, options: { path?: string; label?: string } = {}): Promise<RepoFiles> {
+export async function openGitCommit(gitDir: string, commit: string, options: OpenCommitOptions = {}): Promise<RepoFiles> {
   if (!/^[0-9a-f]{40,64}$/i.test(commit)) {
     throw createError('GK_UNKNOWN_REVISION', `${JSON.stringify(commit)} is not a full commit id; resolve it first`, { field: 'revision' });
   }
@@ -121,13 +131,16 @@ export async function openGitCommit(gitDir: string, commit: string, options: { p
   }
   const tree = parseLsTree(listing).filter((e) => e.type === 'blob');
   const prefix = base === '.' ? '' : `${base}/`;
-  const ahead = tree.filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
+  const skip = options.skipReadAhead ?? (() => false);
+  const ahead = tree.filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size) && !skip(e.object)));
   const blobs = await readBlobs(gitDir, [...new Set(ahead.map((e) => e.object))]);
 
   const entries: MemoryEntry[] = tree.map((e) => ({
     path: e.path,
     type: e.mode === '120000' ? 'symlink' : 'file',
     content: blobs.get(e.object) ?? (() => readBlobSync(gitDir, e.object, e.path)),
+    size: e.size,
+    id: e.object,
   }));
   const label = options.label ?? `${gitDir}@${commit.slice(0, 12)}`;
   const repo = openMemoryRepo(label, entries);

@@ -191,6 +191,7 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
           (() => {
             throw createError('GK_GITHUB', 'is not where the platform layout reads files, so it was not downloaded from GitHub', { file: i.path });
           }),
+        id: i.sha,
       }));
       const files = openMemoryRepo(`${display}@${commit.slice(0, 12)}`, entries);
       if (base === '.') return files;

@@ -1,5 +1,12 @@
 import type { RepoFiles } from '../repo-files.js';
 
+/** Options of {@link PlatformSource.open}. */
+export interface OpenOptions {
+  signal?: AbortSignal;
+  /** Content ids (git blob ids) whose parse is cached: a source may skip reading them ahead. */
+  isCached?: (id: string) => boolean;
+}
+
 /**
  * Where a platform repo comes from: a local folder, a git remote or GitHub.
  * The server resolves a revision to a commit, then opens that commit; the
@@ -12,7 +19,7 @@ export interface PlatformSource {
   /** Resolves a branch, tag or commit (`''` for the default branch) to a commit id, fetching when what is known is stale. */
   resolve(revision: string, signal?: AbortSignal): Promise<string>;
   /** The files of a commit, narrowed to `path`. */
-  open(commit: string, path: string, signal?: AbortSignal): Promise<RepoFiles>;
+  open(commit: string, path: string, options?: OpenOptions): Promise<RepoFiles>;
   /** Forgets what was fetched for branches: the next resolve asks the remote again. */
   invalidate(): void;
 }

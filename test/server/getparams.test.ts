@@ -204,6 +204,11 @@ t.test('a new commit on the branch is served on the next call that names the bra
   const first = git(remote.work, 'rev-parse', 'HEAD~1');
   const pinned = (await call({ revision: first })).json() as Reply;
   t.same(pinned.output.parameters.length, before.output.parameters.length, 'a commit id still gives that commit');
+  const metrics = (await app.inject({ url: '/metrics' })).body;
+  const parses = (result: string) => Number(new RegExp(`gitops_k8s_cache_requests_total\\{cache="parse",result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+  const files = Object.keys(platformFiles()).filter((f) => /\.ya?ml$/.test(f)).length;
+  t.equal(parses('miss'), files + 1, 'each file was parsed once: the second commit parsed only its new file');
+  t.equal(parses('hit'), files * 2, 'the second commit and the pinned first one took every other parse from the cache');
 });
 
 t.test('with a refresh interval, invalidate() (a push webhook) makes the next call fetch', async (t) => {

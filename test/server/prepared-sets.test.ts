@@ -1,5 +1,5 @@
 import t from 'tap';
-import { openLocalRepo, renderPlatform, selectOutput } from '../../src/index.js';
+import { loadPlatformRepo, openLocalRepo, renderPlatform, selectOutput } from '../../src/index.js';
 import { parameterSetOf } from '../../src/server/parameters.js';
 import { prepareSets, replyParts, selectSets } from '../../src/server/prepared-sets.js';
 import { filtersOf } from '../../src/server/request.js';
@@ -20,15 +20,13 @@ const selections: Record<string, unknown>[] = [
 t.test('replies concatenated from pre-serialized sets are byte for byte the JSON of the selected sets, and fail like selectOutput', async (t) => {
   const dir = makeWorkTree(platformFiles());
   const platform = renderPlatform(openLocalRepo(dir));
-  // Tiny chunks put every set in a chunk of its own, so runs break at chunk edges too.
-  for (const { chunkBytes, eager } of [{ chunkBytes: 1, eager: false }, { chunkBytes: 4 * 1024 * 1024, eager: false }, { chunkBytes: 4 * 1024 * 1024, eager: true }]) {
-    const prepared = prepareSets(platform, '', { chunkBytes, eager });
-    t.equal(prepared.count, platform.apps.length);
+  for (const eager of [false, true]) {
+    const prepared = prepareSets(platform.repo, '', { eager });
     for (const parameters of selections) {
       const filters = filtersOf(parameters, platform);
       const expected = JSON.stringify({ output: { parameters: selectOutput(platform, filters).apps.map((r) => parameterSetOf(r, '')) } });
       const body = Buffer.concat(replyParts(prepared, selectSets(prepared, filters))).toString('utf8');
-      t.equal(body, expected, `${JSON.stringify(parameters)} with chunks of ${chunkBytes} bytes`);
+      t.equal(body, expected, `${JSON.stringify(parameters)}${eager ? ', every cluster rendered at once' : ''}`);
     }
     for (const parameters of [{ cluster: 'nope' }, { namespace: 'nope' }, { namespace: 'observe', cluster: 'kind-dev' }, { labels: { 'gitops-k8s.io/app': 'nope' } }]) {
       const filters = filtersOf(parameters, platform);
@@ -47,20 +45,48 @@ t.test('replies concatenated from pre-serialized sets are byte for byte the JSON
   }
 });
 
-t.test('clusters a reply asks for are serialized at once, the others in the background, then the model is let go', async (t) => {
+t.test('clusters a reply asks for are rendered at once, the others in the background, then the repo is let go', async (t) => {
   const dir = makeWorkTree(platformFiles());
   const platform = renderPlatform(openLocalRepo(dir));
-  const prepared = prepareSets(platform, '');
-  const kind = prepared.clusters.findIndex((c) => c.name === 'kind-dev');
+  const prepared = prepareSets(platform.repo, '');
   const body = Buffer.concat(replyParts(prepared, selectSets(prepared, { clusters: ['kind-dev'] }))).toString('utf8');
-  t.equal(prepared.chunks.length, 1, 'only the cluster asked for is serialized before the reply');
-  t.equal(JSON.parse(body).output.parameters.length, prepared.clusterOf.filter((c) => c === kind).length);
+  t.equal(prepared.perCluster.filter(Boolean).length, 1, 'only the cluster asked for is rendered before the reply');
+  t.equal(JSON.parse(body).output.parameters.length, platform.apps.filter((r) => r.cluster.name === 'kind-dev').length);
   let settled = false;
   void prepared.complete.then(() => (settled = true));
   await new Promise((r) => setImmediate(r));
   await prepared.complete;
   t.ok(settled);
-  t.equal(prepared.chunks.length, 2, 'the other cluster followed without being asked for');
+  t.equal(prepared.perCluster.filter(Boolean).length, 2, 'the other cluster followed without being asked for');
+});
+
+t.test('a name two clusters generate fails the replies that hold both at once, and every reply once all clusters are rendered', async (t) => {
+  // Cluster "b-c" with app "a" and cluster "c" with app "a-b" both make "apps-a-b-c".
+  const dir = makeWorkTree({
+    'clusters/b-c.yaml': 'provider: kind\nserver: https://b-c.example.com\n',
+    'clusters/c.yaml': 'provider: kind\nserver: https://c.example.com\n',
+    'apps/apps/a.yaml': 'repoURL: https://charts.example.com\nchart: a\nversion: 1.0.0\nclusters: [b-c]\n',
+    'apps/apps/a-b.yaml': 'repoURL: https://charts.example.com\nchart: a-b\nversion: 1.0.0\nclusters: [c]\n',
+  });
+  t.throws(() => renderPlatform(openLocalRepo(dir)), { code: 'GK_NAME_COLLISION' }, 'render refuses the repo');
+  const prepared = prepareSets(loadPlatformRepo(openLocalRepo(dir)), '');
+  t.throws(() => selectSets(prepared, {}), { code: 'GK_NAME_COLLISION', message: /apps-a-b-c/ }, 'a reply with both clusters is refused');
+  await prepared.complete;
+  t.throws(() => selectSets(prepared, { clusters: ['c'] }), { code: 'GK_NAME_COLLISION' }, 'so is a one-cluster reply, once the collision is known');
+});
+
+t.test('a template error on one cluster fails the replies that need that cluster, never with fewer sets', async (t) => {
+  const dir = makeWorkTree({
+    'clusters/good.yaml': 'provider: kind\nserver: https://good.example.com\nvars:\n  host: good.example.com\n',
+    'clusters/bad.yaml': 'provider: kind\nserver: https://bad.example.com\n',
+    'apps/web/site.yaml': 'repoURL: https://charts.example.com\nchart: site\nversion: 1.0.0\nvalues:\n  host: "{{cluster.vars.host}}"\n',
+  });
+  const prepared = prepareSets(loadPlatformRepo(openLocalRepo(dir)), '');
+  t.throws(() => selectSets(prepared, {}), { code: 'GK_TEMPLATE', message: /cluster\.vars\.host/ });
+  t.throws(() => selectSets(prepared, { clusters: ['bad'] }), { code: 'GK_TEMPLATE' });
+  t.equal(selectSets(prepared, { clusters: ['good'] }).length, 1, 'the cluster where every app renders is answered');
+  await prepared.complete;
+  t.throws(() => selectSets(prepared, {}), { code: 'GK_TEMPLATE' }, 'still refused after the background renders');
 });
 
 t.test('the server keeps serialized sets, not the rendered model: getPlatform renders on demand in a small cache of its own', async (t) => {
