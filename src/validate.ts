@@ -1,28 +1,47 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { didYouMean } from './did-you-mean.js';
 import type { Problem } from './errors.js';
 import type { YamlFile } from './parse-yaml.js';
 import { ajvOptions, schemas } from './schemas.js';
 
-type Validators = Record<keyof typeof schemas, ValidateFunction>;
+export type SchemaName = keyof typeof schemas;
+
+interface Validators {
+  /** Pass or fail, stopping at the first error: what valid files (nearly all of them) need. */
+  check(schema: SchemaName): ValidateFunction;
+  /** Every error, with what messages are made of; loaded when a file fails the check. */
+  full(schema: SchemaName): ValidateFunction;
+}
 
 // The build compiles the schemas to standalone code (scripts/build-validators.mjs):
 // compiling them here costs a CLI process ~350 ms, on every Argo CD refresh.
 async function loadValidators(): Promise<Validators> {
-  const generated = new URL('./validators.generated.js', import.meta.url);
-  if (existsSync(fileURLToPath(generated))) return (await import(generated.href)) as Validators;
+  const check = new URL('./validators-check.generated.js', import.meta.url);
+  const full = fileURLToPath(new URL('./validators-full.generated.cjs', import.meta.url));
+  if (existsSync(fileURLToPath(check)) && existsSync(full)) {
+    const checks = (await import(check.href)) as Record<SchemaName, ValidateFunction>;
+    let fulls: Record<SchemaName, ValidateFunction> | undefined;
+    return {
+      check: (schema) => checks[schema],
+      // Synchronous (CommonJS) because validation is; the full set is three times the size of the check set.
+      full: (schema) => (fulls ??= createRequire(import.meta.url)(full) as Record<SchemaName, ValidateFunction>)[schema],
+    };
+  }
   const { Ajv } = await import('ajv');
   const ajv = new Ajv(ajvOptions);
-  const out: Partial<Validators> = {};
-  for (const [name, schema] of Object.entries(schemas)) out[name as keyof Validators] = ajv.compile(schema);
-  return out as Validators;
+  const compiled = new Map<SchemaName, ValidateFunction>();
+  const compile = (schema: SchemaName): ValidateFunction => {
+    let validate = compiled.get(schema);
+    if (!validate) compiled.set(schema, (validate = ajv.compile(schemas[schema])));
+    return validate;
+  };
+  return { check: compile, full: compile };
 }
 
 const validators = await loadValidators();
-
-export type SchemaName = keyof typeof validators;
 
 function pathOf(instancePath: string): (string | number)[] {
   if (instancePath === '') return [];
@@ -140,7 +159,8 @@ function pickBranches(errors: ErrorObject[]): ErrorObject[] {
  * problem, each with its line, field and (for unknown keys) a suggestion.
  */
 export function validateAgainst(schema: SchemaName, yaml: YamlFile, data: unknown = yaml.data, base: (string | number)[] = []): Problem[] {
-  const validate = validators[schema];
+  if (validators.check(schema)(data)) return [];
+  const validate = validators.full(schema);
   if (validate(data)) return [];
   const problems: Problem[] = [];
   const errors = pickBranches(validate.errors ?? []);
