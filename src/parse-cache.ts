@@ -8,8 +8,14 @@ import { parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
  * by the parser, so one parse can be shared by every model that holds it.
  */
 export interface ParseCache {
-  /** Whether a parse of this content is kept (whatever its path or limits). */
-  has(id: string): boolean;
+  /** Whether a parse of this content at this path is kept. */
+  has(id: string, file: string): boolean;
+  /**
+   * Whether files of this many bytes in all fit with room to spare: a source
+   * skips reading ahead what is cached only then, so that nothing it skipped
+   * is evicted during the load and read one by one.
+   */
+  canHold(textBytes: number): boolean;
   /** The parse of `file` with content `id` under `limits`, parsing on a miss. Parse errors are thrown, not kept. */
   parse(id: string, file: string, limits: YamlLimits, read: () => Buffer): YamlFile;
 }
@@ -23,8 +29,8 @@ export interface ParseCacheOptions {
 }
 
 interface Entry {
-  /** The same content at another path, or under other limits, is parsed again: messages name the path. */
-  variant: string;
+  /** Parsed again under other limits (a changed gitops.yaml). */
+  limits: string;
   yaml: YamlFile;
   bytes: number;
 }
@@ -34,20 +40,25 @@ const BYTES_PER_TEXT_BYTE = 8;
 
 /** A parse cache bounded by memory (least recently used parses go first). */
 export function createParseCache(options: ParseCacheOptions = {}): ParseCache {
-  const entries = new LRUCache<string, Entry>({ maxSize: options.maxBytes ?? 64 * 1024 * 1024, sizeCalculation: (e) => Math.max(1, e.bytes) });
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
+  // By content and path: the same content at another path is parsed again, as messages name the path.
+  const keyOf = (id: string, file: string): string => `${id}\0${file}`;
   return {
-    has: (id) => entries.has(id),
+    has: (id, file) => entries.has(keyOf(id, file)),
+    canHold: (textBytes) => textBytes * BYTES_PER_TEXT_BYTE <= maxBytes / 2,
     parse(id, file, limits, read) {
-      const variant = `${file}\0${limits.maxFileBytes ?? ''}\0${limits.maxAliasCount ?? ''}`;
-      const kept = entries.get(id);
-      if (kept?.variant === variant) {
+      const key = keyOf(id, file);
+      const variant = `${limits.maxFileBytes ?? ''}\0${limits.maxAliasCount ?? ''}`;
+      const kept = entries.get(key);
+      if (kept?.limits === variant) {
         options.onLookup?.(true);
         return kept.yaml;
       }
       options.onLookup?.(false);
       const content = read();
       const yaml = parseYamlFile(file, content, limits);
-      entries.set(id, { variant, yaml, bytes: content.length * BYTES_PER_TEXT_BYTE + 512 });
+      entries.set(key, { limits: variant, yaml, bytes: content.length * BYTES_PER_TEXT_BYTE + 512 });
       return yaml;
     },
   };

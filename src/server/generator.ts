@@ -238,7 +238,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   };
 
   const loadTarget = async (target: Target): Promise<PlatformRepo> => {
-    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { isCached: (id) => parseCache.has(id) });
+    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
     return loadPlatformRepo(files, {
       repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
       targetRevision: target.revision || undefined,

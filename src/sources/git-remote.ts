@@ -170,7 +170,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       }
     },
     open(commit, dir, openOptions): Promise<RepoFiles> {
-      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}`, skipReadAhead: openOptions?.isCached });
+      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}`, parseCache: openOptions?.parseCache });
     },
     invalidate() {
       generation++;

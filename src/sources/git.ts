@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createError, GitopsError } from '../errors.js';
 import { normalizeRepoPath, openMemoryRepo, subRepo, type MemoryEntry, type RepoFiles } from '../repo-files.js';
+import type { ParseCache } from '../parse-cache.js';
 import { redact } from './redact.js';
 import { gitEnvironment, runGit } from './run-git.js';
 
@@ -101,8 +102,8 @@ export interface OpenCommitOptions {
   path?: string;
   /** Shown in messages. */
   label?: string;
-  /** Blobs not to read ahead because a cache already holds their parse (they are still read if asked for). */
-  skipReadAhead?: (blob: string) => boolean;
+  /** Files whose parse this cache holds are not read ahead (they are still read, one by one, if asked for). */
+  parseCache?: ParseCache;
 }
 
 /**
@@ -131,8 +132,12 @@ export async function openGitCommit(gitDir: string, commit: string, options: Ope
   }
   const tree = parseLsTree(listing).filter((e) => e.type === 'blob');
   const prefix = base === '.' ? '' : `${base}/`;
-  const skip = options.skipReadAhead ?? (() => false);
-  const ahead = tree.filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size) && !skip(e.object)));
+  const wanted = tree.filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
+  const cache = options.parseCache;
+  const ahead =
+    cache && cache.canHold(wanted.reduce((n, e) => n + e.size, 0))
+      ? wanted.filter((e) => e.mode === '120000' || !cache.has(e.object, e.path.slice(prefix.length)))
+      : wanted;
   const blobs = await readBlobs(gitDir, [...new Set(ahead.map((e) => e.object))]);
 
   const entries: MemoryEntry[] = tree.map((e) => ({

@@ -1,10 +1,11 @@
+import type { ParseCache } from '../parse-cache.js';
 import type { RepoFiles } from '../repo-files.js';
 
 /** Options of {@link PlatformSource.open}. */
 export interface OpenOptions {
   signal?: AbortSignal;
-  /** Content ids (git blob ids) whose parse is cached: a source may skip reading them ahead. */
-  isCached?: (id: string) => boolean;
+  /** The parse cache the load will use: a source may skip reading ahead the files it holds. */
+  parseCache?: ParseCache;
 }
 
 /**
