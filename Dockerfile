@@ -12,9 +12,11 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 COPY bench ./bench
-RUN npx tsc -p tsconfig.build.json
+# tsc, the standalone validators and the bundled CLI (scripts/bundle-cli.mjs).
+RUN npm run build
 
 # ---- runtime: production dependencies only, uid 999, read-only root ----
 FROM ${NODE_IMAGE} AS runtime
@@ -40,9 +42,12 @@ RUN chmod 0755 /app/dist/src/cli.js \
 # The root filesystem is mounted read-only in the pod: everything that writes
 # (git's config and known_hosts, ssh, npm, Node's caches, bare clones) goes
 # under /tmp, an emptyDir there.
+# NODE_COMPILE_CACHE: Node keeps the code it compiled (checked against each
+# file's content) for the next `gitops-k8s generate`, the CLI's own file included.
 ENV NODE_ENV=production \
     HOME=/tmp \
     XDG_CACHE_HOME=/tmp/.cache \
+    NODE_COMPILE_CACHE=/tmp/.cache/node-compile-cache \
     XDG_CONFIG_HOME=/tmp/.config \
     NPM_CONFIG_CACHE=/tmp/.npm \
     NPM_CONFIG_UPDATE_NOTIFIER=false \

@@ -3,68 +3,80 @@
 // bundled file (esbuild) holding the CLI, the commands that read a local
 // platform repo (generate, render, lint, explain, init), the core and their
 // dependencies. Argo CD starts `gitops-k8s generate` on every refresh; Node
-// then resolves, reads and compiles one file instead of ~110 modules
-// (commander, js-yaml, yaml and the core), which is most of its start-up.
+// then reads and compiles one file instead of resolving ~110 modules
+// (commander, js-yaml, yaml and the core), which was most of its start-up.
 //
 // Left out, loaded from tsc's dist/src/ as before:
 // - the commands that reach the network or a cluster (serve, diff, status,
 //   bootstrap): their start-up does not matter, and their code finds files
 //   next to its own module (the git spawner forks a sibling script);
-// - the generated validators (validate.ts imports them by URL, next to cli.js);
+// - the generated validators (validate.ts loads them by URL, next to cli.js);
 // - ajv (only the fallback when the generated validators are missing) and
 //   handlebars (required on first use by template.ts).
 // Everything else in dist/src/ stays tsc's output, so the package's exports
 // and in-process users are unchanged.
+//
+// What only some runs need is required on first use, through a stand-in
+// module with a getter per export:
+// - child_process: commander requires it (with net, dgram and streams) for
+//   executable subcommands, which gitops-k8s has none of;
+// - crypto: naming.ts hashes only names past 63 characters;
+// - yaml: parse-yaml.ts needs it for error lines and for files with anchors,
+//   aliases or tags; it is bundled on its own into dist/src/cli-yaml.cjs.
+// Node's other built-ins are required rather than imported: an import builds
+// an ES module facade that reads every export, and reading fs.ReadStream
+// loads the streams.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = `${root}dist/src/cli.js`;
+const requireHere = createRequire(import.meta.url);
+const { version } = JSON.parse(readFileSync(`${root}node_modules/esbuild/package.json`, 'utf8'));
 const unbundledCommands = /^\.\/commands\/(serve|diff|status|bootstrap)\.js$/;
 const builtins = new Set(builtinModules);
-// Required on first use: commander requires child_process (net, dgram, streams)
-// for executable subcommands, which gitops-k8s has none of; naming.ts needs
-// crypto only for names past 63 characters. Together ~15 ms of every start.
 const lazyBuiltins = new Set(['child_process', 'crypto']);
+/** Packages bundled on their own and required on first use: name -> file next to cli.js. */
+const lazyPackages = new Map([['yaml', 'cli-yaml.cjs']]);
 
-/** A CommonJS module standing for a Node built-in; a lazy one has a getter per export that requires the built-in on first use. */
-function builtinShim(name, lazy) {
-  const id = JSON.stringify(`node:${name}`);
-  if (!lazy) return `module.exports = require(${id});`;
-  const keys = Object.keys(createRequire(import.meta.url)(`node:${name}`));
-  return [
-    `let loaded;`,
-    `const load = () => (loaded ??= require(${id}));`,
-    `module.exports = Object.defineProperties({}, {`,
-    ...keys.map((k) => `  ${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] },`),
-    `});`,
-  ].join('\n');
-}
-const { version } = JSON.parse(readFileSync(`${root}node_modules/esbuild/package.json`, 'utf8'));
-
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts'],
-  outfile,
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20.18',
-  tsconfig: 'tsconfig.build.json',
   sourcemap: 'linked',
   sourcesContent: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
-  // commander and yaml are CommonJS: their require() calls of Node built-ins need a require in an ES module.
-  // Node's own modules are required, not imported: an import builds an ES module
-  // facade that reads every export, and reading fs.ReadStream or crypto.webcrypto
-  // loads streams and Web Crypto (~10 ms) that generate never uses.
+};
+
+/** A CommonJS stand-in that requires `id` on first use of any of `keys`. */
+function lazyModule(id, keys) {
+  return [
+    'let loaded;',
+    `const load = () => (loaded ??= require(${JSON.stringify(id)}));`,
+    'module.exports = Object.defineProperties({}, {',
+    ...keys.map((k) => `  ${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] },`),
+    '});',
+  ].join('\n');
+}
+
+for (const [name, file] of lazyPackages) {
+  await build({ ...common, entryPoints: [requireHere.resolve(name, { paths: [root] })], outfile: `${root}dist/src/${file}`, format: 'cjs' });
+}
+
+await build({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: `${root}dist/src/cli.js`,
+  format: 'esm',
+  tsconfig: 'tsconfig.build.json',
+  // The bundled CommonJS code (commander) and the stand-ins call require().
   banner: {
     js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli.ts; see that script.\nimport { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);`,
   },
-  minifyWhitespace: true,
-  minifySyntax: true,
   external: ['ajv', 'handlebars'],
   plugins: [
     {
@@ -74,15 +86,23 @@ await build({
       },
     },
     {
-      name: 'required-builtins',
+      name: 'stand-ins',
       setup(b) {
-        b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+        b.onResolve({ filter: /.*/ }, (args) => {
+          if (args.namespace === 'stand-in') return { path: args.path, external: true };
+          if (lazyPackages.has(args.path)) return { path: args.path, namespace: 'stand-in' };
           const name = args.path.replace(/^node:/, '');
-          if (args.namespace === 'required-builtin' || !builtins.has(name)) return undefined;
-          if (lazyBuiltins.has(name)) return { path: name, namespace: 'required-builtin', pluginData: 'lazy' };
-          return args.kind === 'import-statement' ? { path: name, namespace: 'required-builtin' } : undefined;
+          if (!builtins.has(name)) return undefined;
+          if (lazyBuiltins.has(name) || args.kind === 'import-statement') return { path: `node:${name}`, namespace: 'stand-in' };
+          return undefined;
         });
-        b.onLoad({ filter: /.*/, namespace: 'required-builtin' }, (args) => ({ contents: builtinShim(args.path, args.pluginData === 'lazy'), loader: 'js' }));
+        b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => {
+          const file = lazyPackages.get(args.path);
+          if (file) return { contents: lazyModule(`./${file}`, Object.keys(requireHere(requireHere.resolve(args.path, { paths: [root] })))), loader: 'js' };
+          const name = args.path.replace(/^node:/, '');
+          if (lazyBuiltins.has(name)) return { contents: lazyModule(args.path, Object.keys(requireHere(args.path))), loader: 'js' };
+          return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
+        });
       },
     },
   ],
