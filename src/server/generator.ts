@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
 import os from 'node:os';
-import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import { createError, GitopsError } from '../errors.js';
 import { loadPlatformRepo } from '../load-platform-repo.js';
@@ -17,7 +16,8 @@ import { displayURL } from '../sources/redact.js';
 import type { GeneratorContext } from './context.js';
 import { createDropGuard } from './guard.js';
 import type { ServerMetrics } from './metrics.js';
-import { clusterNamesOf, prepareSets, replyParts, selectSets, type PreparedSets } from './prepared-sets.js';
+import { clusterNamesOf, prepareSets, writeReply, type PreparedSets } from './prepared-sets.js';
+import { buildReply, type Reply } from './reply.js';
 import { canonicalRepo, isRepoURL, matchesAllowlist } from './repo-url.js';
 import { selectionOf, type GetParamsBody } from './request.js';
 
@@ -66,73 +66,17 @@ interface Target {
   key: string;
 }
 
-/** The parameter sets of one commit, serialized, held in the cache. */
+/** The loaded repo's model objects per app (the parsed files are counted by the parse cache). */
+const REPO_BYTES_PER_APP = 4096;
+
+/** One loaded commit and its parameter sets, held in the cache. */
 interface Model {
+  /** The target's key: replies of this model are keyed under it. */
+  key: string;
   repoURL: string;
   commit: string;
   pathPrefix: string;
   sets: PreparedSets;
-}
-
-/** A serialized reply and how many sets it holds. */
-export interface Reply {
-  /** The reply body (JSON). */
-  body(): Buffer;
-  /** Its length in bytes. */
-  length: number;
-  count: number;
-  commit: string;
-  /** The body gzipped, made once on first use (Argo CD's Go client asks for gzip by default). */
-  gzipped(): Promise<Buffer>;
-}
-
-/**
- * Gzips a reply from its parts, so a large one is never concatenated for it.
- * zlib runs on the thread pool: a large reply does not stall other requests.
- */
-function gzipParts(parts: readonly Buffer[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const zip = createGzip({ level: 6 });
-    const out: Buffer[] = [];
-    zip.on('data', (chunk: Buffer) => out.push(chunk));
-    zip.on('end', () => resolve(Buffer.concat(out)));
-    zip.on('error', reject);
-    // Small parts are written in groups of about 1 MiB: one write per set would cost more than the copy.
-    let group: Buffer[] = [];
-    let size = 0;
-    for (const part of parts) {
-      group.push(part);
-      size += part.length;
-      if (size >= 1024 * 1024) {
-        zip.write(group.length === 1 ? group[0] : Buffer.concat(group, size));
-        group = [];
-        size = 0;
-      }
-    }
-    if (group.length > 0) zip.write(Buffer.concat(group, size));
-    zip.end();
-  });
-}
-/** Larger replies are concatenated from the shared sets on each plain (not gzipped) call instead of being kept twice. */
-const KEEP_BODY_BYTES = 8 * 1024 * 1024;
-
-function makeReply(parts: Buffer[], count: number, commit: string): Reply {
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  const kept = length <= KEEP_BODY_BYTES ? Buffer.concat(parts, length) : undefined;
-  const body = (): Buffer => kept ?? Buffer.concat(parts, length);
-  let compressed: Promise<Buffer> | undefined;
-  return {
-    body,
-    length,
-    count,
-    commit,
-    gzipped: () => (compressed ??= gzipParts(kept ? [kept] : parts)),
-  };
-}
-
-/** What a reply costs the cache: the body when kept, and its gzip (about a tenth of it) once made. */
-function replyBytes(reply: Reply): number {
-  return (reply.length <= KEEP_BODY_BYTES ? reply.length : 0) + Math.ceil(reply.length / 8) + 1024;
 }
 
 export interface Generator extends GeneratorContext {
@@ -185,7 +129,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   // Half for models, half for replies: a full reply of a large repo (tens of
   // MiB) must fit, or every reconcile would serialize it again.
   const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.sets.bytes) });
-  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, replyBytes(r)) });
+  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, r.bytes) });
   // Whole rendered models are large (~10 KiB per Application): at most two
   // (a preview's base and head), and only for a minute after their last use.
   const platforms = new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true });
@@ -193,7 +137,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const parseCache = createParseCache({ maxBytes: options.parseCacheBytes, onLookup: (hit) => metrics.cache.inc({ cache: 'parse', result: hit ? 'hit' : 'miss' }) });
   const buildModel = createCoalescer<Model>();
   const buildPlatform = createCoalescer<RenderedPlatform>();
-  const buildReply = createCoalescer<Reply>();
+  const coalesceReply = createCoalescer<Reply>();
   const guard = createDropGuard(options.maxDrop);
   const githubHost = (options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')).toLowerCase();
   let ready = false;
@@ -268,18 +212,17 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
           for (const k of [...cache.keys()]) if (k.startsWith(lineage) && !k.startsWith(key)) cache.delete(k);
         }
         const end = metrics.buildDuration.startTimer();
-        // A repo the status page or a preview loaded a moment ago is reused;
-        // otherwise the loaded repo lives only until every cluster is serialized.
+        // A repo the status page or a preview loaded a moment ago is reused.
         const repo = platforms.get(key)?.repo ?? (await loadTarget(target));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
-        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
-        end();
-        const model: Model = { repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
-        models.set(key, model);
-        // Its size is an estimate until every cluster is serialized: set it again with the real one.
-        void sets.complete.then(() => {
-          if (models.peek(key) === model) models.set(key, model);
+        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, {
+          render: renderOptionsOf(target),
+          keepBytes: Math.floor(cacheBytes / 8),
+          repoBytes: repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP,
         });
+        end();
+        const model: Model = { key, repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
+        models.set(key, model);
         return model;
       },
       () => metrics.cache.inc({ cache: 'model', result: 'shared' }),
@@ -318,20 +261,22 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const work = async (): Promise<Reply> => {
       const model = await loadModel(parameters);
       const selection = JSON.stringify([parameters.cluster, parameters.clusters, parameters.namespace, parameters.namespaces, parameters.labels, parameters.clusterLabels]);
-      const key = `${canonicalRepo(model.repoURL, cwd)}\0${model.pathPrefix}\0${parameters.revision ?? ''}\0${model.commit}\0${selection}`;
+      // Under the model's key, so that a branch moving on frees its replies with its model.
+      const key = `${model.key}\0${selection}`;
       const cached = replies.get(key);
       if (cached) {
         metrics.cache.inc({ cache: 'reply', result: 'hit' });
         return cached;
       }
-      return buildReply(
+      return coalesceReply(
         key,
         async () => {
           metrics.cache.inc({ cache: 'reply', result: 'miss' });
           const filters = selectionOf(parameters, (wanted) => clusterNamesOf(wanted, model.sets.clusters));
-          // Renders the clusters it needs that are not rendered yet.
-          const selected = selectSets(model.sets, filters);
-          const reply = makeReply(replyParts(model.sets, selected), selected.length, model.commit);
+          // Renders the clusters it needs that are not kept, one at a time.
+          const reply = await buildReply((sink) => writeReply(model.sets, filters, sink), model.commit);
+          // The model's size grew by the clusters rendered for it: tell its LRU.
+          if (models.peek(model.key) === model) models.set(model.key, model);
           replies.set(key, reply);
           return reply;
         },

@@ -1,4 +1,5 @@
-import { createError, GitopsError } from '../errors.js';
+import { LRUCache } from 'lru-cache';
+import { createError, GitopsError, type Problem } from '../errors.js';
 import { checkFilters, renderApplications, type RenderOptions } from '../render-applications.js';
 import type { Filters } from '../render-platform.js';
 import type { PlatformRepo } from '../model.js';
@@ -13,14 +14,12 @@ export interface PreparedCluster {
 }
 
 /** The parameter sets of one cluster, serialized, sorted by Application name as `render` sorts them. */
-interface ClusterSets {
+export interface ClusterSets {
   names: string[];
   /** The app file of each set, for messages. */
   sources: string[];
-  /** Every set followed by a comma; set i is `buffer.subarray(start[i], end[i])`. */
-  buffer: Buffer;
-  start: Uint32Array;
-  end: Uint32Array;
+  /** Each set's JSON, without separators. */
+  sets: Buffer[];
   namespaceOf: Uint16Array;
   /** Application label `key\0value` -> the sets carrying it, ascending. */
   labelIndex: Map<string, Uint32Array>;
@@ -28,186 +27,135 @@ interface ClusterSets {
 }
 
 /**
- * One loaded commit as the generator keeps it. Applications are rendered
- * and serialized a cluster at a time: the clusters a reply asks for at once,
- * the others right after, a cluster per event-loop turn. So a call for one
- * cluster after a new commit waits for that cluster only, and the rendered
- * objects of a cluster are garbage as soon as its sets are serialized. Once
- * every cluster is serialized the loaded repo itself is let go.
+ * One loaded commit as the generator keeps it: the loaded repo, and the
+ * serialized parameter sets of the clusters asked for lately. A cluster is
+ * rendered when a reply first needs it, and again if its sets were evicted,
+ * so memory stays bounded whatever the size of the repo: a call for one
+ * cluster after a new commit waits for that cluster only.
  */
 export interface PreparedSets {
   clusters: PreparedCluster[];
   namespaces: string[];
-  /** Renders and serializes the sets of these clusters now, if not done yet; throws what rendering them found. */
-  ensure(clusters: Iterable<number>): void;
-  /** Settles once every cluster is rendered (or failed) and the repo let go. */
-  complete: Promise<void>;
-  /** Bytes held, for the LRU (an estimate until `complete`). */
+  /** The sets of cluster `c`; throws what rendering it found (kept: the same commit fails the same way). */
+  setsOf(c: number): ClusterSets;
+  /** Bytes held, for the LRU: the loaded repo (estimated) and the kept sets. */
   readonly bytes: number;
-  /** @internal the serialized sets of each cluster, once ensured. */
-  readonly perCluster: readonly (ClusterSets | undefined)[];
 }
 
-/** Sets chosen by a selection, in reply order: cluster and index of each. */
-export interface SelectedSets {
-  cluster: Uint16Array;
-  index: Uint32Array;
-  length: number;
+/** Options of {@link prepareSets}. */
+export interface PrepareOptions {
+  /** Options of the renderer (path prefix). */
+  render?: RenderOptions;
+  /** Memory for kept serialized sets, in bytes. Default 32 MiB (about eight clusters of 2,000 apps). */
+  keepBytes?: number;
+  /** The loaded repo's own size, as the LRU should count it. */
+  repoBytes?: number;
 }
 
 const COMMA = Buffer.from(',');
 const PREFIX = Buffer.from('{"output":{"parameters":[');
 const SUFFIX = Buffer.from(']}}');
-// Per set, before the cluster is serialized: what the LRU is told meanwhile.
-const ESTIMATED_SET_BYTES = 2048;
 
 function serializeCluster(repo: PlatformRepo, c: number, pathPrefix: string, render: RenderOptions, namespaceIndex: Map<string, number>): ClusterSets {
-  // The same renderer as `render`, over a view of the repo with this cluster alone.
-  const apps = renderApplications({ ...repo, clusters: [repo.clusters[c]!] }, render);
-  const count = apps.length;
-  const names: string[] = new Array(count);
-  const sources: string[] = new Array(count);
-  const jsons: string[] = new Array(count);
+  const cluster = repo.clusters[c]!;
+  // The renderer `render` uses, over a view of the repo with this cluster and
+  // one namespace folder at a time: the rendered objects of a folder are
+  // young garbage once serialized, instead of a cluster's worth reaching the
+  // old generation. Problems of every folder are gathered and thrown once.
+  const problems: Problem[] = [];
+  const rows: { name: string; source: string; namespace: number; labels: Record<string, string>; json: Buffer }[] = [];
+  for (const ns of repo.namespaces) {
+    let apps;
+    try {
+      apps = renderApplications({ ...repo, clusters: [cluster], namespaces: [ns] }, render);
+    } catch (error) {
+      if (!(error instanceof GitopsError)) throw error;
+      problems.push(...error.problems);
+      continue;
+    }
+    for (const r of apps) {
+      rows.push({
+        name: r.application.metadata.name,
+        source: r.app.source,
+        namespace: namespaceIndex.get(ns.name) ?? 0,
+        labels: r.application.metadata.labels ?? {},
+        json: Buffer.from(JSON.stringify(parameterSetOf(r, pathPrefix))),
+      });
+    }
+  }
+  if (problems.length > 0) throw new GitopsError(problems);
+  rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]!.name === rows[i - 1]!.name) throw collision(rows[i]!.name, rows[i]!.source, rows[i - 1]!.source, cluster.name, cluster.name);
+  }
+  const count = rows.length;
   const namespaceOf = new Uint16Array(count);
   const labelSets = new Map<string, number[]>();
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const r = apps[i]!;
-    names[i] = r.application.metadata.name;
-    sources[i] = r.app.source;
-    namespaceOf[i] = namespaceIndex.get(r.namespace.name) ?? 0;
-    for (const [k, v] of Object.entries(r.application.metadata.labels ?? {})) {
+  let bytes = 1024;
+  rows.forEach((row, i) => {
+    namespaceOf[i] = row.namespace;
+    bytes += row.json.length + 96;
+    for (const [k, v] of Object.entries(row.labels)) {
       const key = `${k}\0${v}`;
       const list = labelSets.get(key);
       if (list) list.push(i);
       else labelSets.set(key, [i]);
     }
-    const json = JSON.stringify(parameterSetOf(r, pathPrefix));
-    jsons[i] = json;
-    total += Buffer.byteLength(json) + 1;
-  }
-  const buffer = Buffer.allocUnsafeSlow(total);
-  const start = new Uint32Array(count);
-  const end = new Uint32Array(count);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    start[i] = at;
-    at += buffer.write(jsons[i]!, at, 'utf8');
-    end[i] = at;
-    buffer[at++] = 0x2c;
-  }
-  let bytes = total + count * 40 + 1024;
+  });
   const labelIndex = new Map<string, Uint32Array>();
   for (const [key, list] of labelSets) {
     labelIndex.set(key, Uint32Array.from(list));
     bytes += key.length * 2 + list.length * 4 + 64;
   }
-  return { names, sources, buffer, start, end, namespaceOf, labelIndex, bytes };
+  return { names: rows.map((r) => r.name), sources: rows.map((r) => r.source), sets: rows.map((r) => r.json), namespaceOf, labelIndex, bytes };
 }
 
-/**
- * Prepares the parameter sets of a loaded repo: nothing is rendered yet;
- * `ensure` renders the clusters a reply needs, and the rest follow in the
- * background (all at once with `eager`).
- */
-export function prepareSets(loaded: PlatformRepo, pathPrefix: string, options: { render?: RenderOptions; eager?: boolean } = {}): PreparedSets {
-  let repo: PlatformRepo | undefined = loaded;
+function collision(name: string, file: string, other: string, cluster: string, otherCluster: string): GitopsError {
+  return new GitopsError([
+    {
+      code: 'GK_NAME_COLLISION',
+      file,
+      message: `Application name ${JSON.stringify(name)} (cluster ${cluster}) is also generated by ${other} (cluster ${otherCluster}); rename one app or change naming.application in gitops.yaml`,
+    },
+  ]);
+}
+
+/** Prepares the parameter sets of a loaded repo; nothing is rendered until a reply needs it. */
+export function prepareSets(repo: PlatformRepo, pathPrefix: string, options: PrepareOptions = {}): PreparedSets {
   const render = options.render ?? {};
-  const clusters: PreparedCluster[] = loaded.clusters.map((c) => ({
+  const clusters: PreparedCluster[] = repo.clusters.map((c) => ({
     name: c.name,
     ...(c.destinationName ? { destinationName: c.destinationName } : {}),
     ...(c.server ? { server: c.server } : {}),
     labels: { ...c.labels },
   }));
-  if (clusters.length > 0xffff) throw createError('GK_CONFIG', `${clusters.length} clusters are more than the generator can index`);
-  const namespaces = loaded.namespaces.map((n) => n.name);
+  const namespaces = repo.namespaces.map((n) => n.name);
+  if (namespaces.length > 0xffff) throw createError('GK_CONFIG', `${namespaces.length} namespace folders are more than the generator can index`);
   const namespaceIndex = new Map(namespaces.map((n, i) => [n, i]));
-  const perCluster: (ClusterSets | undefined)[] = clusters.map(() => undefined);
-  const failures: unknown[] = clusters.map(() => undefined);
-  let remaining = clusters.length;
-  let held = 0;
-  // Found once every cluster is rendered: a name made for two clusters fails every later call.
-  let collision: GitopsError | undefined;
-  let settle!: () => void;
-  const complete = new Promise<void>((resolve) => (settle = resolve));
-  const estimate = loaded.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * ESTIMATED_SET_BYTES;
-
-  const finish = (): void => {
-    repo = undefined;
-    collision = collisionOf(perCluster, clusters);
-    settle();
-  };
-
-  const run = (c: number): void => {
-    if (perCluster[c] || failures[c] !== undefined || !repo) return;
-    try {
-      const sets = serializeCluster(repo, c, pathPrefix, render, namespaceIndex);
-      perCluster[c] = sets;
-      held += sets.bytes;
-    } catch (error) {
-      // Kept: the next reply that needs this cluster fails with it (a non-2xx).
-      failures[c] = error ?? new Error('rendering failed');
-    }
-    if (--remaining === 0) finish();
-  };
-
-  const ensure = (wanted: Iterable<number>): void => {
-    const list = [...wanted];
-    for (const c of list) run(c);
-    for (const c of list) if (failures[c] !== undefined) throw failures[c];
-    if (collision) throw collision;
-  };
-
-  if (clusters.length === 0) finish();
-  else if (options.eager) for (let c = 0; c < clusters.length; c++) run(c);
-  else {
-    let next = 0;
-    const step = (): void => {
-      while (next < clusters.length && (perCluster[next] || failures[next] !== undefined)) next++;
-      if (next >= clusters.length) return;
-      run(next);
-      setImmediate(step);
-    };
-    setImmediate(step);
-  }
-
+  const kept = new LRUCache<number, ClusterSets>({ maxSize: options.keepBytes ?? 32 * 1024 * 1024, sizeCalculation: (s) => Math.max(1, s.bytes) });
+  // A commit renders the same way every time: a failure is kept, not retried.
+  const failures = new Map<number, unknown>();
   return {
     clusters,
     namespaces,
-    ensure,
-    complete,
-    get bytes() {
-      return remaining === 0 ? held : Math.max(held, estimate);
-    },
-    perCluster,
-  };
-}
-
-/** The first Application name two clusters both generate, as the error `render` would give. */
-function collisionOf(perCluster: readonly (ClusterSets | undefined)[], clusters: readonly PreparedCluster[]): GitopsError | undefined {
-  const seen = new Map<string, number>();
-  for (let c = 0; c < perCluster.length; c++) {
-    const sets = perCluster[c];
-    if (!sets) continue;
-    for (let i = 0; i < sets.names.length; i++) {
-      const name = sets.names[i]!;
-      const other = seen.get(name);
-      if (other === undefined) {
-        seen.set(name, c);
-        continue;
+    setsOf(c) {
+      const failure = failures.get(c);
+      if (failure !== undefined) throw failure;
+      let sets = kept.get(c);
+      if (sets) return sets;
+      try {
+        sets = serializeCluster(repo, c, pathPrefix, render, namespaceIndex);
+      } catch (error) {
+        failures.set(c, error);
+        throw error;
       }
-      const first = perCluster[other]!;
-      const source = first.sources[first.names.indexOf(name)];
-      return new GitopsError([
-        {
-          code: 'GK_NAME_COLLISION',
-          file: sets.sources[i],
-          message: `Application name ${JSON.stringify(name)} (cluster ${clusters[c]!.name}) is also generated by ${source} (cluster ${clusters[other]!.name}); rename one app or change naming.application in gitops.yaml`,
-        },
-      ]);
-    }
-  }
-  return undefined;
+      kept.set(c, sets);
+      return sets;
+    },
+    get bytes() {
+      return (options.repoBytes ?? 0) + kept.calculatedSize;
+    },
+  };
 }
 
 /** The cluster names a request's `cluster`/`clusters` mean: a file name, an Argo CD `name:` or a `server` URL. */
@@ -218,26 +166,37 @@ export function clusterNamesOf(wanted: string[], clusters: readonly PreparedClus
   });
 }
 
+/** Where reply bytes go as they are made; may return a promise to slow the producer down. */
+export type ReplySink = (part: Buffer) => void | Promise<void>;
+
 /**
- * The sets a selection keeps, in `render`'s order (by Application name):
- * the same rules and errors as `selectOutput` (unknown clusters or
- * namespaces, and an empty selection, are errors, never an empty list).
- * Renders the clusters it needs that are not rendered yet.
+ * Writes the reply of a selection to `sink`, cluster by cluster (clusters in
+ * name order, each cluster's sets by Application name), rendering each
+ * cluster when it comes and yielding to the event loop in between. The bytes
+ * are `JSON.stringify({output: {parameters}})` of the selected sets. The same
+ * rules and errors as `selectOutput` apply: unknown clusters or namespaces,
+ * an empty selection and two sets with one name are errors, found before the
+ * caller sends anything (it collects the reply first). Returns the set count.
  */
-export function selectSets(prepared: PreparedSets, filters: Filters): SelectedSets {
-  // checkFilters reads only the names; the full model is not kept.
+export async function writeReply(prepared: PreparedSets, filters: Filters, sink: ReplySink): Promise<number> {
+  // checkFilters reads only the names; the full model is not needed.
   const names = { clusters: prepared.clusters.map((c) => ({ name: c.name })), namespaces: prepared.namespaces.map((name) => ({ name })) };
   checkFilters(names as unknown as PlatformRepo, filters);
   const wanted: number[] = [];
   prepared.clusters.forEach((c, i) => {
     if ((!filters.clusters?.length || filters.clusters.includes(c.name)) && Object.entries(filters.clusterLabels ?? {}).every(([k, v]) => c.labels[k] === v)) wanted.push(i);
   });
-  prepared.ensure(wanted);
   const namespaceOk = prepared.namespaces.map((n) => !filters.namespaces?.length || filters.namespaces.includes(n));
   const labels = Object.entries(filters.labels ?? {});
-  const picked: { c: number; i: number; name: string }[] = [];
+  const seen = wanted.length > 1 ? new Map<string, { cluster: number; source: string }>() : undefined;
+  let count = 0;
+  const write = async (part: Buffer): Promise<void> => {
+    const slowed = sink(part);
+    if (slowed) await slowed;
+  };
+  await write(PREFIX);
   for (const c of wanted) {
-    const sets = prepared.perCluster[c]!;
+    const sets = prepared.setsOf(c);
     // Sets carrying every wanted label: counted through the inverted index.
     let hits: Uint8Array | undefined;
     if (labels.length > 0) {
@@ -245,64 +204,23 @@ export function selectSets(prepared: PreparedSets, filters: Filters): SelectedSe
       for (const [k, v] of labels) for (const i of sets.labelIndex.get(`${k}\0${v}`) ?? []) hits[i]!++;
     }
     for (let i = 0; i < sets.names.length; i++) {
-      if (namespaceOk[sets.namespaceOf[i]!] && (!hits || hits[i] === labels.length)) picked.push({ c, i, name: sets.names[i]! });
+      if (!namespaceOk[sets.namespaceOf[i]!] || (hits && hits[i] !== labels.length)) continue;
+      if (seen) {
+        const name = sets.names[i]!;
+        const other = seen.get(name);
+        if (other) throw collision(name, sets.sources[i]!, other.source, prepared.clusters[c]!.name, prepared.clusters[other.cluster]!.name);
+        seen.set(name, { cluster: c, source: sets.sources[i]! });
+      }
+      if (count > 0) await write(COMMA);
+      await write(sets.sets[i]!);
+      count++;
     }
+    // Other calls are answered between two clusters.
+    if (wanted.length > 1) await new Promise((resolve) => setImmediate(resolve));
   }
-  if (picked.length === 0) {
+  if (count === 0) {
     throw createError('GK_NO_APPS', 'the selection matches no Application; refusing to answer with an empty list (Argo CD would prune every app)');
   }
-  // Each cluster's sets are already in name order; across clusters they interleave as render sorts them.
-  if (wanted.length > 1) picked.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (let k = 1; k < picked.length; k++) {
-    if (picked[k]!.name === picked[k - 1]!.name) {
-      const [a, b] = [picked[k - 1]!, picked[k]!];
-      throw new GitopsError([
-        {
-          code: 'GK_NAME_COLLISION',
-          file: prepared.perCluster[b.c]!.sources[b.i],
-          message: `Application name ${JSON.stringify(b.name)} (cluster ${prepared.clusters[b.c]!.name}) is also generated by ${prepared.perCluster[a.c]!.sources[a.i]} (cluster ${prepared.clusters[a.c]!.name}); rename one app or change naming.application in gitops.yaml`,
-        },
-      ]);
-    }
-  }
-  const selected: SelectedSets = { cluster: new Uint16Array(picked.length), index: new Uint32Array(picked.length), length: picked.length };
-  picked.forEach((p, k) => {
-    selected.cluster[k] = p.c;
-    selected.index[k] = p.i;
-  });
-  return selected;
-}
-
-/**
- * The reply body of some sets, as parts to concatenate: runs of sets next to
- * each other in a cluster's buffer are one slice (no copy, no
- * re-serializing). The concatenation is byte for byte
- * `JSON.stringify({output: {parameters}})`.
- */
-export function replyParts(prepared: PreparedSets, selected: SelectedSets): Buffer[] {
-  const parts: Buffer[] = [PREFIX];
-  let runCluster = -1;
-  let runStart = -1;
-  let previous = -1;
-  const flush = (): void => {
-    if (runStart < 0) return;
-    if (parts.length > 1) parts.push(COMMA);
-    const sets = prepared.perCluster[runCluster]!;
-    parts.push(sets.buffer.subarray(sets.start[runStart]!, sets.end[previous]!));
-  };
-  for (let k = 0; k < selected.length; k++) {
-    const c = selected.cluster[k]!;
-    const i = selected.index[k]!;
-    if (c === runCluster && i === previous + 1) {
-      previous = i;
-      continue;
-    }
-    flush();
-    runCluster = c;
-    runStart = i;
-    previous = i;
-  }
-  flush();
-  parts.push(SUFFIX);
-  return parts;
+  await write(SUFFIX);
+  return count;
 }

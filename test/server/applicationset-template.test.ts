@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { renderPlatform, openLocalRepo, type Application } from '../../src/index.js';
 import type { ParameterSet } from '../../src/server/parameters.js';
 import { crdProblemsAll } from '../helpers/crd.js';
+import { inReplyOrder } from '../helpers/reply-order.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 
@@ -98,7 +99,7 @@ t.test('the ApplicationSet of manifests/install, fed this generator\'s reply, ma
   t.same(crdProblemsAll(applications), []);
   const rendered = renderPlatform(openLocalRepo(`${dir}/${path}`), { repoURL: `file://${dir}`, targetRevision: 'main', pathPrefix: path || undefined, argocdNamespace: appSet.metadata.namespace });
   t.equal(applications.length, rendered.apps.length);
-  for (const [i, r] of rendered.apps.entries()) {
+  for (const [i, r] of inReplyOrder(rendered.apps).entries()) {
     const a = applications[i]!;
     t.equal(a.metadata.name, r.application.metadata.name);
     t.same(a.metadata.labels, r.application.metadata.labels, `${a.metadata.name}: labels`);

@@ -4,6 +4,7 @@ import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type Applicatio
 import { goSafe, type ParameterSet } from '../../src/server/parameters.js';
 import { openGitCommit } from '../../src/sources/git.js';
 import { crdProblemsAll } from '../helpers/crd.js';
+import { inReplyOrder } from '../helpers/reply-order.js';
 import { testApp, TOKEN } from '../fixtures/server-support/app.js';
 import { startGitHttpServer } from '../fixtures/server-support/git-http-server.js';
 import { commitFiles, git, makeBareRemote, makeWorkTree, platformFiles, tempDir, writeFiles } from '../fixtures/server-support/git-repos.js';
@@ -31,7 +32,7 @@ t.test('the reply has one set per (app, cluster), shaped for goTemplate, and agr
   const rendered = renderPlatform(openLocalRepo(dir));
   t.equal(parameters.length, rendered.apps.length);
   t.equal(parameters.length, 5, 'metrics-server and guestbook on 2 clusters, elasticsearch on prod only');
-  for (const [i, r] of rendered.apps.entries()) {
+  for (const [i, r] of inReplyOrder(rendered.apps).entries()) {
     const set = parameters[i]!;
     t.equal(set.name, r.application.metadata.name);
     t.equal(set.app, r.app.name);
@@ -47,7 +48,7 @@ t.test('the reply has one set per (app, cluster), shaped for goTemplate, and agr
   t.same(crdProblemsAll(rebuilt), []);
   t.same(
     rebuilt.map((a) => JSON.stringify(a)),
-    rendered.apps.map((r) => JSON.stringify(r.application)),
+    inReplyOrder(rendered.apps).map((r) => JSON.stringify(r.application)),
     "an Application templated from a set is render's Application",
   );
 });
@@ -101,7 +102,7 @@ t.test("the path object is what Argo CD's Git generators compute, including wher
   );
   const files = await openGitCommit(dir, git(dir, 'rev-parse', 'HEAD'), { path: 'platform' });
   const rendered = renderPlatform(files, { repoURL: `file://${dir}`, targetRevision: 'main', pathPrefix: 'platform' });
-  t.same(sets.map((s) => s.spec), rendered.apps.map((r) => r.application.spec), 'render of the same commit and path agrees');
+  t.same(sets.map((s) => s.spec), inReplyOrder(rendered.apps).map((r) => r.application.spec), 'render of the same commit and path agrees');
 });
 
 t.test('input parameters select clusters (by file name, Argo CD name or server), namespaces and labels', async (t) => {

@@ -1,9 +1,11 @@
 import t from 'tap';
 import { loadPlatformRepo, openLocalRepo, renderPlatform, selectOutput } from '../../src/index.js';
+import type { Filters } from '../../src/render-platform.js';
 import { parameterSetOf } from '../../src/server/parameters.js';
-import { prepareSets, replyParts, selectSets } from '../../src/server/prepared-sets.js';
+import { prepareSets, writeReply, type PreparedSets } from '../../src/server/prepared-sets.js';
 import { filtersOf } from '../../src/server/request.js';
 import { testApp } from '../fixtures/server-support/app.js';
+import { inReplyOrder } from '../helpers/reply-order.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 
 const selections: Record<string, unknown>[] = [
@@ -17,16 +19,24 @@ const selections: Record<string, unknown>[] = [
   { clusters: ['do-ams3', 'kind-dev'], namespaces: 'kube-system,guestbook' },
 ];
 
-t.test('replies concatenated from pre-serialized sets are byte for byte the JSON of the selected sets, and fail like selectOutput', async (t) => {
+async function replyOf(prepared: PreparedSets, filters: Filters): Promise<string> {
+  const parts: Buffer[] = [];
+  await writeReply(prepared, filters, (part) => {
+    parts.push(part);
+  });
+  return Buffer.concat(parts).toString('utf8');
+}
+
+t.test('a reply is byte for byte the JSON of the selected sets, cluster by cluster, and fails like selectOutput', async (t) => {
   const dir = makeWorkTree(platformFiles());
   const platform = renderPlatform(openLocalRepo(dir));
-  for (const eager of [false, true]) {
-    const prepared = prepareSets(platform.repo, '', { eager });
+  // With no room to keep sets, every reply renders its clusters again: the bytes must not change.
+  for (const keepBytes of [undefined, 1]) {
+    const prepared = prepareSets(platform.repo, '', { keepBytes });
     for (const parameters of selections) {
       const filters = filtersOf(parameters, platform);
-      const expected = JSON.stringify({ output: { parameters: selectOutput(platform, filters).apps.map((r) => parameterSetOf(r, '')) } });
-      const body = Buffer.concat(replyParts(prepared, selectSets(prepared, filters))).toString('utf8');
-      t.equal(body, expected, `${JSON.stringify(parameters)}${eager ? ', every cluster rendered at once' : ''}`);
+      const expected = JSON.stringify({ output: { parameters: inReplyOrder(selectOutput(platform, filters).apps).map((r) => parameterSetOf(r, '')) } });
+      t.equal(await replyOf(prepared, filters), expected, `${JSON.stringify(parameters)}${keepBytes ? ', rendered again' : ''}`);
     }
     for (const parameters of [{ cluster: 'nope' }, { namespace: 'nope' }, { namespace: 'observe', cluster: 'kind-dev' }, { labels: { 'gitops-k8s.io/app': 'nope' } }]) {
       const filters = filtersOf(parameters, platform);
@@ -37,30 +47,29 @@ t.test('replies concatenated from pre-serialized sets are byte for byte the JSON
         wanted = error;
       }
       t.ok(wanted, `selectOutput refuses ${JSON.stringify(parameters)}`);
-      t.throws(() => selectSets(prepared, filters), { code: (wanted as { code: string }).code, message: (wanted as Error).message }, `so do the prepared sets`);
+      await t.rejects(replyOf(prepared, filters), { code: (wanted as { code: string }).code, message: (wanted as Error).message }, 'so does the reply');
     }
-    await prepared.complete;
-    const whole = JSON.stringify({ output: { parameters: platform.apps.map((r) => parameterSetOf(r, '')) } });
-    t.equal(Buffer.concat(replyParts(prepared, selectSets(prepared, {}))).toString('utf8'), whole, 'every cluster serialized, in the background or at once');
   }
 });
 
-t.test('clusters a reply asks for are rendered at once, the others in the background, then the repo is let go', async (t) => {
+t.test('a cluster is rendered when a reply first needs it, and kept within the memory given', async (t) => {
   const dir = makeWorkTree(platformFiles());
-  const platform = renderPlatform(openLocalRepo(dir));
-  const prepared = prepareSets(platform.repo, '');
-  const body = Buffer.concat(replyParts(prepared, selectSets(prepared, { clusters: ['kind-dev'] }))).toString('utf8');
-  t.equal(prepared.perCluster.filter(Boolean).length, 1, 'only the cluster asked for is rendered before the reply');
-  t.equal(JSON.parse(body).output.parameters.length, platform.apps.filter((r) => r.cluster.name === 'kind-dev').length);
-  let settled = false;
-  void prepared.complete.then(() => (settled = true));
-  await new Promise((r) => setImmediate(r));
-  await prepared.complete;
-  t.ok(settled);
-  t.equal(prepared.perCluster.filter(Boolean).length, 2, 'the other cluster followed without being asked for');
+  const repo = loadPlatformRepo(openLocalRepo(dir));
+  const prepared = prepareSets(repo, '', { repoBytes: 1000 });
+  t.equal(prepared.bytes, 1000, 'nothing rendered before a reply');
+  const one = await replyOf(prepared, { clusters: ['kind-dev'] });
+  const afterOne = prepared.bytes;
+  t.ok(afterOne > 1000, 'the cluster asked for is kept');
+  t.equal(await replyOf(prepared, { clusters: ['kind-dev'] }), one);
+  t.equal(prepared.bytes, afterOne, 'the other cluster was not rendered');
+  await replyOf(prepared, {});
+  t.ok(prepared.bytes > afterOne, 'a full reply renders the other cluster too');
+  const tight = prepareSets(repo, '', { keepBytes: 1, repoBytes: 0 });
+  await replyOf(tight, {});
+  t.equal(tight.bytes, 0, 'with no room, nothing is kept');
 });
 
-t.test('a name two clusters generate fails the replies that hold both at once, and every reply once all clusters are rendered', async (t) => {
+t.test('a name two clusters generate fails every reply holding both', async (t) => {
   // Cluster "b-c" with app "a" and cluster "c" with app "a-b" both make "apps-a-b-c".
   const dir = makeWorkTree({
     'clusters/b-c.yaml': 'provider: kind\nserver: https://b-c.example.com\n',
@@ -70,9 +79,8 @@ t.test('a name two clusters generate fails the replies that hold both at once, a
   });
   t.throws(() => renderPlatform(openLocalRepo(dir)), { code: 'GK_NAME_COLLISION' }, 'render refuses the repo');
   const prepared = prepareSets(loadPlatformRepo(openLocalRepo(dir)), '');
-  t.throws(() => selectSets(prepared, {}), { code: 'GK_NAME_COLLISION', message: /apps-a-b-c/ }, 'a reply with both clusters is refused');
-  await prepared.complete;
-  t.throws(() => selectSets(prepared, { clusters: ['c'] }), { code: 'GK_NAME_COLLISION' }, 'so is a one-cluster reply, once the collision is known');
+  await t.rejects(replyOf(prepared, {}), { code: 'GK_NAME_COLLISION', message: /"apps-a-b-c" \(cluster c\) is also generated by apps\/apps\/a\.yaml \(cluster b-c\)/ });
+  await t.rejects(replyOf(prepared, { clusters: ['c', 'b-c'] }), { code: 'GK_NAME_COLLISION' });
 });
 
 t.test('a template error on one cluster fails the replies that need that cluster, never with fewer sets', async (t) => {
@@ -80,13 +88,19 @@ t.test('a template error on one cluster fails the replies that need that cluster
     'clusters/good.yaml': 'provider: kind\nserver: https://good.example.com\nvars:\n  host: good.example.com\n',
     'clusters/bad.yaml': 'provider: kind\nserver: https://bad.example.com\n',
     'apps/web/site.yaml': 'repoURL: https://charts.example.com\nchart: site\nversion: 1.0.0\nvalues:\n  host: "{{cluster.vars.host}}"\n',
+    'apps/docs/docs.yaml': 'repoURL: https://charts.example.com\nchart: docs\nversion: 1.0.0\nvalues:\n  host: "docs.{{cluster.vars.host}}"\n',
   });
+  let rendered: unknown;
+  try {
+    renderPlatform(openLocalRepo(dir));
+  } catch (error) {
+    rendered = error;
+  }
   const prepared = prepareSets(loadPlatformRepo(openLocalRepo(dir)), '');
-  t.throws(() => selectSets(prepared, {}), { code: 'GK_TEMPLATE', message: /cluster\.vars\.host/ });
-  t.throws(() => selectSets(prepared, { clusters: ['bad'] }), { code: 'GK_TEMPLATE' });
-  t.equal(selectSets(prepared, { clusters: ['good'] }).length, 1, 'the cluster where every app renders is answered');
-  await prepared.complete;
-  t.throws(() => selectSets(prepared, {}), { code: 'GK_TEMPLATE' }, 'still refused after the background renders');
+  await t.rejects(replyOf(prepared, {}), { code: 'GK_TEMPLATE', message: (rendered as Error).message }, 'every problem of the cluster, as render reports them');
+  await t.rejects(replyOf(prepared, { clusters: ['bad'] }), { code: 'GK_TEMPLATE' });
+  t.equal(JSON.parse(await replyOf(prepared, { clusters: ['good'] })).output.parameters.length, 2, 'the cluster where every app renders is answered');
+  await t.rejects(replyOf(prepared, { clusters: ['bad'] }), { code: 'GK_TEMPLATE' }, 'the failure is kept for the commit');
 });
 
 t.test('the server keeps serialized sets, not the rendered model: getPlatform renders on demand in a small cache of its own', async (t) => {
