@@ -6,13 +6,14 @@
 // absent (tests run from the TypeScript sources).
 //
 // Two sets, both from the same schemas:
-// - validators-check.generated.js: pass/fail only (first error stops), every
+// - validators-check.generated.cjs: pass/fail only (first error stops), every
 //   nested object schema its own function behind a $ref. V8 compiles a
 //   function on its first call, so a file using five app keys compiles five
 //   small functions instead of one 150 kB validator: ~10 ms instead of ~60.
 // - validators-full.generated.cjs: every error, with the schema paths and
-//   parent schemas validate.ts turns into messages. Loaded (synchronously,
-//   hence CommonJS) only when a file fails the check.
+//   parent schemas validate.ts turns into messages; loaded only when a file
+//   fails the check.
+// CommonJS, so that validate.ts loads them synchronously, when first needed.
 // validators.generated.js re-exports the full set as ES module.
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -73,11 +74,9 @@ function compileAll(options, named) {
   const tops = Object.fromEntries(Object.entries(schemas).map(([n, s]) => [n, factor(s)]));
   const shared = Object.fromEntries([...defs.values()].map((d) => [d.name, d.schema]));
   const { ajv, refs } = compileAll(
-    { ...ajvOptions, allErrors: false, verbose: false, messages: false, inlineRefs: false, code: { source: true, esm: true } },
+    { ...ajvOptions, allErrors: false, verbose: false, messages: false, inlineRefs: false, code: { source: true } },
     { ...shared, ...tops },
   );
   for (const name of Object.keys(shared)) delete refs[name];
-  // ajv's ESM output still require()s its runtime helpers (ucs2length for maxLength).
-  const prelude = "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n";
-  writeFileSync(out('validators-check.generated.js'), prelude + standaloneCode(ajv, refs).replace(/^"use strict";/, ''));
+  writeFileSync(out('validators-check.generated.cjs'), standaloneCode(ajv, refs));
 }

@@ -10,7 +10,7 @@
 // - the commands that reach the network or a cluster (serve, diff, status,
 //   bootstrap): their start-up does not matter, and their code finds files
 //   next to its own module (the git spawner forks a sibling script);
-// - the generated validators (validate.ts loads them by URL, next to cli.js);
+// - the generated validators (validate.ts requires them from next to cli.js);
 // - ajv (only the fallback when the generated validators are missing) and
 //   handlebars (required on first use by template.ts).
 // Everything else in dist/src/ stays tsc's output, so the package's exports

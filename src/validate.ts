@@ -18,19 +18,19 @@ interface Validators {
 
 // The build compiles the schemas to standalone code (scripts/build-validators.mjs):
 // compiling them here costs a CLI process ~350 ms, on every Argo CD refresh.
-async function loadValidators(): Promise<Validators> {
-  const check = new URL('./validators-check.generated.js', import.meta.url);
+function loadValidators(): Validators {
+  const requireHere = createRequire(import.meta.url);
+  const check = fileURLToPath(new URL('./validators-check.generated.cjs', import.meta.url));
   const full = fileURLToPath(new URL('./validators-full.generated.cjs', import.meta.url));
-  if (existsSync(fileURLToPath(check)) && existsSync(full)) {
-    const checks = (await import(check.href)) as Record<SchemaName, ValidateFunction>;
+  if (existsSync(check) && existsSync(full)) {
+    let checks: Record<SchemaName, ValidateFunction> | undefined;
     let fulls: Record<SchemaName, ValidateFunction> | undefined;
     return {
-      check: (schema) => checks[schema],
-      // Synchronous (CommonJS) because validation is; the full set is three times the size of the check set.
-      full: (schema) => (fulls ??= createRequire(import.meta.url)(full) as Record<SchemaName, ValidateFunction>)[schema],
+      check: (schema) => (checks ??= requireHere(check) as Record<SchemaName, ValidateFunction>)[schema],
+      full: (schema) => (fulls ??= requireHere(full) as Record<SchemaName, ValidateFunction>)[schema],
     };
   }
-  const { Ajv } = await import('ajv');
+  const { Ajv } = requireHere('ajv') as typeof import('ajv');
   const ajv = new Ajv(ajvOptions);
   const compiled = new Map<SchemaName, ValidateFunction>();
   const compile = (schema: SchemaName): ValidateFunction => {
@@ -41,7 +41,7 @@ async function loadValidators(): Promise<Validators> {
   return { check: compile, full: compile };
 }
 
-const validators = await loadValidators();
+const validators = loadValidators();
 
 function pathOf(instancePath: string): (string | number)[] {
   if (instancePath === '') return [];
