@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 const MAX = 63;
+const dnsLabel = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
  * A DNS-1123 label from any string: lower case, runs of other characters
@@ -8,6 +9,8 @@ const MAX = 63;
  * given a hash of the whole name, so that it stays unique and stable.
  */
 export function toDnsLabel(raw: string): string {
+  // Most names are made of labels already: nothing to change.
+  if (raw.length <= MAX && dnsLabel.test(raw)) return raw;
   const clean = raw
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')

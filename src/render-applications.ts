@@ -62,8 +62,105 @@ const BUILT_IN_DEFAULTS: AppKeys = {
 };
 const BUILT_IN: LayerOrigin = { file: '(built-in defaults)', toFilePath: (p) => p };
 
+// The layer made of a file's defaults and vars, one object per pair: the
+// merges below are shared between the (app, cluster) pairs whose layers are
+// the same objects.
+const layerKeys = new WeakMap<AppKeys, WeakMap<Record<string, unknown>, AppKeys>>();
+
 function keysOf(defaults: AppKeys, vars: Record<string, unknown> | undefined): AppKeys {
-  return vars && Object.keys(vars).length > 0 ? { ...defaults, vars: mergeLayer(defaults.vars ?? {}, vars) as Record<string, unknown> } : defaults;
+  if (!vars || Object.keys(vars).length === 0) return defaults;
+  let byVars = layerKeys.get(defaults);
+  if (!byVars) layerKeys.set(defaults, (byVars = new WeakMap()));
+  let keys = byVars.get(vars);
+  if (!keys) byVars.set(vars, (keys = { ...defaults, vars: mergeLayer(defaults.vars ?? {}, vars) as Record<string, unknown> }));
+  return keys;
+}
+
+const valuesLayers = new WeakMap<YamlFile, AppKeys>();
+
+/** A values file as a layer of app keys, one object per file. */
+function valuesLayer(file: YamlFile): AppKeys {
+  let keys = valuesLayers.get(file);
+  if (!keys) valuesLayers.set(file, (keys = { values: (file.data ?? {}) as Record<string, unknown> }));
+  return keys;
+}
+
+const ownKeys = new WeakMap<AppDefinition, AppKeys>();
+
+/** The app keys an app's own layer sets (those that say where and when it runs are not layered). */
+function ownKeysOf(app: AppDefinition): AppKeys {
+  let keys = ownKeys.get(app);
+  if (!keys) {
+    const { overrides: _o, dependsOn: _d, clusters: _c, ...rest } = app.keys;
+    ownKeys.set(app, (keys = rest));
+  }
+  return keys;
+}
+
+/** Layer data without `vars`, and its `vars`, one split per layer object. */
+interface SplitKeys {
+  /** Undefined when the layer sets nothing but vars. */
+  rest: AppKeys | undefined;
+  vars: unknown;
+}
+const splitLayers = new WeakMap<AppKeys, SplitKeys>();
+
+function splitVars(data: AppKeys): SplitKeys {
+  let split = splitLayers.get(data);
+  if (!split) {
+    const { vars, ...rest } = data;
+    split = { rest: Object.keys(rest).length > 0 ? rest : undefined, vars };
+    splitLayers.set(data, split);
+  }
+  return split;
+}
+
+/**
+ * Merges the layers of (app, cluster) pairs as mergeLayer does, sharing
+ * the work: the top-level keys merge independently, so the app keys but
+ * `vars` depend only on the layers that set any, and those are the same
+ * objects for most clusters of an app (cluster files mostly set vars); the
+ * merged objects are shared too, which lets templating reuse its results.
+ */
+class LayerMerger {
+  private readonly ids = new WeakMap<object, number>();
+  private readonly merged = new Map<string, unknown>();
+
+  private next = 0;
+
+  private idOf(value: object): number {
+    let id = this.ids.get(value);
+    if (id === undefined) this.ids.set(value, (id = this.next++));
+    return id;
+  }
+
+  merge(layers: readonly Layer[]): { rest: AppKeys; vars: unknown } {
+    let restKey = 'r';
+    let varsKey = 'v';
+    for (const layer of layers) {
+      const { rest, vars } = splitVars(layer.data);
+      if (rest) restKey += `${this.idOf(rest)},`;
+      if (vars !== undefined) varsKey += vars !== null && typeof vars === 'object' ? `${this.idOf(vars)},` : `${JSON.stringify(vars)},`;
+    }
+    let rest = this.merged.get(restKey) as AppKeys | undefined;
+    if (!rest) {
+      let out: unknown = {};
+      for (const layer of layers) {
+        const part = splitVars(layer.data).rest;
+        if (part) out = mergeLayer(out, part);
+      }
+      this.merged.set(restKey, (rest = out as AppKeys));
+    }
+    let vars = this.merged.get(varsKey);
+    if (!this.merged.has(varsKey)) {
+      for (const layer of layers) {
+        const part = splitVars(layer.data).vars;
+        if (part !== undefined) vars = mergeLayer(vars, part);
+      }
+      this.merged.set(varsKey, vars);
+    }
+    return { rest, vars };
+  }
 }
 
 interface Layer {
@@ -88,12 +185,11 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
     });
   }
   if (app.kind === 'spec' || app.kind === 'folder') {
-    const { overrides: _o, dependsOn: _d, clusters: _c, ...keys } = app.keys;
-    own.push({ data: keys, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => p } });
+    own.push({ data: ownKeysOf(app), origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => p } });
   }
   if (app.valuesFile) {
     own.push({
-      data: { values: (app.valuesFile.data ?? {}) as Record<string, unknown> },
+      data: valuesLayer(app.valuesFile),
       origin: { file: app.valuesFile.file, yaml: app.valuesFile, toFilePath: (p) => p.slice(1) },
     });
   }
@@ -123,7 +219,7 @@ function clusterLayers(repo: PlatformRepo, app: AppDefinition, cluster: Cluster)
     after.push({ data: byCluster, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'clusters', cluster.name, ...p] } });
   }
   for (const file of [app.providerValues.get(cluster.provider), app.clusterValues.get(cluster.name)]) {
-    if (file) after.push({ data: { values: (file.data ?? {}) as Record<string, unknown> }, origin: { file: file.file, yaml: file, toFilePath: (p) => p.slice(1) } });
+    if (file) after.push({ data: valuesLayer(file), origin: { file: file.file, yaml: file, toFilePath: (p) => p.slice(1) } });
   }
   return { clusterLayer, after };
 }
@@ -142,13 +238,25 @@ export function selectsCluster(selector: AppKeys['clusters'], cluster: Cluster):
 /** The template context of one (app, cluster). */
 export function templateContext(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, cluster: Cluster, vars: Record<string, unknown>): TemplateContext {
   return {
-    cluster: { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' },
+    cluster: clusterContext(cluster),
     provider: repo.providers.get(cluster.provider)!.values,
     namespace: ns.name,
     app: app.name,
     repo: { url: repo.settings.repoURL ?? '', revision: repo.settings.targetRevision },
     vars,
   };
+}
+
+// One `cluster` object per cluster in every context: templates that read it whole share their renderings.
+const clusterContexts = new WeakMap<Cluster, Record<string, unknown>>();
+
+function clusterContext(cluster: Cluster): Record<string, unknown> {
+  let context = clusterContexts.get(cluster);
+  if (!context) {
+    context = { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' };
+    clusterContexts.set(cluster, context);
+  }
+  return context;
 }
 
 /** The AppProject of a namespace folder: `project.name` of namespace.yaml, or `naming.project` of gitops.yaml. */
@@ -222,13 +330,14 @@ function destinationOf(cluster: Cluster, namespace: string): Record<string, stri
   return destination;
 }
 
+/** The labels every Application carries, in sorted key order (sortedRecord would give the same). */
 function standardLabels(app: AppDefinition, cluster: Cluster): Record<string, string> {
   return {
-    [MANAGED_BY]: 'gitops-k8s',
-    [`${LABEL_PREFIX}app`]: app.name,
-    [`${LABEL_PREFIX}namespace`]: app.namespace,
-    [`${LABEL_PREFIX}cluster`]: cluster.name,
-    [`${LABEL_PREFIX}provider`]: cluster.provider,
+    'app.kubernetes.io/managed-by': 'gitops-k8s',
+    'gitops-k8s.io/app': app.name,
+    'gitops-k8s.io/cluster': cluster.name,
+    'gitops-k8s.io/namespace': app.namespace,
+    'gitops-k8s.io/provider': cluster.provider,
   };
 }
 
@@ -264,6 +373,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
       problems.push(problem);
     }
   };
+  const merger = new LayerMerger();
   for (const ns of repo.namespaces) {
     let project: string;
     try {
@@ -283,10 +393,16 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         const { clusterLayer, after } = clusterLayers(repo, app, cluster);
         const layers = [...before, ...clusterLayer, ...own, ...after];
         const trace: Trace<LayerOrigin> | undefined = options.trace ? new Map() : undefined;
-        let merged: unknown = {};
-        for (const layer of layers) merged = mergeLayer(merged, layer.data, trace, layer.origin);
-        const rawKeys = merged as AppKeys;
-        if (rawKeys.enabled === false) continue;
+        let templatable: AppKeys;
+        let mergedVars: unknown;
+        if (trace) {
+          let merged: unknown = {};
+          for (const layer of layers) merged = mergeLayer(merged, layer.data, trace, layer.origin);
+          ({ vars: mergedVars, ...templatable } = merged as AppKeys);
+        } else {
+          ({ rest: templatable, vars: mergedVars } = merger.merge(layers));
+        }
+        if (templatable.enabled === false) continue;
 
         const originFile = (p: FieldPath): { file: string; line?: number } => {
           const t = trace ?? traceOf(layers);
@@ -295,12 +411,11 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           if (!hit) return { file: app.source };
           return { file: hit.origin.file, line: hit.origin.yaml?.lineOf(hit.origin.toFilePath(p)) };
         };
-        const vars = (rawKeys.vars ?? {}) as Record<string, unknown>;
+        const vars = (mergedVars ?? {}) as Record<string, unknown>;
         const context = templateContext(repo, ns, app, cluster, vars);
         const onTemplateError = (p: FieldPath, message: string): void => {
           templateProblem({ code: 'GK_TEMPLATE', ...originFile(p), field: fieldOf(p), message }, cluster.name);
         };
-        const { vars: _vars, ...templatable } = rawKeys;
         const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
 
         let application: Application;
@@ -358,18 +473,50 @@ function traceOf(layers: Layer[]): Trace<LayerOrigin> {
   return trace;
 }
 
+function isEmptyRecord(record: object | undefined): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+// The annotations of an app without annotations of its own: the same for most
+// of its clusters, so one frozen object (the emitter reuses its text).
+const plainAnnotations = new WeakMap<AppDefinition, Map<string, Record<string, string>>>();
+
+function plainAnnotationsOf(app: AppDefinition, wave: string | undefined): Record<string, string> {
+  let byWave = plainAnnotations.get(app);
+  if (!byWave) plainAnnotations.set(app, (byWave = new Map()));
+  const key = wave ?? '';
+  let annotations = byWave.get(key);
+  if (!annotations) {
+    // In key order: sortedRecord would put SYNC_WAVE first too.
+    const fresh: Record<string, string> = wave === undefined ? { [`${LABEL_PREFIX}source`]: app.source } : { [SYNC_WAVE]: wave, [`${LABEL_PREFIX}source`]: app.source };
+    annotations = Object.freeze(fresh);
+    byWave.set(key, annotations);
+  }
+  return annotations;
+}
+
 function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, keys: AppKeys, extraLabels: Record<string, string> = {}, extraAnnotations: Record<string, string> = {}): Application['metadata'] {
   // The wave set for this cluster, raised above every dependency's wave.
   let wave = keys.syncWave ?? 0;
   for (const dep of app.keys.dependsOn ?? []) wave = Math.max(wave, (repo.waves.get(dependencyId(app.namespace, dep)) ?? 0) + 1);
-  const annotations: Record<string, string> = { ...extraAnnotations, ...stripNulls(keys.annotations ?? {}) };
-  if (wave !== 0 || keys.syncWave !== undefined || (app.keys.dependsOn?.length ?? 0) > 0) annotations[SYNC_WAVE] = String(wave);
-  annotations[`${LABEL_PREFIX}source`] = app.source;
+  const waveText = wave !== 0 || keys.syncWave !== undefined || (app.keys.dependsOn?.length ?? 0) > 0 ? String(wave) : undefined;
+  let annotations: Record<string, string>;
+  if (isEmptyRecord(extraAnnotations) && isEmptyRecord(keys.annotations)) annotations = plainAnnotationsOf(app, waveText);
+  else {
+    annotations = { ...extraAnnotations, ...stripNulls(keys.annotations ?? {}) };
+    if (waveText !== undefined) annotations[SYNC_WAVE] = waveText;
+    annotations[`${LABEL_PREFIX}source`] = app.source;
+    annotations = sortedRecord(annotations);
+  }
   return {
     name: '',
     namespace: repo.settings.argocdNamespace,
-    labels: sortedRecord({ ...extraLabels, ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
-    annotations: sortedRecord(annotations),
+    labels:
+      isEmptyRecord(extraLabels) && isEmptyRecord(keys.labels)
+        ? standardLabels(app, cluster)
+        : sortedRecord({ ...extraLabels, ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
+    annotations,
     finalizers: FINALIZERS,
   };
 }

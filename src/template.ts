@@ -1,7 +1,7 @@
 import type Handlebars from 'handlebars';
 import { createRequire } from 'node:module';
 import { closest } from './did-you-mean.js';
-import { isPlainObject } from './merge.js';
+import { deepFreeze, isPlainObject } from './merge.js';
 
 /**
  * Handlebars over one context, strict: an unknown variable is an error, not
@@ -37,6 +37,18 @@ function lookupPath(context: unknown, parts: readonly string[]): { found: boolea
     node = node[parts[i]!];
   }
   return { found: true, value: node };
+}
+
+const MISSING = Symbol('missing');
+
+/** The value at a path, or MISSING: lookupPath without an object per call, for the hot paths. */
+function valueAt(context: unknown, parts: readonly string[]): unknown {
+  let node: unknown = context;
+  for (let i = 0; i < parts.length; i++) {
+    if (!isPlainObject(node) || !Object.prototype.hasOwnProperty.call(node, parts[i]!)) return MISSING;
+    node = node[parts[i]!];
+  }
+  return node;
 }
 
 function unknownVariable(context: unknown, parts: readonly string[], missingAt: number): TemplateError {
@@ -82,9 +94,11 @@ function topLevelPaths(source: string): string[][] {
 }
 
 interface CompiledTemplate {
-  /** Handlebars' renderer; absent for a simple template (see `pieces`). */
+  /** Handlebars' renderer; absent for a simple template (see `pieces`) and a single variable. */
   render?: Handlebars.TemplateDelegate;
   paths: string[][];
+  /** The path of a template that is one `{{variable}}` and nothing else: its value is kept as it is. */
+  single?: string[];
   /**
    * A simple template, only text and `{{path}}` mustaches: text at even
    * indexes, the index in `paths` of each variable at odd ones.
@@ -125,6 +139,15 @@ function simpleTemplate(source: string): { paths: string[][]; pieces: (string | 
 function compile(source: string): CompiledTemplate {
   let entry = compiled.get(source);
   if (entry) return entry;
+  const single = singleVariable.exec(source);
+  if (single) {
+    const parts = single[1]!.split('.');
+    if (!knownHelpers[parts[0] as keyof typeof knownHelpers]) {
+      if (compiled.size >= 20_000) compiled.clear();
+      compiled.set(source, (entry = { paths: [parts], single: parts }));
+      return entry;
+    }
+  }
   const simple = simpleTemplate(source);
   if (simple) {
     if (compiled.size >= 20_000) compiled.clear();
@@ -150,22 +173,17 @@ function compile(source: string): CompiledTemplate {
  */
 export function renderString(source: string, context: TemplateContext): unknown {
   if (!source.includes('{{')) return source;
-  const single = singleVariable.exec(source);
-  if (single) {
-    const parts = single[1]!.split('.');
-    if (!knownHelpers[parts[0] as keyof typeof knownHelpers]) {
-      const found = lookupPath(context, parts);
-      if (!found.found) throw unknownVariable(context, parts, found.missingAt!);
-      if (found.value === null || found.value === undefined) return null;
-      return found.value;
-    }
-  }
   const template = compile(source);
+  if (template.single) {
+    const value = valueAt(context, template.single);
+    if (value === MISSING) throw unknownVariable(context, template.single, lookupPath(context, template.single).missingAt!);
+    return value ?? null;
+  }
   const values: unknown[] = [];
   for (const parts of template.paths) {
-    const found = lookupPath(context, parts);
-    if (!found.found) throw unknownVariable(context, parts, found.missingAt!);
-    values.push(found.value);
+    const value = valueAt(context, parts);
+    if (value === MISSING) throw unknownVariable(context, parts, lookupPath(context, parts).missingAt!);
+    values.push(value);
   }
   if (template.pieces) {
     let text = '';
@@ -205,40 +223,120 @@ export function renderTemplates(
   path: (string | number)[] = [],
 ): unknown {
   // One path array, pushed and popped, copied only for an error.
-  return renderInto(value, context, onError, [...path]);
+  return renderInto(value, { context, onError, path: [...path], errors: 0 });
 }
 
-// Objects and arrays known to hold no template anywhere inside. Layers share
-// their subtrees between the thousands of (app, cluster) merges, and merged
-// values are never mutated, so each subtree is searched once.
-const templateFree = new WeakSet<object>();
+interface RenderState {
+  context: TemplateContext;
+  onError: (path: (string | number)[], message: string) => void;
+  path: (string | number)[];
+  /** Failures so far: a rendering with one is not kept for reuse. */
+  errors: number;
+}
 
-function renderInto(value: unknown, context: TemplateContext, onError: (path: (string | number)[], message: string) => void, path: (string | number)[]): unknown {
+/** What is known of a collection: whether it holds templates, which paths they read, its renderings. */
+interface NodeInfo {
+  templated: boolean;
+  /** The distinct paths its templates read; undefined when rendering is not a pure function of them. */
+  paths?: string[][];
+  /**
+   * Renderings by the values of `paths`, for a collection whose templates
+   * read only what all clusters of a provider share.
+   */
+  memo?: Map<string, unknown>;
+}
+
+const TEMPLATE_FREE: NodeInfo = { templated: false };
+// Layers share their subtrees between the thousands of (app, cluster)
+// merges, and merged values are never mutated, so each subtree is examined once.
+const nodeInfos = new WeakMap<object, NodeInfo>();
+// Few distinct renderings are kept per collection (one per provider, typically).
+const MAX_SHARED = 64;
+// Context roots that are the same for every cluster of a provider.
+const providerWide = new Set(['provider', 'app', 'namespace', 'repo']);
+
+function isProviderWide(parts: readonly string[]): boolean {
+  return providerWide.has(parts[0]!) || (parts.length === 2 && parts[0] === 'cluster' && parts[1] === 'provider');
+}
+
+function infoOf(value: object): NodeInfo {
+  let info = nodeInfos.get(value);
+  if (info) return info;
+  let templated = false;
+  let pure = true;
+  const paths = new Map<string, string[]>();
+  const add = (item: unknown): void => {
+    if (typeof item === 'string') {
+      if (!item.includes('{{')) return;
+      templated = true;
+      const read = pathsOf(item);
+      if (!read) pure = false;
+      else for (const parts of read) paths.set(parts.join('.'), parts);
+    } else if (item !== null && typeof item === 'object') {
+      const child = infoOf(item);
+      if (!child.templated) return;
+      templated = true;
+      if (!child.paths) pure = false;
+      else for (const parts of child.paths) paths.set(parts.join('.'), parts);
+    }
+  };
+  if (Array.isArray(value)) for (const item of value) add(item);
+  else if (isPlainObject(value)) for (const key of Object.keys(value)) add(value[key]);
+  if (!templated) info = TEMPLATE_FREE;
+  else if (!pure) info = { templated };
+  else {
+    const read = [...paths.values()];
+    info = { templated, paths: read, memo: read.every(isProviderWide) ? new Map() : undefined };
+  }
+  nodeInfos.set(value, info);
+  return info;
+}
+
+function renderInto(value: unknown, state: RenderState): unknown {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return value;
     try {
-      return renderString(value, context);
+      return renderString(value, state.context);
     } catch (error) {
       if (error instanceof TemplateError) {
-        onError([...path], error.message);
+        state.errors++;
+        state.onError([...state.path], error.message);
         return value;
       }
       throw error;
     }
   }
-  if (value === null || typeof value !== 'object' || templateFree.has(value)) return value;
-  let found = false;
+  if (value === null || typeof value !== 'object') return value;
+  const info = infoOf(value);
+  if (!info.templated) return value;
+  // A collection whose templates read only what every cluster of a provider
+  // shares renders the same for all of them: it is rendered once, frozen and
+  // reused, which also lets the YAML emitter reuse its text.
+  if (info.memo) {
+    const key = memoKey(info.paths!, state.context);
+    if (key) {
+      const known = info.memo.get(key.key);
+      if (known !== undefined) return known;
+      const errors = state.errors;
+      const rendered = renderCollection(value, state);
+      if (state.errors === errors && info.memo.size < MAX_SHARED) info.memo.set(key.key, key.frozen ? deepFreeze(rendered) : rendered);
+      return rendered;
+    }
+  }
+  return renderCollection(value, state);
+}
+
+function renderCollection(value: object, state: RenderState): unknown {
+  const path = state.path;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const item = value[i];
+      const item: unknown = value[i];
       path.push(i);
-      const next = renderInto(item, context, onError, path);
+      const next = renderInto(item, state);
       path.pop();
       if (next !== item) (out ??= [...value])[i] = next;
-      if (!found && (next !== item || (typeof item === 'object' && item !== null && !templateFree.has(item)) || (typeof item === 'string' && item.includes('{{')))) found = true;
     }
-    if (!found) templateFree.add(value);
     return out ?? value;
   }
   if (isPlainObject(value)) {
@@ -246,13 +344,55 @@ function renderInto(value: unknown, context: TemplateContext, onError: (path: (s
     for (const key of Object.keys(value)) {
       const item = value[key];
       path.push(key);
-      const next = renderInto(item, context, onError, path);
+      const next = renderInto(item, state);
       path.pop();
       if (next !== item) (out ??= { ...value })[key] = next;
-      if (!found && (next !== item || (typeof item === 'object' && item !== null && !templateFree.has(item)) || (typeof item === 'string' && item.includes('{{')))) found = true;
     }
-    if (!found) templateFree.add(value);
     return out ?? value;
   }
   return value;
+}
+
+/**
+ * The variable paths a string's rendering reads, when it is a pure function
+ * of them (plain text, `{{path}}` alone or simple `text {{path}} text`);
+ * undefined for anything Handlebars renders (blocks may read anything) and
+ * for templates that fail to compile (the error is reported by rendering).
+ */
+function pathsOf(source: string): string[][] | undefined {
+  if (!source.includes('{{')) return [];
+  try {
+    const template = compile(source);
+    return template.single || template.pieces ? template.paths : undefined;
+  } catch (error) {
+    if (error instanceof TemplateError) return undefined;
+    throw error;
+  }
+}
+
+// Object values in memo keys are told apart by identity.
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+/**
+ * The memo key of a collection's rendering: the values of the paths it reads
+ * (objects by identity: a rendering holds them as they are). Undefined when a
+ * path is missing: the rendering reports it. `frozen` is false when an object
+ * value is not frozen: a rendering holding it must not be frozen either.
+ */
+function memoKey(paths: string[][], context: TemplateContext): { key: string; frozen: boolean } | undefined {
+  let key = '';
+  let frozen = true;
+  for (const parts of paths) {
+    const value = valueAt(context, parts);
+    if (value === MISSING) return undefined;
+    if (typeof value === 'string') key += `s${value.length}:${value}`;
+    else if (value !== null && typeof value === 'object') {
+      if (!Object.isFrozen(value)) frozen = false;
+      let id = objectIds.get(value);
+      if (id === undefined) objectIds.set(value, (id = nextObjectId++));
+      key += `o${id};`;
+    } else key += `${typeof value}:${String(value)};`;
+  }
+  return { key, frozen };
 }
