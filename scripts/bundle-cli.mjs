@@ -23,19 +23,15 @@
 // - crypto: naming.ts hashes only names past 63 characters;
 // - yaml: parse-yaml.ts needs it for error lines and for files with anchors,
 //   aliases or tags; it is bundled on its own into dist/src/cli-yaml.cjs.
-// Node's other built-ins are required rather than imported: an import builds
-// an ES module facade that reads every export, and reading fs.ReadStream
-// loads the streams.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const requireHere = createRequire(import.meta.url);
 const { version } = JSON.parse(readFileSync(`${root}node_modules/esbuild/package.json`, 'utf8'));
 const unbundledCommands = /^\.\/commands\/(serve|diff|status|bootstrap)\.js$/;
-const builtins = new Set(builtinModules);
 const lazyBuiltins = new Set(['child_process', 'crypto']);
 /** Packages bundled on their own and required on first use: name -> file next to cli.js. */
 const lazyPackages = new Map([['yaml', 'cli-yaml.cjs']]);
@@ -92,16 +88,12 @@ await build({
           if (args.namespace === 'stand-in') return { path: args.path, external: true };
           if (lazyPackages.has(args.path)) return { path: args.path, namespace: 'stand-in' };
           const name = args.path.replace(/^node:/, '');
-          if (!builtins.has(name)) return undefined;
-          if (lazyBuiltins.has(name) || args.kind === 'import-statement') return { path: `node:${name}`, namespace: 'stand-in' };
-          return undefined;
+          return lazyBuiltins.has(name) ? { path: `node:${name}`, namespace: 'stand-in' } : undefined;
         });
         b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => {
           const file = lazyPackages.get(args.path);
           if (file) return { contents: lazyModule(`./${file}`, Object.keys(requireHere(requireHere.resolve(args.path, { paths: [root] })))), loader: 'js' };
-          const name = args.path.replace(/^node:/, '');
-          if (lazyBuiltins.has(name)) return { contents: lazyModule(args.path, Object.keys(requireHere(args.path))), loader: 'js' };
-          return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
+          return { contents: lazyModule(args.path, Object.keys(requireHere(args.path))), loader: 'js' };
         });
       },
     },
