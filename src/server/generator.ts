@@ -217,7 +217,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
         const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, {
           render: renderOptionsOf(target),
-          keepBytes: Math.floor(cacheBytes / 8),
+          keepBytes: Math.floor(cacheBytes / 16),
           repoBytes: repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP,
         });
         end();

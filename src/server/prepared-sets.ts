@@ -18,8 +18,15 @@ export interface ClusterSets {
   names: string[];
   /** The app file of each set, for messages. */
   sources: string[];
-  /** Each set's JSON, without separators. */
-  sets: Buffer[];
+  /**
+   * Every set's JSON followed by a comma, in chunks: set i is
+   * `chunks[chunkOf[i]].subarray(start[i], end[i])`, so sets next to each
+   * other in a chunk are one slice.
+   */
+  chunks: Buffer[];
+  chunkOf: Uint16Array;
+  start: Uint32Array;
+  end: Uint32Array;
   namespaceOf: Uint16Array;
   /** Application label `key\0value` -> the sets carrying it, ascending. */
   labelIndex: Map<string, Uint32Array>;
@@ -46,13 +53,14 @@ export interface PreparedSets {
 export interface PrepareOptions {
   /** Options of the renderer (path prefix). */
   render?: RenderOptions;
-  /** Memory for kept serialized sets, in bytes. Default 32 MiB (about eight clusters of 2,000 apps). */
+  /** Memory for kept serialized sets, in bytes. Default 32 MiB (about eight clusters of 2,000 apps); the generator gives a sixteenth of its cache. */
   keepBytes?: number;
   /** The loaded repo's own size, as the LRU should count it. */
   repoBytes?: number;
 }
 
 const COMMA = Buffer.from(',');
+const CHUNK_BYTES = 1024 * 1024;
 const PREFIX = Buffer.from('{"output":{"parameters":[');
 const SUFFIX = Buffer.from(']}}');
 
@@ -63,7 +71,28 @@ function serializeCluster(repo: PlatformRepo, c: number, pathPrefix: string, ren
   // young garbage once serialized, instead of a cluster's worth reaching the
   // old generation. Problems of every folder are gathered and thrown once.
   const problems: Problem[] = [];
-  const rows: { name: string; source: string; namespace: number; labels: Record<string, string>; json: Buffer }[] = [];
+  // Each set's JSON goes straight into chunks, so the strings die young instead of reaching the old generation.
+  const rows: { name: string; source: string; namespace: number; labels: Record<string, string>; chunk: number; at: number; length: number }[] = [];
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.allocUnsafeSlow(0);
+  let at = 0;
+  const trim = (): void => {
+    // The last chunk is copied to its size, so an unused tail is not kept.
+    if (chunks.length > 0 && at < chunk.length) chunks[chunks.length - 1] = Buffer.from(chunk.subarray(0, at));
+  };
+  const place = (json: string): { chunk: number; at: number; length: number } => {
+    // UTF-8 takes at most three bytes per UTF-16 unit; one more for the comma.
+    if (at + json.length * 3 + 1 > chunk.length) {
+      trim();
+      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, json.length * 3 + 1));
+      chunks.push(chunk);
+      at = 0;
+    }
+    const placed = { chunk: chunks.length - 1, at, length: chunk.write(json, at) };
+    at += placed.length;
+    chunk[at++] = 0x2c;
+    return placed;
+  };
   for (const ns of repo.namespaces) {
     let apps;
     try {
@@ -79,22 +108,30 @@ function serializeCluster(repo: PlatformRepo, c: number, pathPrefix: string, ren
         source: r.app.source,
         namespace: namespaceIndex.get(ns.name) ?? 0,
         labels: r.application.metadata.labels ?? {},
-        json: Buffer.from(JSON.stringify(parameterSetOf(r, pathPrefix))),
+        ...place(JSON.stringify(parameterSetOf(r, pathPrefix))),
       });
     }
   }
   if (problems.length > 0) throw new GitopsError(problems);
+  trim();
+  if (chunks.length > 0xffff) throw createError('GK_CONFIG', 'the parameter sets of one cluster are too large to index');
   rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (let i = 1; i < rows.length; i++) {
     if (rows[i]!.name === rows[i - 1]!.name) throw collision(rows[i]!.name, rows[i]!.source, rows[i - 1]!.source, cluster.name, cluster.name);
   }
   const count = rows.length;
   const namespaceOf = new Uint16Array(count);
+  const chunkOf = new Uint16Array(count);
+  const start = new Uint32Array(count);
+  const end = new Uint32Array(count);
   const labelSets = new Map<string, number[]>();
-  let bytes = 1024;
+  let bytes = 1024 + chunks.reduce((n, c) => n + c.length, 0);
   rows.forEach((row, i) => {
     namespaceOf[i] = row.namespace;
-    bytes += row.json.length + 96;
+    chunkOf[i] = row.chunk;
+    start[i] = row.at;
+    end[i] = row.at + row.length;
+    bytes += 64;
     for (const [k, v] of Object.entries(row.labels)) {
       const key = `${k}\0${v}`;
       const list = labelSets.get(key);
@@ -107,7 +144,7 @@ function serializeCluster(repo: PlatformRepo, c: number, pathPrefix: string, ren
     labelIndex.set(key, Uint32Array.from(list));
     bytes += key.length * 2 + list.length * 4 + 64;
   }
-  return { names: rows.map((r) => r.name), sources: rows.map((r) => r.source), sets: rows.map((r) => r.json), namespaceOf, labelIndex, bytes };
+  return { names: rows.map((r) => r.name), sources: rows.map((r) => r.source), chunks, chunkOf, start, end, namespaceOf, labelIndex, bytes };
 }
 
 function collision(name: string, file: string, other: string, cluster: string, otherCluster: string): GitopsError {
@@ -203,6 +240,15 @@ export async function writeReply(prepared: PreparedSets, filters: Filters, sink:
       hits = new Uint8Array(sets.names.length);
       for (const [k, v] of labels) for (const i of sets.labelIndex.get(`${k}\0${v}`) ?? []) hits[i]!++;
     }
+    let runStart = -1;
+    let previous = -1;
+    const flush = async (): Promise<void> => {
+      if (runStart < 0) return;
+      if (count > 0) await write(COMMA);
+      await write(sets.chunks[sets.chunkOf[runStart]!]!.subarray(sets.start[runStart]!, sets.end[previous]!));
+      count += previous - runStart + 1;
+      runStart = -1;
+    };
     for (let i = 0; i < sets.names.length; i++) {
       if (!namespaceOk[sets.namespaceOf[i]!] || (hits && hits[i] !== labels.length)) continue;
       if (seen) {
@@ -211,10 +257,12 @@ export async function writeReply(prepared: PreparedSets, filters: Filters, sink:
         if (other) throw collision(name, sets.sources[i]!, other.source, prepared.clusters[c]!.name, prepared.clusters[other.cluster]!.name);
         seen.set(name, { cluster: c, source: sets.sources[i]! });
       }
-      if (count > 0) await write(COMMA);
-      await write(sets.sets[i]!);
-      count++;
+      // A run goes on while the next set follows the previous one in the same chunk.
+      if (runStart >= 0 && (sets.chunkOf[i] !== sets.chunkOf[previous] || sets.start[i] !== sets.end[previous]! + 1)) await flush();
+      if (runStart < 0) runStart = i;
+      previous = i;
     }
+    await flush();
     // Other calls are answered between two clusters.
     if (wanted.length > 1) await new Promise((resolve) => setImmediate(resolve));
   }

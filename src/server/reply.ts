@@ -40,11 +40,7 @@ export async function buildReply(write: (sink: ReplySink) => Promise<number>, co
   let length = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
-  const flush = (): Promise<void> | undefined => {
-    if (batchBytes === 0) return undefined;
-    const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-    batch = [];
-    batchBytes = 0;
+  const pass = (chunk: Buffer): Promise<void> | undefined => {
     if (plain) {
       if (length <= KEEP_PLAIN_BYTES) plain.push(chunk);
       else plain = undefined;
@@ -52,12 +48,25 @@ export async function buildReply(write: (sink: ReplySink) => Promise<number>, co
     if (zip.write(chunk)) return undefined;
     return new Promise((resolve) => zip.once('drain', resolve));
   };
+  const flush = (): Promise<void> | undefined => {
+    if (batchBytes === 0) return undefined;
+    const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    return pass(chunk);
+  };
   let count: number;
   try {
     count = await write((part) => {
+      length += part.length;
+      // A large part (a run of sets) goes to zlib as it is; small ones are batched.
+      if (part.length >= BATCH_BYTES / 4) {
+        const before = flush();
+        if (before) return before.then(() => pass(part));
+        return pass(part);
+      }
       batch.push(part);
       batchBytes += part.length;
-      length += part.length;
       return batchBytes >= BATCH_BYTES ? flush() : undefined;
     });
     await flush();
