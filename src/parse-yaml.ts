@@ -2,6 +2,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { createError, GitopsError, type Problem } from './errors.js';
 import { deepFreeze } from './merge.js';
+import { parseBlockYaml } from './parse-yaml-block.js';
 
 /** Limits applied to every YAML file read from a platform repo. */
 export interface YamlLimits {
@@ -89,6 +90,9 @@ const needsPositional = /[!&*]|<</;
  */
 function parseFast(text: string): { data: unknown } | undefined {
   if (needsPositional.test(text)) return undefined;
+  // Most files are plain block YAML, which a parser for just that reads several times faster.
+  const block = parseBlockYaml(text);
+  if (block) return block;
   let docs: unknown[];
   try {
     docs = loadAll(text, { schema: CORE_SCHEMA }) as unknown[];
