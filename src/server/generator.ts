@@ -9,7 +9,8 @@ import { renderModel, type RenderedPlatform } from '../render-platform.js';
 import { normalizeRepoPath } from '../repo-files.js';
 import type { CredentialSources } from '../sources/credentials.js';
 import { openGitRemote } from '../sources/git-remote.js';
-import { openGitHubRepo, parseGitHubURL } from '../sources/github.js';
+import { parseGitHubURL } from '../sources/github-url.js';
+import { openLazySource } from '../sources/lazy-source.js';
 import { openLocalFolder } from '../sources/local-folder.js';
 import type { PlatformSource } from '../sources/platform-source.js';
 import { displayURL } from '../sources/redact.js';
@@ -77,6 +78,8 @@ interface Model {
   commit: string;
   pathPrefix: string;
   sets: PreparedSets;
+  /** Its estimated size, for the LRU. */
+  bytes: number;
 }
 
 export interface Generator extends GeneratorContext {
@@ -128,7 +131,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const sources = new Map<string, PlatformSource>();
   // Half for models, half for replies: a full reply of a large repo (tens of
   // MiB) must fit, or every reconcile would serialize it again.
-  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.sets.bytes) });
+  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.bytes) });
   const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, r.bytes) });
   // Whole rendered models are large (~10 KiB per Application): at most two
   // (a preview's base and head), and only for a minute after their last use.
@@ -156,7 +159,10 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       const protocol = new URL(repoURL).protocol;
       const gh = parseGitHubURL(repoURL);
       if (options.github && gh && gh.host === githubHost) {
-        source = openGitHubRepo({ url: repoURL, apiUrl: options.github.apiUrl, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, retryBaseMs: options.github.retryBaseMs, onFetch: observe('github') });
+        const github = options.github;
+        source = openLazySource(displayURL(repoURL), async () =>
+          (await import('../sources/github.js')).openGitHubRepo({ url: repoURL, apiUrl: github.apiUrl, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, retryBaseMs: github.retryBaseMs, onFetch: observe('github') }),
+        );
       } else if (['https:', 'http:', 'ssh:', 'file:'].includes(protocol)) {
         source = openGitRemote({ url: repoURL, cacheDir, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, fetchTimeoutMs: options.fetchTimeoutMs ?? 25_000, onFetch: observe('git') });
       } else {
@@ -215,13 +221,10 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         // A repo the status page or a preview loaded a moment ago is reused.
         const repo = platforms.get(key)?.repo ?? (await loadTarget(target));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
-        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, {
-          render: renderOptionsOf(target),
-          keepBytes: Math.floor(cacheBytes / 16),
-          repoBytes: repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP,
-        });
+        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
         end();
-        const model: Model = { key, repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets };
+        const bytes = repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP;
+        const model: Model = { key, repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets, bytes };
         models.set(key, model);
         return model;
       },
@@ -273,10 +276,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         async () => {
           metrics.cache.inc({ cache: 'reply', result: 'miss' });
           const filters = selectionOf(parameters, (wanted) => clusterNamesOf(wanted, model.sets.clusters));
-          // Renders the clusters it needs that are not kept, one at a time.
+          // Renders what it selects, a (cluster, folder) pair at a time, straight into gzip.
           const reply = await buildReply((sink) => writeReply(model.sets, filters, sink), model.commit);
-          // The model's size grew by the clusters rendered for it: tell its LRU.
-          if (models.peek(model.key) === model) models.set(model.key, model);
           replies.set(key, reply);
           return reply;
         },

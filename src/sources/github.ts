@@ -3,6 +3,7 @@ import { Octokit } from 'octokit';
 import { createError, isGitopsError } from '../errors.js';
 import { normalizeRepoPath, openMemoryRepo, subRepo, type MemoryEntry, type RepoFiles } from '../repo-files.js';
 import { githubToken, type CredentialSources } from './credentials.js';
+import { parseGitHubURL } from './github-url.js';
 import type { PlatformSource } from './platform-source.js';
 import { displayURL, redact } from './redact.js';
 
@@ -24,11 +25,7 @@ export interface GitHubRepoOptions {
   onFetch?: (seconds: number, ok: boolean) => void;
 }
 
-/** Splits a GitHub repo URL into owner and repo. */
-export function parseGitHubURL(url: string): { host: string; owner: string; repo: string } | undefined {
-  const m = /^https:\/\/(?:[^@/]+@)?([^/]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
-  return m ? { host: m[1]!.toLowerCase(), owner: m[2]!, repo: m[3]! } : undefined;
-}
+export { parseGitHubURL };
 
 interface TreeItem {
   path: string;
