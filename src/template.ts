@@ -264,28 +264,28 @@ function infoOf(value: object): NodeInfo {
   if (info) return info;
   let templated = false;
   let pure = true;
-  const paths = new Map<string, string[]>();
+  // Made when the first template turns up: most collections hold none.
+  let paths: Map<string, string[]> | undefined;
   const add = (item: unknown): void => {
+    let read: string[][] | undefined;
     if (typeof item === 'string') {
       if (!item.includes('{{')) return;
-      templated = true;
-      const read = pathsOf(item);
-      if (!read) pure = false;
-      else for (const parts of read) paths.set(parts.join('.'), parts);
+      read = pathsOf(item);
     } else if (item !== null && typeof item === 'object') {
       const child = infoOf(item);
       if (!child.templated) return;
-      templated = true;
-      if (!child.paths) pure = false;
-      else for (const parts of child.paths) paths.set(parts.join('.'), parts);
-    }
+      read = child.paths;
+    } else return;
+    templated = true;
+    if (!read) pure = false;
+    else if (pure) for (const parts of read) (paths ??= new Map()).set(parts.join('.'), parts);
   };
   if (Array.isArray(value)) for (const item of value) add(item);
   else if (isPlainObject(value)) for (const key of Object.keys(value)) add(value[key]);
   if (!templated) info = TEMPLATE_FREE;
   else if (!pure) info = { templated };
   else {
-    const read = [...paths.values()];
+    const read = paths ? [...paths.values()] : [];
     info = { templated, paths: read, memo: read.every(isProviderWide) ? new Map() : undefined };
   }
   nodeInfos.set(value, info);
