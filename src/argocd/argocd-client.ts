@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { createError } from '../errors.js';
 import { MANAGED_BY } from '../render-applications.js';
 import { redact, registerSecret } from '../sources/redact.js';
@@ -127,11 +127,14 @@ export function toArgoAppStatus(item: unknown): ArgoAppStatus | undefined {
 
 const insecureAgents = new WeakMap<ArgoSettings, Agent>();
 
-function dispatcherFor(settings: ArgoSettings, given?: Dispatcher): Dispatcher | undefined {
+async function dispatcherFor(settings: ArgoSettings, given?: Dispatcher): Promise<Dispatcher | undefined> {
   if (given) return given;
   if (!settings.insecure) return undefined;
   let agent = insecureAgents.get(settings);
-  if (!agent) insecureAgents.set(settings, (agent = new Agent({ connect: { rejectUnauthorized: false } })));
+  if (!agent) {
+    const { Agent } = await import('undici');
+    insecureAgents.set(settings, (agent = new Agent({ connect: { rejectUnauthorized: false } })));
+  }
   return agent;
 }
 
@@ -146,12 +149,15 @@ export async function listArgoApplications(settings: ArgoSettings, options: List
   url.searchParams.set('fields', FIELDS);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  // undici loads with the first status call, not with every server.
+  const { request } = await import('undici');
+  const dispatcher = await dispatcherFor(settings, options.dispatcher);
   let res: Dispatcher.ResponseData;
   try {
     res = await request(url, {
       method: 'GET',
       headers: { authorization: `Bearer ${settings.token}`, accept: 'application/json' },
-      dispatcher: dispatcherFor(settings, options.dispatcher),
+      dispatcher,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Octokit } from 'octokit';
+import type { Octokit } from 'octokit';
 import { createError } from '../errors.js';
 
 /** How gitops-k8s talks to GitHub, from the environment. */
@@ -47,21 +47,33 @@ export type GithubClientFactory = (installationId?: number) => Promise<Octokit>;
 export function createGithubClientFactory(settings: GithubSettings, options: { userAgent?: string } = {}): GithubClientFactory {
   const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   const userAgent = options.userAgent ?? 'gitops-k8s';
-  if (settings.app) {
-    const app = new App({
-      appId: settings.app.appId,
-      privateKey: settings.app.privateKey,
-      Octokit: Octokit.defaults({ baseUrl: settings.baseUrl, userAgent, log }),
-      log,
+  // octokit (about 13 MiB resident) loads with the first delivery, not with every server.
+  let made: Promise<GithubClientFactory> | undefined;
+  const make = async (): Promise<GithubClientFactory> => {
+    const { App, Octokit } = await import('octokit');
+    if (settings.app) {
+      const app = new App({
+        appId: settings.app.appId,
+        privateKey: settings.app.privateKey,
+        Octokit: Octokit.defaults({ baseUrl: settings.baseUrl, userAgent, log }),
+        log,
+      });
+      return async (installationId) => {
+        if (installationId === undefined) {
+          if (settings.token) return new Octokit({ auth: settings.token, baseUrl: settings.baseUrl, userAgent, log });
+          throw createError('GK_CONFIG', 'the event names no GitHub App installation; install the app on the repository');
+        }
+        return (await app.getInstallationOctokit(installationId)) as unknown as Octokit;
+      };
+    }
+    const client = new Octokit({ auth: settings.token, baseUrl: settings.baseUrl, userAgent, log });
+    return async () => client;
+  };
+  return async (installationId) => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
     });
-    return async (installationId) => {
-      if (installationId === undefined) {
-        if (settings.token) return new Octokit({ auth: settings.token, baseUrl: settings.baseUrl, userAgent, log });
-        throw createError('GK_CONFIG', 'the event names no GitHub App installation; install the app on the repository');
-      }
-      return (await app.getInstallationOctokit(installationId)) as unknown as Octokit;
-    };
-  }
-  const client = new Octokit({ auth: settings.token, baseUrl: settings.baseUrl, userAgent, log });
-  return async () => client;
+    return (await made)(installationId);
+  };
 }

@@ -1,4 +1,5 @@
-import { Webhooks } from '@octokit/webhooks';
+// @octokit/webhooks is loaded with the first delivery, not with every server.
+const loadWebhooks = async () => (await import('@octokit/webhooks')).Webhooks;
 
 /**
  * Checks GitHub's `X-Hub-Signature-256` (HMAC-SHA256 of the request body with
@@ -10,6 +11,7 @@ import { Webhooks } from '@octokit/webhooks';
  */
 export async function verifyWebhookSignature(secret: string, rawBody: Buffer, signature: string | undefined): Promise<boolean> {
   if (secret === '' || !signature || !signature.startsWith('sha256=') || rawBody.length === 0) return false;
+  const Webhooks = await loadWebhooks();
   try {
     // GitHub sends UTF-8 JSON and @octokit/webhooks signs strings as UTF-8, so a
     // valid body round-trips byte for byte; invalid UTF-8 cannot match.
@@ -21,5 +23,6 @@ export async function verifyWebhookSignature(secret: string, rawBody: Buffer, si
 
 /** The `sha256=...` header value for a body, as GitHub computes it (tests, forwarding tools). */
 export async function signWebhookBody(secret: string, body: Buffer | string): Promise<string> {
+  const Webhooks = await loadWebhooks();
   return new Webhooks({ secret }).sign(typeof body === 'string' ? body : body.toString('utf8'));
 }

@@ -5,6 +5,7 @@ import type { ParameterSet } from '../../src/server/parameters.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { startFakeGitHub } from '../fixtures/server-support/fake-github.js';
 import { commitFiles, makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
+import { inReplyOrder } from '../helpers/reply-order.js';
 
 type Reply = { output: { parameters: ParameterSet[] } };
 const GH_TOKEN = 'ghs_faketoken0123456789abcdefghijklmnop';
@@ -29,7 +30,7 @@ t.test('a repo read through the GitHub API renders like the same files on disk',
   t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
   const sets = (res.json() as Reply).output.parameters;
   const local = renderPlatform(openLocalRepo(`${work}/deploy`), { repoURL: 'https://github.com/acme/platform.git', pathPrefix: 'deploy' });
-  t.same(sets.map((s) => s.spec), local.apps.map((r) => r.application.spec));
+  t.same(sets.map((s) => s.spec), inReplyOrder(local.apps).map((r) => r.application.spec));
   t.ok(gh.log.some((l) => l.startsWith('GET /repos/acme/platform/git/trees/') && l.includes('recursive=1')));
   t.ok(gh.authorizations.every((a) => a === `token ${GH_TOKEN}`), 'the token is sent to the API');
   t.notMatch(log(), GH_TOKEN);

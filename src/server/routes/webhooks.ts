@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { createError } from '../../errors.js';
 import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../github/github-client.js';
 import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker, type PullRequestEvent } from '../../github/pull-request-preview.js';
@@ -123,7 +123,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   const forward = (raw: Buffer, headers: Record<string, string | undefined>): void => {
     if (!forwardTo) return;
     const sent = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
-    undiciRequest(forwardTo, { method: 'POST', body: raw, headers: sent, dispatcher: options.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 })
+    // undici loads with the first forwarded push, not with every server.
+    import('undici')
+      .then(({ request }) => request(forwardTo, { method: 'POST', body: raw, headers: sent, dispatcher: options.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 }))
       .then(async (res) => {
         await res.body.dump();
         if (res.statusCode >= 300) app.log.warn({ status: res.statusCode }, 'Argo CD ApplicationSet webhook refused the forwarded push');
