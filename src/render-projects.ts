@@ -39,15 +39,16 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
   const projects: AppProject[] = [];
   const owners = new Map<string, string>();
   const problems: Problem[] = [];
-  const byNamespace = new Map<RenderedApp['namespace'], RenderedApp[]>();
+  // By project, whatever folder the app is in: an app that names another folder's project (`project:`) needs its destinations and repos permitted there.
+  const byProject = new Map<unknown, RenderedApp[]>();
   for (const r of rendered) {
-    const list = byNamespace.get(r.namespace);
+    const list = byProject.get(r.application.spec.project);
     if (list) list.push(r);
-    else byNamespace.set(r.namespace, [r]);
+    else byProject.set(r.application.spec.project, [r]);
   }
   for (const ns of repo.namespaces) {
     const name = projectName(repo, ns);
-    const own = (byNamespace.get(ns) ?? []).filter((r) => r.application.spec.project === name);
+    const own = byProject.get(name) ?? [];
     if (own.length === 0) continue;
     // One AppProject per folder: two folders with one project name would emit the object twice.
     const owner = owners.get(name);
@@ -78,7 +79,14 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
     }
     // CreateNamespace=true needs the project to permit the Namespace; Argo CD
     // >= 3.x matches `name`, so the project may create its own namespace only.
-    const whitelist: { group: string; kind: string; name?: string }[] = [{ group: '', kind: 'Namespace', name: ns.name }, ...(ns.project.clusterResourceWhitelist ?? [])];
+    // An app of another folder that names this project brings its own namespace along.
+    const foreign = new Set<string>();
+    for (const r of own) if (r.namespace !== ns) foreign.add(String((r.application.spec.destination as { namespace?: string } | undefined)?.namespace ?? r.namespace.name));
+    const whitelist: { group: string; kind: string; name?: string }[] = [
+      { group: '', kind: 'Namespace', name: ns.name },
+      ...[...foreign].map((name) => ({ group: '', kind: 'Namespace', name })),
+      ...(ns.project.clusterResourceWhitelist ?? []),
+    ];
     const key = (w: { group: string; kind: string; name?: string }): string => `${w.group}/${w.kind}/${w.name ?? ''}`;
     const uniqueWhitelist = sortedByKey(new Map(whitelist.map((w) => [key(w), w])).values(), key);
     const spec: Record<string, unknown> = {
