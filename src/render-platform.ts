@@ -60,7 +60,9 @@ export function renderModel(repo: PlatformRepo, options: RenderOptions = {}): Re
  */
 export function selectOutput(platform: RenderedPlatform, filters: Filters = {}): { projects: AppProject[]; apps: RenderedApp[] } {
   checkFilters(platform.repo, filters);
-  const apps = platform.apps.filter(
+  const unfiltered = !filters.clusters?.length && !filters.namespaces?.length && isEmpty(filters.clusterLabels) && isEmpty(filters.labels);
+  // Without filters (the usual render) nothing is tested per Application.
+  const apps = unfiltered ? platform.apps.slice() : platform.apps.filter(
     (r) =>
       (!filters.clusters?.length || filters.clusters.includes(r.cluster.name)) &&
       (!filters.namespaces?.length || filters.namespaces.includes(r.namespace.name)) &&
@@ -73,6 +75,11 @@ export function selectOutput(platform: RenderedPlatform, filters: Filters = {}):
   const used = new Set(apps.map((r) => r.namespace.name));
   const projects = platform.projects.filter((p) => used.has(p.metadata.labels['gitops-k8s.io/namespace']!));
   return { projects, apps };
+}
+
+function isEmpty(record: Record<string, string> | undefined): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** The Kubernetes objects of a selection, AppProjects first, each sorted by name. */
