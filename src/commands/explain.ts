@@ -4,6 +4,7 @@ import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
 import { emitScalar } from '../emit-yaml.js';
 import { createError } from '../errors.js';
 import { explainApp } from '../explain.js';
+import { detectGitPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../load-platform-repo.js';
 import { openLocalRepo } from '../repo-files.js';
 
@@ -24,8 +25,10 @@ export function registerExplain(program: Command, io: CliIO, setExit: (code: num
       try {
         if (args.length > 2) throw createError('GK_USAGE', 'explain takes [DIR] NAMESPACE/APP');
         const [dir, id] = args.length === 2 ? [args[0]!, args[1]!] : ['.', args[0]!];
-        const repo = loadPlatformRepo(openLocalRepo(path.resolve(io.cwd, dir)));
-        const explanations = explainApp(repo, id, { cluster: opts.cluster });
+        const root = path.resolve(io.cwd, dir);
+        const repo = loadPlatformRepo(openLocalRepo(root));
+        // Path sources as `render` prints them: gitops.yaml `path`, else where git says the folder sits.
+        const explanations = explainApp(repo, id, { cluster: opts.cluster, pathPrefix: repo.settings.path === undefined ? detectGitPrefix(root) : undefined });
         if (opts.output === 'json') {
           io.stdout(`${JSON.stringify(explanations, null, 2)}\n`);
         } else {

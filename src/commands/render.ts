@@ -3,7 +3,9 @@ import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.
 import { createError } from '../errors.js';
 import { formatObjectChunks, type OutputFormat } from '../format-output.js';
 import { objectsOfKinds, parseOutputKinds } from '../output-kinds.js';
-import { renderPlatform, selectOutput } from '../render-platform.js';
+import { detectGitPrefix } from '../git-prefix.js';
+import { loadPlatformRepo } from '../load-platform-repo.js';
+import { renderModel, selectOutput } from '../render-platform.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
 import path from 'node:path';
 
@@ -23,11 +25,11 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
       try {
         if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
         const only = parseOutputKinds(opts.only, '--only');
-        const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), {
-          repoURL: opts.repoUrl,
-          targetRevision: opts.revision,
-          pathPrefix: opts.pathPrefix === undefined ? undefined : normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }),
-        });
+        const root = path.resolve(io.cwd, dir);
+        const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
+        // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.
+        const pathPrefix = opts.pathPrefix !== undefined ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }) : repo.settings.path === undefined ? detectGitPrefix(root) : undefined;
+        const platform = renderModel(repo, { pathPrefix });
         const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
         // Every chunk is made before the first is written: stdout is whole or empty.
         for (const chunk of formatObjectChunks(objectsOfKinds(selection, only), opts.output as OutputFormat)) writeInSlices(io, chunk);
