@@ -50,10 +50,21 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
   }
   if (result.timedOut) throw createError('GK_TIMEOUT', `git ${args[0]} took longer than ${timeoutMs} ms`);
   if (result.code !== 0 && !(options.allowCodes ?? []).includes(result.code)) {
-    const detail = redact(result.stderr.trim().split('\n').slice(-3).join(' ')) || `signal ${result.signal ?? 'none'}`;
+    const detail = redact(stderrSummary(result.stderr)) || `signal ${result.signal ?? 'none'}`;
     throw createError('GK_GIT', `git ${args[0]} failed (exit ${result.code}): ${detail}`, {}, { cause: new Error(redact(result.stderr)) });
   }
   return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+}
+
+// What git adds after every transport failure: the line before it (ssh's or the server's) is the one users can act on.
+const BOILERPLATE = /^(fatal: Could not read from remote repository\.|Please make sure you have the correct access rights|and the repository exists\.)$/;
+
+/** The lines of git's stderr worth showing: its own boilerplate left out, at most four lines and 600 characters. */
+function stderrSummary(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const telling = lines.filter((l) => !BOILERPLATE.test(l));
+  const text = (telling.length > 0 ? telling : lines).slice(-4).join(' ');
+  return text.length > 600 ? `${text.slice(0, 600)}...` : text;
 }
 
 /** Runs git and returns its stdout as text. */
