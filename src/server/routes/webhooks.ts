@@ -102,16 +102,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     const key = `${event.owner}/${event.repo}#${event.number}`;
     const accepted = queue.enqueue(key, async () => {
       const render = async (commit: string) => {
-        let result;
-        try {
-          result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
-        } catch (error) {
-          // The commit was pushed a moment ago: a clone fetched just before
-          // does not have it yet. Fetch again once rather than report it missing.
-          if ((error as { code?: string }).code !== 'GK_UNKNOWN_REVISION') throw error;
-          app.gitops.invalidate(repoURL);
-          result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
-        }
+        // A commit pushed a moment ago is fetched by the source itself: a full commit id the clone lacks is always fetched before it is called unknown.
+        const result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
         return retarget(result.platform, commit, baseRef);
       };
       const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, marker: previewMarker(previewPath), secrets: [secret, settings?.token] });
