@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** What one git process did. */
 export interface ExecResult {
@@ -17,7 +18,12 @@ export interface ExecRequest {
   env: NodeJS.ProcessEnv;
   input?: Buffer;
   timeoutMs: number;
+  /** Run niced (background refreshes), so that answering requests keeps the CPU. */
+  lowPriority?: boolean;
 }
+
+/** Niceness of background git calls (and of the processes they start, which inherit it). */
+const LOW_PRIORITY = 10;
 
 const MAX_BUFFER = 512 * 1024 * 1024;
 
@@ -25,6 +31,13 @@ const MAX_BUFFER = 512 * 1024 * 1024;
 export function execGitHere(request: ExecRequest): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = spawn('git', request.args, { env: request.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (request.lowPriority && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, LOW_PRIORITY);
+      } catch {
+        // Not permitted here (some sandboxes): it runs at normal priority.
+      }
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;

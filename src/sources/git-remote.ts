@@ -65,7 +65,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     await runGit(['init', '--bare', '-q'], { cwd: gitDir, timeoutMs: 10_000 });
   };
 
-  const fetchNow = async (): Promise<void> => {
+  const fetchNow = async (background: boolean): Promise<void> => {
     const started = performance.now();
     const startedGeneration = generation;
     let ok = false;
@@ -74,7 +74,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       const access = gitAccess(options.url, options.credentials);
       await runGit(
         ['fetch', '--quiet', '--prune', '--force', '--no-tags', '--no-write-fetch-head', '--', access.url, ...FETCH_REFSPECS, `+HEAD:${REMOTE_HEAD}`],
-        { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs },
+        { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs, lowPriority: background },
       );
       ok = true;
       // Re-resolve what callers asked for before, then swap: a call never
@@ -82,7 +82,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       const fresh = new Map<string, string>();
       for (const rev of resolved.keys()) {
         try {
-          fresh.set(rev, await resolveRevision(gitDir, rev));
+          fresh.set(rev, await resolveRevision(gitDir, rev, { lowPriority: background }));
         } catch {
           // Gone from the remote: the next call resolves it and reports it.
         }
@@ -106,8 +106,9 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   };
 
   // Identical concurrent fetches share one git process.
-  const fetchShared = (): Promise<void> => {
-    fetching ??= fetchNow().finally(() => {
+  // A background refresh runs niced; a caller that must wait may join it.
+  const fetchShared = (background = false): Promise<void> => {
+    fetching ??= fetchNow(background).finally(() => {
       fetching = undefined;
     });
     return fetching;
@@ -149,7 +150,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
         await fetchShared();
       } else if (Date.now() - lastFetch >= refreshIntervalMs) {
         // Stale: fetch in the background; a failure makes the next call wait (and fail).
-        fetchShared().catch(() => undefined);
+        fetchShared(true).catch(() => undefined);
       }
       const cached = resolved.get(rev);
       if (cached) return cached;

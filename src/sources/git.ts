@@ -9,7 +9,7 @@ import { gitEnvironment, runGit } from './run-git.js';
 const REVISION = /^(?!-)(?!.*\.\.)[A-Za-z0-9._\/@^~{}+-]{1,250}$/;
 
 /** Resolves a branch, tag or commit to a full commit id in a local git dir or work tree. GK_UNKNOWN_REVISION if none. */
-export async function resolveRevision(gitDir: string, revision: string): Promise<string> {
+export async function resolveRevision(gitDir: string, revision: string, options: { lowPriority?: boolean } = {}): Promise<string> {
   const rev = revision === '' ? 'HEAD' : revision;
   if (!REVISION.test(rev)) {
     throw createError('GK_UNKNOWN_REVISION', `revision ${JSON.stringify(redact(rev))} is not a branch, tag or commit name`, { field: 'revision' });
@@ -22,6 +22,7 @@ export async function resolveRevision(gitDir: string, revision: string): Promise
       cwd: gitDir,
       allowCodes: [1, 128],
       timeoutMs: 30_000,
+      lowPriority: options.lowPriority,
     });
     if (result.code === 0) {
       const commit = result.stdout.toString('utf8').trim();

@@ -14,6 +14,8 @@ export interface RunGitOptions {
   env?: NodeJS.ProcessEnv;
   /** Exit codes that are not failures; the caller reads `code`. */
   allowCodes?: number[];
+  /** Run niced: a background refresh must not take the CPU from requests being answered. */
+  lowPriority?: boolean;
 }
 
 /** The outcome of one git call. */
@@ -44,7 +46,7 @@ export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
 export async function runGit(args: readonly string[], options: RunGitOptions): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const input = options.input === undefined ? undefined : Buffer.isBuffer(options.input) ? options.input : Buffer.from(options.input);
-  const result = await execGit({ args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs });
+  const result = await execGit({ args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs, lowPriority: options.lowPriority });
   if (result.spawnError) {
     throw createError('GK_GIT', `git ${args[0]} could not run: ${redact(result.spawnError)}`, {}, { cause: new Error(redact(result.spawnError)) });
   }
