@@ -196,7 +196,16 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
   return { before, own };
 }
 
+// The provider and cluster layers of a cluster are the same for all its apps: made once per cluster.
+const clusterLayerCache = new WeakMap<Cluster, Layer[]>();
+
 function clusterLayers(repo: PlatformRepo, app: AppDefinition, cluster: Cluster): { clusterLayer: Layer[]; after: Layer[] } {
+  let clusterLayer = clusterLayerCache.get(cluster);
+  if (!clusterLayer) clusterLayerCache.set(cluster, (clusterLayer = providerAndClusterLayers(repo, cluster)));
+  return { clusterLayer, after: afterLayers(app, cluster) };
+}
+
+function providerAndClusterLayers(repo: PlatformRepo, cluster: Cluster): Layer[] {
   const clusterLayer: Layer[] = [];
   // The built-in presets hold no app keys; providers/<p>.yaml may, under `defaults`.
   const provider = repo.providers.get(cluster.provider);
@@ -209,6 +218,10 @@ function clusterLayers(repo: PlatformRepo, app: AppDefinition, cluster: Cluster)
       origin: { file: cluster.yaml.file, yaml: cluster.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
     });
   }
+  return clusterLayer;
+}
+
+function afterLayers(app: AppDefinition, cluster: Cluster): Layer[] {
   const after: Layer[] = [];
   const byProvider = app.keys.overrides?.providers?.[cluster.provider];
   if (byProvider && app.yaml) {
@@ -221,7 +234,7 @@ function clusterLayers(repo: PlatformRepo, app: AppDefinition, cluster: Cluster)
   for (const file of [app.providerValues.get(cluster.provider), app.clusterValues.get(cluster.name)]) {
     if (file) after.push({ data: valuesLayer(file), origin: { file: file.file, yaml: file, toFilePath: (p) => p.slice(1) } });
   }
-  return { clusterLayer, after };
+  return after;
 }
 
 /** Whether a cluster is selected by an app's `clusters` key. */
@@ -303,8 +316,8 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
   const helm: Record<string, unknown> = {};
   if (keys.releaseName != null) helm.releaseName = keys.releaseName;
   if (keys.valueFiles != null) helm.valueFiles = keys.valueFiles;
-  if (isPlainObject(values) && Object.keys(values).length > 0) helm.valuesObject = values;
-  if (Object.keys(helm).length > 0) source.helm = helm;
+  if (isPlainObject(values) && !isEmptyRecord(values)) helm.valuesObject = values;
+  if (!isEmptyRecord(helm)) source.helm = helm;
   if (keys.kustomize) source.kustomize = stripNulls(keys.kustomize);
   if (keys.directory) source.directory = stripNulls(keys.directory);
   return source;
