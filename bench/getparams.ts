@@ -2,7 +2,8 @@
  * bench/getparams: the ApplicationSet plugin generator (`gitops-k8s serve`)
  * on the 2,000-app x 20-cluster repo, served from a `file://` git remote.
  * The server runs as its own process (the load generator does not share
- * its event loop); autocannon drives it with 10 connections.
+ * its event loop); bench/drive-load.ts drives it with 10 keep-alive
+ * connections (see there why not autocannon).
  *
  * Figures: warm p50/p99 of a one-cluster reply and of the full reply, the
  * /healthz floor of the same server as baseline, the time from a pushed
@@ -19,20 +20,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { driveLoad, type LoadResult } from './drive-load.js';
 import { makeLargeRepo } from './make-large-repo.js';
 
-interface AutocannonResult {
-  latency: { p50: number; p99: number; average: number; max: number };
-  requests: { average: number; total: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+type RunResult = LoadResult;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, existsSync(path.join(here, '../package.json')) ? '..' : '../..');
@@ -69,16 +62,26 @@ async function post(base: string, parameters: Record<string, unknown>): Promise<
   }
 }
 
-async function load(url: string, body?: string): Promise<AutocannonResult> {
-  return autocannon({
+/** The process's CPU time so far (user + system), in ms. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+let serverPid = 0;
+
+async function load(url: string, body?: string): Promise<RunResult & { serverCpuMs: number }> {
+  const before = cpuMsOf(serverPid);
+  const result = await driveLoad({
     url,
     connections: 10,
-    duration: seconds,
+    seconds,
     method: body ? 'POST' : 'GET',
     // Argo CD's Go HTTP client asks for gzip on its own.
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-encoding': 'gzip' },
     body,
   });
+  return { ...result, serverCpuMs: (cpuMsOf(serverPid) - before) / Math.max(1, result.total) };
 }
 
 const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
     [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), cli, 'serve', '--repo', `file://${path.join(work, 'platform')}`, '--port', '0', '--host', '127.0.0.1', '--cache-dir', path.join(work, 'cache'), '--refresh-interval', String(refreshMs), '--log-level', 'warn'],
     { env: { ...process.env, GITOPS_K8S_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  serverPid = server.pid!;
   const base = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (chunk: Buffer) => {
@@ -143,15 +147,15 @@ async function main(): Promise<void> {
     const newCommitMs = performance.now() - started;
     const memAfter = memoryOf(server.pid!);
 
-    const rows: [string, AutocannonResult, number][] = [
+    const rows: [string, RunResult & { serverCpuMs: number }, number][] = [
       ['/healthz (baseline)', floor, 1],
-      [`one cluster (${oneCount} sets)`, oneRun, oneRun.latency.p99 / Math.max(floor.latency.p99, 1)],
-      [`full (${fullCount} sets)`, fullRun, fullRun.latency.p99 / Math.max(floor.latency.p99, 1)],
+      [`one cluster (${oneCount} sets)`, oneRun, oneRun.latency.p99 / Math.max(floor.latency.p99, 0.01)],
+      [`full (${fullCount} sets)`, fullRun, fullRun.latency.p99 / Math.max(floor.latency.p99, 0.01)],
     ];
-    console.log(`\nwarm, 10 connections, ${seconds} s each (autocannon):`);
-    console.log('request                     p50 ms   p99 ms   req/s    non-2xx  p99 vs baseline');
+    console.log(`\nwarm, 10 keep-alive connections, ${seconds} s each (closed loop, bench/drive-load.ts):`);
+    console.log('request                     p50 ms   p99 ms   req/s    non-2xx  CPU ms/req server, client  p99 vs baseline');
     for (const [name, r, ratio] of rows) {
-      console.log(`${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requests.average).padStart(6)}   ${String(r.non2xx + r.errors).padStart(7)}  x${ratio.toFixed(1)}`);
+      console.log(`${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requestsPerSecond).padStart(6)}   ${String(r.non2xx + r.errors).padStart(7)}  ${r.serverCpuMs.toFixed(3).padStart(6)}, ${r.clientCpuMs.toFixed(3).padStart(6)}           x${ratio.toFixed(1)}`);
     }
     console.log(`\nnew commit served after ${fmt(newCommitMs)} ms (${polls} polls; refresh interval ${refreshMs} ms, then fetch + build)`);
     console.log(`server memory: RSS ${fmt(memWarm.rssMiB)} MiB after the warm runs, ${fmt(memAfter.rssMiB)} MiB after the new commit, peak ${fmt(memAfter.peakMiB)} MiB`);
