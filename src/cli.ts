@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { realpathSync } from 'node:fs';
+import { fstatSync, realpathSync, writeSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
@@ -61,9 +61,33 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   return exitCode;
 }
 
+/**
+ * Writes to stdout. When it is a regular file (`render > out.yaml`), the text
+ * goes straight to the file descriptor: 82 MiB of YAML through
+ * process.stdout's stream took 0.3-0.45 s more (a Buffer and a stream write
+ * per piece). Pipes and terminals keep the stream, which handles
+ * back-pressure and non-blocking descriptors.
+ */
+function stdoutWriter(): (text: string) => void {
+  let toFile = false;
+  try {
+    toFile = fstatSync(1).isFile();
+  } catch {
+    // No stdout to stat: the stream reports what goes wrong.
+  }
+  if (!toFile) return (text) => void process.stdout.write(text);
+  return (text) => {
+    // A regular file takes the whole write (or fails: disk full); a short one is finished from a Buffer.
+    const written = writeSync(1, text);
+    if (written === Buffer.byteLength(text)) return;
+    const bytes = Buffer.from(text, 'utf8');
+    for (let at = written; at < bytes.length; ) at += writeSync(1, bytes, at, bytes.length - at);
+  };
+}
+
 async function main(): Promise<void> {
   const code = await runCli(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
+    stdout: stdoutWriter(),
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     cwd: process.cwd(),

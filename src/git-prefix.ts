@@ -9,12 +9,19 @@ import { normalizeRepoPath } from './repo-files.js';
  * prefix them as the CMP does with ARGOCD_APP_SOURCE_PATH.
  */
 export function detectGitPrefix(dir: string): string | undefined {
-  let out: string;
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  let prefix: string;
   try {
-    out = execFileSync('git', ['rev-parse', '--show-prefix'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    prefix = git('rev-parse', '--show-prefix').trim().replace(/\/+$/, '');
   } catch {
     return undefined;
   }
-  const prefix = out.trim().replace(/\/+$/, '');
-  return prefix === '' ? undefined : normalizeRepoPath(prefix);
+  if (prefix === '') return undefined;
+  // A folder git ignores is not in the repository Argo CD reads: no prefix for it.
+  try {
+    git('check-ignore', '-q', '.');
+    return undefined;
+  } catch {
+    return normalizeRepoPath(prefix);
+  }
 }

@@ -80,7 +80,10 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
 
 // Anchors, aliases, merge keys and explicit tags go the careful way (alias
 // expansion limits, YAML 1.1 merges, yaml's tag semantics); so do errors.
-const needsPositional = /[!&*]|<</;
+// A node property can only start a token: at a line start, or after
+// whitespace, `[`, `{`, `,` or (JSON-like flow keys, `{"a":*b}`) `:`. A
+// quoted "*" or a URL's `/*` no longer loads the positional parser.
+const needsPositional = /(?:^|[\s[{,:])[&*!]|<</m;
 
 /**
  * The plain data of a file through js-yaml's core schema, about three times

@@ -275,15 +275,16 @@ function clusterContext(cluster: Cluster): Record<string, unknown> {
 /** The AppProject of a namespace folder: `project.name` of namespace.yaml, or `naming.project` of gitops.yaml. */
 export function projectName(repo: PlatformRepo, ns: NamespaceFolder): string {
   if (ns.project.name) return ns.project.name;
-  const where = { file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'project']), field: 'naming.project' };
+  // A function: a line number costs a positional parse of gitops.yaml, wanted only for a problem.
+  const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'project']), field: 'naming.project' });
   let name: string;
   try {
     name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name })));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    throw createError('GK_TEMPLATE', `${error.message}; naming.project may use {{namespace}}`, where);
+    throw createError('GK_TEMPLATE', `${error.message}; naming.project may use {{namespace}}`, where());
   }
-  if (name === '') throw createError('GK_INVALID_NAME', `gives an empty AppProject name for namespace ${ns.name}`, where);
+  if (name === '') throw createError('GK_INVALID_NAME', `gives an empty AppProject name for namespace ${ns.name}`, where());
   return name;
 }
 

@@ -37,6 +37,8 @@ t.test('a folder inside a git work tree knows its prefix; the top, or no work tr
   t.equal(detectGitPrefix(path.join(root, 'deploy/platform/apps')), 'deploy/platform/apps');
   t.equal(detectGitPrefix(root), undefined);
   t.equal(detectGitPrefix(mkdtempSync(path.join(tmpdir(), 'gk-nogit-'))), undefined);
+  writeFileSync(path.join(root, '.gitignore'), 'deploy/\n');
+  t.equal(detectGitPrefix(path.join(root, 'deploy/platform')), undefined, 'a folder git ignores is not in the repository');
 });
 
 t.test('render of a platform repo in a sub-folder of a git repo prefixes its path sources, as the CMP would', async (t) => {

@@ -35,6 +35,18 @@ t.test('a billion-laughs alias bomb fails fast with GK_YAML_LIMIT in bounded tim
   t.ok(process.memoryUsage().heapUsed - before < 200 * 1024 * 1024, 'heap grew by less than 200 MiB');
 });
 
+t.test('an alias bomb written in JSON-like flow style (no space before & and *) is refused the same way', async (t) => {
+  // Every spelling of a node property must reach the parser that limits alias expansion.
+  const levels = ['"l0":&l0 {"k":"x"}'];
+  for (let i = 1; i < 9; i++) levels.push(`"l${i}":&l${i} {${Array.from({ length: 9 }, (_, k) => `"k${k}":*l${i - 1}`).join(',')}}`);
+  for (const text of [`{${levels.join(',')}}\n`, `values: {${levels.join(',')}}\n`]) {
+    const started = performance.now();
+    t.throws(() => parseYamlFile('bomb.yaml', text), { code: 'GK_YAML_LIMIT' });
+    t.ok(performance.now() - started < 5000);
+  }
+  t.same(parseYamlFile('ok.yaml', 'a: "*"\nb: http://x/*\nc: "!important"\n').data, { a: '*', b: 'http://x/*', c: '!important' }, 'a * or ! inside a scalar is just a character');
+});
+
 t.test('a few anchors used as shared defaults are fine, and merge keys merge as Helm does', async (t) => {
   const yaml = parseYamlFile('v.yaml', 'base: &base\n  a: 1\n  b: 2\nx:\n  <<: *base\n  b: 3\ny: *base\n');
   t.same(yaml.data, { base: { a: 1, b: 2 }, x: { a: 1, b: 3 }, y: { a: 1, b: 2 } });
