@@ -2,6 +2,7 @@ import { createError, GitopsError, type Problem } from '../errors.js';
 import { checkFilters, renderApplications, type RenderedApp, type RenderOptions } from '../render-applications.js';
 import type { Filters } from '../render-platform.js';
 import type { PlatformRepo } from '../model.js';
+import type { ReplySink } from './reply.js';
 import { parameterSetOf } from './parameters.js';
 
 /** What cluster selection needs of a cluster: how callers may name it, and its labels. */
@@ -35,9 +36,8 @@ export interface PrepareOptions {
   render?: RenderOptions;
 }
 
-const COMMA = Buffer.from(',');
-const PREFIX = Buffer.from('{"output":{"parameters":[');
-const SUFFIX = Buffer.from(']}}');
+const PREFIX = '{"output":{"parameters":[';
+const SUFFIX = ']}}';
 
 /** Prepares a loaded repo for replies; nothing is rendered until a reply needs it. */
 export function prepareSets(repo: PlatformRepo, pathPrefix: string, options: PrepareOptions = {}): PreparedSets {
@@ -87,8 +87,6 @@ export function clusterNamesOf(wanted: string[], clusters: readonly PreparedClus
   });
 }
 
-/** Where reply bytes go as they are made; may return a promise to slow the producer down. */
-export type ReplySink = (part: Buffer) => void | Promise<void>;
 
 /**
  * Writes the reply of a selection to `sink`: clusters in name order, in each
@@ -118,8 +116,8 @@ export async function writeReply(prepared: PreparedSets, filters: Filters, sink:
   const seen = new Map<string, { cluster: number; source: string }>();
   const problems: Problem[] = [];
   let count = 0;
-  const write = async (part: Buffer): Promise<void> => {
-    const slowed = sink(part);
+  const write = async (text: string): Promise<void> => {
+    const slowed = sink(text);
     if (slowed) await slowed;
   };
   await write(PREFIX);
@@ -142,8 +140,8 @@ export async function writeReply(prepared: PreparedSets, filters: Filters, sink:
         const other = seen.get(name);
         if (other) throw collision(name, r.app.source, other.source, prepared.clusters[c]!.name, prepared.clusters[other.cluster]!.name);
         seen.set(name, { cluster: c, source: r.app.source });
-        if (count > 0) await write(COMMA);
-        await write(Buffer.from(JSON.stringify(parameterSetOf(r, prepared.pathPrefix))));
+        const json = JSON.stringify(parameterSetOf(r, prepared.pathPrefix));
+        await write(count > 0 ? `,${json}` : json);
         count++;
       }
     }

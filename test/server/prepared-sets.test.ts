@@ -20,11 +20,11 @@ const selections: Record<string, unknown>[] = [
 ];
 
 async function replyOf(prepared: PreparedSets, filters: Filters): Promise<string> {
-  const parts: Buffer[] = [];
+  let text = '';
   await writeReply(prepared, filters, (part) => {
-    parts.push(part);
+    text += part;
   });
-  return Buffer.concat(parts).toString('utf8');
+  return text;
 }
 
 t.test('a reply is byte for byte the JSON of the selected sets, cluster by cluster, and fails like selectOutput', async (t) => {

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { gunzipSync } from 'node:zlib';
+import { buildReply } from '../../src/server/reply.js';
+
+/** Writes `pieces` through the sink, waiting when it asks to. */
+const writer = (pieces: string[]) => async (sink: (text: string) => void | Promise<void>) => {
+  for (const piece of pieces) await sink(piece);
+  return pieces.length;
+};
+
+t.test('a reply streamed through gzip unzips to exactly the text written, across batch edges, long pieces and non-ASCII', async (t) => {
+  const pieces: string[] = [];
+  for (let i = 0; i < 3000; i++) pieces.push(`{"name":"app-${i}","note":"${i % 7 === 0 ? 'café ☃ 𝄞' : 'x'.repeat(i % 500)}"},`);
+  pieces.push('y'.repeat(600 * 1024), 'é'.repeat(100 * 1024), 'end');
+  const text = pieces.join('');
+  const reply = await buildReply(writer(pieces), 'c0ffee');
+  t.equal(gunzipSync(await reply.gzipped()).toString('utf8'), text);
+  t.equal(reply.length, Buffer.byteLength(text));
+  t.equal(reply.count, pieces.length);
+  t.equal((await reply.body()).toString('utf8'), text, 'the plain body, kept beside it, is the same text');
+});
+
+t.test('a plain body over 8 MiB is not kept beside the gzip, and is unzipped on demand', async (t) => {
+  const piece = 'z'.repeat(64 * 1024);
+  const pieces = Array.from({ length: 160 }, () => piece);
+  const reply = await buildReply(writer(pieces), 'c0ffee');
+  t.ok(reply.bytes < 1024 * 1024, `only the gzip is held (${reply.bytes} bytes)`);
+  t.equal((await reply.body()).length, 160 * 64 * 1024);
+});
+
+t.test('a producer that fails leaves no reply', async (t) => {
+  await t.rejects(
+    buildReply(async (sink) => {
+      await sink('{"output":');
+      throw new Error('render failed');
+    }, 'c0ffee'),
+    { message: 'render failed' },
+  );
+});
