@@ -329,7 +329,8 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
 // YAML emitter reuses the text of frozen subtrees.
 const FINALIZERS = Object.freeze([FINALIZER]) as unknown as string[];
 const destinations = new WeakMap<Cluster, Map<string, Record<string, string>>>();
-const syncPolicies = new WeakMap<object, Map<NamespaceFolder, Record<string, unknown> | undefined>>();
+// Weak on both levels: NO_POLICY lives forever, and a strong inner map would keep every loaded repo's folders (the server loads one per commit).
+const syncPolicies = new WeakMap<object, WeakMap<NamespaceFolder, Record<string, unknown> | undefined>>();
 const NO_POLICY = {};
 
 function destinationOf(cluster: Cluster, namespace: string): Record<string, string> {
@@ -538,7 +539,7 @@ function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, ke
 function syncPolicyOf(ns: NamespaceFolder, keys: AppKeys): Record<string, unknown> | undefined {
   const key = keys.syncPolicy ?? NO_POLICY;
   let byNamespace = syncPolicies.get(key);
-  if (!byNamespace) syncPolicies.set(key, (byNamespace = new Map()));
+  if (!byNamespace) syncPolicies.set(key, (byNamespace = new WeakMap()));
   if (byNamespace.has(ns)) return byNamespace.get(ns);
   const policy = buildSyncPolicy(ns, keys);
   byNamespace.set(ns, policy === undefined ? undefined : deepFreeze(policy));
