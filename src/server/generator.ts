@@ -15,6 +15,7 @@ import { openLocalFolder } from '../sources/local-folder.js';
 import type { PlatformSource } from '../sources/platform-source.js';
 import { displayURL } from '../sources/redact.js';
 import type { GeneratorContext } from './context.js';
+import { collectGarbageSoon } from './collect-garbage.js';
 import { createDropGuard } from './guard.js';
 import type { ServerMetrics } from './metrics.js';
 import { clusterNamesOf, prepareSets, writeReply, type PreparedSets } from './prepared-sets.js';
@@ -214,9 +215,13 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         // The branch moved on: what was built for its older commits is not
         // asked for again (a pinned commit is a lineage of its own), so free it
         // before building, to keep one commit per branch in memory.
+        let freed = false;
         for (const cache of [models, replies] as LRUCache<string, object>[]) {
-          for (const k of [...cache.keys()]) if (k.startsWith(lineage) && !k.startsWith(key)) cache.delete(k);
+          for (const k of [...cache.keys()]) {
+            if (k.startsWith(lineage) && !k.startsWith(key)) freed = cache.delete(k) || freed;
+          }
         }
+        if (freed) collectGarbageSoon();
         const end = metrics.buildDuration.startTimer();
         // A repo the status page or a preview loaded a moment ago is reused.
         const repo = platforms.get(key)?.repo ?? (await loadTarget(target));

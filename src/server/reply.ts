@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 export interface Reply {
   /** The body gzipped. */
   gzipped(): Promise<Buffer>;
-  /** The plain body (JSON): kept when small, otherwise unzipped on demand. */
+  /** The plain body (JSON), unzipped on demand (Argo CD always asks for gzip). */
   body(): Promise<Buffer>;
   /** The plain body's length in bytes. */
   length: number;
@@ -15,8 +15,6 @@ export interface Reply {
   bytes: number;
 }
 
-/** Plain bodies up to this size are kept beside the gzipped one; larger ones are unzipped for the rare client without gzip. */
-const KEEP_PLAIN_BYTES = 8 * 1024 * 1024;
 // zlib runs on the thread pool: text is handed over in batches, since one write per parameter set would cost more than the copy.
 const BATCH_BYTES = 256 * 1024;
 const gunzipAsync = promisify(gunzip);
@@ -41,17 +39,12 @@ export async function buildReply(write: (sink: ReplySink) => Promise<number>, co
     zip.on('end', resolve);
     zip.on('error', reject);
   });
-  let plain: Buffer[] | undefined = [];
   let length = 0;
   const buffers = [Buffer.allocUnsafeSlow(BATCH_BYTES), Buffer.allocUnsafeSlow(BATCH_BYTES)];
   const inFlight: (Promise<void> | undefined)[] = [undefined, undefined];
   let current = 0;
   let at = 0;
   const send = (chunk: Buffer): Promise<void> => {
-    if (plain) {
-      if (length <= KEEP_PLAIN_BYTES) plain.push(Buffer.from(chunk));
-      else plain = undefined;
-    }
     // The callback comes once zlib has consumed the chunk: only then may its buffer be filled again.
     return new Promise((resolve, reject) => zip.write(chunk, (error) => (error ? reject(error) : resolve())));
   };
@@ -99,13 +92,13 @@ export async function buildReply(write: (sink: ReplySink) => Promise<number>, co
     throw error;
   }
   const gzipped = Buffer.concat(out);
-  const kept = plain && length <= KEEP_PLAIN_BYTES ? Buffer.concat(plain, length) : undefined;
   return {
     gzipped: async () => gzipped,
-    body: async () => kept ?? (await gunzipAsync(gzipped)),
+    // Not kept: a client without gzip is rare, and a kept plain body cost as much memory as twenty gzipped ones.
+    body: () => gunzipAsync(gzipped),
     length,
     count,
     commit,
-    bytes: gzipped.length + (kept?.length ?? 0) + 1024,
+    bytes: gzipped.length + 1024,
   };
 }
