@@ -19,13 +19,12 @@ function addSourceRepos(rendered: RenderedApp, repos: Set<string>): void {
   for (const s of spec.sources ?? []) if (s?.repoURL) repos.add(s.repoURL);
 }
 
-// String.prototype.localeCompare without arguments compares as this collator does; made once, it is far faster.
-const collator = new Intl.Collator();
-
+// Code-unit order, as Application names are sorted: the same on every machine and locale, and no ICU
+// collator to load (about 10 ms of every `generate`, which Argo CD runs on each refresh).
 function sortedByKey<T>(items: Iterable<T>, keyOf: (item: T) => string): T[] {
   return [...items]
     .map((item) => ({ item, key: keyOf(item) }))
-    .sort((a, b) => collator.compare(a.key, b.key))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((e) => e.item);
 }
 
