@@ -61,6 +61,24 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   return exitCode;
 }
 
+// Stream writes of at most this many characters: Node turns each into a
+// Buffer, and buffers this small reuse freed memory where megabyte ones map
+// fresh pages (measured: a quarter of a second less system time for 82 MiB).
+const SLICE = 32 * 1024;
+
+/** Writes a long string to a stream in slices, never between the two halves of a surrogate pair. */
+function writeInSlices(stream: NodeJS.WritableStream, text: string): void {
+  let start = 0;
+  while (text.length - start > SLICE) {
+    let end = start + SLICE;
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff) end--;
+    stream.write(text.slice(start, end));
+    start = end;
+  }
+  if (start < text.length) stream.write(start === 0 ? text : text.slice(start));
+}
+
 /**
  * Writes to stdout. When it is a regular file (`render > out.yaml`), the text
  * goes straight to the file descriptor: 82 MiB of YAML through
@@ -75,7 +93,7 @@ function stdoutWriter(): (text: string) => void {
   } catch {
     // No stdout to stat: the stream reports what goes wrong.
   }
-  if (!toFile) return (text) => void process.stdout.write(text);
+  if (!toFile) return (text) => writeInSlices(process.stdout, text);
   return (text) => {
     // A regular file takes the whole write (or fails: disk full); a short one is finished from a Buffer.
     const written = writeSync(1, text);

@@ -55,7 +55,7 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
     .option('--request-timeout <ms>', 'answer 504 when a request takes longer', '25000')
     .option('--max-drop <share>', 'refuse (503) a reply dropping more than this share (0..1) of the last good reply to the same ApplicationSet')
     .option('--body-limit <bytes>', 'largest request body (413 above)', '65536')
-    .option('--cache-mb <mb>', 'memory for serialized parameter sets and replies', '256')
+    .option('--cache-mb <mb>', 'memory for loaded commits and gzipped replies', '256')
     .option('--argocd-namespace <ns>', 'namespace of Argo CD, when gitops.yaml does not say')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .action(async (repoArgument: string | undefined, opts: ServeOptions) => {

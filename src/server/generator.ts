@@ -44,7 +44,7 @@ export interface GeneratorOptions {
   fetchTimeoutMs?: number;
   /** A request taking longer is answered 504 (ms). Default 25 000 (Argo CD gives up after 30 s). */
   requestTimeoutMs?: number;
-  /** Memory for serialized parameter sets and replies, in bytes. Default 256 MiB. */
+  /** Memory for loaded commits and gzipped replies, in bytes (half each). Default 256 MiB. */
   cacheBytes?: number;
   /** Memory for parsed files kept across commits (by git blob id), in bytes. Default 64 MiB. */
   parseCacheBytes?: number;
@@ -75,9 +75,7 @@ const REPO_BYTES_PER_APP = 4096;
 interface Model {
   /** The target's key: replies of this model are keyed under it. */
   key: string;
-  repoURL: string;
   commit: string;
-  pathPrefix: string;
   sets: PreparedSets;
   /** Its estimated size, for the LRU. */
   bytes: number;
@@ -130,8 +128,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const requestTimeoutMs = options.requestTimeoutMs ?? 25_000;
   const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;
   const sources = new Map<string, PlatformSource>();
-  // Half for models, half for replies: a full reply of a large repo (tens of
-  // MiB) must fit, or every reconcile would serialize it again.
+  // Half for loaded commits, half for gzipped replies: the full reply of a
+  // large repo must fit, or every reconcile would render it again.
   const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.bytes) });
   const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, r.bytes) });
   // Whole rendered models are large (~10 KiB per Application): at most two
@@ -229,7 +227,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
         end();
         const bytes = repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP;
-        const model: Model = { key, repoURL: target.repoURL, commit: target.commit, pathPrefix: target.pathPrefix, sets, bytes };
+        const model: Model = { key, commit: target.commit, sets, bytes };
         models.set(key, model);
         return model;
       },

@@ -34,7 +34,7 @@ export function createMetrics(): ServerMetrics {
     }),
     buildDuration: new Histogram({
       name: 'gitops_k8s_build_duration_seconds',
-      help: 'Time to read, validate and render one platform repo commit',
+      help: 'Time to read and validate one platform repo commit (replies render what they select)',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),

@@ -1,7 +1,7 @@
 import { createGzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 
-/** A serialized getparams reply, kept gzipped (Argo CD's Go client asks for gzip by default). */
+/** A getparams reply, kept gzipped (Argo CD's Go client asks for gzip by default). */
 export interface Reply {
   /** The body gzipped. */
   gzipped(): Promise<Buffer>;
