@@ -21,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // Runs from dist/bench/ (compiled) and finds the project root above it.
 const root = path.resolve(here, existsSync(path.join(here, '../package.json')) ? '..' : '../..');
 const work = path.join(root, 'bench/.work');
-const cli = path.join(root, 'dist/src/cli.js');
+const cli = path.join(root, 'dist/src/gitops-k8s.cjs');
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

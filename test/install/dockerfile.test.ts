@@ -45,6 +45,14 @@ function dockerfileProblems(text: string): string[] {
     if (!m) p.push(`base ${s.from} is not node pinned to an exact version or digest`);
     else if (m[1] && Number(m[1]) % 2 !== 0) p.push(`base ${s.from} is not an LTS (even) Node line`);
   }
+  const build = stages.find((s) => s.instructions.some((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args)));
+  if (!build) p.push('no stage runs npm run build');
+  else {
+    const at = (re: RegExp): number => build.instructions.findIndex((i) => re.test(`${i.op} ${i.args}`));
+    // scripts/make-code-cache.cjs runs the bundled CLI on the example: without it the image's CLI starts without a code cache.
+    const example = at(/^COPY examples\b/);
+    if (example < 0 || example > at(/^RUN .*\bnpm run build\b/)) p.push('the build stage must copy examples before npm run build (the code cache is made on it)');
+  }
   const final = stages.at(-1);
   if (!final) return p;
   const users = final.instructions.filter((i) => i.op === 'USER');
@@ -71,11 +79,12 @@ t.test('the Dockerfile meets the packaging rules: pinned LTS base, uid 999, prod
   t.end();
 });
 
-t.test('the Dockerfile checks catch a root user, dev dependencies and an unpinned base', (t) => {
+t.test('the Dockerfile checks catch a root user, dev dependencies, an unpinned base and a build without the example', (t) => {
   t.match(dockerfileProblems(`${dockerfile}\nUSER root\n`).join('\n'), /USER 999/);
   t.match(dockerfileProblems(dockerfile.replace('npm ci --omit=dev', 'npm ci')).join('\n'), /dev dependencies|--omit=dev/);
   t.match(dockerfileProblems(dockerfile.replace(/ARG NODE_IMAGE=\S+/, 'ARG NODE_IMAGE=node:lts-slim')).join('\n'), /not node pinned/);
   t.match(dockerfileProblems(dockerfile.replace(/ARG NODE_IMAGE=node:\d+/, 'ARG NODE_IMAGE=node:25')).join('\n'), /not an LTS/);
+  t.match(dockerfileProblems(dockerfile.replace('COPY examples ./examples\n# tsc', '# tsc')).join('\n'), /copy examples before npm run build/);
   t.end();
 });
 
@@ -83,7 +92,8 @@ t.test('the final stage copies the built CLI, puts gitops-k8s on the PATH and ke
   const final = parseDockerfile(dockerfile).at(-1)!;
   const text = final.instructions.map((i) => `${i.op} ${i.args}`).join('\n');
   t.match(text, /COPY --from=build \/src\/dist\/src \.\/dist\/src/);
-  t.match(text, /ln -s \/app\/dist\/src\/cli\.js \/usr\/local\/bin\/gitops-k8s/);
+  t.match(text, /ln -s \/app\/dist\/src\/gitops-k8s\.cjs \/usr\/local\/bin\/gitops-k8s/);
+  t.equal(JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).bin['gitops-k8s'], 'dist/src/gitops-k8s.cjs', 'the image runs the bin package.json names');
   t.match(text, /ENTRYPOINT \["gitops-k8s"\]/);
   t.match(text, /COPY manifests/, 'manifests ship in the image for bootstrap');
   t.end();
