@@ -46,7 +46,8 @@ RUN chmod 0755 /app/dist/src/gitops-k8s.cjs \
 # (git's config and known_hosts, ssh, npm, Node's caches, bare clones) goes
 # under /tmp, an emptyDir there.
 # NODE_COMPILE_CACHE: Node keeps the code it compiled (checked against each
-# file's content) for the next `gitops-k8s generate`, the CLI's own file included.
+# file's content) for the modules it loads itself: the bin and the validators.
+# The CLI bundle has its own V8 code cache, made in the build stage.
 ENV NODE_ENV=production \
     HOME=/tmp \
     XDG_CACHE_HOME=/tmp/.cache \

@@ -15,7 +15,7 @@
 //   bootstrap): their start-up does not matter, and their code finds files
 //   next to its own module (the git spawner forks a sibling script). The
 //   bundle loads them through the bin's loader (src/import-command.ts);
-// - the generated validators (validate.ts requires them from next to cli.js);
+// - the generated validators (validate.ts requires them from its own folder);
 // - ajv (only the fallback when the generated validators are missing) and
 //   handlebars (required on first use by template.ts).
 // Everything else in dist/src/ stays tsc's output, so the package's exports
@@ -39,7 +39,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const requireHere = createRequire(import.meta.url);
 const { version } = JSON.parse(readFileSync(`${root}node_modules/esbuild/package.json`, 'utf8'));
 const lazyBuiltins = new Set(['child_process', 'crypto']);
-/** Packages bundled on their own and required on first use: name -> file next to cli.js. */
+/** Packages bundled on their own and required on first use: name -> file in dist/src/. */
 const lazyPackages = new Map([['yaml', 'cli-yaml.cjs']]);
 
 const common = {
