@@ -90,10 +90,19 @@ interface Output {
  */
 function descriptorOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
   let handedOver: NodeJS.WriteStream | undefined;
+  let closed = false;
+  // The reader went away (`gitops-k8s render | head`). stdout: end as SIGPIPE
+  // would, quietly and not 0 (128 + 13), since the output is incomplete. stderr:
+  // drop what is left of it, the command's result stands.
+  const closedReader = (): void => {
+    if (fd === 1) process.exit(141);
+    closed = true;
+  };
   const write = (text: string): void => {
     for (let start = 0; start < text.length; ) {
       const end = sliceEnd(text, start);
       const slice = start === 0 && end === text.length ? text : text.slice(start, end);
+      if (closed) return;
       if (handedOver) handedOver.write(slice);
       else writeAll(slice);
       start = end;
@@ -108,8 +117,14 @@ function descriptorOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
       bytes = Buffer.from(slice, 'utf8');
       while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return closedReader();
+      if (code !== 'EAGAIN') throw error;
       handedOver = stream();
+      handedOver.on('error', (streamError: NodeJS.ErrnoException) => {
+        if (streamError.code !== 'EPIPE') throw streamError;
+        closedReader();
+      });
       handedOver.write((bytes ?? Buffer.from(slice, 'utf8')).subarray(at));
     }
   };

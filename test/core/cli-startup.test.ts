@@ -45,6 +45,20 @@ function generateWith(bin: string, nodeArgs: string[] = []): { status: number | 
   return { status, stdout, stderr };
 }
 
+/** python3 that makes its stdout non-blocking, then becomes the command in its arguments. */
+const becomeNonBlocking = 'import os, sys; os.set_blocking(1, False); os.execv(sys.argv[1], sys.argv[1:])';
+
+/** A repo that renders to over a megabyte, made once for the tests below. */
+let large: string | undefined;
+function largeRepo(): { dir: string } {
+  if (large === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gk-large-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    large = makeLargeRepo(path.join(dir, 'repo'), { apps: 120, clusters: 6 }).dir;
+  }
+  return { dir: large };
+}
+
 t.test('the bin runs the bundle from the code cache the build made', (t) => {
   t.equal(cacheState(path.join(projectRoot, 'dist/src')), 'used');
   t.end();
@@ -92,14 +106,11 @@ t.test('output to a descriptor that would block goes on through the stream and a
   // Node's children always get blocking standard descriptors (libuv resets
   // them), so python3 sets O_NONBLOCK and then becomes the CLI, as a parent in
   // another language or a terminal left non-blocking would hand it over.
-  const dir = mkdtempSync(path.join(tmpdir(), 'gk-eagain-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const repo = makeLargeRepo(path.join(dir, 'repo'), { apps: 120, clusters: 6 });
+  const repo = largeRepo();
   const direct = spawnSync(process.execPath, [cliPath, 'render', repo.dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH } });
   t.equal(direct.status, 0, direct.stderr);
   t.ok(direct.stdout.length > 1024 * 1024, `${direct.stdout.length} characters`);
 
-  const becomeNonBlocking = 'import os, sys; os.set_blocking(1, False); os.execv(sys.argv[1], sys.argv[1:])';
   const writer = spawn('python3', ['-c', becomeNonBlocking, process.execPath, cliPath, 'render', repo.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
   let stderr = '';
   writer.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -124,4 +135,25 @@ t.test('output to a descriptor that would block goes on through the stream and a
   const status = await new Promise<number | null>((resolve) => writer.on('close', resolve));
   t.equal(status, 0, stderr);
   t.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), createHash('sha256').update(direct.stdout).digest('hex'), 'every byte, in order');
+});
+
+t.test('a reader that goes away ends render quietly, with 141 as SIGPIPE would, never 0', async (t) => {
+  // A shell's pipe into head: blocking, so writeSync itself gets EPIPE.
+  const shell = spawnSync('bash', ['-c', 'node "$0" render "$1" 2>"$2" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"', cliPath, largeRepo().dir, path.join(largeRepo().dir, '..', 'stderr')], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
+  t.equal(shell.stdout.trim(), '141', 'render | head');
+  t.equal(readFileSync(path.join(largeRepo().dir, '..', 'stderr'), 'utf8'), '', 'render | head: no stack trace, no message');
+
+  // A non-blocking pipe whose reader waits until the CLI has handed over to
+  // the stream (EAGAIN), then leaves: the stream gets EPIPE.
+  const writer = spawn('python3', ['-c', becomeNonBlocking, process.execPath, cliPath, 'render', largeRepo().dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  let stderr = '';
+  writer.stderr.on('data', (d: Buffer) => (stderr += d));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  writer.stdout.once('data', () => writer.stdout.destroy());
+  const status = await new Promise<number | null>((resolve) => writer.on('close', resolve));
+  t.equal(status, 141, 'non-blocking pipe');
+  t.equal(stderr, '', 'non-blocking pipe: no stack trace, no message');
 });
