@@ -73,8 +73,9 @@ t.test('without a usable code cache, or without the bundle, the bin prints exact
   const cacheFile = path.join(dir, 'cli-bundle.cjs.v8-cache');
   const cache = readFileSync(cacheFile);
 
-  t.equal(cacheState(dir, ['--min-semi-space-size=16']), 'rejected', 'other V8 flags: V8 refuses the cache');
-  t.same(generateWith(bin, ['--min-semi-space-size=16']), expected);
+  // A flag that changes code generation (Node 26's V8 no longer counts heap sizes).
+  t.equal(cacheState(dir, ['--no-opt']), 'rejected', 'other V8 flags: V8 refuses the cache');
+  t.same(generateWith(bin, ['--no-opt']), expected);
 
   // A cache made for another build of the bundle: V8 would take it if the lengths matched.
   writeFileSync(cacheFile, Buffer.concat([Buffer.from('gitops-k8s 0123456789abcdef'.padEnd(31) + '\n', 'latin1'), cache.subarray(32)]));
