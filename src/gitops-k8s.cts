@@ -14,7 +14,7 @@
  * source. V8 checks a cache against the source's length only, hence the
  * build id below; it does not checksum it either, so a cache damaged on disk
  * can crash the process, as a damaged node binary would (a checksum here cost
- * 4 ms, more than half of what the cache saves).
+ * 4 ms, a third of what the cache saves).
  *
  * CommonJS on purpose: an ES module entry makes Node set up its ES module
  * loader, measured at ~11 ms more per start than this file.
