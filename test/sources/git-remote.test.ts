@@ -84,6 +84,23 @@ t.test("a fork pull request's head commit resolves by its id, without fetching e
   t.equal(await source.resolve('main'), main, 'branches are unchanged');
 });
 
+t.test("over git's smart HTTP (protocol v2), a commit inside a fork pull request, not its tip, resolves by id", async (t) => {
+  const remote = makeBareRemote(platformFiles());
+  const server = await startGitHttpServer(remote.bare.replace(/\/platform\.git$/, ''));
+  t.teardown(() => server.close());
+  const cacheDir = tempDir('gk-cache-');
+  const source = openGitRemote({ url: `${server.url}/platform.git`, cacheDir, credentials: {}, refreshIntervalMs: HOUR, fetchTimeoutMs: 10_000 });
+  await source.resolve('main');
+  git(remote.work, 'checkout', '-q', '-b', 'fork');
+  const inside = commitFiles(remote.work, { 'apps/guestbook/fork.yaml': 'repoURL: https://github.com/x/y.git\npath: y\ntargetRevision: main\n' });
+  commitFiles(remote.work, { 'apps/guestbook/fork.yaml': 'repoURL: https://github.com/x/y.git\npath: z\ntargetRevision: main\n' });
+  git(remote.work, 'push', '-q', 'origin', 'HEAD:refs/pull/3/head');
+  git(remote.work, 'checkout', '-q', 'main');
+  t.equal(await source.resolve(inside), inside);
+  t.equal((await source.open(inside, '')).kind('apps/guestbook/fork.yaml'), 'file');
+  await t.rejects(source.resolve('1'.repeat(40)), { code: 'GK_UNKNOWN_REVISION' }, 'a commit the remote lacks is unknown, not a git failure');
+});
+
 t.test('a pull-request ref asked for by name is fetched from then on, and one that goes away breaks no fetch', async (t) => {
   const remote = makeBareRemote(platformFiles());
   const cacheDir = tempDir('gk-cache-');
