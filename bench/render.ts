@@ -67,6 +67,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The value below which a share `q` of the values lie (nearest rank). */
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
 function maxOf(values: (number | undefined)[]): string {
   const known = values.filter((v): v is number => v !== undefined);
   return known.length ? `${Math.max(...known).toFixed(0)} MiB` : 'n/a (no /usr/bin/time)';
@@ -169,8 +175,10 @@ function benchGenerate(): void {
   const cpu = (v: number | undefined): string => (v === undefined ? '' : `   cpu ${v.toFixed(0).padStart(4)} ms`);
   console.log('');
   console.log(`generate of one small app under the CMP environment (median of ${generateRounds}, process start included)`);
-  console.log(`  gitops-k8s generate ${ms.toFixed(0).padStart(5)} ms${cpu(cpuMs)}   peak RSS ${maxOf(generate.map((r) => r.rssMiB))}   (target < 150 ms)`);
-  console.log(`  node -e 0           ${baseMs.toFixed(0).padStart(5)} ms${cpu(baseCpuMs)}   peak RSS ${maxOf(baseline.map((r) => r.rssMiB))}   (process start alone)`);
+  // The slowest tenth tells whether the target holds run after run, not just at the median.
+  const p90 = (runs: Run[]): string => `p90 ${percentile(runs.map((r) => r.ms), 0.9).toFixed(0).padStart(4)} ms`;
+  console.log(`  gitops-k8s generate ${ms.toFixed(0).padStart(5)} ms   ${p90(generate)}${cpu(cpuMs)}   peak RSS ${maxOf(generate.map((r) => r.rssMiB))}   (target < 150 ms)`);
+  console.log(`  node -e 0           ${baseMs.toFixed(0).padStart(5)} ms   ${p90(baseline)}${cpu(baseCpuMs)}   peak RSS ${maxOf(baseline.map((r) => r.rssMiB))}   (process start alone)`);
   console.log(`  above node -e 0     ${(ms - baseMs).toFixed(0).padStart(5)} ms${cpu(cpuMs === undefined || baseCpuMs === undefined ? undefined : cpuMs - baseCpuMs)}`);
   console.log(`  load average        ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
 }
