@@ -63,8 +63,11 @@ function parseScalar(text: string): unknown {
       }
     }
   }
-  // Indicators that start something else (or an error) in YAML.
-  if ('-?:,[]{}#&*!|>%@`'.includes(first)) throw BAIL;
+  // `-`, `?` and `:` start a plain scalar when a non-space follows (`--flag=x`,
+  // `-1`); alone or before a space they are a sequence entry, a complex key or a value.
+  if ('-?:'.includes(first)) {
+    if (text.length === 1 || text[1] === ' ') throw BAIL;
+  } else if (',[]{}#&*!|>%@`'.includes(first)) throw BAIL; // indicators that start something else (or an error)
   const comment = text.indexOf(' #');
   const plain = (comment < 0 ? text : text.slice(0, comment)).trimEnd();
   if (plain.includes(': ') || plain.endsWith(':')) throw BAIL;

@@ -51,6 +51,8 @@ t.test('scalars, keys and layouts where YAML readers disagree or the subset ends
     'true', 'True', 'TRUE', 'yes', 'on', 'y', '2001-12-14', '12:30:00', '1:20', '0.', '0777', '08', '1__0', '1,000', '=', '"a\\x41"',
     "'it''s'", '9007199254740993', '1.0', '""', "''", 'a: b: c', '"unterminated', 'a #b', 'a#b', '"a" #c', '"a"#c', 'http://x:80/y',
     'a:', '- a', '-', '? x', ':x', 'x:y', 'a   b  ', '"a: b"', "'#'", '123abc', '.', '-.5', '@a', '`a', '%a', '|', '>', '[a]', '{a}', 'a,b',
+    '-1', '-x', '--flag', '--a=b', '--kubelet-preferred-address-types={{provider.x}}', '-1.5e3', '-0x1F', '-0o7', '-_1', '-1_0', '--',
+    '---', '-- -', '- -1', '-a: b', '-: a', '?x', '?x: y', '? ', ':x:', ':a: b', '::', '-#', '-a #c', '--a#b', '-"a"', "-'a'", '-~', '-null',
   ];
   const shapes = [
     (s: string) => `k: ${s}\n`,
@@ -76,7 +78,7 @@ t.test('random block documents read as js-yaml reads them', async (t) => {
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
   const keys = ['a', 'b', 'key', 'x.y/z', 'true', 'True', 'null', 'k-1', '_k', 'on', 'NULL', 'Yes'];
-  const values = ['v', '1', '1.5', '0x10', '~', 'null', 'False', '"s"', "'it''s'", '"a b" # c', 'x # c', 'x#c', 'http://x', '1e3', '.inf', '0o7', '1_0', 'a b', '12:30', '""', '100m', '1.8.0', 'a"b', 'a\\b', '00', '+1'];
+  const values = ['v', '1', '1.5', '0x10', '~', 'null', 'False', '"s"', "'it''s'", '"a b" # c', 'x # c', 'x#c', 'http://x', '1e3', '.inf', '0o7', '1_0', 'a b', '12:30', '""', '100m', '1.8.0', 'a"b', 'a\\b', '00', '+1', '-1', '--flag=x', '-x', '?x', ':x'];
   type Node = { scalar: string } | { map: [string, Node][] } | { list: Node[] };
   const generate = (depth: number): Node => {
     const r = random();
