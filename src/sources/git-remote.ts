@@ -6,7 +6,7 @@ import type { RepoFiles } from '../repo-files.js';
 import { gitAccess, type CredentialSources } from './credentials.js';
 import { openGitCommit, resolveRevision } from './git.js';
 import type { PlatformSource } from './platform-source.js';
-import { displayURL, redact } from './redact.js';
+import { displayURL } from './redact.js';
 import { runGit } from './run-git.js';
 
 /** Options of {@link openGitRemote}. */
@@ -76,6 +76,8 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   // Concurrent calls for the same revision share one `git rev-parse`.
   const resolving = new Map<string, Promise<string>>();
   const knownCommits = new Set<string>();
+  // Pull-request refs asked for by name, fetched with the branches (least recently asked for first).
+  const pullRefs = new Set<string>();
 
   const ensureClone = async (): Promise<void> => {
     if (existsSync(path.join(gitDir, 'HEAD'))) return;
@@ -83,43 +85,56 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     await runGit(['init', '--bare', '-q'], { cwd: gitDir, timeoutMs: 10_000 });
   };
 
-  const fetchNow = async (background: boolean): Promise<void> => {
+  // One `git fetch` from the remote (into the bare clone, made on first
+  // use), timed for onFetch; a failure names the repo: GK_TIMEOUT or GK_GIT.
+  const runFetch = async (refspecs: readonly string[], how: { prune: boolean; background: boolean }): Promise<void> => {
     const started = performance.now();
-    const startedGeneration = generation;
     let ok = false;
     try {
       await ensureClone();
       const access = gitAccess(options.url, options.credentials);
-      await runGit(
-        ['fetch', '--quiet', '--prune', '--force', '--no-tags', '--no-write-fetch-head', '--', access.url, ...FETCH_REFSPECS, ...[...pullRefs].map(optionalRefspec), `+HEAD:${REMOTE_HEAD}`],
-        { cwd: gitDir, env: access.env, timeoutMs: fetchTimeoutMs, lowPriority: background },
-      );
+      const prune = how.prune ? ['--prune'] : [];
+      await runGit(['fetch', '--quiet', ...prune, '--force', '--no-tags', '--no-write-fetch-head', '--', access.url, ...refspecs], {
+        cwd: gitDir,
+        env: access.env,
+        timeoutMs: fetchTimeoutMs,
+        lowPriority: how.background,
+      });
       ok = true;
-      // Re-resolve what callers asked for before, then swap: a call never
-      // waits for `git rev-parse` of a revision it has asked for before.
-      const fresh = new Map<string, string>();
-      for (const rev of resolved.keys()) {
-        try {
-          fresh.set(rev, await resolveRevision(gitDir, rev, { lowPriority: background }));
-        } catch {
-          // Gone from the remote: the next call resolves it and reports it.
-        }
-      }
-      fetches++;
-      resolved.clear();
-      for (const [rev, commit] of fresh) resolved.set(rev, commit);
-      // An invalidation during the fetch may have missed it: keep it stale.
-      if (startedGeneration === generation) {
-        lastFetch = Date.now();
-        mustWait = false;
-      }
     } catch (error) {
-      mustWait = true;
       const gitopsError = error as { code?: string; message?: string };
       if (gitopsError.code === 'GK_TIMEOUT') throw createError('GK_TIMEOUT', `fetching ${display} took longer than ${fetchTimeoutMs} ms`, {}, { cause: error });
       throw createError('GK_GIT', `fetching ${display} failed: ${gitopsError.message ?? String(error)}`, {}, { cause: error });
     } finally {
       options.onFetch?.((performance.now() - started) / 1000, ok);
+    }
+  };
+
+  const fetchNow = async (background: boolean): Promise<void> => {
+    const startedGeneration = generation;
+    try {
+      await runFetch([...FETCH_REFSPECS, ...[...pullRefs].map(optionalRefspec), `+HEAD:${REMOTE_HEAD}`], { prune: true, background });
+    } catch (error) {
+      mustWait = true;
+      throw error;
+    }
+    // Re-resolve what callers asked for before, then swap: a call never
+    // waits for `git rev-parse` of a revision it has asked for before.
+    const fresh = new Map<string, string>();
+    for (const rev of resolved.keys()) {
+      try {
+        fresh.set(rev, await resolveRevision(gitDir, rev, { lowPriority: background }));
+      } catch {
+        // Gone from the remote: the next call resolves it and reports it.
+      }
+    }
+    fetches++;
+    resolved.clear();
+    for (const [rev, commit] of fresh) resolved.set(rev, commit);
+    // An invalidation during the fetch may have missed it: keep it stale.
+    if (startedGeneration === generation) {
+      lastFetch = Date.now();
+      mustWait = false;
     }
   };
 
@@ -157,33 +172,15 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     return running;
   };
   const fetchCommitNow = async (commit: string): Promise<void> => {
-    const started = performance.now();
-    let ok = false;
     try {
-      const access = gitAccess(options.url, options.credentials);
-      const result = await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', access.url, commit], {
-        cwd: gitDir,
-        env: access.env,
-        timeoutMs: fetchTimeoutMs,
-        allowCodes: [1, 128],
-      });
-      ok = result.code === 0;
-      // The remote has no such commit: the caller reports it unknown.
-      if (!ok && !NO_SUCH_COMMIT.test(result.stderr)) {
-        throw createError('GK_GIT', `fetching commit ${commit} of ${display} failed: ${redact(result.stderr.trim().split('\n').pop() ?? '')}`);
-      }
+      await runFetch([commit], { prune: false, background: false });
     } catch (error) {
-      const gitopsError = error as { code?: string; message?: string };
-      if (gitopsError.code === 'GK_TIMEOUT') throw createError('GK_TIMEOUT', `fetching ${display} took longer than ${fetchTimeoutMs} ms`, {}, { cause: error });
-      if (gitopsError.code === 'GK_GIT') throw error;
-      throw createError('GK_GIT', `fetching ${display} failed: ${gitopsError.message ?? String(error)}`, {}, { cause: error });
-    } finally {
-      options.onFetch?.((performance.now() - started) / 1000, ok);
+      // The remote has no such commit (or will not send it): the caller reports it unknown.
+      if (!NO_SUCH_COMMIT.test((error as Error).message)) throw error;
     }
   };
 
   // A pull-request ref asked for by name joins the fetches; the first time, the call waits for a fetch that has it.
-  const pullRefs = new Set<string>();
   const wantPullRef = async (ref: string): Promise<void> => {
     const known = pullRefs.delete(ref);
     pullRefs.add(ref);
