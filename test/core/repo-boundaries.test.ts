@@ -67,7 +67,7 @@ t.test('a path: key through a symlink out of the repository is refused at the ke
 
 t.test('a symlink inside the repository is followed like the file it points at', async (t) => {
   const repo = copyFixture('core-symlinks', t.teardown);
-  symlinkSync('../../shared/api.yaml', path.join(repo, 'apps/web/api.yaml'));
+  symlinkSync('../../common/api.yaml', path.join(repo, 'apps/web/api.yaml'));
   mkdirSync(path.join(repo, 'real-manifests'));
   writeFileSync(path.join(repo, 'real-manifests/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
   mkdirSync(path.join(repo, 'apps/tools'));
@@ -91,8 +91,8 @@ t.test('an in-memory tree (git, GitHub) refuses symlinks out of it, and follows 
   ]);
   t.equal(problemAt(problemsOf(() => loadPlatformRepo(absolute)), 'apps/web/abs.yaml').code, 'GK_PATH_ESCAPE');
   const inside = openMemoryRepo('mem', [
-    { path: 'shared/web.yaml', type: 'file', content: chart },
-    { path: 'apps/web/web.yaml', type: 'symlink', content: Buffer.from('../../shared/web.yaml') },
+    { path: 'common/web.yaml', type: 'file', content: chart },
+    { path: 'apps/web/web.yaml', type: 'symlink', content: Buffer.from('../../common/web.yaml') },
   ]);
   t.same(loadPlatformRepo(inside).namespaces[0]!.apps.map((a) => a.name), ['web']);
 });

@@ -1,6 +1,6 @@
 /**
- * Validates objects against the real Argo CD CRD schemas in ../shared/argo-cd
- * (v3.5.1), as the Kubernetes API server would (structural OpenAPI v3).
+ * Validates objects against the real Argo CD CRD schemas in vendor/argo-cd
+ * (v3.5.1, byte-identical upstream copies), as the Kubernetes API server would (structural OpenAPI v3).
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const sharedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/argo-cd');
+export const argocdDataDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../vendor/argo-cd');
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const cache = new Map<string, ValidateFunction>();
@@ -18,7 +18,7 @@ function validatorFor(kind: string): ValidateFunction {
   if (v) return v;
   const file = { Application: 'application-crd.yaml', AppProject: 'appproject-crd.yaml', ApplicationSet: 'applicationset-crd.yaml' }[kind];
   if (!file) throw new Error(`no CRD for kind ${kind}`);
-  const crd = parse(readFileSync(path.join(sharedDir, file), 'utf8'), { maxAliasCount: -1 });
+  const crd = parse(readFileSync(path.join(argocdDataDir, file), 'utf8'), { maxAliasCount: -1 });
   const schema = crd.spec.versions[0].schema.openAPIV3Schema;
   v = ajv.compile(schema);
   cache.set(kind, v);

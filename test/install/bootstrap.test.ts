@@ -17,7 +17,7 @@ import {
   parseStream,
   projectRoot,
   repoServerProblems,
-  sharedInstall,
+  stockInstall,
   stockObjects,
   type K8sObject,
 } from './kustomize-build.js';
@@ -31,7 +31,7 @@ async function bootstrap(args: string[], env: NodeJS.ProcessEnv = process.env): 
   return { code, stdout, stderr };
 }
 
-const offline = ['--argocd-install', path.relative(projectRoot, sharedInstall)];
+const offline = ['--argocd-install', path.relative(projectRoot, stockInstall)];
 const key = (o: K8sObject): string => `${o.kind}/${o.metadata.name}`;
 const orderable = (objects: K8sObject[]): BootstrapObject[] =>
   objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, object: o, text: '' }));
@@ -104,7 +104,7 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
     const wrote = await bootstrap(['--repo', REPO, '--argocd-app', appDir, '--argocd-cluster', 'local']);
     t.equal(wrote.code, 0, wrote.stderr);
     t.equal(wrote.stdout, '');
-    // Build it offline: the published manifests/install is this checkout's, with the shared Argo CD install.
+    // Build it offline: the published manifests/install is this checkout's, with the vendored Argo CD install.
     const copy = offlineCopy();
     t.teardown(() => rmSync(copy, { recursive: true, force: true }));
     const kfile = path.join(appDir, 'kustomization.yaml');

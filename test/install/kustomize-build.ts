@@ -2,7 +2,7 @@
  * Offline kustomize builds of manifests/ for the install tests, and the pod
  * rules of Argo CD's CMP sidecar contract as a checker that lists problems.
  * kustomize cannot download here: the pinned upstream install.yaml is replaced
- * by the byte-identical copy in ../shared/argo-cd.
+ * by the byte-identical copy in vendor/argo-cd.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
-import { sharedDir } from '../helpers/crd.js';
+import { argocdDataDir } from '../helpers/crd.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const manifestsDir = path.join(projectRoot, 'manifests');
-export const sharedInstall = path.join(sharedDir, 'install.yaml');
+export const stockInstall = path.join(argocdDataDir, 'install.yaml');
 export const PINNED_INSTALL_URL = 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,7 +32,7 @@ export function parseStream(text: string): K8sObject[] {
 let stockCache: K8sObject[] | undefined;
 /** Argo CD v3.5.1's stock install, parsed once. */
 export function stockObjects(): K8sObject[] {
-  stockCache ??= parseStream(readFileSync(sharedInstall, 'utf8'));
+  stockCache ??= parseStream(readFileSync(stockInstall, 'utf8'));
   return stockCache;
 }
 
@@ -48,7 +48,7 @@ export function kustomize(dir: string): Promise<K8sObject[]> {
 
 /**
  * Copies manifests/ into a temporary folder with the pinned Argo CD URL in
- * manifests/install replaced by the shared copy; returns the folder (the
+ * manifests/install replaced by the vendored copy; returns the folder (the
  * caller removes it). Fails if the URL is not there exactly once.
  */
 export function offlineCopy(): string {
@@ -60,7 +60,7 @@ export function offlineCopy(): string {
     rmSync(root, { recursive: true, force: true });
     throw new Error(`manifests/install/kustomization.yaml must reference ${PINNED_INSTALL_URL} exactly once`);
   }
-  cpSync(sharedInstall, path.join(root, 'manifests', 'install', 'argocd-install.yaml'));
+  cpSync(stockInstall, path.join(root, 'manifests', 'install', 'argocd-install.yaml'));
   writeFileSync(kfile, text.replace(PINNED_INSTALL_URL, 'argocd-install.yaml'));
   return root;
 }
@@ -81,7 +81,7 @@ async function buildOnce(component: string, extra: string[]): Promise<K8sObject[
   const root = offlineCopy();
   try {
     const overlay = path.join(root, 'overlay');
-    cpSync(sharedInstall, path.join(overlay, 'install.yaml'));
+    cpSync(stockInstall, path.join(overlay, 'install.yaml'));
     writeFileSync(
       path.join(overlay, 'kustomization.yaml'),
       `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\nresources: [install.yaml${extra.map((r) => `, ../manifests/${r}`).join('')}]\ncomponents: [../manifests/${component}]\n`,
@@ -221,13 +221,13 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
 // Run directly (tap runs every file here), this module checks its own offline copy.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { default: t } = await import('tap');
-  t.test('the offline copy replaces only the pinned Argo CD URL with the shared copy', (t) => {
+  t.test('the offline copy replaces only the pinned Argo CD URL with the vendored copy', (t) => {
     const root = offlineCopy();
     t.teardown(() => rmSync(root, { recursive: true, force: true }));
     const original = readFileSync(path.join(manifestsDir, 'install', 'kustomization.yaml'), 'utf8');
     const copied = readFileSync(path.join(root, 'manifests', 'install', 'kustomization.yaml'), 'utf8');
     t.equal(copied, original.replace(PINNED_INSTALL_URL, 'argocd-install.yaml'));
-    t.equal(readFileSync(path.join(root, 'manifests', 'install', 'argocd-install.yaml'), 'utf8'), readFileSync(sharedInstall, 'utf8'));
+    t.equal(readFileSync(path.join(root, 'manifests', 'install', 'argocd-install.yaml'), 'utf8'), readFileSync(stockInstall, 'utf8'));
     t.end();
   });
 }

@@ -45,8 +45,8 @@ t.test('a commit opens as RepoFiles that render like the work tree', async (t) =
 t.test('files outside the read-ahead are read lazily, symlinks resolve inside the tree and are refused outside', async (t) => {
   const dir = makeWorkTree({
     'docs/deep/a/b/c/notes.txt': 'lazy',
-    'shared/cluster.yaml': 'provider: kind\nserver: https://kubernetes.default.svc\n',
-    'clusters/linked.yaml': { symlink: '../shared/cluster.yaml' },
+    'common/cluster.yaml': 'provider: kind\nserver: https://kubernetes.default.svc\n',
+    'clusters/linked.yaml': { symlink: '../common/cluster.yaml' },
     'clusters/escape.yaml': { symlink: '../../etc/passwd' },
   });
   const files = await openGitCommit(dir, await resolveRevision(dir, 'HEAD'));
