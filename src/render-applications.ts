@@ -425,17 +425,20 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         }
         if (templatable.enabled === false) continue;
 
-        const originFile = (p: FieldPath): { file: string; line?: number } => {
+        const originFile = (p: FieldPath): { file: string; line?: number; field?: string } => {
           const t = trace ?? traceOf(layers);
           let hit: { path: FieldPath; origin: LayerOrigin } | undefined;
           for (let i = p.length; i >= 0 && !hit; i--) hit = t.get(JSON.stringify(p.slice(0, i)));
           if (!hit) return { file: app.source };
-          return { file: hit.origin.file, line: hit.origin.yaml?.lineOf(hit.origin.toFilePath(p)) };
+          const filePath = hit.origin.toFilePath(p);
+          // In a full Application the field is named as written there (spec.syncPolicy…), not as an app key.
+          const field = hit.origin.toFilePath === applicationPathOf ? fieldOf(filePath) : undefined;
+          return { file: hit.origin.file, line: hit.origin.yaml?.lineOf(filePath), ...(field === undefined ? {} : { field }) };
         };
         const vars = (mergedVars ?? {}) as Record<string, unknown>;
         const context = templateContext(repo, ns, app, cluster, vars);
         const onTemplateError = (p: FieldPath, message: string): void => {
-          templateProblem({ code: 'GK_TEMPLATE', ...originFile(p), field: fieldOf(p), message }, cluster.name);
+          templateProblem({ code: 'GK_TEMPLATE', field: fieldOf(p), ...originFile(p), message }, cluster.name);
         };
         const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
 

@@ -48,6 +48,13 @@ t.test('a full Application naming a project nothing creates is an error; folders
   t.notOk(problems.some((q) => q.file === 'apps/web/tools-project.yaml'), 'the project of another folder');
 });
 
+t.test('a template error in a layered part of a full Application names the field as written in the file', async (t) => {
+  const p = problemAt(lintProblems('core-application-files-errors'), 'apps/web/template.yaml');
+  t.equal(p.code, 'GK_TEMPLATE');
+  t.equal(p.field, 'spec.syncPolicy.syncOptions[0]');
+  t.equal(p.line, 12);
+});
+
 t.test('AppProject and ApplicationSet files under apps/, and a Namespace object as namespace.yaml, are told what to write instead', async (t) => {
   const problems = lintProblems('core-application-files-errors');
   const project = problemAt(problems, 'apps/web/project.yaml');
