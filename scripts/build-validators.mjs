@@ -16,11 +16,18 @@
 // CommonJS, so that validate.ts loads them synchronously, when first needed;
 // minified with ajv's runtime helpers inlined (esbuild), a third of the size
 // to compile. validators.generated.js re-exports the full set as ES module.
+//
+// The strict schema of full Application files (src/application-schema.ts,
+// from the vendored Application CRD) gets the same two sets in files of its
+// own, application-{check,full}.generated.cjs: it compiles to more code than
+// all the others together, and only a repo with a full Application file needs it.
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { APPLICATION_CRD_FILE, applicationSchemaFromCrd } from '../dist/src/application-schema.js';
 import { ajvOptions, schemas } from '../dist/src/schemas.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -52,19 +59,15 @@ function compileAll(options, named) {
 }
 
 // The full set: exactly the run-time options.
-{
-  const { ajv, refs } = compileAll({ ...ajvOptions, code: { source: true } }, schemas);
-  await writeValidators('validators-full.generated.cjs', standaloneCode(ajv, refs));
-  writeFileSync(
-    out('validators.generated.js'),
-    `import full from './validators-full.generated.cjs';\n${names.map((n) => `export const ${n} = full.${n};`).join('\n')}\n`,
-  );
+async function writeFullSet(file, named) {
+  const { ajv, refs } = compileAll({ ...ajvOptions, code: { source: true } }, named);
+  await writeValidators(file, standaloneCode(ajv, refs));
 }
 
 // The check set. A subschema replaced by a $ref to an identical copy of
 // itself accepts exactly the same data; only error locations would change,
 // and this set reports none.
-{
+async function writeCheckSet(file, named) {
   const defs = new Map();
   const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
   const split = (schema) => {
@@ -88,12 +91,23 @@ function compileAll(options, named) {
     }
     return copy;
   }
-  const tops = Object.fromEntries(Object.entries(schemas).map(([n, s]) => [n, factor(s)]));
+  const tops = Object.fromEntries(Object.entries(named).map(([n, s]) => [n, factor(s)]));
   const shared = Object.fromEntries([...defs.values()].map((d) => [d.name, d.schema]));
   const { ajv, refs } = compileAll(
     { ...ajvOptions, allErrors: false, verbose: false, messages: false, inlineRefs: false, code: { source: true } },
     { ...shared, ...tops },
   );
   for (const name of Object.keys(shared)) delete refs[name];
-  await writeValidators('validators-check.generated.cjs', standaloneCode(ajv, refs));
+  await writeValidators(file, standaloneCode(ajv, refs));
 }
+
+await writeFullSet('validators-full.generated.cjs', schemas);
+writeFileSync(
+  out('validators.generated.js'),
+  `import full from './validators-full.generated.cjs';\n${names.map((n) => `export const ${n} = full.${n};`).join('\n')}\n`,
+);
+await writeCheckSet('validators-check.generated.cjs', schemas);
+
+const application = { application: applicationSchemaFromCrd(readFileSync(`${root}${APPLICATION_CRD_FILE}`, 'utf8'), parse) };
+await writeFullSet('application-full.generated.cjs', application);
+await writeCheckSet('application-check.generated.cjs', application);

@@ -1,3 +1,4 @@
+import { checkApplicationFile, keysOfApplication, misplacedObjectMessage, namespaceObjectProblem } from './check-application-file.js';
 import { didYouMean } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
@@ -160,6 +161,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       settings.argocdNamespace = d.argocdNamespace ?? settings.argocdNamespace;
       settings.argocdURL = d.argocdURL;
       settings.naming = { ...settings.naming, ...(d.naming ?? {}) };
+      settings.externalProjects = d.externalProjects;
       settings.vars = d.vars ?? {};
       settings.defaults = d.defaults ?? {};
     }
@@ -337,6 +339,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         if (!m) continue;
         if (m[1] === 'namespace') {
           const yaml = readYaml(path);
+          const namespaceObject = yaml && namespaceObjectProblem(yaml);
+          if (namespaceObject) {
+            problems.push(namespaceObject);
+            continue;
+          }
           const data = yaml && checkMap(yaml, 'namespace', 'namespace.yaml');
           if (yaml && data) {
             const d = data as Partial<NamespaceFolder>;
@@ -457,12 +464,9 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
     return undefined;
   }
   if (isApplication(yaml.data)) {
-    const spec = yaml.data.spec;
-    if (!isPlainObject(spec) || (!isPlainObject(spec.source) && !Array.isArray(spec.sources))) {
-      problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(['spec']), field: 'spec', message: 'an Application needs spec.source or spec.sources' });
-      return undefined;
-    }
-    return { ...base, kind: 'application', keys: {}, application: yaml.data };
+    const found = checkApplicationFile(yaml);
+    problems.push(...found);
+    return found.length === 0 ? { ...base, kind: 'application', keys: keysOfApplication(yaml.data), application: yaml.data } : undefined;
   }
   if (!isPlainObject(yaml.data)) {
     problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
@@ -474,7 +478,7 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
       file: yaml.file,
       line: yaml.lineOf(['kind']),
       field: 'kind',
-      message: `is a Kubernetes ${yaml.data.kind}, not an app definition; put manifests in an app folder (apps/${namespace}/<app>/), which becomes a path source`,
+      message: misplacedObjectMessage(yaml.data.kind, yaml.data.apiVersion, namespace),
     });
     return undefined;
   }

@@ -57,6 +57,8 @@ export interface Settings {
   argocdNamespace: string;
   argocdURL?: string;
   naming: { application: string; project: string };
+  /** AppProjects made outside this repo that a full Application file may name. */
+  externalProjects?: string[];
   vars: Record<string, unknown>;
   defaults: AppKeys;
   yaml?: YamlFile;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { applicationPathOf, unlayeredApplication } from './check-application-file.js';
 import { didYouMean } from './did-you-mean.js';
 import { createError, GitopsError, type Problem } from './errors.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
@@ -186,6 +187,8 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
   }
   if (app.kind === 'spec' || app.kind === 'folder') {
     own.push({ data: ownKeysOf(app), origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => p } });
+  } else {
+    own.push({ data: app.keys, origin: { file: app.source, yaml: app.yaml, toFilePath: applicationPathOf } });
   }
   if (app.valuesFile) {
     own.push({
@@ -389,6 +392,9 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
     }
   };
   const merger = new LayerMerger();
+  let projects: Set<string> | undefined;
+  // Only a full Application that names its own project needs them all.
+  const knownProjects = (): Set<string> => (projects ??= projectsOf(repo));
   for (const ns of repo.namespaces) {
     let project: string;
     try {
@@ -419,26 +425,30 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         }
         if (templatable.enabled === false) continue;
 
-        const originFile = (p: FieldPath): { file: string; line?: number } => {
+        const originFile = (p: FieldPath): { file: string; line?: number; field?: string } => {
           const t = trace ?? traceOf(layers);
           let hit: { path: FieldPath; origin: LayerOrigin } | undefined;
           for (let i = p.length; i >= 0 && !hit; i--) hit = t.get(JSON.stringify(p.slice(0, i)));
           if (!hit) return { file: app.source };
-          return { file: hit.origin.file, line: hit.origin.yaml?.lineOf(hit.origin.toFilePath(p)) };
+          const filePath = hit.origin.toFilePath(p);
+          // In a full Application the field is named as written there (spec.syncPolicy…), not as an app key.
+          const field = hit.origin.toFilePath === applicationPathOf ? fieldOf(filePath) : undefined;
+          return { file: hit.origin.file, line: hit.origin.yaml?.lineOf(filePath), ...(field === undefined ? {} : { field }) };
         };
         const vars = (mergedVars ?? {}) as Record<string, unknown>;
         const context = templateContext(repo, ns, app, cluster, vars);
         const onTemplateError = (p: FieldPath, message: string): void => {
-          templateProblem({ code: 'GK_TEMPLATE', ...originFile(p), field: fieldOf(p), message }, cluster.name);
+          templateProblem({ code: 'GK_TEMPLATE', field: fieldOf(p), ...originFile(p), message }, cluster.name);
         };
         const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
 
         let application: Application;
         if (app.kind === 'application') {
-          const rendered = renderTemplates(app.application, context, (p, m) =>
+          const rendered = renderTemplates(unlayeredOf(app), context, (p, m) =>
             templateProblem({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: m }, cluster.name),
           ) as Record<string, unknown>;
           application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
+          checkApplicationTargets(app, ns, rendered, keys, knownProjects(), once);
         } else {
           const source = buildSource(repo, keys, options, (field, message) => once({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }));
           application = fromKeys(repo, ns, app, cluster, keys, source, project);
@@ -511,15 +521,15 @@ function plainAnnotationsOf(app: AppDefinition, wave: string | undefined): Recor
   return annotations;
 }
 
-function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, keys: AppKeys, extraLabels: Record<string, string> = {}, extraAnnotations: Record<string, string> = {}): Application['metadata'] {
+function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, keys: AppKeys): Application['metadata'] {
   // The wave set for this cluster, raised above every dependency's wave.
   let wave = keys.syncWave ?? 0;
   for (const dep of app.keys.dependsOn ?? []) wave = Math.max(wave, (repo.waves.get(dependencyId(app.namespace, dep)) ?? 0) + 1);
   const waveText = wave !== 0 || keys.syncWave !== undefined || (app.keys.dependsOn?.length ?? 0) > 0 ? String(wave) : undefined;
   let annotations: Record<string, string>;
-  if (isEmptyRecord(extraAnnotations) && isEmptyRecord(keys.annotations)) annotations = plainAnnotationsOf(app, waveText);
+  if (isEmptyRecord(keys.annotations)) annotations = plainAnnotationsOf(app, waveText);
   else {
-    annotations = { ...extraAnnotations, ...stripNulls(keys.annotations ?? {}) };
+    annotations = stripNulls({ ...keys.annotations });
     if (waveText !== undefined) annotations[SYNC_WAVE] = waveText;
     annotations[`${LABEL_PREFIX}source`] = app.source;
     annotations = sortedRecord(annotations);
@@ -528,9 +538,9 @@ function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, ke
     name: '',
     namespace: repo.settings.argocdNamespace,
     labels:
-      isEmptyRecord(extraLabels) && isEmptyRecord(keys.labels)
+      isEmptyRecord(keys.labels)
         ? standardLabels(app, cluster)
-        : sortedRecord({ ...extraLabels, ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
+        : sortedRecord({ ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
     annotations,
     finalizers: FINALIZERS,
   };
@@ -554,7 +564,8 @@ function buildSyncPolicy(ns: NamespaceFolder, keys: AppKeys): Record<string, unk
     const meta: Record<string, unknown> = {};
     if (Object.keys(ns.labels).length > 0) meta.labels = sortedRecord(ns.labels);
     if (Object.keys(ns.annotations).length > 0) meta.annotations = sortedRecord(ns.annotations);
-    out.managedNamespaceMetadata = meta;
+    // A full Application may set its own, which wins over namespace.yaml's key by key.
+    out.managedNamespaceMetadata = mergeLayer(meta, policy.managedNamespaceMetadata);
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -572,20 +583,83 @@ function fromKeys(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, c
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: metadataOf(repo, app, cluster, keys), spec };
 }
 
+const unlayered = new WeakMap<AppDefinition, Record<string, unknown>>();
+
+/** A full Application without the parts layered as app keys, one object per app. */
+function unlayeredOf(app: AppDefinition): Record<string, unknown> {
+  let application = unlayered.get(app);
+  if (!application) unlayered.set(app, (application = unlayeredApplication(app.application!)));
+  return application;
+}
+
+/**
+ * A full Application keeps its spec as written, but for the destination (the
+ * cluster's, in the folder's namespace) and the parts layered as app keys
+ * (`keys`: syncPolicy, project, ignoreDifferences, info, labels, annotations).
+ */
 function fromApplication(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, cluster: Cluster, written: Record<string, unknown>, keys: AppKeys, project: string): Application {
   const meta = isPlainObject(written.metadata) ? written.metadata : {};
-  const spec = { ...(written.spec as Record<string, unknown>) };
-  spec.destination = destinationOf(cluster, ns.name);
+  const spec: Record<string, unknown> = { ...(written.spec as Record<string, unknown>), destination: destinationOf(cluster, ns.name) };
+  const syncPolicy = syncPolicyOf(ns, keys);
+  if (syncPolicy) spec.syncPolicy = syncPolicy;
+  if (keys.ignoreDifferences?.length) spec.ignoreDifferences = keys.ignoreDifferences;
+  if (keys.info?.length) spec.info = keys.info;
   // Without a project of its own it joins its folder's AppProject, like every other app there.
-  const ordered: Record<string, unknown> = { project: spec.project ?? project };
+  const ordered: Record<string, unknown> = { project: keys.project ?? project };
   for (const key of ['source', 'sources', 'destination', 'syncPolicy', 'ignoreDifferences', 'info', 'revisionHistoryLimit']) {
     if (spec[key] !== undefined) ordered[key] = spec[key];
   }
   for (const key of Object.keys(spec).sort()) if (!(key in ordered)) ordered[key] = spec[key];
-  const metadata = metadataOf(repo, app, cluster, keys, (meta.labels ?? {}) as Record<string, string>, (meta.annotations ?? {}) as Record<string, string>);
+  const metadata = metadataOf(repo, app, cluster, keys);
   const finalizers = Array.isArray(meta.finalizers) ? (meta.finalizers as string[]) : [];
   metadata.finalizers = [...new Set([...finalizers, FINALIZER])];
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: ordered };
+}
+
+/** Every AppProject an Application may name: the folders', `default` and gitops.yaml `externalProjects`. */
+function projectsOf(repo: PlatformRepo): Set<string> {
+  const names = new Set(['default', ...(repo.settings.externalProjects ?? [])]);
+  for (const ns of repo.namespaces) {
+    try {
+      names.add(projectName(repo, ns));
+    } catch (error) {
+      // A broken naming.project is reported once for its folder already.
+      if (!(error instanceof GitopsError)) throw error;
+    }
+  }
+  return names;
+}
+
+/**
+ * A full Application's own destination namespace and project must be ones
+ * gitops-k8s keeps: its destination is replaced by the folder's namespace
+ * (another one would silently move its workloads), and a project nothing
+ * creates leaves Argo CD unable to sync it.
+ */
+function checkApplicationTargets(app: AppDefinition, ns: NamespaceFolder, rendered: Record<string, unknown>, keys: AppKeys, projects: Set<string>, report: (problem: Problem) => void): void {
+  const yaml = app.yaml;
+  const destination = (rendered.spec as Record<string, unknown>).destination;
+  const namespace = isPlainObject(destination) ? destination.namespace : undefined;
+  if (namespace !== undefined && namespace !== null && namespace !== ns.name) {
+    const where = ['spec', 'destination', 'namespace'];
+    const message =
+      typeof namespace === 'string' && namespace !== ''
+        ? `is ${JSON.stringify(namespace)}, but this file is in apps/${ns.name}/, whose apps deploy to namespace ${ns.name}; move it to apps/${namespace}/ (or write namespace: ${ns.name}, or leave it out)`
+        : `is ${JSON.stringify(namespace)}; apps in apps/${ns.name}/ deploy to namespace ${ns.name}: write that, or leave it out`;
+    report({ code: 'GK_INVALID_VALUE', file: app.source, line: yaml?.lineOf(where), field: fieldOf(where), message });
+  }
+  const own = app.keys.project;
+  if (own !== undefined && keys.project !== undefined && !projects.has(keys.project)) {
+    const where = ['spec', 'project'];
+    const known = [...projects].sort();
+    report({
+      code: 'GK_INVALID_VALUE',
+      file: app.source,
+      line: yaml?.lineOf(where),
+      field: fieldOf(where),
+      message: `AppProject ${JSON.stringify(keys.project)} is made by nothing here${didYouMean(keys.project, known)}; known: ${known.join(', ')} (a project created outside this repo goes in externalProjects of gitops.yaml)`,
+    });
+  }
 }
 
 /** Problems in cluster or namespace filters given on the command line or by the CMP. */

@@ -226,6 +226,7 @@ export const settingsSchema = {
         project: { type: 'string', minLength: 1 },
       },
     },
+    externalProjects: { type: 'array', items: { type: 'string', pattern: dns1123 } },
     vars: freeMap,
     defaults: appDefaultsSchema,
     limits: {

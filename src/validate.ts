@@ -1,7 +1,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { APPLICATION_CRD_FILE, applicationSchemaFromCrd } from './application-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Problem } from './errors.js';
 import type { YamlFile } from './parse-yaml.js';
@@ -42,6 +43,44 @@ function loadValidators(): Validators {
 }
 
 const validators = loadValidators();
+
+interface ValidatorPair {
+  check: ValidateFunction;
+  /** Called only when the check fails: the full set is loaded then. */
+  full: () => ValidateFunction;
+}
+
+let applicationValidators: ValidatorPair | undefined;
+
+// The Application CRD's schema compiles to far more code than all the others
+// together: files of its own, required only when a full Application file exists.
+function loadApplicationValidators(): ValidatorPair {
+  const requireHere = createRequire(import.meta.url);
+  const check = fileURLToPath(new URL('./application-check.generated.cjs', import.meta.url));
+  const full = fileURLToPath(new URL('./application-full.generated.cjs', import.meta.url));
+  if (existsSync(check) && existsSync(full)) {
+    let fullValidate: ValidateFunction | undefined;
+    return {
+      check: (requireHere(check) as { application: ValidateFunction }).application,
+      full: () => (fullValidate ??= (requireHere(full) as { application: ValidateFunction }).application),
+    };
+  }
+  // Running the TypeScript sources (tests): the CRD of the checkout, compiled here.
+  const { Ajv } = requireHere('ajv') as typeof import('ajv');
+  const { parse } = requireHere('yaml') as typeof import('yaml');
+  const crd = readFileSync(fileURLToPath(new URL(`../${APPLICATION_CRD_FILE}`, import.meta.url)), 'utf8');
+  const validate = new Ajv(ajvOptions).compile(applicationSchemaFromCrd(crd, parse));
+  return { check: validate, full: () => validate };
+}
+
+/**
+ * Checks a full Argo CD Application file against the Application CRD's
+ * schema, strictly: every key the schema does not know is a problem.
+ */
+export function validateApplication(yaml: YamlFile): Problem[] {
+  applicationValidators ??= loadApplicationValidators();
+  return problemsOf(applicationValidators, undefined, yaml, yaml.data, []);
+}
 
 function pathOf(instancePath: string): (string | number)[] {
   if (instancePath === '') return [];
@@ -159,8 +198,12 @@ function pickBranches(errors: ErrorObject[]): ErrorObject[] {
  * problem, each with its line, field and (for unknown keys) a suggestion.
  */
 export function validateAgainst(schema: SchemaName, yaml: YamlFile, data: unknown = yaml.data, base: (string | number)[] = []): Problem[] {
-  if (validators.check(schema)(data)) return [];
-  const validate = validators.full(schema);
+  return problemsOf({ check: validators.check(schema), full: () => validators.full(schema) }, schema, yaml, data, base);
+}
+
+function problemsOf(pair: ValidatorPair, schema: SchemaName | undefined, yaml: YamlFile, data: unknown, base: (string | number)[]): Problem[] {
+  if (pair.check(data)) return [];
+  const validate = pair.full();
   if (validate(data)) return [];
   const problems: Problem[] = [];
   const errors = pickBranches(validate.errors ?? []);

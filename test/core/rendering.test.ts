@@ -158,7 +158,11 @@ t.test('a full Argo CD Application file is fanned out per cluster with its desti
   t.same(apps.get('guestbook-guestbook-two')!.spec.destination, { name: 'two-registered', namespace: 'guestbook' });
   t.equal(one.metadata.namespace, 'argocd', 'Applications live in the Argo CD namespace');
   t.same(one.spec.source, { repoURL: 'https://github.com/argoproj/argocd-example-apps.git', path: 'guestbook', targetRevision: '0d521c6e049889134f3122eb32d7ed342f43ca0d' });
-  t.same(one.spec.syncPolicy, { automated: { prune: false } }, 'the rest of the spec is taken as written');
+  t.same(
+    one.spec.syncPolicy,
+    { automated: { prune: false, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    'its syncPolicy is layered over the defaults like an app file\'s, its own prune: false winning',
+  );
   t.equal(one.spec.project, 'default');
   t.equal(one.metadata.labels.legacy, 'yes');
   t.equal(one.metadata.labels['gitops-k8s.io/cluster'], 'one');
