@@ -31,6 +31,10 @@ export const ARGOCD_NAMESPACE = 'argocd';
 export const ROOT_APPLICATION_NAME = 'gitops-k8s-root';
 /** Where the gitops-k8s manifests are published (a kustomize remote base, by release tag). */
 export const GITOPS_K8S_SOURCE = 'https://github.com/gitops-k8s/gitops-k8s';
+/** The argocd-cm key of the Application health check that makes sync waves of child Applications wait. */
+export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
+/** The one copy of that check, in manifests/install (its kustomization merges it into argocd-cm). */
+export const APPLICATION_HEALTH_FILE = 'application-health.lua';
 
 /** Which objects to print: the CRDs, everything else, or both (CRDs first). */
 export type BootstrapPart = 'crds' | 'install' | 'all';
@@ -84,6 +88,11 @@ export function packageManifestsDir(): string {
     dir = path.dirname(dir);
   }
   throw createError('GK_CONFIG', 'the gitops-k8s manifests/ folder is missing from this installation');
+}
+
+/** The Application health check as shipped: manifests/install/application-health.lua. */
+export function readApplicationHealthCheck(manifestsDir = packageManifestsDir()): string {
+  return readFileSync(path.join(manifestsDir, 'install', APPLICATION_HEALTH_FILE), 'utf8');
 }
 
 /** This package's version: the release tag (`v<version>`) its manifests are published under. */
@@ -370,6 +379,12 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
       ?.containers ?? []).map((c) => c.name);
     if (!containers.includes('gitops-k8s-cmp')) {
       throw createError('GK_CONFIG', `the Argo CD install has no argocd-repo-server Deployment to patch (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`);
+    }
+    // Without the check, dependsOn's sync waves would silently order nothing.
+    const argocdCm = all.find((o) => o.kind === 'ConfigMap' && o.name === 'argocd-cm');
+    const healthCheck = (argocdCm?.object.data as Record<string, unknown> | undefined)?.[APPLICATION_HEALTH_KEY];
+    if (healthCheck !== readApplicationHealthCheck(manifestsDir)) {
+      throw createError('GK_CONFIG', `the built argocd-cm does not carry ${APPLICATION_HEALTH_KEY} from manifests/install/${APPLICATION_HEALTH_FILE}`);
     }
     const objects = selectPart(all, checked.part);
     const header = applyInstructions(checked).map((line) => `# ${line}`.trimEnd()).join('\n');
