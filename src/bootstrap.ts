@@ -372,7 +372,13 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
     }
     writeFileSync(path.join(work, 'root-application.yaml'), stringify(rootApplication(checked)));
     writeFileSync(path.join(work, 'kustomization.yaml'), stringify(bootstrapKustomization({ repoURL: checked.repoURL })));
-    const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000);
+    const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000).catch((error: unknown) => {
+      // kustomize's own words for it (a resid dump) would not say that the install is the problem.
+      if (error instanceof Error && /"argocd-cm".*does not exist; cannot merge/s.test(error.message.replace(/\\/g, ''))) {
+        throw createError('GK_CONFIG', `the Argo CD install has no argocd-cm ConfigMap for the Application health check (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`, {}, { cause: error });
+      }
+      throw error;
+    });
     const all = orderForApply(splitYamlStream(built));
     const repoServer = all.find((o) => o.kind === 'Deployment' && o.name === 'argocd-repo-server');
     const containers = ((repoServer?.object.spec as { template?: { spec?: { containers?: { name?: string }[] } } } | undefined)?.template?.spec
