@@ -6,7 +6,9 @@
  * it) from manifests/install: Argo CD's stock install.yaml pinned to
  * {@link ARGOCD_VERSION} plus the gitops-k8s Component (manifests/sidecar),
  * with a root Application that renders the platform repo through the Config
- * Management Plugin. The self-managed app folder ({@link argocdAppFiles})
+ * Management Plugin, and the Application health check in argocd-cm
+ * (manifests/install/application-health.lua) that makes sync waves of child
+ * Applications wait. The self-managed app folder ({@link argocdAppFiles})
  * builds the same manifests/install, so the first install and every later
  * self-sync produce the same objects, sidecar included.
  */
