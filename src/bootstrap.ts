@@ -6,7 +6,9 @@
  * it) from manifests/install: Argo CD's stock install.yaml pinned to
  * {@link ARGOCD_VERSION} plus the gitops-k8s Component (manifests/sidecar),
  * with a root Application that renders the platform repo through the Config
- * Management Plugin. The self-managed app folder ({@link argocdAppFiles})
+ * Management Plugin, and the Application health check in argocd-cm
+ * (manifests/install/application-health.lua) that makes sync waves of child
+ * Applications wait. The self-managed app folder ({@link argocdAppFiles})
  * builds the same manifests/install, so the first install and every later
  * self-sync produce the same objects, sidecar included.
  */
@@ -31,6 +33,10 @@ export const ARGOCD_NAMESPACE = 'argocd';
 export const ROOT_APPLICATION_NAME = 'gitops-k8s-root';
 /** Where the gitops-k8s manifests are published (a kustomize remote base, by release tag). */
 export const GITOPS_K8S_SOURCE = 'https://github.com/gitops-k8s/gitops-k8s';
+/** The argocd-cm key of the Application health check that makes sync waves of child Applications wait. */
+export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
+/** The one copy of that check, in manifests/install (its kustomization merges it into argocd-cm). */
+export const APPLICATION_HEALTH_FILE = 'application-health.lua';
 
 /** Which objects to print: the CRDs, everything else, or both (CRDs first). */
 export type BootstrapPart = 'crds' | 'install' | 'all';
@@ -84,6 +90,11 @@ export function packageManifestsDir(): string {
     dir = path.dirname(dir);
   }
   throw createError('GK_CONFIG', 'the gitops-k8s manifests/ folder is missing from this installation');
+}
+
+/** The Application health check as shipped: manifests/install/application-health.lua. */
+export function readApplicationHealthCheck(manifestsDir = packageManifestsDir()): string {
+  return readFileSync(path.join(manifestsDir, 'install', APPLICATION_HEALTH_FILE), 'utf8');
 }
 
 /** This package's version: the release tag (`v<version>`) its manifests are published under. */
@@ -363,13 +374,25 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
     }
     writeFileSync(path.join(work, 'root-application.yaml'), stringify(rootApplication(checked)));
     writeFileSync(path.join(work, 'kustomization.yaml'), stringify(bootstrapKustomization({ repoURL: checked.repoURL })));
-    const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000);
+    const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000).catch((error: unknown) => {
+      // kustomize's own words for it (a resid dump) would not say that the install is the problem.
+      if (error instanceof Error && /"argocd-cm".*does not exist; cannot merge/s.test(error.message.replace(/\\/g, ''))) {
+        throw createError('GK_CONFIG', `the Argo CD install has no argocd-cm ConfigMap for the Application health check (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`, {}, { cause: error });
+      }
+      throw error;
+    });
     const all = orderForApply(splitYamlStream(built));
     const repoServer = all.find((o) => o.kind === 'Deployment' && o.name === 'argocd-repo-server');
     const containers = ((repoServer?.object.spec as { template?: { spec?: { containers?: { name?: string }[] } } } | undefined)?.template?.spec
       ?.containers ?? []).map((c) => c.name);
     if (!containers.includes('gitops-k8s-cmp')) {
       throw createError('GK_CONFIG', `the Argo CD install has no argocd-repo-server Deployment to patch (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`);
+    }
+    // Without the check, dependsOn's sync waves would silently order nothing.
+    const argocdCm = all.find((o) => o.kind === 'ConfigMap' && o.name === 'argocd-cm');
+    const healthCheck = (argocdCm?.object.data as Record<string, unknown> | undefined)?.[APPLICATION_HEALTH_KEY];
+    if (healthCheck !== readApplicationHealthCheck(manifestsDir)) {
+      throw createError('GK_CONFIG', `the built argocd-cm does not carry ${APPLICATION_HEALTH_KEY} from manifests/install/${APPLICATION_HEALTH_FILE}`);
     }
     const objects = selectPart(all, checked.part);
     const header = applyInstructions(checked).map((line) => `# ${line}`.trimEnd()).join('\n');

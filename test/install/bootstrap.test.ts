@@ -3,7 +3,17 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ARGOCD_CRDS, ARGOCD_INSTALL_URL, GITOPS_K8S_SOURCE, buildBootstrap, packageVersion, selectPart, type BootstrapObject } from '../../src/bootstrap.js';
+import {
+  APPLICATION_HEALTH_KEY,
+  ARGOCD_CRDS,
+  ARGOCD_INSTALL_URL,
+  GITOPS_K8S_SOURCE,
+  buildBootstrap,
+  packageVersion,
+  readApplicationHealthCheck,
+  selectPart,
+  type BootstrapObject,
+} from '../../src/bootstrap.js';
 import { renderPlatform } from '../../src/render-platform.js';
 import { openLocalRepo } from '../../src/repo-files.js';
 import { runCli } from '../../src/cli.js';
@@ -53,6 +63,14 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
     const images = objects.flatMap((o) => [...(o.spec?.template?.spec?.containers ?? []), ...(o.spec?.template?.spec?.initContainers ?? [])]).map((c) => String(c.image));
     t.ok(images.length > 0);
     for (const image of images) t.match(image, /(:v?\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$/, `${image} pinned`);
+  });
+
+  t.test("configures Argo CD's argocd-cm with the Application health check, byte for byte manifests/install/application-health.lua", async (t) => {
+    const shipped = readFileSync(path.join(manifestsDir, 'install', 'application-health.lua'), 'utf8');
+    t.equal(readApplicationHealthCheck(), shipped);
+    t.equal(find(objects, 'ConfigMap', 'argocd-cm')?.data?.[APPLICATION_HEALTH_KEY], shipped);
+    const install = await bootstrap(['--repo', REPO, '--part', 'install', ...offline]);
+    t.equal(find(parseStream(install.stdout), 'ConfigMap', 'argocd-cm')?.data?.[APPLICATION_HEALTH_KEY], shipped, 'in --part install too');
   });
 
   t.test('orders the stream for apply: Namespace, CRDs, the rest, then the Argo CD custom resources', async (t) => {
@@ -117,6 +135,10 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
     const expected = objects.filter((o) => key(o) !== 'Application/gitops-k8s-root');
     t.same(selfManaged.map(key).sort(), expected.map(key).sort());
     for (const o of expected) t.ok(canonical(find(selfManaged, o.kind, o.metadata.name)) === canonical(o), `${key(o)} identical`);
+    t.equal(find(selfManaged, 'ConfigMap', 'argocd-cm')?.data?.[APPLICATION_HEALTH_KEY], readApplicationHealthCheck(), 'a self-sync keeps the Application health check');
+    let lintErr = '';
+    t.equal(await runCli(['lint', platform], { stdout: () => {}, stderr: (s) => (lintErr += s), env: {}, cwd: projectRoot }), 0, lintErr);
+    t.match(lintErr, /^ok: \d+ Applications, \d+ AppProjects, \d+ clusters\n$/, 'lint has nothing to say about the app folder');
 
     // The platform renders it as a valid, server-side, never-pruned Application on the chosen cluster.
     const rendered = renderPlatform(openLocalRepo(platform), {});
@@ -150,6 +172,7 @@ t.test('bootstrap --part prints one part of what kustomize built, in apply order
     'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: gitops-k8s-root\n  namespace: argocd',
     'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\n  namespace: argocd\nspec:\n  template:\n    spec:\n      containers:\n      - name: argocd-repo-server\n      - name: gitops-k8s-cmp',
     'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: applications.argoproj.io',
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\ndata:\n  ${APPLICATION_HEALTH_KEY}: ${JSON.stringify(readApplicationHealthCheck())}`,
     'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd',
   ].join('\n---\n');
   writeFileSync(path.join(dir, 'build.yaml'), `${build}\n`);
@@ -163,8 +186,8 @@ t.test('bootstrap --part prints one part of what kustomize built, in apply order
     return parseStream(run.stdout).map(key);
   };
   t.same(await names('crds'), ['CustomResourceDefinition/applications.argoproj.io']);
-  t.same(await names('install'), ['Namespace/argocd', 'Deployment/argocd-repo-server', 'Application/gitops-k8s-root']);
-  t.same(await names('all'), ['Namespace/argocd', 'CustomResourceDefinition/applications.argoproj.io', 'Deployment/argocd-repo-server', 'Application/gitops-k8s-root']);
+  t.same(await names('install'), ['Namespace/argocd', 'Deployment/argocd-repo-server', 'ConfigMap/argocd-cm', 'Application/gitops-k8s-root']);
+  t.same(await names('all'), ['Namespace/argocd', 'CustomResourceDefinition/applications.argoproj.io', 'Deployment/argocd-repo-server', 'ConfigMap/argocd-cm', 'Application/gitops-k8s-root']);
 });
 
 t.test('bootstrap uses the pinned Argo CD URL unless told otherwise, and the same one manifests/install pins', async (t) => {
@@ -218,6 +241,18 @@ t.test('bootstrap never echoes credentials put in the repo URL', async (t) => {
   );
 });
 
+t.test('bootstrap refuses to print an install whose argocd-cm lacks the shipped Application health check', async (t) => {
+  const root = offlineCopy();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const dir = path.join(root, 'manifests');
+  const kfile = path.join(dir, 'install', 'kustomization.yaml');
+  const kustomization = parse(readFileSync(kfile, 'utf8'));
+  t.ok(kustomization.configMapGenerator, 'manifests/install generates the check into argocd-cm');
+  delete kustomization.configMapGenerator;
+  writeFileSync(kfile, JSON.stringify(kustomization));
+  await t.rejects(buildBootstrap({ repoURL: REPO, manifestsDir: dir }), { code: 'GK_CONFIG', message: /argocd-cm does not carry resource\.customizations\.health\.argoproj\.io_Application/ });
+});
+
 t.test('bootstrap says what is missing when kubectl is not there or the install is not Argo CD', async (t) => {
   const missing = await bootstrap(['--repo', REPO, ...offline], { ...process.env, KUBECTL: '/nonexistent/kubectl' });
   t.equal(missing.code, 1);
@@ -229,6 +264,11 @@ t.test('bootstrap says what is missing when kubectl is not there or the install 
   writeFileSync(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: something-else\n');
   const wrong = await bootstrap(['--repo', REPO, '--argocd-install', other]);
   t.equal(wrong.code, 1);
-  t.match(wrong.stderr, /argocd-repo-server/);
+  t.match(wrong.stderr, /no argocd-cm ConfigMap for the Application health check \(is \S+install\.yaml Argo CD's install\.yaml\?\)/);
   t.equal(wrong.stdout, '');
+  writeFileSync(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n');
+  const noRepoServer = await bootstrap(['--repo', REPO, '--argocd-install', other]);
+  t.equal(noRepoServer.code, 1);
+  t.match(noRepoServer.stderr, /no argocd-repo-server Deployment to patch/);
+  t.equal(noRepoServer.stdout, '');
 });
