@@ -15,10 +15,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY bench ./bench
-# The build runs the bundled CLI on the example to make its V8 code cache
-# (scripts/make-code-cache.cjs), with this stage's Node, which is the runtime's.
-COPY examples ./examples
-# tsc, the standalone validators, the bundled CLI and its code cache (scripts/bundle-cli.mjs).
+# tsc, the standalone validators and the bundled CLI (scripts/bundle-cli.mjs).
 RUN npm run build
 
 # ---- runtime: production dependencies only, uid 999, read-only root ----
@@ -46,8 +43,8 @@ RUN chmod 0755 /app/dist/src/gitops-k8s.cjs \
 # (git's config and known_hosts, ssh, npm, Node's caches, bare clones) goes
 # under /tmp, an emptyDir there.
 # NODE_COMPILE_CACHE: Node keeps the code it compiled (checked against each
-# file's content) for the modules it loads itself: the bin and the validators.
-# The CLI bundle has its own V8 code cache, made in the build stage.
+# file's content) for the modules it loads: the bin, the CLI bundle and the
+# validators. The first `generate` of a pod fills it, the others start from it.
 ENV NODE_ENV=production \
     HOME=/tmp \
     XDG_CACHE_HOME=/tmp/.cache \

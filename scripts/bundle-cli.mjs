@@ -1,20 +1,19 @@
 #!/usr/bin/env node
-// Runs after tsc and build-validators. Writes, next to tsc's output:
-// - dist/src/cli-bundle.cjs: one esbuild bundle (CommonJS) of src/cli.ts with
-//   the commands that read a local platform repo (generate, render, lint,
-//   explain, init), the core and their dependencies. Node then reads one file
-//   instead of resolving ~110 modules (commander, js-yaml and the core);
-// - dist/src/cli-bundle.cjs.v8-cache: V8's code cache for it, made by running
-//   the bundle on examples/platform so that the functions those commands call
-//   are in it compiled.
-// The bin, dist/src/gitops-k8s.cjs (src/gitops-k8s.cts), runs the bundle from
-// the cache; it explains why.
+// Runs after tsc and build-validators. Writes dist/src/cli-bundle.cjs, next to
+// tsc's output: one esbuild bundle (CommonJS) of src/cli.ts with the commands
+// that read a local platform repo (generate, render, lint, explain, init), the
+// core and their dependencies. Node then reads one file instead of resolving
+// ~110 modules (commander, js-yaml and the core), and on Node >= 22.1 takes
+// its compiled code from the compile cache the bin turns on
+// (dist/src/gitops-k8s.cjs, src/gitops-k8s.cts).
 //
 // Left out, loaded from tsc's dist/src/ as before:
 // - the commands that reach the network or a cluster (serve, diff, status,
 //   bootstrap): their start-up does not matter, and their code finds files
-//   next to its own module (the git spawner forks a sibling script). The
-//   bundle loads them through the bin's loader (src/import-command.ts);
+//   next to its own module (the git spawner forks a sibling script). src/cli.ts
+//   import()s them, which stays a real import() of tsc's ES modules: a second
+//   bundle of them would be another copy of fastify and octokit to build and
+//   ship, for nothing a person waits on;
 // - the generated validators (validate.ts requires them from its own folder);
 // - ajv (only the fallback when the generated validators are missing) and
 //   handlebars (required on first use by template.ts).
@@ -29,9 +28,7 @@
 // - yaml: parse-yaml.ts needs it for error lines and for files with anchors,
 //   aliases or tags; it is bundled on its own into dist/src/cli-yaml.cjs.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +38,8 @@ const { version } = JSON.parse(readFileSync(`${root}node_modules/esbuild/package
 const lazyBuiltins = new Set(['child_process', 'crypto']);
 /** Packages bundled on their own and required on first use: name -> file in dist/src/. */
 const lazyPackages = new Map([['yaml', 'cli-yaml.cjs']]);
+/** The commands src/cli.ts import()s from tsc's output, as it names them. */
+const unbundledCommands = /^\.\/commands\/(serve|diff|status|bootstrap)\.js$/;
 
 const common = {
   absWorkingDir: root,
@@ -69,8 +68,7 @@ for (const [name, file] of lazyPackages) {
   await build({ ...common, entryPoints: [requireHere.resolve(name, { paths: [root] })], outfile: `${root}dist/src/${file}`, format: 'cjs' });
 }
 
-const { BUNDLE_FILE, CODE_CACHE_FILE } = requireHere(`${root}dist/src/gitops-k8s.cjs`);
-const NO_ID = '0'.repeat(16);
+const { BUNDLE_FILE } = requireHere(`${root}dist/src/gitops-k8s.cjs`);
 
 await build({
   ...common,
@@ -78,19 +76,19 @@ await build({
   outfile: `${root}dist/src/${BUNDLE_FILE}`,
   format: 'cjs',
   tsconfig: 'tsconfig.build.json',
-  // The build id is filled in below, in place so that the source map stays right.
-  banner: { js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli.ts; the body of a function that dist/src/gitops-k8s.cjs runs; build ${NO_ID}` },
-  // A parameter of the bin's wrapper (src/gitops-k8s.cts).
+  // import.meta.url of the modules in it: the bundle's own, in dist/src/ as theirs is. Strict
+  // first, as ES modules are: code after the banner is too late to ask for it.
+  banner: {
+    js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.\n'use strict';\nvar __bundleUrl = require('node:url').pathToFileURL(__filename).href;`,
+  },
   define: { 'import.meta.url': '__bundleUrl' },
   external: ['ajv', 'handlebars'],
   plugins: [
     {
       name: 'unbundled-commands',
       setup(b) {
-        b.onLoad({ filter: /[\\/]src[\\/]import-command\.ts$/ }, () => ({
-          contents: 'export const importCommand = (specifier) => __importCommand(specifier);',
-          loader: 'js',
-        }));
+        // The path stays as written: the bundle is in dist/src/, as src/cli.ts is in src/.
+        b.onResolve({ filter: unbundledCommands }, (args) => (args.kind === 'dynamic-import' && /[\\/]src[\\/]cli\.ts$/.test(args.importer) ? { path: args.path, external: true } : undefined));
       },
     },
     {
@@ -112,25 +110,3 @@ await build({
   ],
 });
 
-const bundleFile = `${root}dist/src/${BUNDLE_FILE}`;
-const bundle = readFileSync(bundleFile, 'utf8');
-if (/\bimport\(/.test(bundle)) throw new Error(`${BUNDLE_FILE} calls import(), which a script run from a code cache cannot (src/import-command.ts)`);
-// The id the bin matches the code cache against (V8 itself checks only the source's length).
-const buildId = createHash('sha256').update(bundle).digest('hex').slice(0, NO_ID.length);
-writeFileSync(bundleFile, bundle.replace(`; build ${NO_ID}\n`, `; build ${buildId}\n`));
-
-// The code cache, made in a process of its own: V8 takes a cache only from a
-// process with the same V8 flags, and the bin runs without any (NODE_OPTIONS
-// left out for that reason).
-const cacheFile = `${root}dist/src/${CODE_CACHE_FILE}`;
-rmSync(cacheFile, { force: true });
-const env = { ...process.env };
-delete env.NODE_OPTIONS;
-const made = spawnSync(process.execPath, [`${root}scripts/make-code-cache.cjs`, cacheFile], { cwd: root, env, encoding: 'utf8' });
-if (made.status !== 0) throw new Error(`making the code cache failed:\n${made.stderr}`);
-const checked = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(`${root}dist/src/gitops-k8s.cjs`)}).loadBundledCli().cache)`], { env, encoding: 'utf8' });
-if (checked.stdout !== 'used') {
-  // Not fatal: the bin compiles from source without it. test/core/cli-startup.test.ts fails on it.
-  console.warn(`bundle-cli: V8 refused the code cache it just made (${checked.stdout || checked.stderr}); the CLI will compile its bundle on every start`);
-  rmSync(cacheFile, { force: true });
-}

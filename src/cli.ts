@@ -3,7 +3,6 @@ import { realpathSync, writeSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
-import { importCommand } from './import-command.js';
 
 // Node >= 22.1 keeps compiled code on disk (under the OS temp dir, writable in
 // the CMP sidecar): Argo CD starts this CLI on every refresh. A no-op on Node 20.
@@ -17,7 +16,9 @@ type Register = (program: Command, io: CliIO, setExit: (code: number) => void) =
  * Each command's module, loaded only when that command runs (help and unknown
  * commands load them all): `generate` runs in Argo CD's repo-server on every
  * refresh and must not pay for the server's fastify, undici and octokit.
- * bench/render measures it. A new command is one line here, in help order.
+ * bench/render measures it. The CLI bundle (scripts/bundle-cli.mjs) leaves
+ * bootstrap, diff, status and serve out: their import() loads tsc's modules.
+ * A new command is one line here, in help order.
  */
 const commands: Record<string, () => Promise<Register>> = {
   render: async () => (await import('./commands/render.js')).registerRender,
@@ -25,10 +26,10 @@ const commands: Record<string, () => Promise<Register>> = {
   explain: async () => (await import('./commands/explain.js')).registerExplain,
   init: async () => (await import('./commands/init.js')).registerInit,
   generate: async () => (await import('./commands/generate.js')).registerGenerate,
-  bootstrap: async () => (await importCommand<typeof import('./commands/bootstrap.js')>('./commands/bootstrap.js')).registerBootstrap,
-  diff: async () => (await importCommand<typeof import('./commands/diff.js')>('./commands/diff.js')).registerDiff,
-  status: async () => (await importCommand<typeof import('./commands/status.js')>('./commands/status.js')).registerStatus,
-  serve: async () => (await importCommand<typeof import('./commands/serve.js')>('./commands/serve.js')).registerServe,
+  bootstrap: async () => (await import('./commands/bootstrap.js')).registerBootstrap,
+  diff: async () => (await import('./commands/diff.js')).registerDiff,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
 };
 
 /**

@@ -114,8 +114,11 @@ const notSimpleName = new Set(['true', 'false', 'null', 'undefined', 'this', 'el
  * Splits a template made only of text and `{{path}}` mustaches, which
  * Handlebars (strict, no escaping, no helpers) renders as the text with each
  * value in place, `''` for null; undefined for anything else (blocks,
- * comments, triple or escaped mustaches, whitespace control, braces or
- * backslashes in the text), which Handlebars renders.
+ * comments, triple or escaped mustaches, whitespace control), which
+ * Handlebars renders. Single braces and backslashes in the text are text to
+ * Handlebars too (`${ES_PASSWORD}` in a config file), except where they touch
+ * a mustache: `{` before one or `}` after one makes a triple mustache, a
+ * backslash before one escapes it.
  */
 function simpleTemplate(source: string): { paths: string[][]; pieces: (string | number)[] } | undefined {
   const paths: string[][] = [];
@@ -123,7 +126,7 @@ function simpleTemplate(source: string): { paths: string[][]; pieces: (string | 
   let last = 0;
   for (const m of source.matchAll(simpleMustache)) {
     const text = source.slice(last, m.index);
-    if (/[{}\\]/.test(text)) return undefined;
+    if (text.includes('{{') || /[{\\]$/.test(text) || (last > 0 && text.startsWith('}'))) return undefined;
     const parts = m[1]!.split('.');
     if (notSimpleName.has(parts[0]!)) return undefined;
     pieces.push(text, paths.length);
@@ -131,7 +134,7 @@ function simpleTemplate(source: string): { paths: string[][]; pieces: (string | 
     last = m.index + m[0].length;
   }
   const tail = source.slice(last);
-  if (/[{}\\]/.test(tail)) return undefined;
+  if (tail.includes('{{') || (last > 0 && tail.startsWith('}'))) return undefined;
   pieces.push(tail);
   return { paths, pieces };
 }

@@ -1,15 +1,16 @@
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeLargeRepo } from '../../bench/make-large-repo.js';
-import { cliPath, projectRoot, runCli } from '../fixtures/core-support/support.js';
+import { cliPath, projectRoot } from '../fixtures/core-support/support.js';
 
-// How the bin starts (src/gitops-k8s.cts): the bundle from its code cache, and
-// every way of falling back to compiling it, or to tsc's modules, prints the
-// same. The environment is Argo CD's for one app of the example.
+// How the bin starts (src/gitops-k8s.cts): --version from package.json alone,
+// otherwise Node's compile cache on (where Node has it), then the bundle, or
+// tsc's modules without one. The environment is Argo CD's for one app of the example.
 const example = path.join(projectRoot, 'examples/platform');
 const cmpEnv = {
   PATH: process.env.PATH,
@@ -23,27 +24,132 @@ const cmpEnv = {
   ARGOCD_ENV_NAMESPACE: 'observe',
 };
 
-/** A copy of dist/src that a test may change, with node_modules resolvable from it. */
+/** A copy of dist/src (and package.json beside it, as in the package) that a test may change, with node_modules resolvable from it. */
 function copyOfDist(t: Test): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'gk-dist-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(path.join(projectRoot, 'dist/src'), path.join(dir, 'src'), { recursive: true });
+  mkdirSync(path.join(dir, 'dist'));
+  cpSync(path.join(projectRoot, 'dist/src'), path.join(dir, 'dist/src'), { recursive: true });
+  cpSync(path.join(projectRoot, 'package.json'), path.join(dir, 'package.json'));
   symlinkSync(path.join(projectRoot, 'node_modules'), path.join(dir, 'node_modules'));
-  return path.join(dir, 'src');
+  return path.join(dir, 'dist/src');
 }
 
-/** What loadBundledCli reports of the code cache in `dir`, from a process without V8 flags (as Argo CD runs the bin). */
-function cacheState(dir: string, nodeArgs: string[] = []): string {
-  const probe = `process.stdout.write(String(require(${JSON.stringify(path.join(dir, 'gitops-k8s.cjs'))}).loadBundledCli()?.cache))`;
-  const result = spawnSync(process.execPath, [...nodeArgs, '-e', probe], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return result.stdout;
-}
-
-function generateWith(bin: string, nodeArgs: string[] = []): { status: number | null; stdout: string; stderr: string } {
-  const { status, stdout, stderr } = spawnSync(process.execPath, [...nodeArgs, bin, 'generate'], { cwd: example, env: cmpEnv, encoding: 'utf8' });
+function generateWith(bin: string, env: NodeJS.ProcessEnv = cmpEnv): { status: number | null; stdout: string; stderr: string } {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [bin, 'generate'], { cwd: example, env, encoding: 'utf8' });
   return { status, stdout, stderr };
 }
+
+interface Probed {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The files of dist/ and of the package's dependencies the process required (require.cache when it exited). */
+  loaded: string[];
+  /** Whether module.enableCompileCache was called, and whether the bundle was loaded by then. */
+  compileCache?: { bundleLoaded: boolean };
+}
+
+const packageJson = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const dependencies = Object.keys(packageJson.dependencies);
+
+/**
+ * Runs the bin with a preload that records, when the process exits, which
+ * files it required and when it turned on the compile cache (on Node 20,
+ * which has no module.enableCompileCache, the preload provides one that only
+ * records the call). Files required before the probe are left out.
+ */
+function probe(t: Test, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Probed {
+  const dir = t.testdir();
+  const report = path.join(dir, 'report.json');
+  const preload = path.join(dir, 'probe.cjs');
+  writeFileSync(
+    preload,
+    `const Module = require('node:module');
+const { writeFileSync } = require('node:fs');
+const state = {};
+// What was loaded before this file (the test runner's own preloads) is not the bin's doing.
+const before = new Set(Object.keys(require.cache));
+const real = Module.enableCompileCache;
+Module.enableCompileCache = function (...args) {
+  // The first call: src/cli.ts calls it again, from inside the bundle.
+  state.compileCache ??= { bundleLoaded: Object.keys(require.cache).some((file) => file.endsWith('cli-bundle.cjs')) };
+  return real?.apply(this, args);
+};
+process.on('exit', () => writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ...state, loaded: Object.keys(require.cache).filter((file) => !before.has(file)) })));
+`,
+  );
+  const run = spawnSync(process.execPath, ['--require', preload, cliPath, ...args], { cwd: options.cwd ?? example, env: options.env ?? cmpEnv, encoding: 'utf8' });
+  const recorded = JSON.parse(readFileSync(report, 'utf8')) as Pick<Probed, 'loaded' | 'compileCache'>;
+  // The test runner adds preloads of its own to child processes: only the package's files count.
+  const loaded = recorded.loaded.filter((file) => file.startsWith(path.join(projectRoot, 'dist')) || dependencies.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)));
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, ...recorded, loaded };
+}
+
+t.test('--version and -V print the version in package.json without loading the CLI', (t) => {
+  const { version } = packageJson;
+  const commander = spawnSync(process.execPath, [path.join(projectRoot, 'dist/src/cli.js'), '--version'], { encoding: 'utf8' });
+  t.equal(commander.stdout, `${version}\n`, "the CLI's own --version (commander) prints the same");
+  for (const flag of ['--version', '-V']) {
+    const run = probe(t, [flag]);
+    t.equal(run.status, 0, run.stderr);
+    t.equal(run.stdout, `${version}\n`, flag);
+    t.equal(run.stderr, '');
+    t.same(run.loaded, [cliPath], `${flag}: the bin is all it loads`);
+    t.equal(run.compileCache, undefined, `${flag}: nothing to compile, no cache to open`);
+  }
+  const other = probe(t, ['--version', 'generate']);
+  t.ok(other.loaded.some((file) => file.endsWith('cli-bundle.cjs')), 'anything more than the flag alone goes to the CLI');
+  t.end();
+});
+
+t.test('the bin turns on the compile cache before it loads the bundle, and generate on the example loads no slow path', (t) => {
+  const run = probe(t, ['generate'], { env: { ...cmpEnv, ARGOCD_ENV_NAMESPACE: '' } });
+  t.equal(run.status, 0, run.stderr);
+  t.equal(run.stderr, 'gitops-k8s: 24 Applications, 5 AppProjects\n');
+  t.same(run.compileCache, { bundleLoaded: false }, 'enableCompileCache, then the bundle');
+  t.ok(run.loaded.includes(path.join(projectRoot, 'dist/src/cli-bundle.cjs')), 'the bundle');
+  // The example has a fluent-bit config with ${ES_PASSWORD} beside its {{variables}},
+  // flow lists and maps, block scalars: none of it needs Handlebars, the positional
+  // yaml parser, ajv or the validators that explain errors.
+  const slow = run.loaded.filter((file) => /[\\/]node_modules[\\/](handlebars|yaml|ajv)[\\/]|cli-yaml\.cjs$|validators-full/.test(file));
+  t.same(slow, [], 'no Handlebars, yaml, ajv or full validators');
+  t.end();
+});
+
+t.test('on Node >= 22.1 the compile cache is written where Node keeps it, and used', { skip: (nodeModule as { enableCompileCache?: unknown }).enableCompileCache ? false : `Node ${process.version} has no module.enableCompileCache` }, (t) => {
+  // NODE_COMPILE_CACHE left out (the image sets it): the bin's own call turns the cache on, in Node's default place under TMPDIR.
+  const temp = t.testdir();
+  const env = { ...cmpEnv, TMPDIR: temp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
+  const first = generateWith(cliPath, env);
+  t.equal(first.status, 0, first.stderr);
+  t.ok(readdirSync(path.join(temp, 'node-compile-cache')).length > 0, 'a cache directory per Node version');
+  const second = generateWith(cliPath, env);
+  t.equal(second.stdout, first.stdout);
+  t.match(second.stderr, /cli-bundle\.cjs was accepted/, "V8 took the bundle's cached code");
+  t.end();
+});
+
+t.test('without the bundle the bin runs tsc\'s modules and prints exactly the same', (t) => {
+  const expected = generateWith(cliPath);
+  t.equal(expected.status, 0, expected.stderr);
+  t.match(expected.stdout, /kind: Application\n/);
+  const dir = copyOfDist(t);
+  const bin = path.join(dir, 'gitops-k8s.cjs');
+  t.same(generateWith(bin), expected, 'a copy of dist/src with the bundle');
+  rmSync(path.join(dir, 'cli-bundle.cjs'));
+  t.same(generateWith(bin), expected, "tsc's dist/src/cli.js runs in its place");
+  t.end();
+});
+
+t.test('the commands left out of the bundle load through import() of tsc\'s modules', (t) => {
+  for (const command of ['serve', 'diff', 'status', 'bootstrap']) {
+    const run = probe(t, [command, '--help']);
+    t.equal(run.status, 0, `${command} --help: ${run.stderr}`);
+    t.match(run.stdout, new RegExp(`^Usage: gitops-k8s ${command} `), command);
+  }
+  t.end();
+});
 
 /** python3 that makes its stdout non-blocking, then becomes the command in its arguments. */
 const becomeNonBlocking = 'import os, sys; os.set_blocking(1, False); os.execv(sys.argv[1], sys.argv[1:])';
@@ -58,48 +164,6 @@ function largeRepo(): { dir: string } {
   }
   return { dir: large };
 }
-
-t.test('the bin runs the bundle from the code cache the build made', (t) => {
-  t.equal(cacheState(path.join(projectRoot, 'dist/src')), 'used');
-  t.end();
-});
-
-t.test('without a usable code cache, or without the bundle, the bin prints exactly the same', (t) => {
-  const expected = generateWith(cliPath);
-  t.equal(expected.status, 0, expected.stderr);
-  t.match(expected.stdout, /kind: Application\n/);
-  const dir = copyOfDist(t);
-  const bin = path.join(dir, 'gitops-k8s.cjs');
-  const cacheFile = path.join(dir, 'cli-bundle.cjs.v8-cache');
-  const cache = readFileSync(cacheFile);
-
-  // A flag that changes code generation (Node 26's V8 no longer counts heap sizes).
-  t.equal(cacheState(dir, ['--no-opt']), 'rejected', 'other V8 flags: V8 refuses the cache');
-  t.same(generateWith(bin, ['--no-opt']), expected);
-
-  // A cache made for another build of the bundle: V8 would take it if the lengths matched.
-  writeFileSync(cacheFile, Buffer.concat([Buffer.from('gitops-k8s 0123456789abcdef'.padEnd(31) + '\n', 'latin1'), cache.subarray(32)]));
-  t.equal(cacheState(dir), 'stale');
-  t.same(generateWith(bin), expected);
-
-  rmSync(cacheFile);
-  t.equal(cacheState(dir), 'none');
-  t.same(generateWith(bin), expected);
-
-  rmSync(path.join(dir, 'cli-bundle.cjs'));
-  t.equal(cacheState(dir), 'undefined', 'no bundle to load');
-  t.same(generateWith(bin), expected, "tsc's dist/src/cli.js runs in its place");
-  t.end();
-});
-
-t.test('the commands left out of the bundle load through the bin', (t) => {
-  for (const command of ['serve', 'diff', 'status', 'bootstrap']) {
-    const run = runCli([command, '--help']);
-    t.equal(run.status, 0, `${command} --help: ${run.stderr}`);
-    t.match(run.stdout, new RegExp(`^Usage: gitops-k8s ${command} `), command);
-  }
-  t.end();
-});
 
 t.test('output to a descriptor that would block goes on through the stream and arrives whole', async (t) => {
   // Over a megabyte of YAML into a non-blocking pipe whose reader waits a

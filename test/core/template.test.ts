@@ -56,3 +56,33 @@ t.test('renderTemplates reports every failing string with its path and keeps the
   t.same(out, { a: ['prod', '{{nope}}'], b: { c: '{{vars.x}}', d: 1, e: true } });
   t.same(errors.map((e) => e[0]), ['["a",1]', '["b","c"]']);
 });
+
+t.test('text with single braces or backslashes around {{path}} renders as Handlebars renders it', async (t) => {
+  // Such text (a fluent-bit config with ${ES_PASSWORD}) skips Handlebars unless
+  // a brace or backslash touches a mustache: each source is held to Handlebars itself.
+  const handlebars = (await import('handlebars')).default.create();
+  const sources = [
+    'HTTP_Passwd ${ES_PASSWORD}\nHost es.{{namespace}}.svc\nPrefix {{cluster.name}}\n',
+    '{ "app": "{{app}}" }',
+    '}{{app}}{',
+    'a\\b {{app}} c\\',
+    'a }} {{app}} {{ b',
+    'x{{{app}}}',
+    'x{{{app}}',
+    '{{app}}}',
+    'x\\{{app}} {{namespace}}',
+    'x\\\\{{app}}',
+    '{{app}}\\{{namespace}}',
+    '{ {{app}} }',
+  ];
+  for (const source of sources) {
+    let expected: string;
+    try {
+      expected = handlebars.compile(source, { strict: true, noEscape: true })(context);
+    } catch (error) {
+      t.match(failure(source), /./, `${JSON.stringify(source)} fails as in Handlebars (${(error as Error).message.split('\n')[0]})`);
+      continue;
+    }
+    t.equal(renderString(source, context), expected, JSON.stringify(source));
+  }
+});
