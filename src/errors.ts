@@ -40,6 +40,8 @@ export const errorCatalogue = {
   GK_NOT_READY: { statusCode: 503, title: 'Not ready' },
   GK_CONFIG: { statusCode: 500, title: 'Configuration error' },
   GK_KUBECTL: { statusCode: 500, title: 'kubectl failed' },
+  GK_TOOL_MISSING: { statusCode: 500, title: 'Required tool missing' },
+  GK_TOOL_FAILED: { statusCode: 422, title: 'External tool failed' },
 } as const satisfies Record<string, { statusCode: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
