@@ -1,14 +1,16 @@
-import { CORE_SCHEMA } from 'js-yaml';
+import { isScalar, Schema, type ScalarTag } from 'yaml';
 
 /**
  * A parser for the plain block YAML that platform repos are made of (maps,
  * lists, plain and simply quoted one-line scalars, comments), several times
  * faster than a general parser on a repo of thousands of files. It gives
- * exactly what js-yaml's core schema gives, or undefined for anything
- * outside that subset (flow collections, block scalars, multi-line or
- * escaped scalars, anchors, tags, several documents, tabs, non-ASCII text,
- * duplicate keys, anything malformed), which the caller then parses with
- * js-yaml. test/core/parse-yaml-block.test.ts holds the two to each other.
+ * exactly what the positional parse (eemeli `yaml`, core schema) gives, or
+ * undefined for anything outside that subset (flow collections, block
+ * scalars, multi-line or escaped scalars, anchors, tags, several documents,
+ * tabs, carriage returns, non-ASCII text, duplicate keys, keys that are not
+ * strings, numbers that do not survive reading, anything malformed), which
+ * the caller then parses the positional way, where such things are refused.
+ * test/core/parse-yaml-block.test.ts holds the two to each other.
  */
 
 // Printable ASCII and line feeds only: anything else goes the general way.
@@ -25,9 +27,24 @@ interface Line {
 class Bail extends Error {}
 const BAIL = new Bail();
 
+// The core schema's implicit scalar tags, in the order `yaml` tries them on a plain scalar.
+const coreTags = new Schema({ schema: 'core' }).tags.filter((tag): tag is ScalarTag => tag.default === true && 'test' in tag && tag.test !== undefined);
+const resolveOptions = { intAsBigInt: false } as Parameters<ScalarTag['resolve']>[2];
+// Only these first characters can start a core-schema null, boolean or number.
+const mayResolve = /^[~nNtTfF0-9+.-]/;
+
 function resolvePlain(text: string): unknown {
-  // The schema's own implicit resolution (null, booleans, integers, floats, else a string).
-  return (CORE_SCHEMA as unknown as { resolveImplicitScalarTag(source: string): { value: unknown } }).resolveImplicitScalarTag(text).value;
+  if (!mayResolve.test(text)) return text;
+  const tag = coreTags.find((t) => t.test!.test(text));
+  if (!tag) return text;
+  const resolved: unknown = tag.resolve(text, () => { throw BAIL; }, resolveOptions);
+  // The null and boolean tags answer with a Scalar node (it keeps their source), numbers with the number.
+  const value = isScalar(resolved) ? resolved.value : resolved;
+  // The positional parse refuses an overflow to Infinity (not `.inf`) and an integer past 2^53: let it say so.
+  if (typeof value === 'number' && ((Math.abs(value) === Infinity && !/inf/i.test(text)) || (Number.isInteger(value) && !Number.isSafeInteger(value)))) {
+    throw BAIL;
+  }
+  return value;
 }
 
 /** What follows a closing quote: nothing, spaces, or spaces and a comment. */
@@ -112,7 +129,9 @@ class BlockParser {
       if (line.indent > indent || isListItem(line.text)) throw BAIL;
       const m = mapEntry.exec(line.text);
       if (!m) throw BAIL;
-      const key = String(resolvePlain(m[1]!));
+      const key = resolvePlain(m[1]!);
+      // `null:` or `true:`: not a string, which the positional parse refuses.
+      if (typeof key !== 'string') throw BAIL;
       if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) throw BAIL;
       const rest = line.text.slice(m[0].length);
       this.i++;
@@ -155,8 +174,8 @@ class BlockParser {
 }
 
 /**
- * The data of a one-document YAML text in the block subset, as js-yaml's
- * core schema reads it; undefined when the text is outside the subset.
+ * The data of a one-document YAML text in the block subset, as the
+ * positional parse reads it; undefined when the text is outside the subset.
  */
 export function parseBlockYaml(text: string): { data: unknown } | undefined {
   if (outsideSubset.test(text)) return undefined;
