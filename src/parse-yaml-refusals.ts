@@ -91,7 +91,7 @@ export function refuseAmbiguousNodes(file: string, doc: Document, lineAt: (offse
 }
 
 // Go template actions that Handlebars never writes: trim markers, `.Values`, `$var`, control words, Helm's functions.
-const goTemplateAction = /\{\{-|-\}\}|\{\{\s*(?:\.[A-Za-z]|\$|(?:if|else|end|range|with|define|template|block|include|toYaml|tpl|required)\b)/;
+const goTemplateAction = /\{\{-|-\}\}|\{\{\s*(?:\.[A-Za-z]|\$|(?:if|end|range|with|define|template|block|include|toYaml|tpl|required)\b)/;
 
 /**
  * Runs `read`; when the file fails as YAML and looks like an unrendered

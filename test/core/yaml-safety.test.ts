@@ -130,5 +130,5 @@ t.test('an unrendered Helm template is said to be one, once, at its first templa
   }
   // Handlebars strings are ours, and a file that fails for another reason keeps its own message.
   t.same(parseYamlFile('x.yaml', 'image: "{{vars.registry}}/web"\nargs: ["--x={{cluster.name}}"]\n').data, { image: '{{vars.registry}}/web', args: ['--x={{cluster.name}}'] });
-  t.notMatch(problemsOf(() => parseYamlFile('x.yaml', 'a: "{{vars.x}}"\nb: [\n'))[0]!.message, /Helm/);
+  t.notMatch(problemsOf(() => parseYamlFile('x.yaml', 'a: "{{vars.x}}"\nc: "{{#if vars.y}}1{{else}}2{{/if}}"\nb: [\n'))[0]!.message, /Helm/);
 });
