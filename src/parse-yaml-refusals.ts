@@ -90,7 +90,8 @@ export function refuseAmbiguousNodes(file: string, doc: Document, lineAt: (offse
   if (problems.length > 0) throw new GitopsError(problems);
 }
 
-// Go template actions that Handlebars never writes: trim markers, `.Values`, `$var`, control words, Helm's functions.
+// Go template actions that Handlebars never writes: trim markers, `.Values`, `$var`, control words (not `else`,
+// which Handlebars has too), Helm's functions.
 const goTemplateAction = /\{\{-|-\}\}|\{\{\s*(?:\.[A-Za-z]|\$|(?:if|end|range|with|define|template|block|include|toYaml|tpl|required)\b)/;
 
 /**
