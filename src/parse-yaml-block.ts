@@ -1,5 +1,3 @@
-import { isScalar, Schema, type ScalarTag } from 'yaml';
-
 /**
  * A parser for the plain block YAML that platform repos are made of (maps,
  * lists, plain and simply quoted one-line scalars, comments), several times
@@ -27,25 +25,33 @@ interface Line {
 class Bail extends Error {}
 const BAIL = new Bail();
 
-// The core schema's implicit scalar tags, in the order `yaml` tries them on a plain scalar.
-const coreTags = new Schema({ schema: 'core' }).tags.filter((tag): tag is ScalarTag => tag.default === true && 'test' in tag && tag.test !== undefined);
-const resolveOptions = { intAsBigInt: false } as Parameters<ScalarTag['resolve']>[2];
-// Only these first characters can start a core-schema null, boolean or number.
-const mayResolve = /^[~nNtTfF0-9+.-]/;
-
+/**
+ * A plain scalar as the YAML 1.2 core schema resolves it (YAML 1.2.2
+ * section 10.3.2, the table `yaml` implements): null, boolean, integer,
+ * float, else the text. Written out rather than taken from `yaml`, which
+ * the CLI loads only when a file needs the positional parse;
+ * test/core/parse-yaml-block.test.ts holds the two to each other.
+ */
 function resolvePlain(text: string): unknown {
   if (!mayResolve.test(text)) return text;
-  const tag = coreTags.find((t) => t.test!.test(text));
-  if (!tag) return text;
-  const resolved: unknown = tag.resolve(text, () => { throw BAIL; }, resolveOptions);
-  // The null and boolean tags answer with a Scalar node (it keeps their source), numbers with the number.
-  const value = isScalar(resolved) ? resolved.value : resolved;
-  // The positional parse refuses an overflow to Infinity (not `.inf`) and an integer past 2^53: let it say so.
-  if (typeof value === 'number' && ((Math.abs(value) === Infinity && !/inf/i.test(text)) || (Number.isInteger(value) && !Number.isSafeInteger(value)))) {
-    throw BAIL;
-  }
+  if (/^(?:~|[Nn]ull|NULL)$/.test(text)) return null;
+  if (/^(?:[Tt]rue|TRUE)$/.test(text)) return true;
+  if (/^(?:[Ff]alse|FALSE)$/.test(text)) return false;
+  let value: number;
+  if (/^0o[0-7]+$/.test(text)) value = parseInt(text.slice(2), 8);
+  else if (/^0x[0-9a-fA-F]+$/.test(text)) value = parseInt(text.slice(2), 16);
+  else if (/^[-+]?[0-9]+$/.test(text)) value = (text[0] === '-' ? -1 : 1) * parseInt(text.replace(/^[-+]/, ''), 10);
+  else if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) return text[0] === '-' ? -Infinity : Infinity;
+  else if (/^\.(?:nan|NaN|NAN)$/.test(text)) return NaN;
+  else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) value = parseFloat(text);
+  else return text;
+  // The positional parse refuses an overflow to Infinity and an integer past 2^53: let it say so.
+  if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) throw BAIL;
   return value;
 }
+
+// Only these first characters can start a core-schema null, boolean or number.
+const mayResolve = /^[~nNtTfF0-9+.-]/;
 
 /** What follows a closing quote: nothing, spaces, or spaces and a comment. */
 function checkAfterQuote(rest: string): void {
