@@ -1,14 +1,14 @@
-import { CORE_SCHEMA } from 'js-yaml';
-
 /**
  * A parser for the plain block YAML that platform repos are made of (maps,
  * lists, plain and simply quoted one-line scalars, comments), several times
  * faster than a general parser on a repo of thousands of files. It gives
- * exactly what js-yaml's core schema gives, or undefined for anything
- * outside that subset (flow collections, block scalars, multi-line or
- * escaped scalars, anchors, tags, several documents, tabs, non-ASCII text,
- * duplicate keys, anything malformed), which the caller then parses with
- * js-yaml. test/core/parse-yaml-block.test.ts holds the two to each other.
+ * exactly what the positional parse (eemeli `yaml`, core schema) gives, or
+ * undefined for anything outside that subset (flow collections, block
+ * scalars, multi-line or escaped scalars, anchors, tags, several documents,
+ * tabs, carriage returns, non-ASCII text, duplicate keys, keys that are not
+ * strings, numbers that do not survive reading, anything malformed), which
+ * the caller then parses the positional way, where such things are refused.
+ * test/core/parse-yaml-block.test.ts holds the two to each other.
  */
 
 // Printable ASCII and line feeds only: anything else goes the general way.
@@ -25,10 +25,33 @@ interface Line {
 class Bail extends Error {}
 const BAIL = new Bail();
 
+/**
+ * A plain scalar as the YAML 1.2 core schema resolves it (YAML 1.2.2
+ * section 10.3.2, the table `yaml` implements): null, boolean, integer,
+ * float, else the text. Written out rather than taken from `yaml`, which
+ * the CLI loads only when a file needs the positional parse;
+ * test/core/parse-yaml-block.test.ts holds the two to each other.
+ */
 function resolvePlain(text: string): unknown {
-  // The schema's own implicit resolution (null, booleans, integers, floats, else a string).
-  return (CORE_SCHEMA as unknown as { resolveImplicitScalarTag(source: string): { value: unknown } }).resolveImplicitScalarTag(text).value;
+  if (!mayResolve.test(text)) return text;
+  if (/^(?:~|[Nn]ull|NULL)$/.test(text)) return null;
+  if (/^(?:[Tt]rue|TRUE)$/.test(text)) return true;
+  if (/^(?:[Ff]alse|FALSE)$/.test(text)) return false;
+  let value: number;
+  if (/^0o[0-7]+$/.test(text)) value = parseInt(text.slice(2), 8);
+  else if (/^0x[0-9a-fA-F]+$/.test(text)) value = parseInt(text.slice(2), 16);
+  else if (/^[-+]?[0-9]+$/.test(text)) value = (text[0] === '-' ? -1 : 1) * parseInt(text.replace(/^[-+]/, ''), 10);
+  else if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) return text[0] === '-' ? -Infinity : Infinity;
+  else if (/^\.(?:nan|NaN|NAN)$/.test(text)) return NaN;
+  else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) value = parseFloat(text);
+  else return text;
+  // The positional parse refuses an overflow to Infinity and an integer past 2^53: let it say so.
+  if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) throw BAIL;
+  return value;
 }
+
+// Only these first characters can start a core-schema null, boolean or number.
+const mayResolve = /^[~nNtTfF0-9+.-]/;
 
 /** What follows a closing quote: nothing, spaces, or spaces and a comment. */
 function checkAfterQuote(rest: string): void {
@@ -112,7 +135,9 @@ class BlockParser {
       if (line.indent > indent || isListItem(line.text)) throw BAIL;
       const m = mapEntry.exec(line.text);
       if (!m) throw BAIL;
-      const key = String(resolvePlain(m[1]!));
+      const key = resolvePlain(m[1]!);
+      // `null:` or `true:`: not a string, which the positional parse refuses.
+      if (typeof key !== 'string') throw BAIL;
       if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) throw BAIL;
       const rest = line.text.slice(m[0].length);
       this.i++;
@@ -155,8 +180,8 @@ class BlockParser {
 }
 
 /**
- * The data of a one-document YAML text in the block subset, as js-yaml's
- * core schema reads it; undefined when the text is outside the subset.
+ * The data of a one-document YAML text in the block subset, as the
+ * positional parse reads it; undefined when the text is outside the subset.
  */
 export function parseBlockYaml(text: string): { data: unknown } | undefined {
   if (outsideSubset.test(text)) return undefined;

@@ -1,8 +1,8 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { createError, GitopsError, type Problem } from './errors.js';
 import { deepFreeze } from './merge.js';
 import { parseBlockYaml } from './parse-yaml-block.js';
+import { explainGoTemplate, refuseAmbiguousNodes, refuseAmbiguousText } from './parse-yaml-refusals.js';
 
 /** Limits applied to every YAML file read from a platform repo. */
 export interface YamlLimits {
@@ -54,7 +54,8 @@ function nodeAt(doc: Document, path: readonly (string | number)[]): Node | undef
 /**
  * Parses one YAML document with the safety limits a platform repo needs:
  * bounded size, bounded alias expansion, duplicate keys refused, one
- * document per file. Throws a {@link GitopsError} naming the file and line.
+ * document per file, nothing that YAML readers read differently (see
+ * parse-yaml-refusals.ts). Throws a {@link GitopsError} naming the file and line.
  */
 export function parseYamlFile(file: string, content: string | Buffer, limits: YamlLimits = {}): YamlFile {
   const { maxFileBytes, maxAliasCount } = { ...defaultYamlLimits, ...limits };
@@ -63,19 +64,20 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
     throw createError('GK_FILE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxFileBytes}`, { file });
   }
   const text = typeof content === 'string' ? content : content.toString('utf8');
-  const fast = parseFast(text);
-  if (fast !== undefined) {
+  return explainGoTemplate(file, text, () => {
+    refuseAmbiguousText(file, text);
+    const fast = needsPositional.test(text) ? undefined : parseBlockYaml(text);
+    if (fast === undefined) return readPositional(file, text, maxAliasCount);
     // Lines are needed only for messages and explain: the positional parse waits until then.
     let located: YamlFile | undefined;
-    const locate = (): YamlFile => (located ??= parsePositional(file, text, maxAliasCount));
+    const locate = (): YamlFile => (located ??= readPositional(file, text, maxAliasCount));
     return {
       file,
       data: deepFreeze(fast.data),
       lineOf: (path) => locate().lineOf(path),
       lineOfKey: (path, key) => locate().lineOfKey(path, key),
     };
-  }
-  return parsePositional(file, text, maxAliasCount);
+  });
 }
 
 // Anchors, aliases, merge keys and explicit tags go the careful way (alias
@@ -86,29 +88,34 @@ export function parseYamlFile(file: string, content: string | Buffer, limits: Ya
 const needsPositional = /(?:^|[\s[{,:])[&*!]|<</m;
 
 /**
- * The plain data of a file through js-yaml's core schema, about three times
- * faster than the positional parse; undefined when the file must take the
- * positional parse instead. Both agree on every plain scalar of the YAML 1.2
- * core schema (test/core/parse-yaml-paths.test.ts checks them against each other).
+ * The positional parse alone (the authority for data, errors and lines; the
+ * block parser reads its subset the same way); exported for tests that hold
+ * the fast path to it.
  */
-function parseFast(text: string): { data: unknown } | undefined {
-  if (needsPositional.test(text)) return undefined;
-  // Most files are plain block YAML, which a parser for just that reads several times faster.
-  const block = parseBlockYaml(text);
-  if (block) return block;
-  let docs: unknown[];
-  try {
-    docs = loadAll(text, { schema: CORE_SCHEMA }) as unknown[];
-  } catch {
-    return undefined;
-  }
-  const real = docs.filter((d) => d !== null && d !== undefined);
-  if (real.length > 1 || real.some((d) => d === '')) return undefined;
-  return { data: real.length === 0 ? null : real[0] };
+export function parsePositional(file: string, text: string, maxAliasCount = defaultYamlLimits.maxAliasCount): YamlFile {
+  return explainGoTemplate(file, text, () => {
+    refuseAmbiguousText(file, text);
+    return readPositional(file, text, maxAliasCount);
+  });
 }
 
-/** The positional parse alone (the authority for errors and lines); exported for tests that hold the fast path to it. */
-export function parsePositional(file: string, text: string, maxAliasCount = defaultYamlLimits.maxAliasCount): YamlFile {
+// `yaml` reports a line indented deeper than a finished `key: value` as a
+// multi-line key at the line above; the mistake is the deeper line.
+const overIndented = 'this line is indented deeper than the line above, which already has its value, so YAML reads it as part of that line; indent it like the keys beside it';
+
+/** Offset of the first text of the line after the one holding `offset` when that line is indented deeper, else undefined. */
+function overIndentedLine(text: string, offset: number): number | undefined {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let indent = lineStart;
+  while (text[indent] === ' ') indent++;
+  const newline = text.indexOf('\n', offset);
+  if (newline < 0) return undefined;
+  let next = newline + 1;
+  while (text[next] === ' ') next++;
+  return next - newline - 1 > indent - lineStart ? next : undefined;
+}
+
+function readPositional(file: string, text: string, maxAliasCount: number): YamlFile {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter,
@@ -124,8 +131,15 @@ export function parsePositional(file: string, text: string, maxAliasCount = defa
   }
   const problems: Problem[] = [];
   for (const doc of docs) {
+    const continued = new Set(doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
     for (const err of doc.errors) {
-      problems.push({ code: 'GK_INVALID_YAML', file, line: lineAt(err.pos[0]), message: err.message.split('\n')[0]! });
+      const deeper = err.code === 'MULTILINE_IMPLICIT_KEY' ? overIndentedLine(text, err.pos[0]) : undefined;
+      if (deeper !== undefined) {
+        problems.push({ code: 'GK_INVALID_YAML', file, line: lineAt(deeper), message: overIndented });
+      } else if (!(err.code === 'BLOCK_AS_IMPLICIT_KEY' && continued.has(err.pos[0]))) {
+        // A block map inside a multi-line key is the same mistake as the key itself: said once, above.
+        problems.push({ code: 'GK_INVALID_YAML', file, line: lineAt(err.pos[0]), message: err.message.split('\n')[0]! });
+      }
     }
   }
   if (problems.length > 0) throw new GitopsError(problems);
@@ -139,6 +153,7 @@ export function parsePositional(file: string, text: string, maxAliasCount = defa
   }
   const doc = real[0];
   if (!doc) return { file, data: null, lineOf: () => undefined, lineOfKey: () => undefined };
+  refuseAmbiguousNodes(file, doc, lineAt);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount });

@@ -2,17 +2,16 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { yamlFiles } from '../helpers/yaml-files.js';
 import { parseBlockYaml } from '../../src/parse-yaml-block.js';
+import { parsePositional } from '../../src/parse-yaml.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** What js-yaml's core schema reads, as parse-yaml's fast path takes it: one document, else undefined. */
-function viaJsYaml(text: string): { data: unknown } | undefined {
+/** What the positional parse (the authority) reads; undefined when it refuses the text. */
+function viaPositional(text: string): { data: unknown } | undefined {
   try {
-    const real = (loadAll(text, { schema: CORE_SCHEMA }) as unknown[]).filter((d) => d !== null && d !== undefined);
-    return real.length > 1 ? undefined : { data: real[0] ?? null };
+    return { data: parsePositional('x.yaml', text).data };
   } catch {
     return undefined;
   }
@@ -29,16 +28,16 @@ function sameData(a: unknown, b: unknown): boolean {
   return ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** The block parser either defers (undefined) or reads exactly what js-yaml reads. */
+/** The block parser either defers (undefined) or reads exactly what the positional parse reads (so never what it refuses). */
 function check(t: { ok(value: unknown, message: string): unknown }, text: string, name: string): boolean {
   const block = parseBlockYaml(text);
   if (!block) return false;
-  const reference = viaJsYaml(text);
+  const reference = viaPositional(text);
   t.ok(reference !== undefined && sameData(block.data, reference.data), `${name}: ${JSON.stringify(text).slice(0, 120)}`);
   return true;
 }
 
-t.test('every YAML file of the fixtures and the example reads as js-yaml reads it, and most take the block parser', async (t) => {
+t.test('every YAML file of the fixtures and the example reads as the positional parse reads it, and most take the block parser', async (t) => {
   const files = [...yamlFiles(path.join(root, 'test/fixtures')), ...yamlFiles(path.join(root, 'examples'))];
   let taken = 0;
   for (const file of files) if (check(t, readFileSync(file, 'utf8'), path.relative(root, file))) taken++;
@@ -73,12 +72,12 @@ t.test('scalars, keys and layouts where YAML readers disagree or the subset ends
   for (const text of layouts) check(t, text, 'layout');
 });
 
-t.test('random block documents read as js-yaml reads them', async (t) => {
+t.test('random block documents read as the positional parse reads them', async (t) => {
   let seed = 42;
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
   const keys = ['a', 'b', 'key', 'x.y/z', 'true', 'True', 'null', 'k-1', '_k', 'on', 'NULL', 'Yes'];
-  const values = ['v', '1', '1.5', '0x10', '~', 'null', 'False', '"s"', "'it''s'", '"a b" # c', 'x # c', 'x#c', 'http://x', '1e3', '.inf', '0o7', '1_0', 'a b', '12:30', '""', '100m', '1.8.0', 'a"b', 'a\\b', '00', '+1', '-1', '--flag=x', '-x', '?x', ':x'];
+  const values = ['1e400', '-1e999', '9007199254740993', '0x20000000000000', '.inf', '-.Inf', '.nan', '1e308', '9007199254740991', 'v', '1', '1.5', '0x10', '~', 'null', 'False', '"s"', "'it''s'", '"a b" # c', 'x # c', 'x#c', 'http://x', '1e3', '.inf', '0o7', '1_0', 'a b', '12:30', '""', '100m', '1.8.0', 'a"b', 'a\\b', '00', '+1', '-1', '--flag=x', '-x', '?x', ':x'];
   type Node = { scalar: string } | { map: [string, Node][] } | { list: Node[] };
   const generate = (depth: number): Node => {
     const r = random();
@@ -115,11 +114,15 @@ t.test('random block documents read as js-yaml reads them', async (t) => {
     } else out.push(`${pad}${node.scalar}`);
   };
   let taken = 0;
+  let readable = 0;
   for (let i = 0; i < 1500; i++) {
     const lines: string[] = [];
     const node = generate(0);
     write('scalar' in node ? { map: [['a', node]] } : node, pick([0, 0, 2]), lines);
-    if (check(t, `${lines.join('\n')}\n`, `document ${i}`)) taken++;
+    const text = `${lines.join('\n')}\n`;
+    if (viaPositional(text)) readable++;
+    if (check(t, text, `document ${i}`)) taken++;
   }
-  t.ok(taken > 1000, `${taken} of 1500 took the block parser`);
+  // Keys such as `true:` and numbers such as 1e400 are refused, so only documents the positional parse reads can take the block parser.
+  t.ok(readable > 300 && taken > readable * 0.9, `${taken} of ${readable} readable documents (of 1500) took the block parser`);
 });

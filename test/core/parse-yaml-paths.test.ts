@@ -49,3 +49,81 @@ t.test('a fast-parsed file still names the line of a field when asked', async (t
   t.equal(yaml.lineOf(['values', 'ingress', 'hosts', 1]), 7);
   t.equal(yaml.lineOfKey(['values'], 'ingress'), 6);
 });
+
+/** The problems of a refusal as `line: message`, or undefined when the text parses. */
+function refusal(fn: () => unknown): string[] | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    if (error instanceof GitopsError) return error.problems.map((p) => `${p.code} ${p.line}: ${p.message}`);
+    throw error;
+  }
+}
+
+// Each plain block YAML (the fast path's subset), then the same with a comment or an anchor elsewhere,
+// which once switched parsers: the refusal must not depend on which one runs.
+const disagreements: [string, number, RegExp][] = [
+  ['~: tilde-key\nhuge: 1\n', 1, /key \("~"\) reads as null/],
+  ['a: 1\nnull: x\n', 2, /key \("null"\) reads as null/],
+  ['a:\n  : empty\n', 2, /reads as null/],
+  ['a:\n  true: x\n', 2, /the boolean true/],
+  ['ports:\n  80: http\n', 2, /the number 80/],
+  ['a:\n  0x10: x\n', 2, /the number 16/],
+  ['a:\n  .inf: x\n', 2, /the number Infinity/],
+  ['a:\n  ? [x]\n  : 1\n', 2, /a list or a map/],
+  ['a: x\nhuge: 1e400\n', 2, /1e400 is too large/],
+  ['a:\n  - -1e999\n', 2, /-1e999 is too large/],
+  ['id: 9007199254740993\n', 1, /beyond 2\^53/],
+  ['id: 0x20000000000001\n', 1, /beyond 2\^53/],
+  ['%YAML 1.1\n---\na: yes\n', 1, /directive %YAML/],
+  ['%TAG !e! tag:example.com,2000:\n---\na: 1\n', 1, /directive %TAG/],
+  ['a: 1\rb: 2\r', 1, /bare carriage return/],
+  ['a: 1\nb:\r  c: 2\n', 2, /bare carriage return/],
+  ['a:\n\tb: 1\n', 2, /Tabs/],
+  ['a:\n  b: 1\n\tc: 2\n', 3, /Tabs/],
+];
+
+t.test('what YAML readers disagree on is refused at its line, whichever parser reads the file', async (t) => {
+  for (const [text, line, message] of disagreements) {
+    for (const variant of [text, `${text}# a comment\n`, `${text}anchored: &x 1\n`, `${text}copy: *x\nanchor: &x 1\n`, `# c &x\n${text}`]) {
+      const fast = refusal(() => parseYamlFile('x.yaml', variant));
+      t.same(fast, refusal(() => parsePositional('x.yaml', variant)), `same verdict both ways: ${JSON.stringify(variant)}`);
+      const shift = variant.startsWith('# c') ? 1 : 0;
+      t.ok(fast?.some((p) => p.startsWith(`GK_INVALID_YAML ${line + shift}: `) && message.test(p)), `refused at line ${line + shift}: ${JSON.stringify(variant)} ${fast}`);
+    }
+  }
+  // What every reader agrees on stays accepted.
+  t.same(parseYamlFile('x.yaml', 'a: .inf\nb: -.Inf\nc: 1e308\nd: 9007199254740991\n"1": x\n"~": y\nx: 1e20\ne: "1e400"\n').data,
+    { a: Infinity, b: -Infinity, c: 1e308, d: 9007199254740991, '1': 'x', '~': 'y', x: 1e20, e: '1e400' });
+  t.same(parseYamlFile('x.yaml', 'a: b\r\nc: d\r\n').data, { a: 'b', c: 'd' }, 'CRLF line endings are fine');
+  t.same(parseYamlFile('x.yaml', 'a:\n  - x\n  -\ty\n').data, { a: ['x', 'y'] }, 'a tab after an indicator is not indentation');
+});
+
+t.test('random documents with keys and numbers readers disagree on get the same verdict from both parsers', async (t) => {
+  let seed = 7;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  // `%` becomes the entry's number, so that keys do not repeat.
+  const goodKeys = ['a%', 'name%', '"1%"', "'~%'", 'on%', 'y%'];
+  const badKeys = ['~', 'null', 'true', 'False', '1', '0x10', '.inf', ''];
+  const goodValues = ['v', '1', '1e308', '.inf', '.nan', '9007199254740991', '0o17', '~', 'true', '"1e400"', '[1, 2]', '|\n  x'];
+  const badValues = ['1e400', '-1e999', '9007199254740993', '[1, 1e400]', '{~: 1}'];
+  const extras = ['', '', '', '# comment\n', 'z: &x 1\n', '%YAML 1.1\n---\n', 'z:\r  w: 1\n', 'z:\n\tw: 1\n'];
+  const key = (k: number): string => (random() < 0.9 ? pick(goodKeys).replace('%', String(k)) : pick(badKeys));
+  const value = (): string => (random() < 0.9 ? pick(goodValues) : pick(badValues));
+  let refused = 0;
+  for (let i = 0; i < 1500; i++) {
+    const lines: string[] = [];
+    for (let k = 0, n = 1 + Math.floor(random() * 4); k < n; k++) {
+      if (random() < 0.3) lines.push(`${key(k)}:`, `  ${key(k)}: ${value().replace('\n', '\n    ')}`);
+      else lines.push(`${key(k)}: ${value().replace('\n', '\n  ')}`);
+    }
+    const extra = pick(extras);
+    const text = extra.startsWith('%') ? `${extra}${lines.join('\n')}\n` : `${lines.join('\n')}\n${extra}`;
+    const fast = outcome(() => parseYamlFile('x.yaml', text));
+    t.equal(fast, outcome(() => parsePositional('x.yaml', text)), JSON.stringify(text));
+    if (fast.startsWith('error')) refused++;
+  }
+  t.ok(refused > 300 && refused < 1400, `${refused} of 1500 refused`);
+});

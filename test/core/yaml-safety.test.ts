@@ -101,3 +101,34 @@ t.test('a huge file is refused from its size, without reading it', async (t) => 
   t.equal(problemAt(problemsOf(() => loadPlatformRepo(memory)), 'apps/web/huge.yaml').code, 'GK_FILE_TOO_LARGE');
   t.notOk(loaded, 'never loaded');
 });
+
+t.test('an over-indented line is reported on its own line, once', async (t) => {
+  for (const [text, line] of [['a: 1\n  b: 2\n', 2], ['a:\n  b: 1\n    c: 2\n', 3], ['repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nvalues:\n  image: web\n    tag: 1.2.3\n', 6]] as const) {
+    for (const variant of [text, `${text}# &anchor\n`]) {
+      const problems = problemsOf(() => parseYamlFile('apps/web/x.yaml', variant));
+      t.same(problems.map((p) => [p.code, p.line]), [['GK_INVALID_YAML', line]], JSON.stringify(variant));
+      t.match(problems[0]!.message, /indented deeper than the line above/);
+    }
+  }
+  const multiLineKey = problemsOf(() => parseYamlFile('x.yaml', 'a\nb: 1\n'));
+  t.equal(multiLineKey[0]!.line, 1, 'a key that really runs over two lines is still reported where it starts');
+});
+
+t.test('an unrendered Helm template is said to be one, once, at its first template action', async (t) => {
+  const templates = [
+    ['{{- if .Values.enabled }}\nrepoURL: https://c.example.com\nchart: x\n{{- end }}\n', 1, '{{- if .Values.enabled }}'],
+    ['repoURL: https://c.example.com\nchart: x\nvalues:\n  image: {{ .Values.image }}\n  tag: {{ .Values.tag }}\n', 4, 'image: {{ .Values.image }}'],
+    ['chart: x\nvalues:\n  labels:\n    {{- include "x.labels" . | nindent 4 }}\n', 4, '{{- include "x.labels" . | nindent 4 }}'],
+    ['chart: x\nlabels: {{ include "x.labels" . }}\n', 2, 'labels: {{ include "x.labels" . }}'],
+  ] as const;
+  for (const [text, line, snippet] of templates) {
+    const problems = problemsOf(() => parseYamlFile('apps/web/x.yaml', text));
+    t.equal(problems.length, 1, JSON.stringify(text));
+    t.match(problems[0], { code: 'GK_INVALID_YAML', file: 'apps/web/x.yaml', line });
+    t.ok(problems[0]!.message.includes(`looks like a Helm (Go) template (${snippet})`), problems[0]!.message);
+    t.match(problems[0]!.message, /plain YAML whose strings may hold Handlebars expressions such as "\{\{vars\.x\}\}"/);
+  }
+  // Handlebars strings are ours, and a file that fails for another reason keeps its own message.
+  t.same(parseYamlFile('x.yaml', 'image: "{{vars.registry}}/web"\nargs: ["--x={{cluster.name}}"]\n').data, { image: '{{vars.registry}}/web', args: ['--x={{cluster.name}}'] });
+  t.notMatch(problemsOf(() => parseYamlFile('x.yaml', 'a: "{{vars.x}}"\nc: "{{#if vars.y}}1{{else}}2{{/if}}"\nb: [\n'))[0]!.message, /Helm/);
+});
