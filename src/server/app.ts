@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createError, GitopsError, isGitopsError, type ErrorCode } from '../errors.js';
+import { PreviewQueue } from '../github/preview-queue.js';
 import { useGitSpawner } from '../sources/git-spawner.js';
 import { redact } from '../sources/redact.js';
 import { createTokenCheck, type TokenOptions } from './auth.js';
@@ -70,6 +71,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
   });
 
+  // Pull-request previews run after their webhook is answered, a few at a time.
+  const previews = new PreviewQueue({
+    concurrency: 2,
+    onError: (key, error) => {
+      const e = error as { code?: string; status?: number; message?: string };
+      app.log.error({ pr: key, code: e.code, status: e.status, message: redact(String(e.message ?? error)) }, 'pull-request preview failed');
+    },
+  });
+  app.decorate('previews', previews);
+  app.addHook('onClose', async () => previews.close());
+
   app.decorate('gitops', {
     getPlatform: generator.getPlatform,
     invalidate: generator.invalidate,
@@ -123,7 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { generator, metrics });
   await app.register(getParamsRoute, { generator, checkToken });
   // Route plugins of other features register here, one line each (they do their own auth):
-  await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })));
+  await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })), { queue: previews });
   await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })));
 
   app.addHook('onClose', async () => generator.close());
