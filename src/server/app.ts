@@ -136,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(getParamsRoute, { generator, checkToken });
   // Route plugins of other features register here, one line each (they do their own auth):
   await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })), { queue: previews });
-  await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })));
+  await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })), { checkToken });
 
   app.addHook('onClose', async () => generator.close());
   if (options.warm !== false) void generator.warm();
