@@ -47,7 +47,6 @@ const clusterSelector = {
   ],
 } as const;
 
-// Every key under syncPolicy may be null: a layer removes what a lower one (or the built-in default) set.
 const syncPolicy = {
   type: ['object', 'null'],
   additionalProperties: false,
@@ -56,10 +55,10 @@ const syncPolicy = {
       type: ['object', 'null'],
       additionalProperties: false,
       properties: {
-        prune: { type: ['boolean', 'null'] },
-        selfHeal: { type: ['boolean', 'null'] },
-        allowEmpty: { type: ['boolean', 'null'] },
-        enabled: { type: ['boolean', 'null'] },
+        prune: { type: 'boolean' },
+        selfHeal: { type: 'boolean' },
+        allowEmpty: { type: 'boolean' },
+        enabled: { type: 'boolean' },
       },
     },
     syncOptions: { type: ['array', 'null'], items: { type: 'string' } },
@@ -67,15 +66,15 @@ const syncPolicy = {
       type: ['object', 'null'],
       additionalProperties: false,
       properties: {
-        limit: { type: ['integer', 'null'] },
-        refresh: { type: ['boolean', 'null'] },
+        limit: { type: 'integer' },
+        refresh: { type: 'boolean' },
         backoff: {
-          type: ['object', 'null'],
+          type: 'object',
           additionalProperties: false,
           properties: {
-            duration: { type: ['string', 'null'] },
-            factor: { type: ['integer', 'null'] },
-            maxDuration: { type: ['string', 'null'] },
+            duration: { type: 'string' },
+            factor: { type: 'integer' },
+            maxDuration: { type: 'string' },
           },
         },
       },

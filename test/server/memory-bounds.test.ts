@@ -11,7 +11,7 @@ const gc = runInNewContext('gc') as () => void;
 
 /** A platform repo whose full reply is several MiB of JSON but gzips to little. */
 function largeReplyRepo(): string {
-  const files: Record<string, string> = { ...platformFiles() };
+  const files = { ...platformFiles() };
   const filler = 'x'.repeat(24 * 1024);
   for (let i = 0; i < 60; i++) files[`apps/bulk/app-${i}.yaml`] = `repoURL: https://charts.example.com\nchart: app-${i}\nversion: 1.0.0\nvalues:\n  filler: ${filler}\n`;
   return makeWorkTree(files);
