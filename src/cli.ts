@@ -3,12 +3,12 @@ import { realpathSync, writeSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
+import { readPackageVersion } from './package-version.js';
 
 // Node >= 22.1 keeps compiled code on disk (under the OS temp dir, writable in
 // the CMP sidecar): Argo CD starts this CLI on every refresh. A no-op on Node 20.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-export const VERSION = '0.1.0';
 
 type Register = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
 
@@ -44,10 +44,17 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   };
   const program = new Command('gitops-k8s')
     .description('Turns a platform repo (one folder per namespace, one file per app) into Argo CD Applications')
-    .version(VERSION)
+    .option('-V, --version', 'output the version number')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run gitops-k8s --help for usage)');
+  // What commander's .version() does, but package.json is read only when asked:
+  // `generate` runs on every refresh and needs no version.
+  program.on('option:version', () => {
+    const version = readPackageVersion();
+    io.stdout(`${version}\n`);
+    throw new CommanderError(0, 'commander.version', version);
+  });
   const named = argv.find((arg) => !arg.startsWith('-'));
   const wanted = named !== undefined && Object.hasOwn(commands, named) ? [named] : Object.keys(commands);
   for (const name of wanted) (await commands[name]!())(program, io, setExit);

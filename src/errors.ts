@@ -79,6 +79,27 @@ function sortProblems(problems: readonly Problem[]): Problem[] {
   );
 }
 
+/**
+ * How much a status outweighs others when one error holds several problems:
+ * the reply must not depend on which file sorts first. A failure of what we
+ * depend on (git, GitHub, config) says the answer could not be computed at
+ * all, a timeout says it was not computed in time, a validation problem that
+ * the repo is wrong, a request problem only that the caller asked badly.
+ */
+function severityOf(statusCode: number): number {
+  if (statusCode === 504) return 3;
+  if (statusCode >= 500) return 4;
+  if (statusCode === 422) return 2;
+  return 1;
+}
+
+/** The problem whose code and status the error takes: the most severe, the first in sort order among equals. */
+function leadProblem(sorted: readonly Problem[]): Problem {
+  let lead = sorted[0]!;
+  for (const p of sorted) if (severityOf(errorCatalogue[p.code].statusCode) > severityOf(errorCatalogue[lead.code].statusCode)) lead = p;
+  return lead;
+}
+
 export interface GitopsErrorOptions {
   cause?: unknown;
   /** Overrides the catalogue's status (for instance a 4xx that the server maps to 5xx). */
@@ -88,6 +109,7 @@ export interface GitopsErrorOptions {
 /**
  * The error users see. `problems` holds every problem found in one pass; the
  * message is their formatted lines, one per line, sorted by file and line.
+ * The code and HTTP status are those of the most severe problem.
  */
 export class GitopsError extends Error {
   override readonly name = 'GitopsError';
@@ -99,9 +121,9 @@ export class GitopsError extends Error {
     const list = sortProblems(Array.isArray(problems) ? problems : [problems as Problem]);
     if (list.length === 0) throw new TypeError('GitopsError needs at least one problem');
     super(list.map(formatProblem).join('\n'), options.cause === undefined ? undefined : { cause: options.cause });
-    const first = list[0]!;
-    this.code = first.code;
-    this.statusCode = options.statusCode ?? errorCatalogue[first.code].statusCode;
+    const lead = leadProblem(list);
+    this.code = lead.code;
+    this.statusCode = options.statusCode ?? errorCatalogue[lead.code].statusCode;
     this.problems = list;
   }
 

@@ -49,8 +49,8 @@ export class PreviewQueue {
     return this.#waiting.size + this.#running.size;
   }
 
-  /** Resolves when nothing waits or runs. */
-  async drain(): Promise<void> {
+  /** Resolves when nothing waits or runs: what a caller awaits before it may say a job did not happen. */
+  async onIdle(): Promise<void> {
     if (this.size === 0) return;
     await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
@@ -59,7 +59,7 @@ export class PreviewQueue {
   async close(): Promise<void> {
     this.#closed = true;
     this.#waiting.clear();
-    await this.drain();
+    await this.onIdle();
   }
 
   #pump(): void {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { GitopsError, isGitopsError, type ErrorCode } from '../errors.js';
+import { createError, GitopsError, isGitopsError, type ErrorCode } from '../errors.js';
+import { PreviewQueue } from '../github/preview-queue.js';
 import { useGitSpawner } from '../sources/git-spawner.js';
 import { redact } from '../sources/redact.js';
 import { createTokenCheck, type TokenOptions } from './auth.js';
@@ -66,9 +67,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     // Strict: unknown keys fail instead of being dropped, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
-    return503OnClosing: true,
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
+
+  // Pull-request previews run after their webhook is answered, a few at a time.
+  const previews = new PreviewQueue({
+    concurrency: 2,
+    onError: (key, error) => {
+      const e = error as { code?: string; status?: number; message?: string };
+      app.log.error({ pr: key, code: e.code, status: e.status, message: redact(String(e.message ?? error)) }, 'pull-request preview failed');
+    },
+  });
+  app.decorate('previews', previews);
+  app.addHook('onClose', async () => previews.close());
 
   app.decorate('gitops', {
     getPlatform: generator.getPlatform,
@@ -105,13 +117,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     else request.log.warn({ code: body.code, message: body.message }, 'request refused');
     return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ statusCode: 404, code: 'GK_NOT_FOUND', error: 'Not found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler(async (request) => {
+    throw createError('GK_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
+  // Fastify's own 503 while closing (return503OnClosing) has a body of its
+  // own: this one goes through the error handler like every other reply.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw createError('GK_NOT_READY', 'the generator is shutting down; retry');
+  });
 
   await app.register(healthRoutes, { generator, metrics });
   await app.register(getParamsRoute, { generator, checkToken });
   // Route plugins of other features register here, one line each (they do their own auth):
-  await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })));
-  await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })));
+  await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })), { queue: previews });
+  await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })), { checkToken });
 
   app.addHook('onClose', async () => generator.close());
   if (options.warm !== false) void generator.warm();

@@ -1,4 +1,5 @@
 import type {} from 'fastify';
+import type { PreviewQueue } from '../github/preview-queue.js';
 import type { RenderedPlatform } from '../render-platform.js';
 
 /** What route plugins use to reach the platform repo; decorated on the fastify instance as `gitops`. */
@@ -16,5 +17,7 @@ export interface GeneratorContext {
 declare module 'fastify' {
   interface FastifyInstance {
     gitops: GeneratorContext;
+    /** The pull-request preview queue: `onIdle()` resolves once every queued preview has run. */
+    previews: Pick<PreviewQueue, 'onIdle' | 'size'>;
   }
 }

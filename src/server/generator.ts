@@ -17,11 +17,12 @@ import { displayURL } from '../sources/redact.js';
 import type { GeneratorContext } from './context.js';
 import { collectGarbageSoon } from './collect-garbage.js';
 import { createDropGuard } from './guard.js';
+import { createSizedCache } from './sized-cache.js';
 import type { ServerMetrics } from './metrics.js';
 import { clusterNamesOf, prepareSets, writeReply, type PreparedSets } from './prepared-sets.js';
 import { buildReply, type Reply } from './reply.js';
 import { canonicalRepo, isRepoURL, matchesAllowlist } from './repo-url.js';
-import { selectionOf, type GetParamsBody } from './request.js';
+import { filtersOfSelection, selectionOf, type GetParamsBody } from './request.js';
 
 /** Options of the generator: sources, caches and safety. */
 export interface GeneratorOptions {
@@ -130,8 +131,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const sources = new Map<string, PlatformSource>();
   // Half for loaded commits, half for gzipped replies: the full reply of a
   // large repo must fit, or every reconcile would render it again.
-  const models = new LRUCache<string, Model>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (m) => Math.max(1, m.bytes) });
-  const replies = new LRUCache<string, Reply>({ maxSize: Math.floor(cacheBytes / 2), sizeCalculation: (r) => Math.max(1, r.bytes) });
+  const models = createSizedCache<Model>(cacheBytes / 2, (m) => m.bytes);
+  const replies = createSizedCache<Reply>(cacheBytes / 2, (r) => r.bytes);
   // Whole rendered models are large (~10 KiB per Application): at most two
   // (a preview's base and head), and only for a minute after their last use.
   const platforms = new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true });
@@ -264,11 +265,12 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
 
   const getReply = async (body: GetParamsBody): Promise<Reply> => {
     const parameters = body.input?.parameters ?? {};
+    // Checked before anything is fetched; normalised, so that spellings of one selection share a cache entry.
+    const selection = selectionOf(parameters);
     const work = async (): Promise<Reply> => {
       const model = await loadModel(parameters);
-      const selection = JSON.stringify([parameters.cluster, parameters.clusters, parameters.namespace, parameters.namespaces, parameters.labels, parameters.clusterLabels]);
       // Under the model's key, so that a branch moving on frees its replies with its model.
-      const key = `${model.key}\0${selection}`;
+      const key = `${model.key}\0${selection.key}`;
       const cached = replies.get(key);
       if (cached) {
         metrics.cache.inc({ cache: 'reply', result: 'hit' });
@@ -278,7 +280,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         key,
         async () => {
           metrics.cache.inc({ cache: 'reply', result: 'miss' });
-          const filters = selectionOf(parameters, (wanted) => clusterNamesOf(wanted, model.sets.clusters));
+          const filters = filtersOfSelection(selection, (wanted) => clusterNamesOf(wanted, model.sets.clusters));
           // Renders what it selects, a (cluster, folder) pair at a time, straight into gzip.
           const reply = await buildReply((sink) => writeReply(model.sets, filters, sink), model.commit);
           replies.set(key, reply);
@@ -288,7 +290,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       );
     };
     const reply = await withTimeout(work(), requestTimeoutMs, 'answering getparams');
-    guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify(parameters)}` : undefined, reply.count);
+    guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify([parameters.repoURL, parameters.revision, parameters.path])}\0${selection.key}` : undefined, reply.count);
     return reply;
   };
 

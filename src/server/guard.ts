@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import { createError } from '../errors.js';
+import { createSizedCache } from './sized-cache.js';
 
 /**
  * The drop guard: refuses (503) a reply with fewer parameter sets than
@@ -7,7 +7,8 @@ import { createError } from '../errors.js';
  * input, because Argo CD deletes the Applications a 2xx leaves out.
  */
 export function createDropGuard(maxDrop: number | undefined): (key: string | undefined, count: number) => void {
-  const last = new LRUCache<string, number>({ max: 10_000 });
+  // Keys hold the ApplicationSet name and input: counted in bytes, so long ones cannot grow it past this.
+  const last = createSizedCache<number>(4 * 1024 * 1024, () => 8);
   return (key, count) => {
     if (maxDrop === undefined || key === undefined) return;
     const previous = last.get(key);

@@ -79,14 +79,20 @@ function collision(name: string, file: string, other: string, cluster: string, o
   ]);
 }
 
-/** The cluster names a request's `cluster`/`clusters` mean: a file name, an Argo CD `name:` or a `server` URL. */
-export function clusterNamesOf(wanted: string[], clusters: readonly PreparedCluster[]): string[] {
-  return wanted.map((w) => {
-    const c = clusters.find((k) => k.name === w) ?? clusters.find((k) => k.destinationName === w || k.server === w);
-    return c?.name ?? w;
+/**
+ * The cluster names a request's `cluster`/`clusters` mean. A name selects
+ * every cluster that answers to it: its file name, its Argo CD `name:` or
+ * its `server` URL. Several cluster files may answer to one name (two with
+ * `name: hub`, or the in-cluster URL): all of them are selected, never just
+ * the first, so a reply cannot silently leave one out. A name no cluster
+ * answers to is kept as is, for the unknown-cluster error.
+ */
+export function clusterNamesOf(wanted: readonly string[], clusters: readonly PreparedCluster[]): string[] {
+  return wanted.flatMap((w) => {
+    const named = clusters.filter((k) => k.name === w || k.destinationName === w || k.server === w).map((k) => k.name);
+    return named.length > 0 ? named : [w];
   });
 }
-
 
 /**
  * Writes the reply of a selection to `sink`: clusters in name order, in each

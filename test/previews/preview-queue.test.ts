@@ -21,7 +21,7 @@ t.test('the queue runs one job per pull request at a time and the latest waiting
   queue.enqueue('pr#1', async () => void ran.push('head3'));
   t.same(ran, ['head1'], 'a running pull request is not run twice at once');
   gate.resolve();
-  await queue.drain();
+  await queue.onIdle();
   t.same(ran, ['head1', 'head3'], 'head2 was replaced by head3 while it waited');
 });
 
@@ -44,7 +44,7 @@ t.test('the queue bounds concurrency and size, and survives failing jobs', async
   t.ok(queue.enqueue('d', job(3)));
   t.notOk(queue.enqueue('e', async () => {}), 'a full queue refuses');
   for (const g of gates) g.resolve();
-  await queue.drain();
+  await queue.onIdle();
   t.equal(most, 2);
   t.same(errors, ['a']);
   await queue.close();

@@ -161,3 +161,40 @@ t.test('the page shows the problems of a repo that does not render, escaped', as
   t.match(res.body, /apps\/guestbook\/guestbook\.yaml:3: /);
   t.notMatch(res.body, /<b>/);
 });
+
+t.test('on a broken commit the pages without the token name files, lines and codes but never a message that quotes a value', async (t) => {
+  const { mkdtempSync, cpSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const SECRET = 's3cr3t-db-password-XYZ';
+  const GENERATOR_TOKEN = 'generator-token-0123456789';
+  const dir = mkdtempSync(`${tmpdir()}/gk-status-secret-`);
+  cpSync(examplePlatform, dir, { recursive: true });
+  writeFileSync(
+    `${dir}/apps/guestbook/guestbook.yaml`,
+    `repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: main\nsyncPolicy:\n  automated:\n    enabled: ${SECRET}\n`,
+  );
+  const logs: string[] = [];
+  const { Writable } = await import('node:stream');
+  const app = await buildApp({ repo: dir, token: GENERATOR_TOKEN, warm: false, logger: { level: 'info', stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) } as never });
+  t.teardown(() => app.close());
+
+  const page = await app.inject({ method: 'GET', url: '/' });
+  t.equal(page.statusCode, 422);
+  t.notMatch(page.body, SECRET);
+  t.match(page.body, /apps\/guestbook\/guestbook\.yaml:6: Invalid value \(GK_INVALID_VALUE\)/);
+  t.match(page.body, /id="withheld"/);
+  const api = await app.inject({ method: 'GET', url: '/api/v1/status' });
+  t.equal(api.statusCode, 422);
+  t.notMatch(api.body, SECRET);
+  t.match(api.json(), { statusCode: 422, code: 'GK_INVALID_VALUE', error: 'Invalid value', message: /^apps\/guestbook\/guestbook\.yaml:6: / });
+
+  const wrong = await app.inject({ method: 'GET', url: '/api/v1/status', headers: { authorization: 'Bearer not-the-generator-token' } });
+  t.notMatch(wrong.body, SECRET, 'a wrong token is no token');
+  const authorization = `Bearer ${GENERATOR_TOKEN}`;
+  const fullPage = await app.inject({ method: 'GET', url: '/', headers: { authorization } });
+  t.equal(fullPage.statusCode, 422);
+  t.match(fullPage.body, `syncPolicy.automated.enabled: must be true or false (got &quot;${SECRET}&quot;)`);
+  const fullApi = await app.inject({ method: 'GET', url: '/api/v1/status', headers: { authorization } });
+  t.match(fullApi.json().message, `(got "${SECRET}")`);
+  t.match(logs.join(''), SECRET, 'the server log has the full message for operators');
+});

@@ -102,7 +102,7 @@ t.test('a delivery with a bad or missing signature is refused with 401 and does 
   t.equal(missing.statusCode, 401);
   const signedOther = await deliver('pull_request', prPayload('opened', 1, first), await signWebhookBody('not-the-secret', body));
   t.equal(signedOther.statusCode, 401);
-  await new Promise((r) => setTimeout(r, 200));
+  await app.previews.onIdle();
   t.equal(github.requests.length, before, 'GitHub was not called');
 });
 
@@ -150,7 +150,7 @@ t.test('the comment is found across pages and a spoofed marker in someone else\'
   const listings = () => github.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/repos/example/platform/issues/8/comments')).length;
   t.equal(listings(), 2, 'two pages of two comments (with a Link header) were listed');
   await waitFor(() => listings() === 4);
-  await new Promise((r) => setTimeout(r, 200));
+  await app.previews.onIdle();
   t.equal(commentsOf(8).length, 4, 'the preview comment found on page 2 is reused, not duplicated');
   t.equal(writes(8).filter((w) => w.method === 'POST').length, 1);
 });

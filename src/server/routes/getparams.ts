@@ -29,6 +29,6 @@ export const getParamsRoute: FastifyPluginAsync<GetParamsRouteOptions> = async (
     if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
       return reply.header('content-encoding', 'gzip').send(await result.gzipped());
     }
-    return reply.send(await result.body());
+    return reply.header('content-length', result.length).send(result.plain());
   });
 };

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { createError } from '../../errors.js';
 import type { Generator } from '../generator.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /** `/healthz` (the process answers), `/readyz` (the default repo has loaded once), `/metrics` (Prometheus). */
 export const healthRoutes: FastifyPluginAsync<{ generator: Generator; metrics: ServerMetrics }> = async (app, { generator, metrics }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async () => {
     if (generator.isReady()) return { status: 'ready' };
     void generator.warm();
-    return reply.code(503).send({ statusCode: 503, code: 'GK_NOT_READY', error: 'Not ready', message: 'the default platform repo has not been loaded yet' });
+    throw createError('GK_NOT_READY', 'the default platform repo has not been loaded yet');
   });
   app.get('/metrics', async (_request, reply) => {
     const text = await metrics.registry.metrics();

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { readArgoSettings, type ArgoSettings } from '../../argocd/argocd-client.js';
-import { formatProblem, isGitopsError } from '../../errors.js';
+import { errorCatalogue, formatProblem, GitopsError, isGitopsError } from '../../errors.js';
 import { redact } from '../../sources/redact.js';
 import { escapeHtml } from '../../status/escape-html.js';
 import { renderStatusPage, statusPageCsp } from '../../status/status-page.js';
@@ -16,16 +16,37 @@ export interface StatusRouteOptions {
   dispatcher?: Dispatcher;
   /** How long Argo CD may take before the page is shown without it. Default 5 s. */
   argocdTimeoutMs?: number;
+  /** The generator's bearer check: with the token, a broken commit's full messages are shown. */
+  checkToken: (authorization: string | undefined) => boolean;
 }
 
-function errorPage(title: string, lines: string, nonce: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gitops-k8s status</title><style nonce="${nonce}">body{font:14px system-ui,sans-serif;margin:1.5rem}pre{background:#fff1f0;border:1px solid #ffa39e;padding:.75rem;white-space:pre-wrap}</style></head><body><h1>${escapeHtml(title)}</h1><pre id="problems">${escapeHtml(lines)}</pre></body></html>\n`;
+function errorPage(title: string, lines: string, note: string, nonce: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gitops-k8s status</title><style nonce="${nonce}">body{font:14px system-ui,sans-serif;margin:1.5rem}pre{background:#fff1f0;border:1px solid #ffa39e;padding:.75rem;white-space:pre-wrap}</style></head><body><h1>${escapeHtml(title)}</h1><pre id="problems">${escapeHtml(lines)}</pre>${note ? `<p id="withheld">${escapeHtml(note)}</p>` : ''}</body></html>\n`;
+}
+
+const WITHHELD = "Messages are left out: they can quote values from the repo. Ask with the generator's bearer token (Authorization: Bearer ...) or read the server log.";
+
+/**
+ * A broken commit as pages without the token show it: which files and lines
+ * and what kind of problem, but no message, since messages quote the
+ * offending values (a password where a boolean belongs).
+ */
+function withoutMessages(error: GitopsError): GitopsError {
+  const problems = error.problems.map((p) => ({
+    code: p.code,
+    ...(p.file !== undefined ? { file: p.file } : {}),
+    ...(p.line !== undefined ? { line: p.line } : {}),
+    message: `${errorCatalogue[p.code].title} (${p.code}); the message needs the generator's token`,
+  }));
+  return new GitopsError(problems, { statusCode: error.statusCode });
 }
 
 /**
  * `GET /`: the status page (app x cluster matrix of the default platform repo
  * at its current commit, with Argo CD's sync and health when configured).
- * `GET /api/v1/status`: the same matrix as JSON.
+ * `GET /api/v1/status`: the same matrix as JSON. Neither asks for a token;
+ * on a broken commit both say which files and lines are wrong, and give the
+ * messages only with the generator's bearer token.
  */
 export const statusRoutes: FastifyPluginAsync<StatusRouteOptions> = async (app, options) => {
   const env = options.env ?? process.env;
@@ -60,13 +81,22 @@ export const statusRoutes: FastifyPluginAsync<StatusRouteOptions> = async (app, 
     } catch (error) {
       if (!isGitopsError(error)) throw error;
       request.log.warn({ code: error.code, message: redact(error.message) }, 'status page: the platform repo does not render');
-      const lines = redact(error.problems.map(formatProblem).join('\n'));
-      return reply.code(error.statusCode).send(errorPage('The platform repo does not render', lines, nonce));
+      const full = options.checkToken(request.headers.authorization);
+      const shown = full ? error : withoutMessages(error);
+      const lines = redact(shown.problems.map(formatProblem).join('\n'));
+      return reply.code(error.statusCode).send(errorPage('The platform repo does not render', lines, full ? '' : WITHHELD, nonce));
     }
   });
 
-  app.get('/api/v1/status', async () => {
-    const { repoURL, commit, matrix } = await load();
-    return { repoURL: redact(repoURL), commit, ...matrix };
+  app.get('/api/v1/status', async (request) => {
+    try {
+      const { repoURL, commit, matrix } = await load();
+      return { repoURL: redact(repoURL), commit, ...matrix };
+    } catch (error) {
+      if (!isGitopsError(error) || options.checkToken(request.headers.authorization)) throw error;
+      // The full messages go to the log (operators), not to whoever asks.
+      request.log.warn({ code: error.code, message: redact(error.message) }, 'status: the platform repo does not render');
+      throw withoutMessages(error);
+    }
   });
 };

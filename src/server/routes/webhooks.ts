@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { createError } from '../../errors.js';
 import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../github/github-client.js';
 import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker, type PullRequestEvent } from '../../github/pull-request-preview.js';
-import { PreviewQueue } from '../../github/preview-queue.js';
+import type { PreviewQueue } from '../../github/preview-queue.js';
 import { verifyWebhookSignature } from '../../github/webhook-signature.js';
 import type { RenderedPlatform } from '../../render-platform.js';
 import { redact, registerSecret } from '../../sources/redact.js';
@@ -12,8 +12,8 @@ import { redact, registerSecret } from '../../sources/redact.js';
 export interface WebhookRouteOptions {
   /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH. */
   env?: NodeJS.ProcessEnv;
-  /** Previews rendered at once. Default 2. */
-  concurrency?: number;
+  /** The queue previews run in (the app's, so that it can be awaited idle). */
+  queue: PreviewQueue;
   /** GitHub clients (tests); default from the environment. */
   github?: GithubClientFactory;
   /** undici dispatcher for forwarding pushes to Argo CD. */
@@ -86,14 +86,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   const forwardTo = env.GITOPS_K8S_APPSET_WEBHOOK_URL || undefined;
   if (!secret) app.log.warn('GITOPS_K8S_WEBHOOK_SECRET is not set; /api/v1/webhooks/github refuses every delivery');
 
-  const queue = new PreviewQueue({
-    concurrency: options.concurrency ?? 2,
-    onError: (key, error) => {
-      const e = error as { code?: string; status?: number; message?: string };
-      app.log.error({ pr: key, code: e.code, status: e.status, message: redact(String(e.message ?? error)) }, 'pull-request preview failed');
-    },
-  });
-  app.addHook('onClose', async () => queue.close());
+  const { queue } = options;
 
   // Only inside this plugin: the signature covers the bytes as sent.
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));

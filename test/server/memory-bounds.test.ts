@@ -1,0 +1,57 @@
+import t from 'tap';
+import { once } from 'node:events';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { testApp } from '../fixtures/server-support/app.js';
+import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** A platform repo whose full reply is several MiB of JSON but gzips to little. */
+function largeReplyRepo(): string {
+  const files = { ...platformFiles() };
+  const filler = 'x'.repeat(24 * 1024);
+  for (let i = 0; i < 60; i++) files[`apps/bulk/app-${i}.yaml`] = `repoURL: https://charts.example.com\nchart: app-${i}\nversion: 1.0.0\nvalues:\n  filler: ${filler}\n`;
+  return makeWorkTree(files);
+}
+
+t.test("concurrent clients without gzip do not each hold a copy of the plain reply, even when they stall", async (t) => {
+  const { app, call } = await testApp({ repo: largeReplyRepo(), logger: false });
+  t.teardown(() => app.close());
+  const warm = await call({});
+  t.equal(warm.statusCode, 200, warm.statusCode === 200 ? 'built' : warm.body);
+  const plainBytes = warm.rawPayload.length;
+  t.ok(plainBytes > 2 * 1024 * 1024, `the plain reply is ${plainBytes} bytes`);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const { TOKEN } = await import('../fixtures/server-support/app.js');
+
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  // The most held at any moment while the clients connect, are answered and stall.
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 1);
+  t.teardown(() => clearInterval(sampler));
+  const clients = 30;
+  const body = JSON.stringify({ applicationSetName: 'slow', input: { parameters: {} } });
+  const request = `POST /api/v1/getparams.execute HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const sockets: Socket[] = [];
+  const heads: Promise<string>[] = [];
+  for (let i = 0; i < clients; i++) {
+    const socket = connect(port, '127.0.0.1');
+    sockets.push(socket);
+    // Reads the first chunk (the status line and headers), then stops reading, as a stalled client does.
+    heads.push(once(socket, 'data').then(([chunk]) => (socket.pause(), String(chunk))));
+    socket.write(request);
+  }
+  t.teardown(() => sockets.forEach((s) => s.destroy()));
+  const firsts = await Promise.all(heads);
+  t.ok(firsts.every((h) => h.startsWith('HTTP/1.1 200 ')), 'every client is being answered');
+  t.ok(firsts.every((h) => new RegExp(`\\r\\ncontent-length: ${plainBytes}\\r\\n`, 'i').test(h)), 'with the length of the plain body');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  clearInterval(sampler);
+  const held = peak - before;
+  t.ok(held < (clients * plainBytes) / 3, `at most ${clients} clients hold ${(held / 2 ** 20).toFixed(1)} MiB of buffers, not ${clients} × ${(plainBytes / 2 ** 20).toFixed(1)} MiB`);
+});
