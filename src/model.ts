@@ -1,3 +1,4 @@
+import type { TemplateLimits } from './template.js';
 import type { YamlFile } from './parse-yaml.js';
 
 /** Where a cluster selection, an override or a value came from. */
@@ -59,6 +60,8 @@ export interface Settings {
   naming: { application: string; project: string };
   vars: Record<string, unknown>;
   defaults: AppKeys;
+  /** Bounds on each template string (gitops.yaml `limits`, within their ceiling). */
+  templateLimits: TemplateLimits;
   yaml?: YamlFile;
 }
 
