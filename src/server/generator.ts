@@ -210,8 +210,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       argocdNamespace: options.argocdNamespace,
     };
     const repo = loadPlatformRepo(files.files, { ...load, parseCache });
-    // Templates come from Git: the commit is rendered whole in a worker first, which the timeout
-    // terminates, so that a commit renders here only once it is known to render in time.
+    // Templates come from Git: the commit is rendered whole in a worker process first, which the timeout
+    // kills, so that a commit renders here only once it is known to render in time.
     if (options.renderWorker !== false) await checkRenderInWorker({ snapshot: files.snapshot(), load, render: renderOptionsOf(target) }, AbortSignal.any([signal, closing.signal]));
     return repo;
   };
