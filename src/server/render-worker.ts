@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError } from '../errors.js';
 import { loadPlatformRepo, type LoadOptions } from '../load-platform-repo.js';
@@ -83,6 +85,18 @@ interface RenderJob {
 }
 
 const running = new Set<ChildProcess>();
+
+/**
+ * This module as a script to fork. Run from TypeScript sources (tests), a
+ * worker would compile its modules again through the TypeScript loader, for
+ * many seconds: the compiled module in dist/ is used when there is one.
+ */
+function workerScript(): { script: string; execArgv?: string[] } {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.ts')) return { script: self };
+  const built = path.join(path.dirname(self), '..', '..', 'dist', 'src', 'server', 'render-worker.js');
+  return existsSync(built) ? { script: built, execArgv: [] } : { script: self };
+}
 // Marks the process as a render worker; the module runs its job only there.
 const WORKER_ENV = 'GITOPS_K8S_RENDER_WORKER';
 
@@ -103,7 +117,8 @@ export function renderWorkerCount(): number {
 export function checkRenderInWorker(job: RenderJob, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
-    const worker = fork(fileURLToPath(import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, [WORKER_ENV]: '1' } });
+    const { script, execArgv } = workerScript();
+    const worker = fork(script, [], { ...(execArgv ? { execArgv } : {}), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, [WORKER_ENV]: '1' } });
     running.add(worker);
     worker.send(job);
     let settled = false;
