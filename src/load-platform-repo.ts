@@ -8,6 +8,7 @@ import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from
 import { providerPresets } from './presets.js';
 import { normalizeRepoPath, type RepoFiles } from './repo-files.js';
 import { computeSyncWaves } from './sync-waves.js';
+import { defaultTemplateLimits, templateLimitCeiling, type TemplateLimits } from './template.js';
 import { fieldOf, validateAgainst, type SchemaName } from './validate.js';
 
 /** Options of {@link loadPlatformRepo}. */
@@ -137,13 +138,18 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     naming: { application: '{{namespace}}-{{app}}-{{cluster.name}}', project: '{{namespace}}' },
     vars: {},
     defaults: {},
+    templateLimits: defaultTemplateLimits,
   };
   const settingsName = guard(() => repo.kind('gitops.yaml')) === 'file' ? 'gitops.yaml' : guard(() => repo.kind('gitops.yml')) === 'file' ? 'gitops.yml' : undefined;
   if (settingsName) {
     const yaml = readYaml(settingsName);
     const data = yaml && checkMap(yaml, 'settings', 'gitops.yaml');
     if (yaml && data) {
-      const d = data as Partial<Settings> & { limits?: { maxFileBytes?: number; maxFiles?: number } };
+      const d = data as Partial<Settings> & { limits?: { maxFileBytes?: number; maxFiles?: number } & Partial<TemplateLimits> };
+      for (const key of Object.keys(templateLimitCeiling) as (keyof TemplateLimits)[]) {
+        const wanted = d.limits?.[key];
+        if (wanted !== undefined) settings.templateLimits = { ...settings.templateLimits, [key]: Math.min(wanted, templateLimitCeiling[key]) };
+      }
       if (d.limits?.maxFileBytes !== undefined) limits = { ...limits, maxFileBytes: Math.min(d.limits.maxFileBytes, LIMIT_CEILING.maxFileBytes) };
       if (d.limits?.maxFiles !== undefined) maxFiles = Math.min(d.limits.maxFiles, LIMIT_CEILING.maxFiles);
       settings.yaml = yaml;

@@ -1,3 +1,4 @@
+import type { TemplateLimits } from './template.js';
 import type { YamlFile } from './parse-yaml.js';
 
 /** Where a cluster selection, an override or a value came from. */
@@ -61,6 +62,8 @@ export interface Settings {
   externalProjects?: string[];
   vars: Record<string, unknown>;
   defaults: AppKeys;
+  /** Bounds on each template string (gitops.yaml `limits`, within their ceiling). */
+  templateLimits: TemplateLimits;
   yaml?: YamlFile;
 }
 

@@ -282,7 +282,7 @@ export function projectName(repo: PlatformRepo, ns: NamespaceFolder): string {
   const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'project']), field: 'naming.project' });
   let name: string;
   try {
-    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name })));
+    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name }, repo.settings.templateLimits)));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     throw createError('GK_TEMPLATE', `${error.message}; naming.project may use {{namespace}}`, where());
@@ -440,12 +440,14 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         const onTemplateError = (p: FieldPath, message: string): void => {
           templateProblem({ code: 'GK_TEMPLATE', field: fieldOf(p), ...originFile(p), message }, cluster.name);
         };
-        const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
+        const keys = { ...(renderTemplates(templatable, context, onTemplateError, [], repo.settings.templateLimits) as AppKeys), vars };
 
         let application: Application;
         if (app.kind === 'application') {
           const rendered = renderTemplates(unlayeredOf(app), context, (p, m) =>
             templateProblem({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: m }, cluster.name),
+            [],
+            repo.settings.templateLimits,
           ) as Record<string, unknown>;
           application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
           checkApplicationTargets(app, ns, rendered, keys, knownProjects(), once);
@@ -457,7 +459,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           // A function: finding the line is only worth it on the error path.
           const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' });
           try {
-            const name = toDnsLabel(String(renderString(repo.settings.naming.application, context)));
+            const name = toDnsLabel(String(renderString(repo.settings.naming.application, context, repo.settings.templateLimits)));
             if (name !== '') return name;
             once({ code: 'GK_INVALID_NAME', ...where(), message: 'gives an empty Application name' });
           } catch (error) {

@@ -235,6 +235,10 @@ export const settingsSchema = {
       properties: {
         maxFileBytes: { type: 'integer', minimum: 1 },
         maxFiles: { type: 'integer', minimum: 1 },
+        maxTemplateLength: { type: 'integer', minimum: 1 },
+        maxTemplateDepth: { type: 'integer', minimum: 1 },
+        maxTemplateSteps: { type: 'integer', minimum: 1 },
+        maxTemplateOutput: { type: 'integer', minimum: 1 },
       },
     },
   },

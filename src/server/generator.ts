@@ -12,6 +12,7 @@ import { openGitRemote } from '../sources/git-remote.js';
 import { parseGitHubURL } from '../sources/github-url.js';
 import { openLazySource } from '../sources/lazy-source.js';
 import { openLocalFolder } from '../sources/local-folder.js';
+import { checkRenderInWorker, recordRepoFiles } from './render-worker.js';
 import type { PlatformSource } from '../sources/platform-source.js';
 import { displayURL } from '../sources/redact.js';
 import type { GeneratorContext } from './context.js';
@@ -55,6 +56,12 @@ export interface GeneratorOptions {
   argocdNamespace?: string;
   /** Resolves relative folders. */
   cwd?: string;
+  /**
+   * Render each newly loaded commit in a worker process first, killed at the
+   * request timeout, before rendering it here. Default true; off only where
+   * the code runs from TypeScript sources (tests), whose workers take seconds to start.
+   */
+  renderWorker?: boolean;
 }
 
 /** A commit of a repo at a path, as the caches know it. */
@@ -93,12 +100,18 @@ export interface Generator extends GeneratorContext {
   close(): void;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Runs `work`, failing with GK_TIMEOUT after `ms`; the timeout also aborts the signal `work` gets, which stops its render worker. */
+function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Runs `build` once per key at a time; callers of the same key share the promise. */
@@ -145,6 +158,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const githubHost = (options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')).toLowerCase();
   let ready = false;
   let warming: Promise<void> | undefined;
+  // Stops render workers when the server closes.
+  const closing = new AbortController();
 
   const isAllowed = (repoURL: string): boolean => matchesAllowlist(repoURL, allow, cwd);
 
@@ -187,19 +202,23 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return { repoURL, source, commit, pathPrefix, revision, lineage, key: `${lineage}${commit}` };
   };
 
-  const loadTarget = async (target: Target): Promise<PlatformRepo> => {
-    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
-    return loadPlatformRepo(files, {
+  const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
+  const loadTarget = async (target: Target, signal: AbortSignal): Promise<PlatformRepo> => {
+    const files = recordRepoFiles(await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache }));
+    const load = {
       repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
       targetRevision: target.revision || undefined,
       argocdNamespace: options.argocdNamespace,
-      parseCache,
-    });
+    };
+    const repo = loadPlatformRepo(files.files, { ...load, parseCache });
+    // Templates come from Git: the commit is rendered whole in a worker process first, which the timeout
+    // kills, so that a commit renders here only once it is known to render in time.
+    if (options.renderWorker !== false) await checkRenderInWorker({ snapshot: files.snapshot(), load, render: renderOptionsOf(target) }, AbortSignal.any([signal, closing.signal]));
+    return repo;
   };
-  const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
-  const renderTarget = async (target: Target): Promise<RenderedPlatform> => renderModel(await loadTarget(target), renderOptionsOf(target));
+  const renderTarget = async (target: Target, signal: AbortSignal): Promise<RenderedPlatform> => renderModel(await loadTarget(target, signal), renderOptionsOf(target));
 
-  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
+  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<Model> => {
     const target = await resolveTarget(params);
     const { key, lineage } = target;
     const cached = models.get(key);
@@ -223,7 +242,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         if (freed) collectGarbageSoon();
         const end = metrics.buildDuration.startTimer();
         // A repo the status page or a preview loaded a moment ago is reused.
-        const repo = platforms.get(key)?.repo ?? (await loadTarget(target));
+        const repo = platforms.get(key)?.repo ?? (await loadTarget(target, signal));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
         const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
         end();
@@ -238,7 +257,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
 
   // The rendered model, for the rarer callers that need it whole (status
   // page, previews): rendered on demand, kept briefly in a small cache of its own.
-  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<{ target: Target; platform: RenderedPlatform }> => {
+  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<{ target: Target; platform: RenderedPlatform }> => {
     const target = await resolveTarget(params);
     const cached = platforms.get(target.key);
     if (cached) {
@@ -249,7 +268,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       target.key,
       async () => {
         metrics.cache.inc({ cache: 'platform', result: 'miss' });
-        const rendered = await renderTarget(target);
+        const rendered = await renderTarget(target, signal);
         platforms.set(target.key, rendered);
         return rendered;
       },
@@ -259,7 +278,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   };
 
   const getPlatform: GeneratorContext['getPlatform'] = async (params) => {
-    const { target, platform } = await withTimeout(loadPlatform(params), requestTimeoutMs, 'reading the platform repo');
+    const { target, platform } = await withTimeout((signal) => loadPlatform(params, signal), requestTimeoutMs, 'reading the platform repo');
     return { repoURL: displayURL(target.repoURL), commit: target.commit, platform };
   };
 
@@ -267,8 +286,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const parameters = body.input?.parameters ?? {};
     // Checked before anything is fetched; normalised, so that spellings of one selection share a cache entry.
     const selection = selectionOf(parameters);
-    const work = async (): Promise<Reply> => {
-      const model = await loadModel(parameters);
+    const work = async (signal: AbortSignal): Promise<Reply> => {
+      const model = await loadModel(parameters, signal);
       // Under the model's key, so that a branch moving on frees its replies with its model.
       const key = `${model.key}\0${selection.key}`;
       const cached = replies.get(key);
@@ -289,13 +308,13 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         () => metrics.cache.inc({ cache: 'reply', result: 'shared' }),
       );
     };
-    const reply = await withTimeout(work(), requestTimeoutMs, 'answering getparams');
+    const reply = await withTimeout(work, requestTimeoutMs, 'answering getparams');
     guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify([parameters.repoURL, parameters.revision, parameters.path])}\0${selection.key}` : undefined, reply.count);
     return reply;
   };
 
   const warm = (): Promise<void> => {
-    warming ??= withTimeout(loadModel({}), requestTimeoutMs, 'reading the platform repo')
+    warming ??= withTimeout((signal) => loadModel({}, signal), requestTimeoutMs, 'reading the platform repo')
       .then(() => {
         ready = true;
       })
@@ -328,6 +347,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     isReady: () => ready,
     warm,
     close() {
+      closing.abort(createError('GK_NOT_READY', 'the server is shutting down'));
       models.clear();
       replies.clear();
       platforms.clear();
