@@ -112,8 +112,8 @@ export interface OpenCommitOptions {
  * `git cat-file --batch`), optionally narrowed to a sub-folder. The YAML
  * files the platform layout can hold are read ahead in one batch; any other
  * blob is read only when asked for. Symlinks are symlink entries (resolved,
- * and refused when leaving the tree, by the memory repo); submodules are left
- * out.
+ * and refused when leaving the tree or pointing at nothing, by the memory
+ * repo); submodules are kept as such, and reading inside one is refused.
  */
 export async function openGitCommit(gitDir: string, commit: string, options: OpenCommitOptions = {}): Promise<RepoFiles> {
   if (!/^[0-9a-f]{40,64}$/i.test(commit)) {
@@ -131,9 +131,10 @@ export async function openGitCommit(gitDir: string, commit: string, options: Ope
     }
     throw error;
   }
-  const tree = parseLsTree(listing).filter((e) => e.type === 'blob');
+  // A submodule (a `commit` entry) is kept: leaving it out would drop what it holds without a word.
+  const tree = parseLsTree(listing).filter((e) => e.type === 'blob' || e.type === 'commit');
   const prefix = base === '.' ? '' : `${base}/`;
-  const wanted = tree.filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
+  const wanted = tree.filter((e) => e.type === 'blob').filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
   const cache = options.parseCache;
   const ahead =
     cache && cache.canHold(wanted.reduce((n, e) => n + e.size, 0))
@@ -143,8 +144,8 @@ export async function openGitCommit(gitDir: string, commit: string, options: Ope
 
   const entries: MemoryEntry[] = tree.map((e) => ({
     path: e.path,
-    type: e.mode === '120000' ? 'symlink' : 'file',
-    content: blobs.get(e.object) ?? (() => readBlobSync(gitDir, e.object, e.path)),
+    type: e.type === 'commit' ? 'submodule' : e.mode === '120000' ? 'symlink' : 'file',
+    content: e.type === 'commit' ? Buffer.alloc(0) : (blobs.get(e.object) ?? (() => readBlobSync(gitDir, e.object, e.path))),
     size: e.size,
     id: e.object,
   }));

@@ -171,10 +171,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       if (data.truncated) {
         throw createError('GK_GITHUB', `GitHub truncated the tree of ${display}@${commit.slice(0, 12)} (too many files); use a git URL instead of the GitHub API for this repository`);
       }
-      const items = (data.tree as TreeItem[]).filter((i) => i.type === 'blob');
+      // A submodule (a `commit` item) is kept: leaving it out would drop what it holds without a word.
+      const items = (data.tree as TreeItem[]).filter((i) => i.type === 'blob' || i.type === 'commit');
       const prefix = base === '.' ? '' : `${base}/`;
       const wanted = items.filter(
-        (i) => i.mode === '120000' || (i.path.startsWith(prefix) && /\.ya?ml$/.test(i.path) && (i.size ?? 0) <= READ_AHEAD_MAX_BYTES && i.path.slice(prefix.length).split('/').length <= 4),
+        (i) => i.type === 'blob' && (i.mode === '120000' || (i.path.startsWith(prefix) && /\.ya?ml$/.test(i.path) && (i.size ?? 0) <= READ_AHEAD_MAX_BYTES && i.path.slice(prefix.length).split('/').length <= 4)),
       );
       const contents = new Map<string, Buffer>();
       await eachLimited([...new Set(wanted.map((i) => i.sha))], 8, async (sha) => {
@@ -182,9 +183,9 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       });
       const entries: MemoryEntry[] = items.map((i) => ({
         path: i.path,
-        type: i.mode === '120000' ? 'symlink' : 'file',
+        type: i.type === 'commit' ? 'submodule' : i.mode === '120000' ? 'symlink' : 'file',
         content:
-          contents.get(i.sha) ??
+          (i.type === 'commit' ? Buffer.alloc(0) : contents.get(i.sha)) ??
           (() => {
             throw createError('GK_GITHUB', 'is not where the platform layout reads files, so it was not downloaded from GitHub', { file: i.path });
           }),
