@@ -22,6 +22,8 @@ export interface GitHubRepoOptions {
   retryBaseMs?: number;
   /** Blobs kept across commits, by size. Default 64 MiB. */
   blobCacheBytes?: number;
+  /** Answers kept for conditional requests (ETag and body), by size, keys included. Default 16 MiB. */
+  etagCacheBytes?: number;
   onFetch?: (seconds: number, ok: boolean) => void;
 }
 
@@ -61,7 +63,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
   const { owner, repo } = parsed;
   const display = displayURL(options.url);
   const refreshIntervalMs = options.refreshIntervalMs ?? 1000;
-  const etags = new Map<string, { etag: string; data: unknown }>();
+  // Bounded: every answer (trees of every commit asked for) was kept forever, and the heap grew with each commit.
+  const etags = new LRUCache<string, { etag: string; data: unknown; bytes: number }>({
+    maxSize: options.etagCacheBytes ?? 16 * 1024 * 1024,
+    sizeCalculation: (entry, key) => Math.max(1, entry.bytes + key.length),
+  });
   const resolved = new Map<string, { commit: string; at: number; mustWait: boolean; refreshing?: Promise<unknown> }>();
   const blobs = new LRUCache<string, Buffer>({ maxSize: options.blobCacheBytes ?? 64 * 1024 * 1024, sizeCalculation: (b) => Math.max(1, b.length) });
   const token = githubToken(options.credentials);
@@ -86,7 +92,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     try {
       const response = await request(requestOptions);
       const etag = response.headers.etag;
-      if (etag && requestOptions.method === 'GET') etags.set(key, { etag, data: response.data });
+      // A blob is asked for by its id, so it never changes: the blob cache keeps its content, once.
+      if (etag && requestOptions.method === 'GET' && !String(requestOptions.url).includes('/git/blobs/')) {
+        const bytes = typeof response.data === 'string' ? response.data.length : JSON.stringify(response.data).length;
+        etags.set(key, { etag, data: response.data, bytes: etag.length + bytes });
+      }
       return response;
     } catch (error) {
       if ((error as { status?: number }).status === 304 && known) {
