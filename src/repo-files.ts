@@ -31,6 +31,12 @@ export interface RepoFiles {
    * caches across commits; undefined where there is none (a local folder).
    */
   contentId?(file: string): string | undefined;
+  /**
+   * Reads, in one batch, the files whose reads failed because the source
+   * defers them (a server never blocks on git): true when it read any, and the
+   * caller loads again. Absent where every read is immediate.
+   */
+  readDeferred?(signal?: AbortSignal): Promise<boolean>;
 }
 
 /**
@@ -315,5 +321,6 @@ export function subRepo(repo: RepoFiles, dir: string): RepoFiles {
     read: (p, maxBytes) => repo.read(join(p), maxBytes),
     kind: (p) => repo.kind(join(p)),
     contentId: (p) => repo.contentId?.(join(p)),
+    readDeferred: repo.readDeferred,
   };
 }

@@ -68,6 +68,9 @@ interface Target {
   key: string;
 }
 
+/** Loads of one commit at most: each reads what the one before asked for and was not read ahead. */
+const MAX_LOAD_PASSES = 4;
+
 /** The loaded repo's model objects per app (the parsed files are counted by the parse cache). */
 const REPO_BYTES_PER_APP = 4096;
 
@@ -92,12 +95,18 @@ export interface Generator extends GeneratorContext {
   close(): void;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Runs `work`, failing it after `ms`; its signal is then aborted, which stops the git work it started. */
+function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Runs `build` once per key at a time; callers of the same key share the promise. */
@@ -172,7 +181,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return source;
   };
 
-  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Target> => {
+  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }, signal?: AbortSignal): Promise<Target> => {
     const repoURL = params.repoURL || defaultRepo;
     // The allowlist is checked before anything is fetched or even parsed further.
     if (!isAllowed(repoURL)) {
@@ -181,25 +190,34 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const pathPrefix = normalizeRepoPath(params.path ?? '.', { field: 'path' });
     const revision = params.revision ?? '';
     const source = sourceFor(repoURL);
-    const commit = await source.resolve(revision);
+    const commit = await source.resolve(revision, signal);
     const lineage = `${canonicalRepo(repoURL, cwd)}\0${pathPrefix}\0${revision}\0`;
     return { repoURL, source, commit, pathPrefix, revision, lineage, key: `${lineage}${commit}` };
   };
 
   const loadTarget = async (target: Target): Promise<PlatformRepo> => {
     const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
-    return loadPlatformRepo(files, {
-      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
-      targetRevision: target.revision || undefined,
-      argocdNamespace: options.argocdNamespace,
-      parseCache,
-    });
+    const load = (): PlatformRepo =>
+      loadPlatformRepo(files, {
+        repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
+        targetRevision: target.revision || undefined,
+        argocdNamespace: options.argocdNamespace,
+        parseCache,
+      });
+    // A git source reads a file it did not read ahead only between loads (a blocking read would stall the server): load again then.
+    for (let pass = 1; ; pass++) {
+      try {
+        return load();
+      } catch (error) {
+        if (pass >= MAX_LOAD_PASSES || !(await files.readDeferred?.())) throw error;
+      }
+    }
   };
   const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
   const renderTarget = async (target: Target): Promise<RenderedPlatform> => renderModel(await loadTarget(target), renderOptionsOf(target));
 
-  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
-    const target = await resolveTarget(params);
+  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }, signal?: AbortSignal): Promise<Model> => {
+    const target = await resolveTarget(params, signal);
     const { key, lineage } = target;
     const cached = models.get(key);
     if (cached) {
@@ -237,8 +255,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
 
   // The rendered model, for the rarer callers that need it whole (status
   // page, previews): rendered on demand, kept briefly in a small cache of its own.
-  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<{ target: Target; platform: RenderedPlatform }> => {
-    const target = await resolveTarget(params);
+  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }, signal?: AbortSignal): Promise<{ target: Target; platform: RenderedPlatform }> => {
+    const target = await resolveTarget(params, signal);
     const cached = platforms.get(target.key);
     if (cached) {
       metrics.cache.inc({ cache: 'platform', result: 'hit' });
@@ -258,14 +276,14 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   };
 
   const getPlatform: GeneratorContext['getPlatform'] = async (params) => {
-    const { target, platform } = await withTimeout(loadPlatform(params), requestTimeoutMs, 'reading the platform repo');
+    const { target, platform } = await withTimeout((signal) => loadPlatform(params, signal), requestTimeoutMs, 'reading the platform repo');
     return { repoURL: displayURL(target.repoURL), commit: target.commit, platform };
   };
 
   const getReply = async (body: GetParamsBody): Promise<Reply> => {
     const parameters = body.input?.parameters ?? {};
-    const work = async (): Promise<Reply> => {
-      const model = await loadModel(parameters);
+    const work = async (signal: AbortSignal): Promise<Reply> => {
+      const model = await loadModel(parameters, signal);
       const selection = JSON.stringify([parameters.cluster, parameters.clusters, parameters.namespace, parameters.namespaces, parameters.labels, parameters.clusterLabels]);
       // Under the model's key, so that a branch moving on frees its replies with its model.
       const key = `${model.key}\0${selection}`;
@@ -287,13 +305,13 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         () => metrics.cache.inc({ cache: 'reply', result: 'shared' }),
       );
     };
-    const reply = await withTimeout(work(), requestTimeoutMs, 'answering getparams');
+    const reply = await withTimeout(work, requestTimeoutMs, 'answering getparams');
     guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify(parameters)}` : undefined, reply.count);
     return reply;
   };
 
   const warm = (): Promise<void> => {
-    warming ??= withTimeout(loadModel({}), requestTimeoutMs, 'reading the platform repo')
+    warming ??= withTimeout((signal) => loadModel({}, signal), requestTimeoutMs, 'reading the platform repo')
       .then(() => {
         ready = true;
       })
@@ -326,6 +344,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     isReady: () => ready,
     warm,
     close() {
+      for (const source of sources.values()) source.close();
       models.clear();
       replies.clear();
       platforms.clear();

@@ -4,7 +4,9 @@ import { createError, isGitopsError } from '../errors.js';
 import { normalizeRepoPath, openMemoryRepo, subRepo, type MemoryEntry, type RepoFiles } from '../repo-files.js';
 import { githubToken, type CredentialSources } from './credentials.js';
 import { parseGitHubURL } from './github-url.js';
+import { closedError, eitherSignal } from './abort.js';
 import type { PlatformSource } from './platform-source.js';
+import { abortError } from './run-git.js';
 import { displayURL, redact } from './redact.js';
 
 /** Options of {@link openGitHubRepo}. */
@@ -71,6 +73,8 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
   const resolved = new Map<string, { commit: string; at: number; mustWait: boolean; refreshing?: Promise<unknown> }>();
   const blobs = new LRUCache<string, Buffer>({ maxSize: options.blobCacheBytes ?? 64 * 1024 * 1024, sizeCalculation: (b) => Math.max(1, b.length) });
   const token = githubToken(options.credentials);
+  // Aborted by close(): every request in flight is cancelled, background refreshes included.
+  const closing = new AbortController();
 
   const octokit = new Octokit({
     auth: token,
@@ -106,15 +110,17 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     }
   });
 
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(what: string, signal: AbortSignal, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> => {
+    if (signal.aborted) throw abortError(signal, `reading ${what} of ${display}`);
     const started = performance.now();
     let ok = false;
     try {
-      const result = await fn();
+      const result = await fn({ signal });
       ok = true;
       return result;
     } catch (error) {
       if (isGitopsError(error)) throw error;
+      if (signal.aborted) throw abortError(signal, `reading ${what} of ${display}`);
       const status = (error as { status?: number }).status;
       if (status === 404 || status === 422) {
         throw createError('GK_UNKNOWN_REVISION', `GitHub knows no ${what} in ${display}`, { field: 'revision' }, { cause: new Error(redact(String((error as Error).message))) });
@@ -126,15 +132,15 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     }
   };
 
-  const defaultBranch = async (): Promise<string> => {
-    const { data } = await call('the repository', () => octokit.request('GET /repos/{owner}/{repo}', { owner, repo }));
+  const defaultBranch = async (signal: AbortSignal): Promise<string> => {
+    const { data } = await call('the repository', signal, (request) => octokit.request('GET /repos/{owner}/{repo}', { owner, repo, request }));
     return data.default_branch;
   };
 
-  const readBlob = async (sha: string): Promise<Buffer> => {
+  const readBlob = async (sha: string, signal: AbortSignal): Promise<Buffer> => {
     const cached = blobs.get(sha);
     if (cached) return cached;
-    const { data } = await call(`blob ${sha}`, () => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha }));
+    const { data } = await call(`blob ${sha}`, signal, (request) => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha, request }));
     const content = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
     blobs.set(sha, content);
     return content;
@@ -142,14 +148,17 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
 
   return {
     display,
-    async resolve(revision) {
+    async resolve(revision, callSignal) {
+      const signal = eitherSignal(closing.signal, callSignal);
+      if (signal.aborted) throw abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`);
       const known = resolved.get(revision);
       if (known && FULL_ID.test(revision)) return known.commit;
-      const ask = async (): Promise<string> => {
+      // A background refresh serves later calls: only close() stops it.
+      const ask = async (signal: AbortSignal): Promise<string> => {
         try {
-          const ref = revision === '' || revision === 'HEAD' ? await defaultBranch() : revision;
-          const { data } = await call(`revision ${JSON.stringify(ref)}`, () =>
-            octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' } }),
+          const ref = revision === '' || revision === 'HEAD' ? await defaultBranch(signal) : revision;
+          const { data } = await call(`revision ${JSON.stringify(ref)}`, signal, (request) =>
+            octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' }, request }),
           );
           const commit = String(data).trim();
           if (!FULL_ID.test(commit)) throw createError('GK_GITHUB', `GitHub answered no commit id for ${JSON.stringify(ref)} of ${display}`);
@@ -161,11 +170,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
           throw error;
         }
       };
-      if (!known || known.mustWait || refreshIntervalMs === 0) return ask();
+      if (!known || known.mustWait || refreshIntervalMs === 0) return ask(signal);
       // Stale: ask in the background and answer from the last answer; a
       // failure makes the next call wait (and fail).
       if (Date.now() - known.at >= refreshIntervalMs && !known.refreshing) {
-        known.refreshing = ask()
+        known.refreshing = ask(closing.signal)
           .catch(() => undefined)
           .finally(() => {
             known.refreshing = undefined;
@@ -173,10 +182,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       }
       return known.commit;
     },
-    async open(commit, dir): Promise<RepoFiles> {
+    async open(commit, dir, openOptions): Promise<RepoFiles> {
+      const signal = eitherSignal(closing.signal, openOptions?.signal);
       const base = normalizeRepoPath(dir || '.', { field: 'path' });
-      const { data } = await call(`the tree of ${commit.slice(0, 12)}`, () =>
-        octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: commit, recursive: '1' }),
+      const { data } = await call(`the tree of ${commit.slice(0, 12)}`, signal, (request) =>
+        octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: commit, recursive: '1', request }),
       );
       if (data.truncated) {
         throw createError('GK_GITHUB', `GitHub truncated the tree of ${display}@${commit.slice(0, 12)} (too many files); use a git URL instead of the GitHub API for this repository`);
@@ -189,7 +199,7 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       );
       const contents = new Map<string, Buffer>();
       await eachLimited([...new Set(wanted.map((i) => i.sha))], 8, async (sha) => {
-        contents.set(sha, await readBlob(sha));
+        contents.set(sha, await readBlob(sha, signal));
       });
       const entries: MemoryEntry[] = items.map((i) => ({
         path: i.path,
@@ -208,6 +218,9 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     },
     invalidate() {
       for (const [revision, entry] of resolved) if (!FULL_ID.test(revision)) entry.mustWait = true;
+    },
+    close() {
+      closing.abort(closedError(display));
     },
   };
 }
