@@ -44,8 +44,8 @@ t.test('with deferred reads a file that was not read ahead is read between loads
 t.test('the server loads again when a file was not read ahead: a cluster symlinked from outside the served path', async (t) => {
   const remote = makeBareRemote({
     ...platformFiles('deploy/'),
-    'shared/deep/er/than/four/c3.yaml': 'provider: kind\nserver: https://c3.example.com\n',
-    'deploy/clusters/c3.yaml': { symlink: '../../shared/deep/er/than/four/c3.yaml' },
+    'outside/deep/er/than/four/c3.yaml': 'provider: kind\nserver: https://c3.example.com\n',
+    'deploy/clusters/c3.yaml': { symlink: '../../outside/deep/er/than/four/c3.yaml' },
   });
   const { app, call } = await testApp({ repo: `file://${remote.bare}` });
   t.teardown(() => app.close());
