@@ -13,6 +13,7 @@ export const errorCatalogue = {
   GK_FILE_TOO_LARGE: { statusCode: 422, title: 'File too large' },
   GK_REPO_TOO_LARGE: { statusCode: 422, title: 'Repository too large' },
   GK_PATH_ESCAPE: { statusCode: 422, title: 'Path leaves the repository' },
+  GK_SUBMODULE: { statusCode: 422, title: 'Git submodule not read' },
   GK_UNKNOWN_KEY: { statusCode: 422, title: 'Unknown key' },
   GK_INVALID_VALUE: { statusCode: 422, title: 'Invalid value' },
   GK_UNPINNED_CHART: { statusCode: 422, title: 'Chart version not pinned' },

@@ -76,6 +76,9 @@ interface Target {
   key: string;
 }
 
+/** Loads of one commit at most: each reads what the one before asked for and was not read ahead. */
+const MAX_LOAD_PASSES = 4;
+
 /** The loaded repo's model objects per app (the parsed files are counted by the parse cache). */
 const REPO_BYTES_PER_APP = 4096;
 
@@ -100,7 +103,7 @@ export interface Generator extends GeneratorContext {
   close(): void;
 }
 
-/** Runs `work`, failing with GK_TIMEOUT after `ms`; the timeout also aborts the signal `work` gets, which stops its render worker. */
+/** Runs `work`, failing with GK_TIMEOUT after `ms`; the timeout also aborts the signal `work` gets, which stops its git work and its render worker. */
 function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout;
@@ -188,7 +191,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return source;
   };
 
-  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Target> => {
+  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }, signal?: AbortSignal): Promise<Target> => {
     const repoURL = params.repoURL || defaultRepo;
     // The allowlist is checked before anything is fetched or even parsed further.
     if (!isAllowed(repoURL)) {
@@ -197,29 +200,43 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const pathPrefix = normalizeRepoPath(params.path ?? '.', { field: 'path' });
     const revision = params.revision ?? '';
     const source = sourceFor(repoURL);
-    const commit = await source.resolve(revision);
+    const commit = await source.resolve(revision, signal);
     const lineage = `${canonicalRepo(repoURL, cwd)}\0${pathPrefix}\0${revision}\0`;
     return { repoURL, source, commit, pathPrefix, revision, lineage, key: `${lineage}${commit}` };
   };
 
   const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
   const loadTarget = async (target: Target, signal: AbortSignal): Promise<PlatformRepo> => {
-    const files = recordRepoFiles(await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache }));
+    const source = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
+    const files = recordRepoFiles(source);
     const load = {
       repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
       targetRevision: target.revision || undefined,
       argocdNamespace: options.argocdNamespace,
     };
-    const repo = loadPlatformRepo(files.files, { ...load, parseCache });
+    // A git source reads a file it did not read ahead only between passes (a blocking read would stall the server): try again then.
+    const withDeferredReads = async <T>(attempt: () => T): Promise<T> => {
+      for (let pass = 1; ; pass++) {
+        try {
+          return attempt();
+        } catch (error) {
+          if (pass >= MAX_LOAD_PASSES || !(await source.readDeferred?.(signal))) throw error;
+        }
+      }
+    };
+    const repo = await withDeferredReads(() => loadPlatformRepo(files.files, { ...load, parseCache }));
     // Templates come from Git: the commit is rendered whole in a worker process first, which the timeout
     // kills, so that a commit renders here only once it is known to render in time.
-    if (options.renderWorker !== false) await checkRenderInWorker({ snapshot: files.snapshot(), load, render: renderOptionsOf(target) }, AbortSignal.any([signal, closing.signal]));
+    if (options.renderWorker !== false) {
+      const snapshot = await withDeferredReads(() => files.snapshot());
+      await checkRenderInWorker({ snapshot, load, render: renderOptionsOf(target) }, AbortSignal.any([signal, closing.signal]));
+    }
     return repo;
   };
   const renderTarget = async (target: Target, signal: AbortSignal): Promise<RenderedPlatform> => renderModel(await loadTarget(target, signal), renderOptionsOf(target));
 
   const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<Model> => {
-    const target = await resolveTarget(params);
+    const target = await resolveTarget(params, signal);
     const { key, lineage } = target;
     const cached = models.get(key);
     if (cached) {
@@ -258,7 +275,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   // The rendered model, for the rarer callers that need it whole (status
   // page, previews): rendered on demand, kept briefly in a small cache of its own.
   const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<{ target: Target; platform: RenderedPlatform }> => {
-    const target = await resolveTarget(params);
+    const target = await resolveTarget(params, signal);
     const cached = platforms.get(target.key);
     if (cached) {
       metrics.cache.inc({ cache: 'platform', result: 'hit' });
@@ -348,6 +365,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     warm,
     close() {
       closing.abort(createError('GK_NOT_READY', 'the server is shutting down'));
+      for (const source of sources.values()) source.close();
       models.clear();
       replies.clear();
       platforms.clear();
