@@ -1,3 +1,4 @@
+import { checkPlainData } from './check-plain-data.js';
 import { didYouMean } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
@@ -79,7 +80,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     try {
       const read = (): Buffer => repo.read(file, limits.maxFileBytes ?? defaultYamlLimits.maxFileBytes);
       const id = options.parseCache && repo.contentId?.(file);
-      return id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
+      const yaml = id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
+      const unsafe = checkPlainData(yaml);
+      if (unsafe.length === 0) return yaml;
+      problems.push(...unsafe);
+      return undefined;
     } catch (error) {
       if (error instanceof GitopsError) {
         problems.push(...error.problems);

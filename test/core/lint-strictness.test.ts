@@ -1,0 +1,35 @@
+import t from 'tap';
+import { lintPlatform, renderPlatform } from '../../src/render-platform.js';
+import { openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { problemAt, problemsOf } from '../fixtures/core-support/support.js';
+
+const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
+const chart = 'repoURL: https://charts.example.com\nchart: c\nversion: 1.0.0\n';
+const lint = (entries: MemoryEntry[]) => problemsOf(() => lintPlatform(openMemoryRepo('m', entries)));
+
+t.test('non-finite numbers are a lint error at their file, line and field, in every kind of file', async (t) => {
+  const entries = [
+    file('gitops.yaml', 'repoURL: https://git.example.com/p.git\nvars:\n  ratio: .nan\n'),
+    file('apps/web/api.yaml', `${chart}values:\n  limit: .inf\n  list: [1, -.Inf]\n`),
+  ];
+  const problems = lint(entries);
+  const limit = problemAt(problems, 'apps/web/api.yaml', 'values.limit');
+  t.equal(limit.code, 'GK_INVALID_VALUE');
+  t.equal(limit.line, 5);
+  t.match(limit.message, 'must be a finite number (got .inf)');
+  t.match(problemAt(problems, 'apps/web/api.yaml', 'values.list[1]').message, 'got -.inf');
+  t.equal(problemAt(problems, 'gitops.yaml', 'vars.ratio').line, 3);
+  t.throws(() => renderPlatform(openMemoryRepo('m', entries)), { name: 'GitopsError' }, 'render refuses it as lint does, no null in the output');
+});
+
+t.test('__proto__ keys are refused in every layer, never dropped or made a prototype', async (t) => {
+  const problems = lint([
+    file('apps/web/namespace.yaml', 'defaults:\n  values:\n    base: 1\nvars:\n  __proto__:\n    polluted: yes\n'),
+    file('apps/web/api.yaml', `${chart}values:\n  __proto__:\n    kept: 1\n`),
+  ]);
+  const values = problemAt(problems, 'apps/web/api.yaml', 'values.__proto__');
+  t.equal(values.code, 'GK_INVALID_VALUE');
+  t.equal(values.line, 5);
+  t.match(values.message, 'the key __proto__ is refused');
+  t.equal(problemAt(problems, 'apps/web/namespace.yaml', 'vars.__proto__').line, 5);
+});
