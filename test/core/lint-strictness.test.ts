@@ -33,3 +33,15 @@ t.test('__proto__ keys are refused in every layer, never dropped or made a proto
   t.match(values.message, 'the key __proto__ is refused');
   t.equal(problemAt(problems, 'apps/web/namespace.yaml', 'vars.__proto__').line, 5);
 });
+
+t.test('null removes any key of syncPolicy a lower layer or the built-in default set', async (t) => {
+  const platform = renderPlatform(openMemoryRepo('m', [
+    file('apps/web/namespace.yaml', 'defaults:\n  syncPolicy:\n    retry: { limit: 3, backoff: { duration: 5s, factor: 2 } }\n'),
+    file('apps/web/api.yaml', `${chart}syncPolicy:\n  automated: { prune: null }\n  retry: { limit: null, backoff: { factor: null } }\n`),
+  ]));
+  t.same(platform.apps[0]!.application.spec.syncPolicy, {
+    automated: { selfHeal: true },
+    syncOptions: ['CreateNamespace=true'],
+    retry: { backoff: { duration: '5s' } },
+  });
+});
