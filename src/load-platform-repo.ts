@@ -1,3 +1,4 @@
+import { checkClusterDestinations } from './check-cluster-destinations.js';
 import { checkPlainData } from './check-plain-data.js';
 import { didYouMean } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
@@ -247,6 +248,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       });
       brokenClusters.delete(base);
     }
+    checkClusterDestinations(clusters, problems);
   }
   const clusterNames = new Set(clusters.map((c) => c.name));
   const referableClusters = new Set([...clusterNames, ...brokenClusters]);

@@ -45,3 +45,23 @@ t.test('null removes any key of syncPolicy a lower layer or the built-in default
     retry: { backoff: { duration: '5s' } },
   });
 });
+
+t.test('two cluster files with one Argo CD destination are an error naming both', async (t) => {
+  const problems = lint([
+    file('clusters/a.yaml', 'provider: kind\n'),
+    file('clusters/b.yaml', 'provider: generic\nlabels: { env: dev }\n'),
+    file('clusters/c.yaml', 'provider: eks\nserver: https://eks.example.com/\n'),
+    file('clusters/d.yaml', 'provider: eks\nserver: https://EKS.example.com\n'),
+    file('clusters/e.yaml', 'provider: gke\nname: prod\n'),
+    file('clusters/f.yaml', 'provider: gke\nname: prod\n'),
+    file('clusters/g.yaml', 'provider: gke\nname: other\n'),
+    file('apps/web/api.yaml', chart),
+  ]);
+  t.same(problems.map((p) => `${p.code} ${p.file}:${p.line ?? ''} ${p.field ?? ''}`), [
+    'GK_NAME_COLLISION clusters/b.yaml: ',
+    'GK_NAME_COLLISION clusters/d.yaml:2 server',
+    'GK_NAME_COLLISION clusters/f.yaml:2 name',
+  ]);
+  t.match(problemAt(problems, 'clusters/b.yaml').message, 'server https://kubernetes.default.svc (the default without server or name) is also the destination of clusters/a.yaml');
+  t.match(problemAt(problems, 'clusters/f.yaml').message, 'Argo CD cluster name "prod" is also the destination of clusters/e.yaml');
+});
