@@ -1,6 +1,6 @@
 import { checkClusterDestinations } from './check-cluster-destinations.js';
 import { checkPlainData } from './check-plain-data.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean, providerAliases } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
@@ -232,7 +232,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
           file,
           line: yaml.lineOf(['provider']),
           field: 'provider',
-          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys())}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
+          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys(), providerAliases)}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
         });
         continue;
       }
@@ -417,7 +417,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         problems.push({
           code: clusterListing === 'dir' ? 'GK_UNKNOWN_CLUSTER' : 'GK_UNKNOWN_PROVIDER',
           file: yaml.file,
-          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames])}`,
+          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames], providerAliases)}`,
         });
       }
     }
@@ -522,7 +522,7 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
       file: yaml.file,
       line: yaml.lineOf(path),
       field: fieldOf(path),
-      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}; known: ${list.sort().join(', ')}`,
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}; known: ${list.sort().join(', ')}`,
     });
   };
   if (Array.isArray(selector)) selector.forEach((n, i) => check(n, clusters, [...at, i], 'GK_UNKNOWN_CLUSTER'));
@@ -545,7 +545,7 @@ function checkReferences(app: AppDefinition, providers: Map<string, Provider>, c
       file: yaml.file,
       line: line ? line() : yaml.lineOf(path),
       field: fieldOf(path),
-      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}`,
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}`,
     });
   };
   checkSelector(app.keys.clusters, yaml, ['clusters'], providers, clusters, problems);

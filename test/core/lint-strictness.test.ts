@@ -65,3 +65,44 @@ t.test('two cluster files with one Argo CD destination are an error naming both'
   t.match(problemAt(problems, 'clusters/b.yaml').message, 'server https://kubernetes.default.svc (the default without server or name) is also the destination of clusters/a.yaml');
   t.match(problemAt(problems, 'clusters/f.yaml').message, 'Argo CD cluster name "prod" is also the destination of clusters/e.yaml');
 });
+
+t.test('a cluster selector that matches no cluster is an error listing what the clusters have', async (t) => {
+  const clusters = [
+    file('clusters/prod-eu.yaml', 'provider: eks\nserver: https://eu.example.com\nlabels: { env: prod, region: eu }\n'),
+    file('clusters/dev.yaml', 'provider: kind\n'),
+  ];
+  const problems = lint([
+    ...clusters,
+    file('apps/web/api.yaml', `${chart}clusters:\n  matchLabels: { env: production, regoin: eu }\n`),
+    file('apps/web/off.yaml', `${chart}enabled: false\nclusters:\n  matchLabels: { env: production }\n`),
+    file('apps/jobs/namespace.yaml', 'defaults:\n  clusters: { providers: [eks], names: [dev] }\n'),
+    file('apps/jobs/cron.yaml', chart),
+  ]);
+  const api = problemAt(problems, 'apps/web/api.yaml', 'clusters');
+  t.equal(api.code, 'GK_UNKNOWN_CLUSTER');
+  t.equal(api.line, 5);
+  t.match(api.message, 'matches no cluster');
+  t.match(api.message, 'no cluster has env=production (did you mean "prod"?)');
+  t.match(api.message, 'no cluster has the label "regoin" (did you mean "region"?)');
+  t.match(api.message, 'the clusters are dev (provider kind, no labels); prod-eu (provider eks, labels env=prod, region=eu)');
+  t.match(api.message, 'enabled: false');
+  const folder = problemAt(problems, 'apps/jobs/namespace.yaml', 'defaults.clusters');
+  t.equal(folder.line, 2);
+  t.match(folder.message, '(app jobs/cron)');
+  t.equal(problems.length, 2, 'an app with enabled: false may select nothing');
+});
+
+t.test('a cloud name for a provider suggests its preset: aws is eks, not aks', async (t) => {
+  const problems = lint([
+    file('clusters/a.yaml', 'provider: aws\nserver: https://a.example.com\n'),
+    file('clusters/b.yaml', 'provider: gcp\nserver: https://b.example.com\n'),
+    file('clusters/c.yaml', 'provider: Azure\nserver: https://c.example.com\n'),
+    file('clusters/d.yaml', 'provider: do\nserver: https://d.example.com\n'),
+    file('apps/web/api.yaml', `${chart}clusters: { providers: [google] }\n`),
+  ]);
+  t.match(problemAt(problems, 'clusters/a.yaml', 'provider').message, 'unknown provider "aws" (did you mean "eks"?)');
+  t.match(problemAt(problems, 'clusters/b.yaml', 'provider').message, '(did you mean "gke"?)');
+  t.match(problemAt(problems, 'clusters/c.yaml', 'provider').message, '(did you mean "aks"?)');
+  t.match(problemAt(problems, 'clusters/d.yaml', 'provider').message, '(did you mean "digitalocean"?)');
+  t.match(problemAt(problems, 'apps/web/api.yaml', 'clusters.providers[0]').message, '(did you mean "gke"?)');
+});
