@@ -1,4 +1,5 @@
 import { checkClusterDestinations } from './check-cluster-destinations.js';
+import { entryNameProblem } from './check-entry-names.js';
 import { checkPlainData } from './check-plain-data.js';
 import { didYouMean, providerAliases } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
@@ -120,8 +121,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     const out: { base: string; file: string }[] = [];
     const seen = new Map<string, string>();
     for (const entry of entries) {
+      const wrong = entryNameProblem(dir, entry.name, entry.type, 'yaml');
+      if (wrong) problems.push(wrong);
       const m = YAML_FILE.exec(entry.name);
-      if (entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
+      if (wrong || entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
       const file = `${dir}/${entry.name}`;
       const other = seen.get(m[1]!);
       if (other) {
@@ -311,14 +314,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     problems.push({ code: 'GK_NOT_FOUND', file: 'apps', message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)` });
   }
   for (const nsEntry of appsListing ?? []) {
-    if (nsEntry.name.startsWith('.')) continue;
+    const wrongEntry = entryNameProblem('apps', nsEntry.name, nsEntry.type, 'folder');
+    if (wrongEntry) problems.push(wrongEntry);
+    if (wrongEntry || nsEntry.name.startsWith('.')) continue;
     const dir = `apps/${nsEntry.name}`;
-    if (nsEntry.type !== 'dir') {
-      if (YAML_FILE.test(nsEntry.name)) {
-        problems.push({ code: 'GK_INVALID_NAME', file: dir, message: 'apps/ holds one folder per namespace; move this file into apps/<namespace>/' });
-      }
-      continue;
-    }
     if (!DNS_LABEL.test(nsEntry.name) || nsEntry.name.length > 63) {
       problems.push({ code: 'GK_INVALID_NAME', file: dir, message: `namespace folder ${JSON.stringify(nsEntry.name)} must be a DNS-1123 label of at most 63 characters` });
       continue;
@@ -337,7 +336,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       return true;
     };
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      const wrongEntry = entryNameProblem(dir, entry.name, entry.type, 'either');
+      if (wrongEntry) problems.push(wrongEntry);
+      if (wrongEntry || entry.name.startsWith('.')) continue;
       const path = `${dir}/${entry.name}`;
       if (entry.type === 'file') {
         const m = YAML_FILE.exec(entry.name);

@@ -106,3 +106,32 @@ t.test('a cloud name for a provider suggests its preset: aws is eks, not aks', a
   t.match(problemAt(problems, 'clusters/d.yaml', 'provider').message, '(did you mean "digitalocean"?)');
   t.match(problemAt(problems, 'apps/web/api.yaml', 'clusters.providers[0]').message, '(did you mean "gke"?)');
 });
+
+t.test('every file under apps/, clusters/ and providers/ is read or an error naming it', async (t) => {
+  const problems = lint([
+    file('clusters/c1.yaml', 'provider: kind\n'),
+    file('clusters/c2.YAML', 'provider: kind\nserver: https://c2.example.com\n'),
+    file('clusters/notes.md', 'cluster notes\n'),
+    file('clusters/.gitkeep', ''),
+    file('providers/eks.yml ', 'defaults: {}\n'),
+    file('apps/web/api.yaml', chart),
+    file('apps/web/app.YAML', chart),
+    file('apps/web/db.yaml ', chart),
+    file('apps/web/.hidden.yaml', chart),
+    file('apps/web/README.md', '# web\n'),
+    file('apps/README.md', '# apps\n'),
+  ]);
+  t.same(problems.map((p) => `${p.code} ${p.file}`).sort(), [
+    'GK_INVALID_NAME apps/README.md',
+    'GK_INVALID_NAME apps/web/.hidden.yaml',
+    'GK_INVALID_NAME apps/web/README.md',
+    'GK_INVALID_NAME apps/web/app.YAML',
+    'GK_INVALID_NAME apps/web/db.yaml ',
+    'GK_INVALID_NAME clusters/c2.YAML',
+    'GK_INVALID_NAME clusters/notes.md',
+    'GK_INVALID_NAME providers/eks.yml ',
+  ]);
+  t.match(problemAt(problems, 'clusters/c2.YAML').message, 'only names ending exactly in .yaml or .yml are (rename it to "c2.yaml")');
+  t.match(problemAt(problems, 'apps/web/db.yaml ').message, '(rename it to "db.yaml")');
+  t.match(problemAt(problems, 'apps/web/README.md').message, 'apps/web/ holds only <app>.yaml files, app folders and namespace.yaml');
+});
