@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { didYouMean } from './did-you-mean.js';
 import { createError, GitopsError, type Problem } from './errors.js';
+import { checkRenderedKeys } from './check-rendered-keys.js';
 import { explainEmptySelection } from './explain-empty-selection.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
@@ -436,6 +437,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         };
         const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
 
+        checkRenderedKeys(keys, (code, p, message) => once({ code, ...originFile(p), field: fieldOf(p), message }));
         let application: Application;
         if (app.kind === 'application') {
           const rendered = renderTemplates(app.application, context, (p, m) =>

@@ -135,3 +135,25 @@ t.test('every file under apps/, clusters/ and providers/ is read or an error nam
   t.match(problemAt(problems, 'apps/web/db.yaml ').message, '(rename it to "db.yaml")');
   t.match(problemAt(problems, 'apps/web/README.md').message, 'apps/web/ holds only <app>.yaml files, app folders and namespace.yaml');
 });
+
+t.test('labels, paths and valueFiles are checked after templating', async (t) => {
+  const long = 'x'.repeat(64);
+  const problems = lint([
+    file('gitops.yaml', 'repoURL: https://git.example.com/p.git\n'),
+    file('apps/web/namespace.yaml', `vars:\n  long: ${long}\n  bad: "a b"\n  up: ../../../etc\n`),
+    file('apps/web/labels.yaml', `${chart}labels:\n  tier: "{{vars.long}}"\n  team: "{{vars.bad}}"\n  "bad key": x\n`),
+    file('apps/web/ext.yaml', 'repoURL: https://git.example.com/other.git\npath: "{{vars.up}}"\n'),
+    file('apps/web/files.yaml', `${chart}valueFiles: [ok.yaml, ../secrets.yaml, /etc/passwd, "{{vars.up}}/x.yaml"]\n`),
+  ]);
+  t.same(problems.map((p) => `${p.code} ${p.file}:${p.line} ${p.field}`).sort(), [
+    'GK_INVALID_VALUE apps/web/labels.yaml:5 labels.tier',
+    'GK_INVALID_VALUE apps/web/labels.yaml:6 labels.team',
+    'GK_INVALID_VALUE apps/web/labels.yaml:7 labels["bad key"]',
+    'GK_PATH_ESCAPE apps/web/ext.yaml:2 path',
+    'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[1]',
+    'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[2]',
+    'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[3]',
+  ].sort());
+  t.match(problemAt(problems, 'apps/web/labels.yaml', 'labels.tier').message, 'must be at most 63');
+  t.match(problemAt(problems, 'apps/web/ext.yaml', 'path').message, 'leaves the repository');
+});
