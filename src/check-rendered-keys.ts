@@ -18,11 +18,11 @@ function labelKeyProblem(key: string): string | undefined {
 }
 
 /**
- * Checks on app keys after templating. The schemas check what files say,
- * but `{{vars.x}}` can still become a label value over 63 characters or a
+ * Checks on app keys after templating (`raw`: the same keys before). The
+ * schemas check what files say, but `{{vars.x}}` can still become a label value over 63 characters or a
  * path out of its repository, so the rendered values are checked again.
  */
-export function checkRenderedKeys(keys: AppKeys, report: Report): void {
+export function checkRenderedKeys(keys: AppKeys, raw: AppKeys, report: Report): void {
   for (const [key, value] of Object.entries(keys.labels ?? {})) {
     const keyProblem = labelKeyProblem(key);
     if (keyProblem) report('GK_INVALID_VALUE', ['labels', key], keyProblem);
@@ -40,7 +40,8 @@ export function checkRenderedKeys(keys: AppKeys, report: Report): void {
       report('GK_PATH_ESCAPE', at, `${error.problems[0]!.message} (${what})`);
     }
   };
-  checkPath(keys.path, ['path'], keys.repoURL === undefined ? 'a folder of the platform repo' : 'a folder of its repoURL');
+  // A path as written is checked where it is read (with its folder's existence); here only what templating made of it.
+  if (keys.path !== raw.path) checkPath(keys.path, ['path'], keys.repoURL === undefined ? 'a folder of the platform repo' : 'a folder of its repoURL');
   (keys.valueFiles ?? []).forEach((file, i) => {
     // `..` inside is refused too: a values file is one of the chart's own files.
     if (typeof file === 'string' && file.split('/').includes('..')) report('GK_PATH_ESCAPE', ['valueFiles', i], `value file ${JSON.stringify(file)} may not hold ..; give a file of the chart's own source`);

@@ -1,4 +1,5 @@
 import { checkClusterDestinations } from './check-cluster-destinations.js';
+import { checkAppFolder, checkValueFiles } from './check-app-folder.js';
 import { entryNameProblem } from './check-entry-names.js';
 import { checkPlainData } from './check-plain-data.js';
 import { didYouMean, providerAliases } from './did-you-mean.js';
@@ -422,6 +423,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         });
       }
     }
+    problems.push(...checkAppFolder({ dir, entries, app, layerNames: [...providers.keys(), ...clusterNames] }));
+    const yamlBeside = entries.filter((e) => e.type === 'file' && YAML_FILE.test(e.name)).map((e) => e.name);
+    problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p)), yamlBeside));
     return app;
   }
 
@@ -429,6 +433,8 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   for (const app of allApps) {
     checkReferences(app, referableProviders, referableClusters, problems);
     if (app.kind === 'spec') checkPaths(app.keys, app.yaml, [], undefined);
+    // Apps with a folder of their own had theirs checked with the folder's files.
+    if (app.kind === 'spec' && app.dir === undefined) problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p))));
   }
   const waves = computeSyncWaves(allApps, problems, {
     broken: brokenApps,

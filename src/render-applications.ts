@@ -437,7 +437,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         };
         const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
 
-        checkRenderedKeys(keys, (code, p, message) => once({ code, ...originFile(p), field: fieldOf(p), message }));
+        checkRenderedKeys(keys, templatable, (code, p, message) => once({ code, ...originFile(p), field: fieldOf(p), message }));
         let application: Application;
         if (app.kind === 'application') {
           const rendered = renderTemplates(app.application, context, (p, m) =>

@@ -157,3 +157,39 @@ t.test('labels, paths and valueFiles are checked after templating', async (t) =>
   t.match(problemAt(problems, 'apps/web/labels.yaml', 'labels.tier').message, 'must be at most 63');
   t.match(problemAt(problems, 'apps/web/ext.yaml', 'path').message, 'leaves the repository');
 });
+
+t.test('files of an app folder that nothing reads are errors; valueFiles must exist in an in-repo chart', async (t) => {
+  const chartFolder = (dir: string): MemoryEntry[] => [
+    file(`${dir}/Chart.yaml`, 'apiVersion: v2\nname: c\nversion: 1.0.0\n'),
+    file(`${dir}/templates/cm.yaml`, 'apiVersion: v1\nkind: ConfigMap\n'),
+  ];
+  const problems = lint([
+    file('gitops.yaml', 'repoURL: https://git.example.com/p.git\n'),
+    file('clusters/prod.yaml', 'provider: eks\n'),
+    file('apps/web/remote/app.yaml', chart),
+    file('apps/web/remote/values-eks.yaml', 'a: 1\n'),
+    file('apps/web/remote/values_prod.yml', 'a: 1\n'),
+    file('apps/web/remote/extra.yaml', 'a: 1\n'),
+    file('apps/web/remote/README.md', 'notes\n'),
+    ...chartFolder('apps/web/local'),
+    file('apps/web/local/app.yaml', 'valueFiles: [values-prod.yaml, values-prd.yaml]\n'),
+    file('apps/web/local/values-prod.yaml', 'a: 1\n'),
+    file('apps/web/local/values-eks.yaml', 'a: 1\n'),
+    ...chartFolder('charts/shared'),
+    file('apps/web/single.yaml', 'path: charts/shared\nvalueFiles: [missing.yaml]\n'),
+  ]);
+  t.same(problems.map((p) => `${p.code} ${p.file} ${p.field ?? ''}`).sort(), [
+    'GK_INVALID_NAME apps/web/local/values-eks.yaml ',
+    'GK_INVALID_NAME apps/web/remote/values-eks.yaml ',
+    'GK_INVALID_NAME apps/web/remote/values_prod.yml ',
+    'GK_INVALID_VALUE apps/web/remote/extra.yaml ',
+    'GK_NOT_FOUND apps/web/local/app.yaml valueFiles[1]',
+    'GK_NOT_FOUND apps/web/single.yaml valueFiles[0]',
+  ]);
+  t.match(problemAt(problems, 'apps/web/remote/values-eks.yaml').message, '(rename it to "values.eks.yaml")');
+  t.match(problemAt(problems, 'apps/web/remote/values_prod.yml').message, '(rename it to "values.prod.yml")');
+  t.match(problemAt(problems, 'apps/web/local/values-eks.yaml').message, 'or list it in valueFiles');
+  t.match(problemAt(problems, 'apps/web/remote/extra.yaml').message, 'the app\'s source is the chart c of https://charts.example.com');
+  t.match(problemAt(problems, 'apps/web/local/app.yaml').message, 'no file "values-prd.yaml" in apps/web/local (did you mean "values-prod.yaml"?)');
+  t.equal(problemAt(problems, 'apps/web/single.yaml').line, 2);
+});
