@@ -27,6 +27,8 @@ import { selectionOf, type GetParamsBody } from './request.js';
 export interface GeneratorOptions {
   /** The default platform repo: a URL or a local folder. */
   repo: string;
+  /** The URL Argo CD knows `repo` by when it is a local folder (its git remote): path sources need it. */
+  localRepoURL?: string;
   /** Repos callers may name (exact, or a prefix ending in `*`). Default: only `repo`. */
   allow?: string[];
   /** Folder for bare clones. Default `$TMPDIR/gitops-k8s-cache`. */
@@ -189,7 +191,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const loadTarget = async (target: Target): Promise<PlatformRepo> => {
     const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
     return loadPlatformRepo(files, {
-      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
+      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : target.repoURL === defaultRepo ? options.localRepoURL : undefined,
       targetRevision: target.revision || undefined,
       argocdNamespace: options.argocdNamespace,
       parseCache,
