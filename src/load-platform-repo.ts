@@ -1,5 +1,6 @@
 import { checkClusterDestinations } from './check-cluster-destinations.js';
 import { checkAppFolder, checkValueFiles } from './check-app-folder.js';
+import { checkEmptySelections } from './explain-empty-selection.js';
 import { entryNameProblem } from './check-entry-names.js';
 import { checkPlainData } from './check-plain-data.js';
 import { didYouMean, providerAliases } from './did-you-mean.js';
@@ -436,6 +437,8 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     // Apps with a folder of their own had theirs checked with the folder's files.
     if (app.kind === 'spec' && app.dir === undefined) problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p))));
   }
+  // With a cluster file broken, what a selector would match is not known (that file's problem is reported).
+  if (brokenClusters.size === 0) checkEmptySelections({ clusters, providers, namespaces, settings }, problems);
   const waves = computeSyncWaves(allApps, problems, {
     broken: brokenApps,
     baseWave: (app) => app.keys.syncWave ?? namespaceOf.get(app.namespace)?.defaults.syncWave ?? settings.defaults.syncWave ?? 0,

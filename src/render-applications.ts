@@ -2,7 +2,6 @@ import path from 'node:path';
 import { didYouMean } from './did-you-mean.js';
 import { createError, GitopsError, type Problem } from './errors.js';
 import { checkRenderedKeys } from './check-rendered-keys.js';
-import { explainEmptySelection } from './explain-empty-selection.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
 import { toDnsLabel } from './naming.js';
@@ -405,10 +404,8 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
       if (options.only && options.only !== id) continue;
       const { before, own } = staticLayers(repo, ns, app);
       const selector = app.keys.clusters ?? ns.defaults.clusters ?? repo.settings.defaults.clusters;
-      let selected = 0;
       for (const cluster of repo.clusters) {
         if (!selectsCluster(selector, cluster)) continue;
-        selected++;
         const { clusterLayer, after } = clusterLayers(repo, app, cluster);
         const layers = [...before, ...clusterLayer, ...own, ...after];
         const trace: Trace<LayerOrigin> | undefined = options.trace ? new Map() : undefined;
@@ -476,17 +473,6 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         names.set(naming, rendered);
         out.push(rendered);
       }
-      // A selector naming an unknown cluster or provider is already an error of its own.
-      if (selected === 0 && selector && isEnabled(repo, ns, app) && namesOnlyKnown(repo, selector)) {
-        const [yaml, at] = app.keys.clusters ? [app.yaml, ['clusters']] : ns.defaults.clusters ? [ns.yaml, ['defaults', 'clusters']] : [repo.settings.yaml, ['defaults', 'clusters']];
-        problems.push({
-          code: 'GK_UNKNOWN_CLUSTER',
-          file: yaml?.file ?? app.source,
-          line: yaml?.lineOf(at),
-          field: fieldOf(at),
-          message: `${explainEmptySelection(selector, repo.clusters)}${yaml === app.yaml ? '' : ` (app ${id})`}`,
-        });
-      }
     }
   }
   for (const { problem, clusters } of templateProblems.values()) {
@@ -494,16 +480,6 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
   }
   if (problems.length > 0) throw new GitopsError(problems);
   return out.sort((a, b) => (a.application.metadata.name < b.application.metadata.name ? -1 : 1));
-}
-
-function namesOnlyKnown(repo: PlatformRepo, selector: NonNullable<AppKeys['clusters']>): boolean {
-  const names = Array.isArray(selector) ? selector : [...(selector.names ?? []), ...(selector.exclude ?? [])];
-  return names.every((n) => repo.clusters.some((c) => c.name === n)) && (Array.isArray(selector) || (selector.providers ?? []).every((p) => repo.providers.has(p)));
-}
-
-// `enabled` as the layers that do not depend on a cluster leave it.
-function isEnabled(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition): boolean {
-  return (app.keys.enabled ?? ns.defaults.enabled ?? repo.settings.defaults.enabled) !== false;
 }
 
 // Only on the error path: the layers again, traced, to name the file that set a field.
