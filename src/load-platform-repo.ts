@@ -1,5 +1,10 @@
 import { checkApplicationFile, keysOfApplication, misplacedObjectMessage, namespaceObjectProblem } from './check-application-file.js';
-import { didYouMean } from './did-you-mean.js';
+import { checkClusterDestinations } from './check-cluster-destinations.js';
+import { checkAppFolder, checkValueFiles } from './check-app-folder.js';
+import { checkEmptySelections } from './explain-empty-selection.js';
+import { entryNameProblem } from './check-entry-names.js';
+import { checkPlainData } from './check-plain-data.js';
+import { didYouMean, providerAliases } from './did-you-mean.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
@@ -81,7 +86,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     try {
       const read = (): Buffer => repo.read(file, limits.maxFileBytes ?? defaultYamlLimits.maxFileBytes);
       const id = options.parseCache && repo.contentId?.(file);
-      return id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
+      const yaml = id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
+      const unsafe = checkPlainData(yaml);
+      if (unsafe.length === 0) return yaml;
+      problems.push(...unsafe);
+      return undefined;
     } catch (error) {
       if (error instanceof GitopsError) {
         problems.push(...error.problems);
@@ -116,8 +125,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     const out: { base: string; file: string }[] = [];
     const seen = new Map<string, string>();
     for (const entry of entries) {
+      const wrong = entryNameProblem(dir, entry.name, entry.type, 'yaml');
+      if (wrong) problems.push(wrong);
       const m = YAML_FILE.exec(entry.name);
-      if (entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
+      if (wrong || entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
       const file = `${dir}/${entry.name}`;
       const other = seen.get(m[1]!);
       if (other) {
@@ -234,7 +245,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
           file,
           line: yaml.lineOf(['provider']),
           field: 'provider',
-          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys())}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
+          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys(), providerAliases)}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
         });
         continue;
       }
@@ -250,6 +261,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       });
       brokenClusters.delete(base);
     }
+    checkClusterDestinations(clusters, problems);
   }
   const clusterNames = new Set(clusters.map((c) => c.name));
   const referableClusters = new Set([...clusterNames, ...brokenClusters]);
@@ -312,14 +324,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     problems.push({ code: 'GK_NOT_FOUND', file: 'apps', message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)` });
   }
   for (const nsEntry of appsListing ?? []) {
-    if (nsEntry.name.startsWith('.')) continue;
+    const wrongEntry = entryNameProblem('apps', nsEntry.name, nsEntry.type, 'folder');
+    if (wrongEntry) problems.push(wrongEntry);
+    if (wrongEntry || nsEntry.name.startsWith('.')) continue;
     const dir = `apps/${nsEntry.name}`;
-    if (nsEntry.type !== 'dir') {
-      if (YAML_FILE.test(nsEntry.name)) {
-        problems.push({ code: 'GK_INVALID_NAME', file: dir, message: 'apps/ holds one folder per namespace; move this file into apps/<namespace>/' });
-      }
-      continue;
-    }
     if (!DNS_LABEL.test(nsEntry.name) || nsEntry.name.length > 63) {
       problems.push({ code: 'GK_INVALID_NAME', file: dir, message: `namespace folder ${JSON.stringify(nsEntry.name)} must be a DNS-1123 label of at most 63 characters` });
       continue;
@@ -338,7 +346,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       return true;
     };
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      const wrongEntry = entryNameProblem(dir, entry.name, entry.type, 'either');
+      if (wrongEntry) problems.push(wrongEntry);
+      if (wrongEntry || entry.name.startsWith('.')) continue;
       const path = `${dir}/${entry.name}`;
       if (entry.type === 'file') {
         const m = YAML_FILE.exec(entry.name);
@@ -423,10 +433,13 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         problems.push({
           code: clusterListing === 'dir' ? 'GK_UNKNOWN_CLUSTER' : 'GK_UNKNOWN_PROVIDER',
           file: yaml.file,
-          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames])}`,
+          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames], providerAliases)}`,
         });
       }
     }
+    problems.push(...checkAppFolder({ dir, entries, app, layerNames: [...providers.keys(), ...clusterNames] }));
+    const yamlBeside = entries.filter((e) => e.type === 'file' && YAML_FILE.test(e.name)).map((e) => e.name);
+    problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p)), yamlBeside));
     return app;
   }
 
@@ -434,7 +447,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   for (const app of allApps) {
     checkReferences(app, referableProviders, referableClusters, problems);
     if (app.kind === 'spec') checkPaths(app.keys, app.yaml, [], undefined);
+    // Apps with a folder of their own had theirs checked with the folder's files.
+    if (app.kind === 'spec' && app.dir === undefined) problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p))));
   }
+  // With a cluster file broken, what a selector would match is not known (that file's problem is reported).
+  if (brokenClusters.size === 0) checkEmptySelections({ clusters, providers, namespaces, settings }, problems);
   const waves = computeSyncWaves(allApps, problems, {
     broken: brokenApps,
     baseWave: (app) => app.keys.syncWave ?? namespaceOf.get(app.namespace)?.defaults.syncWave ?? settings.defaults.syncWave ?? 0,
@@ -525,7 +542,7 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
       file: yaml.file,
       line: yaml.lineOf(path),
       field: fieldOf(path),
-      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}; known: ${list.sort().join(', ')}`,
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}; known: ${list.sort().join(', ')}`,
     });
   };
   if (Array.isArray(selector)) selector.forEach((n, i) => check(n, clusters, [...at, i], 'GK_UNKNOWN_CLUSTER'));
@@ -548,7 +565,7 @@ function checkReferences(app: AppDefinition, providers: Map<string, Provider>, c
       file: yaml.file,
       line: line ? line() : yaml.lineOf(path),
       field: fieldOf(path),
-      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}`,
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}`,
     });
   };
   checkSelector(app.keys.clusters, yaml, ['clusters'], providers, clusters, problems);

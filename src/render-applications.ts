@@ -2,6 +2,7 @@ import path from 'node:path';
 import { applicationPathOf, unlayeredApplication } from './check-application-file.js';
 import { didYouMean } from './did-you-mean.js';
 import { createError, GitopsError, type Problem } from './errors.js';
+import { checkRenderedKeys } from './check-rendered-keys.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
 import { toDnsLabel } from './naming.js';
@@ -442,6 +443,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         };
         const keys = { ...(renderTemplates(templatable, context, onTemplateError, [], repo.settings.templateLimits) as AppKeys), vars };
 
+        checkRenderedKeys(keys, templatable, (code, p, message) => once({ code, ...originFile(p), field: fieldOf(p), message }));
         let application: Application;
         if (app.kind === 'application') {
           const rendered = renderTemplates(unlayeredOf(app), context, (p, m) =>

@@ -47,6 +47,7 @@ const clusterSelector = {
   ],
 } as const;
 
+// Every key under syncPolicy may be null: a layer removes what a lower one (or the built-in default) set.
 const syncPolicy = {
   type: ['object', 'null'],
   additionalProperties: false,
@@ -55,10 +56,10 @@ const syncPolicy = {
       type: ['object', 'null'],
       additionalProperties: false,
       properties: {
-        prune: { type: 'boolean' },
-        selfHeal: { type: 'boolean' },
-        allowEmpty: { type: 'boolean' },
-        enabled: { type: 'boolean' },
+        prune: { type: ['boolean', 'null'] },
+        selfHeal: { type: ['boolean', 'null'] },
+        allowEmpty: { type: ['boolean', 'null'] },
+        enabled: { type: ['boolean', 'null'] },
       },
     },
     syncOptions: { type: ['array', 'null'], items: { type: 'string' } },
@@ -66,15 +67,15 @@ const syncPolicy = {
       type: ['object', 'null'],
       additionalProperties: false,
       properties: {
-        limit: { type: 'integer' },
-        refresh: { type: 'boolean' },
+        limit: { type: ['integer', 'null'] },
+        refresh: { type: ['boolean', 'null'] },
         backoff: {
-          type: 'object',
+          type: ['object', 'null'],
           additionalProperties: false,
           properties: {
-            duration: { type: 'string' },
-            factor: { type: 'integer' },
-            maxDuration: { type: 'string' },
+            duration: { type: ['string', 'null'] },
+            factor: { type: ['integer', 'null'] },
+            maxDuration: { type: ['string', 'null'] },
           },
         },
       },

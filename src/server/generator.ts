@@ -29,6 +29,8 @@ import { filtersOfSelection, selectionOf, type GetParamsBody } from './request.j
 export interface GeneratorOptions {
   /** The default platform repo: a URL or a local folder. */
   repo: string;
+  /** The URL Argo CD knows `repo` by when it is a local folder (its git remote): path sources need it. */
+  localRepoURL?: string;
   /** Repos callers may name (exact, or a prefix ending in `*`). Default: only `repo`. */
   allow?: string[];
   /** Folder for bare clones. Default `$TMPDIR/gitops-k8s-cache`. */
@@ -210,7 +212,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const source = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
     const files = recordRepoFiles(source);
     const load = {
-      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
+      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : target.repoURL === defaultRepo ? options.localRepoURL : undefined,
       targetRevision: target.revision || undefined,
       argocdNamespace: options.argocdNamespace,
     };
