@@ -134,12 +134,14 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
     env: ctx.options.env,
     what,
   });
-  const renderKey = (base: string): string =>
-    JSON.stringify([base, source.helm?.releaseName || rendered.application.metadata.name, namespace, cluster.kubernetesVersion, cluster.apiVersions, source.helm, source.kustomize, source.directory]);
+  // What decides the output: helm reads the release name, namespace and versions; kustomize and
+  // directories only their options, so they are shared by every cluster of a Git commit.
+  const helmKey = (base: string): string =>
+    JSON.stringify([base, source.helm?.releaseName || rendered.application.metadata.name, namespace, cluster.kubernetesVersion, cluster.apiVersions, source.helm]);
   if (source.plugin !== undefined) throw new GitopsError({ code: 'GK_TOOL_FAILED', message: `${what}: config management plugin sources cannot be rendered by check` });
   if (source.chart) {
     const ref = { repoURL: mapRepoURL(source.repoURL ?? '', ctx.options.repoMap), chart: source.chart, version: source.targetRevision ?? '' };
-    return ctx.cache.get(renderKey(`chart:${ref.repoURL}\u0000${ref.chart}\u0000${ref.version}`), () =>
+    return ctx.cache.get(helmKey(`chart:${ref.repoURL}\u0000${ref.chart}\u0000${ref.version}`), () =>
       ctx.limit(async () => {
         const chartDir = await fetchChart(ref, {
           helm: ctx.helm(),
@@ -158,13 +160,13 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new GitopsError({ code: 'GK_NOT_FOUND', message: `${what}: path ${JSON.stringify(source.path ?? '.')} is not a folder of ${displayURL(source.repoURL ?? '')} at ${source.targetRevision ?? 'HEAD'}` });
   }
-  return ctx.cache.get(renderKey(key), () =>
-    ctx.limit(async () => {
-      if (existsSync(path.join(dir, 'Chart.yaml'))) return helmTemplate(helmRequest(dir));
-      if (isKustomization(dir)) return kustomizeBuild({ sourceDir: dir, options: source.kustomize ?? {}, env: ctx.options.env, what });
-      return readDirectoryManifests(dir, source.directory ?? {}, what);
-    }),
-  );
+  if (existsSync(path.join(dir, 'Chart.yaml'))) return ctx.cache.get(helmKey(key), () => ctx.limit(() => helmTemplate(helmRequest(dir))));
+  if (isKustomization(dir)) {
+    return ctx.cache.get(JSON.stringify([key, source.kustomize]), () =>
+      ctx.limit(() => kustomizeBuild({ sourceDir: dir, options: source.kustomize ?? {}, env: ctx.options.env, what })),
+    );
+  }
+  return ctx.cache.get(JSON.stringify([key, source.directory]), async () => readDirectoryManifests(dir, source.directory ?? {}, what));
 }
 
 /** Renders the manifests of `apps` (already narrowed by the caller). Throws once with every source that failed. */
