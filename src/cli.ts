@@ -23,6 +23,7 @@ type Register = (program: Command, io: CliIO, setExit: (code: number) => void) =
 const commands: Record<string, () => Promise<Register>> = {
   render: async () => (await import('./commands/render.js')).registerRender,
   lint: async () => (await import('./commands/lint.js')).registerLint,
+  check: async () => (await importCommand<typeof import('./commands/check.js')>('./commands/check.js')).registerCheck,
   explain: async () => (await import('./commands/explain.js')).registerExplain,
   init: async () => (await import('./commands/init.js')).registerInit,
   generate: async () => (await import('./commands/generate.js')).registerGenerate,

@@ -237,7 +237,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       }
       const data = checkMap(yaml, 'cluster', 'cluster');
       if (!data) continue;
-      const d = data as { provider: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys };
+      const d = data as { provider: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys } & Pick<Cluster, 'kubernetesVersion' | 'apiVersions' | 'crds'>;
       if (brokenProviders.has(d.provider)) continue;
       if (!providers.has(d.provider)) {
         problems.push({
@@ -257,6 +257,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         labels: d.labels ?? {},
         vars: d.vars ?? {},
         defaults: d.defaults ?? {},
+        ...(d.kubernetesVersion !== undefined ? { kubernetesVersion: d.kubernetesVersion } : {}),
+        ...(d.apiVersions !== undefined ? { apiVersions: d.apiVersions } : {}),
+        ...(d.crds !== undefined ? { crds: d.crds } : {}),
         yaml,
       });
       brokenClusters.delete(base);

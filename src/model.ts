@@ -86,6 +86,12 @@ export interface Cluster {
   labels: Record<string, string>;
   vars: Record<string, unknown>;
   defaults: AppKeys;
+  /** `kubernetesVersion:` (`1.31`), for `check` and `helm template --kube-version`. */
+  kubernetesVersion?: string;
+  /** `apiVersions:`, for `helm template --api-versions`. */
+  apiVersions?: string[];
+  /** `crds:`: custom resources the cluster has without an Application installing them. */
+  crds?: { group: string; kind: string; scope?: 'Namespaced' | 'Cluster' }[];
   yaml?: YamlFile;
 }
 

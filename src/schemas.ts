@@ -174,6 +174,20 @@ export const clusterSchema = {
     labels: labelMap,
     vars: freeMap,
     defaults: clusterDefaultsSchema,
+    // Read by `check` (removed APIs) and passed to `helm template --kube-version`.
+    kubernetesVersion: { type: 'string', pattern: '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$' },
+    // Passed to `helm template --api-versions`; also what `check` takes the cluster to serve.
+    apiVersions: { type: 'array', items: { type: 'string', minLength: 1 } },
+    // Custom resources the cluster has without an Application on it installing them.
+    crds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['group', 'kind'],
+        properties: { group: { type: 'string', minLength: 1 }, kind: { type: 'string', minLength: 1 }, scope: { enum: ['Namespaced', 'Cluster'] } },
+      },
+    },
   },
   not: { required: ['server', 'name'] },
 } as const;
