@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Register>> = {
   explain: async () => (await import('./commands/explain.js')).registerExplain,
   init: async () => (await import('./commands/init.js')).registerInit,
   generate: async () => (await import('./commands/generate.js')).registerGenerate,
+  import: async () => (await importCommand<typeof import('./commands/import.js')>('./commands/import.js')).registerImport,
   bootstrap: async () => (await importCommand<typeof import('./commands/bootstrap.js')>('./commands/bootstrap.js')).registerBootstrap,
   diff: async () => (await importCommand<typeof import('./commands/diff.js')>('./commands/diff.js')).registerDiff,
   status: async () => (await importCommand<typeof import('./commands/status.js')>('./commands/status.js')).registerStatus,

@@ -462,7 +462,12 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
       problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(['spec']), field: 'spec', message: 'an Application needs spec.source or spec.sources' });
       return undefined;
     }
-    return { ...base, kind: 'application', keys: {}, application: yaml.data };
+    // Argo CD has no `gitops-k8s` key: it holds the app keys a full Application can take (where it runs, its name).
+    const block = yaml.data['gitops-k8s'];
+    const found = block === undefined ? [] : validateAgainst('applicationKeys', yaml, block, ['gitops-k8s']);
+    problems.push(...found);
+    if (found.length > 0) return undefined;
+    return { ...base, kind: 'application', keys: (block ?? {}) as AppKeys, application: yaml.data };
   }
   if (!isPlainObject(yaml.data)) {
     problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
@@ -529,6 +534,7 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
 // Cluster and provider names used by an app must exist: a typo there would silently deploy nowhere.
 function checkReferences(app: AppDefinition, providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
   const yaml = app.yaml;
+  if (yaml && app.kind === 'application') checkSelector(app.keys.clusters, yaml, ['gitops-k8s', 'clusters'], providers, clusters, problems);
   if (!yaml || app.kind !== 'spec') return;
   const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: () => number | undefined): void => {
     const list = [...known];
