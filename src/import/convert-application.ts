@@ -67,7 +67,7 @@ export function convertApplication(
   const notes: string[] = [];
   const metadata = (application.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] };
   const spec = (application.spec ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(spec)) if (!SPEC_KEYS.has(key)) reasons.push(`spec.${key} has no app key`);
+  for (const key of Object.keys(spec)) if (!SPEC_KEYS.has(key) && key !== 'sources') reasons.push(`spec.${key} has no app key`);
   const source = spec.source as Record<string, unknown> | undefined;
   if (!isPlainObject(source)) reasons.push(Array.isArray(spec.sources) ? 'spec.sources (several sources) has no app key' : 'it has no spec.source');
   const keys: AppKeys = {};

@@ -11,6 +11,7 @@ import type { AppKeys } from '../model.js';
 import { toDnsLabel } from '../naming.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SOURCE_KEYS = ['repoURL', 'chart', 'path'];
 
 /** Name patterns tried for naming.application and an app's `name:`, the first that fits most apps winning. */
 export const NAME_PATTERNS = ['{{app}}', '{{app}}-{{cluster.name}}', '{{namespace}}-{{app}}-{{cluster.name}}', '{{namespace}}-{{app}}', '{{cluster.name}}-{{app}}', '{{app}}-{{namespace}}'];
@@ -135,8 +136,16 @@ export function mergeMembers(byCluster: Map<string, AppKeys>): AppKeys {
   const app: Record<string, unknown> = {};
   const overrides: Record<string, Record<string, unknown>> = {};
   const names = new Set(all.flatMap((k) => Object.keys(k)));
+  // repoURL, chart and path say together what the source is: an app file with one of them needs the others beside it.
+  const sourceSplit = SOURCE_KEYS.some((key) => !all.every((k) => isDeepStrictEqual(k[key], all[0]![key])));
   for (const key of names) {
     const values = all.map((k) => k[key]);
+    if (sourceSplit && SOURCE_KEYS.includes(key)) {
+      entries.forEach(([cluster], i) => {
+        if (values[i] !== undefined) (overrides[cluster] ??= {})[key] = values[i];
+      });
+      continue;
+    }
     if (key === 'values' && values.every(isPlainObject)) {
       const common = (commonPart(values) ?? {}) as Record<string, unknown>;
       if (Object.keys(common).length > 0) app.values = common;

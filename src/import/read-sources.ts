@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { createError, GitopsError, type Problem } from '../errors.js';
 import { isPlainObject } from '../merge.js';
 import { requireTool, runTool } from '../tools/external-tool.js';
@@ -44,13 +44,14 @@ const MAX_ALIASES = 100;
 
 /** Parses a YAML stream into objects, flattening `kind: List`. */
 export function parseObjects(text: string, label: string): SourceObject[] {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   const problems: Problem[] = [];
   const out: SourceObject[] = [];
   const docList = Array.isArray(docs) ? docs : [];
   docList.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push({ code: 'GK_INVALID_YAML', file: label, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0]! });
+      for (const e of doc.errors) problems.push({ code: 'GK_INVALID_YAML', file: label, line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0]! });
       return;
     }
     // helm template marks each document with its template's path: the most useful name for it.
