@@ -491,8 +491,11 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
   }
   if (isApplication(yaml.data)) {
     const found = checkApplicationFile(yaml);
+    // Argo CD has no `gitops-k8s` key: it holds the app keys a full Application can take (where it runs, its name).
+    const block = yaml.data['gitops-k8s'];
+    if (block !== undefined) found.push(...validateAgainst('applicationKeys', yaml, block, ['gitops-k8s']));
     problems.push(...found);
-    return found.length === 0 ? { ...base, kind: 'application', keys: keysOfApplication(yaml.data), application: yaml.data } : undefined;
+    return found.length === 0 ? { ...base, kind: 'application', keys: { ...keysOfApplication(yaml.data), ...((block ?? {}) as AppKeys) }, application: yaml.data } : undefined;
   }
   if (!isPlainObject(yaml.data)) {
     problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
@@ -559,6 +562,7 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
 // Cluster and provider names used by an app must exist: a typo there would silently deploy nowhere.
 function checkReferences(app: AppDefinition, providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
   const yaml = app.yaml;
+  if (yaml && app.kind === 'application') checkSelector(app.keys.clusters, yaml, ['gitops-k8s', 'clusters'], providers, clusters, problems);
   if (!yaml || app.kind !== 'spec') return;
   const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: () => number | undefined): void => {
     const list = [...known];

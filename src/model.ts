@@ -32,6 +32,10 @@ export interface AppKeys {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   vars?: Record<string, unknown>;
+  /** The Application name (a template), instead of naming.application. */
+  name?: string;
+  /** false: no resources finalizer. */
+  finalizer?: boolean;
   overrides?: {
     providers?: Record<string, AppKeys>;
     clusters?: Record<string, AppKeys>;

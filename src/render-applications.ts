@@ -186,7 +186,7 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
       origin: { file: ns.yaml.file, yaml: ns.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
     });
   }
-  if (app.kind === 'spec' || app.kind === 'folder') {
+  if (app.kind === 'spec' || app.kind === 'folder' || !isEmptyRecord(app.keys)) {
     own.push({ data: ownKeysOf(app), origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => p } });
   } else {
     own.push({ data: app.keys, origin: { file: app.source, yaml: app.yaml, toFilePath: applicationPathOf } });
@@ -461,7 +461,8 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           // A function: finding the line is only worth it on the error path.
           const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' });
           try {
-            const name = toDnsLabel(String(renderString(repo.settings.naming.application, context, repo.settings.templateLimits)));
+            // An app's own `name` (already templated with the other keys) wins over the repo-wide pattern.
+            const name = toDnsLabel(String(keys.name ?? renderString(repo.settings.naming.application, context, repo.settings.templateLimits)));
             if (name !== '') return name;
             once({ code: 'GK_INVALID_NAME', ...where(), message: 'gives an empty Application name' });
           } catch (error) {
@@ -546,7 +547,7 @@ function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, ke
         ? standardLabels(app, cluster)
         : sortedRecord({ ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
     annotations,
-    finalizers: FINALIZERS,
+    finalizers: keys.finalizer === false ? [] : FINALIZERS,
   };
 }
 
@@ -616,7 +617,7 @@ function fromApplication(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefini
   for (const key of Object.keys(spec).sort()) if (!(key in ordered)) ordered[key] = spec[key];
   const metadata = metadataOf(repo, app, cluster, keys);
   const finalizers = Array.isArray(meta.finalizers) ? (meta.finalizers as string[]) : [];
-  metadata.finalizers = [...new Set([...finalizers, FINALIZER])];
+  metadata.finalizers = keys.finalizer === false ? finalizers : [...new Set([...finalizers, FINALIZER])];
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: ordered };
 }
 

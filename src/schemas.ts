@@ -130,6 +130,10 @@ const overridableProperties = {
   labels: nullableLabelMap,
   annotations: nullableStringMap,
   vars: freeMap,
+  // The Application's name for this app (a template), instead of naming.application: import keeps existing names with it.
+  name: { type: 'string', minLength: 1 },
+  // false: no resources finalizer, so deleting the Application leaves its resources (as Applications made without one did).
+  finalizer: { type: 'boolean' },
 } as const;
 
 const override = { type: 'object', additionalProperties: false, properties: overridableProperties } as const;
@@ -269,6 +273,13 @@ export const providerSchema = {
   not: { required: ['name'] },
 } as const;
 
+/** The `gitops-k8s:` block of a full Application file: the app keys that say where it runs and what it is called. */
+export const applicationKeysSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { clusters: clusterSelector, name: overridableProperties.name, finalizer: overridableProperties.finalizer },
+} as const;
+
 /** Every schema by the name validate.ts knows it by. */
 export const schemas = {
   app: appSchema,
@@ -277,6 +288,7 @@ export const schemas = {
   namespace: namespaceSchema,
   settings: settingsSchema,
   provider: providerSchema,
+  applicationKeys: applicationKeysSchema,
 } as const;
 
 /** ajv options, shared by run-time compilation and the build's standalone code. verbose: messages need the failing schema (the known keys of a map). */
