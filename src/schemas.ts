@@ -41,6 +41,7 @@ const clusterSelector = {
         names: { type: 'array', items: { type: 'string' } },
         exclude: { type: 'array', items: { type: 'string' } },
         providers: stringList,
+        environments: stringList,
         matchLabels: stringMap,
       },
     },
@@ -146,6 +147,7 @@ export const appSchema = {
       additionalProperties: false,
       properties: {
         providers: { type: 'object', additionalProperties: override },
+        environments: { type: 'object', additionalProperties: override },
         clusters: { type: 'object', additionalProperties: override },
       },
     },
@@ -168,6 +170,7 @@ export const clusterSchema = {
   required: ['provider'],
   properties: {
     provider: { type: 'string', minLength: 1 },
+    environment: { type: 'string', pattern: dns1123, maxLength: 63 },
     server: { type: 'string', pattern: '^https?://' },
     name: { type: 'string', minLength: 1 },
     labels: labelMap,
@@ -229,6 +232,26 @@ export const settingsSchema = {
     externalProjects: { type: 'array', items: { type: 'string', pattern: dns1123 } },
     vars: freeMap,
     defaults: appDefaultsSchema,
+    rollout: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['steps'],
+      properties: {
+        steps: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              clusters: clusterSelector,
+              // As RollingSync takes it: a count, or a percentage of the step's Applications.
+              maxUpdate: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^(100|[1-9]?[0-9])%$' }] },
+            },
+          },
+        },
+      },
+    },
     limits: {
       type: 'object',
       additionalProperties: false,
@@ -250,6 +273,13 @@ export const providerSchema = {
   not: { required: ['name'] },
 } as const;
 
+/** `environments/<name>.yaml`: app keys and vars for every cluster of that environment. */
+export const environmentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { vars: freeMap, defaults: clusterDefaultsSchema },
+} as const;
+
 /** Every schema by the name validate.ts knows it by. */
 export const schemas = {
   app: appSchema,
@@ -258,6 +288,7 @@ export const schemas = {
   namespace: namespaceSchema,
   settings: settingsSchema,
   provider: providerSchema,
+  environment: environmentSchema,
 } as const;
 
 /** ajv options, shared by run-time compilation and the build's standalone code. verbose: messages need the failing schema (the known keys of a map). */
