@@ -26,7 +26,11 @@ export function readEnvironmentFiles(reader: EnvironmentReader, problems: Proble
     const yaml = reader.readYaml(file);
     if (!yaml) continue;
     if (!DNS_LABEL.test(base) || base.length > 63) {
-      problems.push({ code: 'GK_INVALID_NAME', file, message: `environment name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters` });
+      problems.push({
+        code: 'GK_INVALID_NAME',
+        file,
+        message: `environment name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters`,
+      });
       continue;
     }
     const data = reader.checkMap(yaml, 'environment', 'environment');
@@ -43,7 +47,12 @@ export function readEnvironmentFiles(reader: EnvironmentReader, problems: Proble
  * reports names that mean two things: `values.<x>.yaml` and the other
  * per-name layers must pick one layer.
  */
-export function collectEnvironments(files: Map<string, Environment>, clusters: readonly Cluster[], providers: Iterable<string>, problems: Problem[]): Map<string, Environment> {
+export function collectEnvironments(
+  files: Map<string, Environment>,
+  clusters: readonly Cluster[],
+  providers: Iterable<string>,
+  problems: Problem[],
+): Map<string, Environment> {
   const environments = new Map(files);
   for (const cluster of clusters) {
     if (cluster.environment !== undefined && !environments.has(cluster.environment)) {
@@ -82,7 +91,13 @@ function unknownEnvironment(name: string, known: Set<string>, where: { file: str
 }
 
 /** `environments` of a `clusters` selector at `at` of `yaml` must name environments. */
-export function checkSelectorEnvironments(selector: AppKeys['clusters'], yaml: YamlFile, at: (string | number)[], known: Set<string>, problems: Problem[]): void {
+export function checkSelectorEnvironments(
+  selector: AppKeys['clusters'],
+  yaml: YamlFile,
+  at: (string | number)[],
+  known: Set<string>,
+  problems: Problem[],
+): void {
   if (!selector || Array.isArray(selector)) return;
   selector.environments?.forEach((name, i) => {
     if (known.has(name)) return;
@@ -98,6 +113,12 @@ export function checkAppEnvironments(app: AppDefinition, known: Set<string>, pro
   checkSelectorEnvironments(app.keys.clusters, yaml, ['clusters'], known, problems);
   for (const name of Object.keys(app.keys.overrides?.environments ?? {})) {
     if (known.has(name)) continue;
-    problems.push(unknownEnvironment(name, known, { file: yaml.file, line: yaml.lineOfKey(['overrides', 'environments'], name), field: fieldOf(['overrides', 'environments', name]) }));
+    problems.push(
+      unknownEnvironment(name, known, {
+        file: yaml.file,
+        line: yaml.lineOfKey(['overrides', 'environments'], name),
+        field: fieldOf(['overrides', 'environments', name]),
+      }),
+    );
   }
 }

@@ -54,7 +54,9 @@ export function checkRollout(
   problems: Problem[],
 ): void {
   const before = problems.length;
-  rollout.steps.forEach((step, i) => checkNames(step.clusters, ['rollout', 'steps', i, 'clusters']));
+  rollout.steps.forEach((step, i) => {
+    checkNames(step.clusters, ['rollout', 'steps', i, 'clusters']);
+  });
   // Unknown names already explain why a step selects nothing.
   if (problems.length > before) return;
   const members = rollout.steps.map(() => [] as string[]);

@@ -16,7 +16,11 @@ import { crdProblemsAll } from '../helpers/crd.js';
 import { projectRoot, runCli } from '../fixtures/core-support/support.js';
 
 type Files = Record<string, string>;
-const repoOf = (files: Files) => openMemoryRepo('mem', Object.entries(files).map(([p, text]) => ({ path: p, type: 'file' as const, content: Buffer.from(text) })));
+const repoOf = (files: Files) =>
+  openMemoryRepo(
+    'mem',
+    Object.entries(files).map(([p, text]) => ({ path: p, type: 'file' as const, content: Buffer.from(text) })),
+  );
 const render = (files: Files) => renderPlatform(repoOf(files));
 const byName = (files: Files) => new Map(render(files).apps.map((r) => [r.application.metadata.name, r.application]));
 const problemsOf = (files: Files): GitopsError['problems'] => {
@@ -29,11 +33,13 @@ const problemsOf = (files: Files): GitopsError['problems'] => {
   return [];
 };
 type Values = Record<string, unknown>;
-const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values => ((app?.spec.source as { helm?: { valuesObject?: Values } }).helm?.valuesObject ?? {}) as Values;
+const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values =>
+  ((app?.spec.source as { helm?: { valuesObject?: Values } } | undefined)?.helm?.valuesObject ?? {}) as Values;
 
 // Three clusters in two environments; one app with a layer for each name.
 const BASE: Files = {
-  'gitops.yaml': 'repoURL: https://example.com/platform.git\nvars: { tier: none }\ndefaults:\n  values: { winner: { gitops: gitops, provider: gitops, environment: gitops, cluster: gitops } }\n',
+  'gitops.yaml':
+    'repoURL: https://example.com/platform.git\nvars: { tier: none }\ndefaults:\n  values: { winner: { gitops: gitops, provider: gitops, environment: gitops, cluster: gitops } }\n',
   'providers/eks.yaml': 'defaults:\n  values: { winner: { provider: provider, environment: provider, cluster: provider } }\n',
   'environments/prod.yaml': 'vars: { tier: prod-env }\ndefaults:\n  values: { winner: { environment: environment, cluster: environment } }\n',
   'clusters/dev-1.yaml': 'provider: eks\nenvironment: dev\n',
@@ -58,7 +64,11 @@ const BASE: Files = {
 t.test('an environment is a layer between the provider and the cluster, everywhere layers exist', async (t) => {
   const apps = byName(BASE);
   const prod1 = valuesOf(apps.get('web-site-prod-1'));
-  t.same(prod1.winner, { gitops: 'gitops', provider: 'provider', environment: 'environment', cluster: 'cluster' }, 'defaults: provider < environment < cluster');
+  t.same(
+    prod1.winner,
+    { gitops: 'gitops', provider: 'provider', environment: 'environment', cluster: 'cluster' },
+    'defaults: provider < environment < cluster',
+  );
   t.equal(prod1.env, 'prod', '{{cluster.environment}}');
   t.equal(prod1.tier, 'prod-env', 'environment vars reach {{vars}}');
   t.same(prod1.order, ['environment'], 'overrides.environments over overrides.providers');
@@ -93,23 +103,41 @@ t.test('an unknown environment anywhere is an error with "did you mean"; names m
   const problems = problemsOf({
     ...BASE,
     'gitops.yaml': 'repoURL: https://example.com/platform.git\nrollout:\n  steps:\n    - clusters: { environments: [dve] }\n    - {}\n',
-    'apps/web/site/app.yaml': 'repoURL: https://charts.example.com\nchart: site\nversion: 1.0.0\nclusters: { environments: [prdo] }\noverrides:\n  environments: { staging: {} }\n',
+    'apps/web/site/app.yaml':
+      'repoURL: https://charts.example.com\nchart: site\nversion: 1.0.0\nclusters: { environments: [prdo] }\noverrides:\n  environments: { staging: {} }\n',
     'apps/web/site/values.prod.yaml': 'a: 1\n',
     'apps/web/site/values.qa.yaml': 'a: 1\n',
   });
   const unknown = problems.filter((p) => p.code === 'GK_UNKNOWN_ENVIRONMENT').sort((a, b) => `${a.file}${a.line}`.localeCompare(`${b.file}${b.line}`));
   t.match(unknown, [
-    { file: 'apps/web/site/app.yaml', line: 4, field: 'clusters.environments[0]', message: /unknown environment "prdo" \(did you mean "prod"\?\); known: dev, prod/ },
+    {
+      file: 'apps/web/site/app.yaml',
+      line: 4,
+      field: 'clusters.environments[0]',
+      message: /unknown environment "prdo" \(did you mean "prod"\?\); known: dev, prod/,
+    },
     { file: 'apps/web/site/app.yaml', line: 6, field: 'overrides.environments.staging', message: /unknown environment "staging"; known: dev, prod/ },
     { file: 'gitops.yaml', line: 4, field: 'rollout.steps[0].clusters.environments[0]', message: /did you mean "dev"/ },
   ]);
   t.equal(unknown.length, 3);
-  t.match(problems.find((p) => p.file === 'apps/web/site/values.qa.yaml'), { message: /names no provider, environment or cluster/ });
-  t.notOk(problems.some((p) => p.file === 'apps/web/site/values.prod.yaml'), 'values.<environment>.yaml is a layer');
+  t.match(
+    problems.find((p) => p.file === 'apps/web/site/values.qa.yaml'),
+    { message: /names no provider, environment or cluster/ },
+  );
+  t.notOk(
+    problems.some((p) => p.file === 'apps/web/site/values.prod.yaml'),
+    'values.<environment>.yaml is a layer',
+  );
 
   const collisions = problemsOf({ ...BASE, 'environments/eks.yaml': 'vars: {}\n', 'clusters/qa.yaml': 'provider: eks\nenvironment: prod-1\n' });
-  t.match(collisions.find((p) => p.file === 'environments/eks.yaml'), { code: 'GK_NAME_COLLISION', message: /environment "eks" has the name of a provider/ });
-  t.match(collisions.find((p) => p.file === 'clusters/qa.yaml'), { code: 'GK_NAME_COLLISION', line: 2, field: 'environment', message: /environment "prod-1" has the name of a cluster/ });
+  t.match(
+    collisions.find((p) => p.file === 'environments/eks.yaml'),
+    { code: 'GK_NAME_COLLISION', message: /environment "eks" has the name of a provider/ },
+  );
+  t.match(
+    collisions.find((p) => p.file === 'clusters/qa.yaml'),
+    { code: 'GK_NAME_COLLISION', line: 2, field: 'environment', message: /environment "prod-1" has the name of a cluster/ },
+  );
 });
 
 // Two steps: dev first, then prod two at a time; a chain of dependencies in each.
@@ -139,18 +167,39 @@ t.test('rollout steps: a label per step, and waves ordered by step, then by depe
 
   const [explained] = explainApp(loadPlatformRepo(repoOf(ROLLOUT)), 'web/api', { cluster: 'prod-1' });
   const source = explained!.fields.find((f) => f.field === 'metadata.annotations["argocd.argoproj.io/sync-wave"]')!.source;
-  t.equal(source, "gitops.yaml:8 (rollout step 2): step 2 starts at wave 3; dependency wave 1 (apps/web/api.yaml:4 (dependsOn)) is number 3 of the step's waves, so 3 + 2 = 5");
+  t.equal(
+    source,
+    "gitops.yaml:8 (rollout step 2): step 2 starts at wave 3; dependency wave 1 (apps/web/api.yaml:4 (dependsOn)) is number 3 of the step's waves, so 3 + 2 = 5",
+  );
   t.equal(explained!.fields.find((f) => f.field === 'metadata.labels["gitops-k8s.io/rollout-step"]')!.source, 'gitops.yaml:8 (rollout step 2)');
 });
 
 t.test('a cluster no step selects is an error; a last step without clusters takes the rest', async (t) => {
   const gitops = 'repoURL: https://example.com/platform.git\nrollout:\n  steps:\n    - clusters: [dev-1]\n    - clusters: { environments: [dev] }\n';
   const problems = problemsOf({ ...BASE, 'gitops.yaml': gitops });
-  t.match(problems.find((p) => p.field === 'rollout.steps'), { code: 'GK_INVALID_VALUE', file: 'gitops.yaml', line: 4, message: /no step selects clusters prod-1, prod-2; add them to a step, or end with a step without clusters:/ });
-  t.match(problems.find((p) => p.field === 'rollout.steps[1]'), { code: 'GK_INVALID_VALUE', file: 'gitops.yaml', line: 5, message: /step 2 selects no cluster/ });
+  t.match(
+    problems.find((p) => p.field === 'rollout.steps'),
+    {
+      code: 'GK_INVALID_VALUE',
+      file: 'gitops.yaml',
+      line: 4,
+      message: /no step selects clusters prod-1, prod-2; add them to a step, or end with a step without clusters:/,
+    },
+  );
+  t.match(
+    problems.find((p) => p.field === 'rollout.steps[1]'),
+    { code: 'GK_INVALID_VALUE', file: 'gitops.yaml', line: 5, message: /step 2 selects no cluster/ },
+  );
   t.equal(problems.length, 2);
-  const rest = byName({ ...BASE, 'gitops.yaml': 'repoURL: https://example.com/platform.git\nvars: { tier: none }\nrollout:\n  steps:\n    - clusters: [prod-2]\n    - {}\n' });
-  t.same([...rest.values()].map((a) => `${a.metadata.labels['gitops-k8s.io/cluster']}:${a.metadata.labels['gitops-k8s.io/rollout-step']}`).sort(), ['dev-1:2', 'prod-1:2', 'prod-2:1']);
+  const rest = byName({
+    ...BASE,
+    'gitops.yaml': 'repoURL: https://example.com/platform.git\nvars: { tier: none }\nrollout:\n  steps:\n    - clusters: [prod-2]\n    - {}\n',
+  });
+  t.same([...rest.values()].map((a) => `${a.metadata.labels['gitops-k8s.io/cluster']}:${a.metadata.labels['gitops-k8s.io/rollout-step']}`).sort(), [
+    'dev-1:2',
+    'prod-1:2',
+    'prod-2:1',
+  ]);
 });
 
 t.test('without rollout, nothing changes: no rollout label, the waves of before', async (t) => {
@@ -218,7 +267,13 @@ t.test('status shows rollout progress per step and the step under way', async (t
   const argoApp = (name: string, sync: string, health: string): ArgoAppStatus =>
     ({ name, namespace: 'argocd', sync, health, conditions: [], labels: {} }) as unknown as ArgoAppStatus;
   const apps = platform.apps.map((r) => r.application.metadata.name);
-  const status = apps.map((name) => (name.endsWith('-dev-1') ? argoApp(name, 'Synced', 'Healthy') : name === 'web-db-prod-1' ? argoApp(name, 'Synced', 'Progressing') : argoApp(name, 'OutOfSync', 'Healthy')));
+  const status = apps.map((name) =>
+    name.endsWith('-dev-1')
+      ? argoApp(name, 'Synced', 'Healthy')
+      : name === 'web-db-prod-1'
+        ? argoApp(name, 'Synced', 'Progressing')
+        : argoApp(name, 'OutOfSync', 'Healthy'),
+  );
   const matrix = buildStatusMatrix(platform, { server: 'https://argocd.example.com', apps: status });
   t.same(matrix.rollout, {
     current: 2,
