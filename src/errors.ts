@@ -20,6 +20,7 @@ export const errorCatalogue = {
   GK_TEMPLATE: { statusCode: 422, title: 'Template error' },
   GK_UNKNOWN_PROVIDER: { statusCode: 422, title: 'Unknown provider' },
   GK_UNKNOWN_CLUSTER: { statusCode: 422, title: 'Unknown cluster' },
+  GK_UNKNOWN_ENVIRONMENT: { statusCode: 422, title: 'Unknown environment' },
   GK_NAME_COLLISION: { statusCode: 422, title: 'Duplicate name' },
   GK_DEPENDENCY_CYCLE: { statusCode: 422, title: 'Dependency cycle' },
   GK_UNKNOWN_DEPENDENCY: { statusCode: 422, title: 'Unknown dependency' },

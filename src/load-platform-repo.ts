@@ -5,6 +5,7 @@ import { checkEmptySelections } from './explain-empty-selection.js';
 import { entryNameProblem } from './check-entry-names.js';
 import { checkPlainData } from './check-plain-data.js';
 import { didYouMean, providerAliases } from './did-you-mean.js';
+import { checkAppEnvironments, checkSelectorEnvironments, collectEnvironments, readEnvironmentFiles, referableEnvironments } from './environments.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
@@ -12,6 +13,7 @@ import type { ParseCache } from './parse-cache.js';
 import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
 import { providerPresets } from './presets.js';
 import { normalizeRepoPath, type RepoFiles } from './repo-files.js';
+import { checkRollout } from './rollout.js';
 import { computeSyncWaves } from './sync-waves.js';
 import { defaultTemplateLimits, templateLimitCeiling, type TemplateLimits } from './template.js';
 import { fieldOf, validateAgainst, type SchemaName } from './validate.js';
@@ -181,6 +183,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       settings.externalProjects = d.externalProjects;
       settings.vars = d.vars ?? {};
       settings.defaults = d.defaults ?? {};
+      settings.rollout = d.rollout;
     }
   }
 
@@ -214,6 +217,8 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     });
   }
 
+  const environmentFiles = readEnvironmentFiles({ yamlEntries, readYaml, checkMap }, problems);
+
   // clusters
   const clusters: Cluster[] = [];
   // Cluster files with a problem of their own: apps naming them are not also "unknown cluster".
@@ -237,7 +242,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       }
       const data = checkMap(yaml, 'cluster', 'cluster');
       if (!data) continue;
-      const d = data as { provider: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys } & Pick<Cluster, 'kubernetesVersion' | 'apiVersions' | 'crds'>;
+      const d = data as { provider: string; environment?: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys } & Pick<Cluster, 'kubernetesVersion' | 'apiVersions' | 'crds'>;
       if (brokenProviders.has(d.provider)) continue;
       if (!providers.has(d.provider)) {
         problems.push({
@@ -252,6 +257,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       clusters.push({
         name: base,
         provider: d.provider,
+        ...(d.environment === undefined ? {} : { environment: d.environment }),
         server: d.server ?? (d.name === undefined ? 'https://kubernetes.default.svc' : undefined),
         destinationName: d.name,
         labels: d.labels ?? {},
@@ -267,10 +273,20 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     checkClusterDestinations(clusters, problems);
   }
   const clusterNames = new Set(clusters.map((c) => c.name));
+  const environments = collectEnvironments(environmentFiles.environments, clusters, providers.keys(), problems);
+  const referableEnvironmentNames = referableEnvironments(environments, environmentFiles.broken);
   const referableClusters = new Set([...clusterNames, ...brokenClusters]);
   const referableProviders = new Map(providers);
   for (const name of brokenProviders) if (!referableProviders.has(name)) referableProviders.set(name, { name, values: {}, builtIn: false });
   if (settings.yaml) checkSelector(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
+  if (settings.yaml) checkSelectorEnvironments(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], referableEnvironmentNames, problems);
+  if (settings.yaml && settings.rollout) {
+    const check = (selector: AppKeys['clusters'], at: (string | number)[]): void => {
+      checkSelector(selector, settings.yaml!, at, referableProviders, referableClusters, problems);
+      checkSelectorEnvironments(selector, settings.yaml!, at, referableEnvironmentNames, problems);
+    };
+    checkRollout(settings.rollout, settings.yaml, clusters, check, problems);
+  }
   checkPaths(settings.defaults, settings.yaml, ['defaults'], undefined);
 
   // A path in the platform repo must be a folder in it; a path elsewhere may not climb out of its repo.
@@ -310,7 +326,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       }
     };
     check(keys.path, [...at, 'path'], (keys.repoURL ?? repoURL) !== undefined);
-    for (const kind of ['providers', 'clusters'] as const) {
+    for (const kind of ['providers', 'environments', 'clusters'] as const) {
       for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) {
         check(override.path, [...at, 'overrides', kind, name, 'path'], (override.repoURL ?? keys.repoURL ?? repoURL) !== undefined);
       }
@@ -368,6 +384,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
             const d = data as Partial<NamespaceFolder>;
             Object.assign(ns, { labels: d.labels ?? {}, annotations: d.annotations ?? {}, vars: d.vars ?? {}, defaults: d.defaults ?? {}, project: d.project ?? {}, yaml });
             checkSelector(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
+            checkSelectorEnvironments(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableEnvironmentNames, problems);
             checkPaths(ns.defaults, yaml, ['defaults'], undefined);
           }
           continue;
@@ -432,11 +449,13 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       else if (referableProviders.has(layer) || referableClusters.has(layer)) {
         if (providers.has(layer)) app.providerValues.set(layer, yaml);
         if (clusterNames.has(layer)) app.clusterValues.set(layer, yaml);
+      } else if (referableEnvironmentNames.has(layer)) {
+        (app.environmentValues ??= new Map()).set(layer, yaml);
       } else {
         problems.push({
           code: clusterListing === 'dir' ? 'GK_UNKNOWN_CLUSTER' : 'GK_UNKNOWN_PROVIDER',
           file: yaml.file,
-          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames], providerAliases)}`,
+          message: `values.${layer}.yaml names no provider, environment or cluster${didYouMean(layer, [...providers.keys(), ...environments.keys(), ...clusterNames], providerAliases)}`,
         });
       }
     }
@@ -449,6 +468,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   const allApps = namespaces.flatMap((ns) => ns.apps);
   for (const app of allApps) {
     checkReferences(app, referableProviders, referableClusters, problems);
+    checkAppEnvironments(app, referableEnvironmentNames, problems);
     if (app.kind === 'spec') checkPaths(app.keys, app.yaml, [], undefined);
     // Apps with a folder of their own had theirs checked with the folder's files.
     if (app.kind === 'spec' && app.dir === undefined) problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p))));
@@ -462,7 +482,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   if (problems.length === 0 && allApps.length === 0) {
     problems.push({ code: 'GK_NO_APPS', file: 'apps', message: 'defines no apps; refusing to produce an empty list (Argo CD would prune every app)' });
   }
-  return { platform: { label: repo.label, settings, providers, clusters, namespaces, implicitCluster, waves }, problems };
+  return { platform: { label: repo.label, settings, providers, environments, clusters, namespaces, implicitCluster, waves }, problems };
 }
 
 function checkVersion(version: string | undefined, yaml: YamlFile, path: (string | number)[], problems: Problem[]): void {
@@ -523,7 +543,7 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
     }
   }
   checkVersion(keys.version, yaml, ['version'], problems);
-  for (const kind of ['providers', 'clusters'] as const) {
+  for (const kind of ['providers', 'environments', 'clusters'] as const) {
     for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) checkVersion(override.version, yaml, ['overrides', kind, name, 'version'], problems);
   }
   if (keys.chart !== undefined) {

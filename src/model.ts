@@ -38,6 +38,7 @@ export interface AppKeys {
   finalizer?: boolean;
   overrides?: {
     providers?: Record<string, AppKeys>;
+    environments?: Record<string, AppKeys>;
     clusters?: Record<string, AppKeys>;
   };
 }
@@ -46,7 +47,15 @@ export interface ClusterSelector {
   names?: string[];
   exclude?: string[];
   providers?: string[];
+  environments?: string[];
   matchLabels?: Record<string, string>;
+}
+
+/** One step of `rollout.steps` in gitops.yaml. */
+export interface RolloutStep {
+  clusters?: ClusterSelector | string[];
+  /** As RollingSync takes it: a count or a percentage. */
+  maxUpdate?: number | string;
 }
 
 /** `gitops.yaml`, with defaults applied. */
@@ -68,6 +77,17 @@ export interface Settings {
   defaults: AppKeys;
   /** Bounds on each template string (gitops.yaml `limits`, within their ceiling). */
   templateLimits: TemplateLimits;
+  /** The ordered rollout steps, when gitops.yaml has `rollout`. */
+  rollout?: { steps: RolloutStep[] };
+  yaml?: YamlFile;
+}
+
+/** An environment: named by clusters' `environment:`, optionally with `environments/<name>.yaml`. */
+export interface Environment {
+  name: string;
+  /** App keys for clusters of this environment (`defaults` of environments/<name>.yaml). */
+  defaults: AppKeys;
+  vars: Record<string, unknown>;
   yaml?: YamlFile;
 }
 
@@ -84,6 +104,8 @@ export interface Provider {
 export interface Cluster {
   name: string;
   provider: string;
+  /** `environment:` of the cluster file. */
+  environment?: string;
   server?: string;
   /** A cluster registered in Argo CD by name. */
   destinationName?: string;
@@ -140,6 +162,8 @@ export interface AppDefinition {
   valuesFile?: YamlFile;
   /** `values.<provider>.yaml`, by provider name. */
   providerValues: Map<string, YamlFile>;
+  /** `values.<environment>.yaml`, by environment name (absent when there are none). */
+  environmentValues?: Map<string, YamlFile>;
   /** `values.<cluster>.yaml`, by cluster name. */
   clusterValues: Map<string, YamlFile>;
   /** For kind `application`: the Application as written. */
@@ -151,6 +175,8 @@ export interface PlatformRepo {
   label: string;
   settings: Settings;
   providers: Map<string, Provider>;
+  /** By name: those with a file and those only named by clusters. */
+  environments: Map<string, Environment>;
   /** Sorted by name. */
   clusters: Cluster[];
   /** Sorted by name. */

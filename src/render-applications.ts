@@ -7,6 +7,7 @@ import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
 import { toDnsLabel } from './naming.js';
 import type { YamlFile } from './parse-yaml.js';
+import type { RolloutPlacement } from './rollout.js';
 import { renderString, renderTemplates, TemplateError, type TemplateContext } from './template.js';
 import { dependencyId } from './sync-waves.js';
 import { fieldOf } from './validate.js';
@@ -42,6 +43,8 @@ export interface RenderedApp {
   keys?: AppKeys;
   /** Which layer set each app key (only when rendering with `trace`). */
   trace?: Trace<LayerOrigin>;
+  /** Its rollout step and how its sync wave was made (only with `rollout` in gitops.yaml). */
+  rollout?: RolloutPlacement;
 }
 
 export interface RenderOptions {
@@ -216,6 +219,13 @@ function providerAndClusterLayers(repo: PlatformRepo, cluster: Cluster): Layer[]
   if (provider?.defaults && provider.yaml) {
     clusterLayer.push({ data: provider.defaults, origin: { file: provider.yaml.file, yaml: provider.yaml, toFilePath: (p) => ['defaults', ...p] } });
   }
+  const environment = cluster.environment === undefined ? undefined : repo.environments.get(cluster.environment);
+  if (environment?.yaml) {
+    clusterLayer.push({
+      data: keysOf(environment.defaults, environment.vars),
+      origin: { file: environment.yaml.file, yaml: environment.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
+    });
+  }
   if (cluster.yaml) {
     clusterLayer.push({
       data: keysOf(cluster.defaults, cluster.vars),
@@ -231,11 +241,16 @@ function afterLayers(app: AppDefinition, cluster: Cluster): Layer[] {
   if (byProvider && app.yaml) {
     after.push({ data: byProvider, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'providers', cluster.provider, ...p] } });
   }
+  const byEnvironment = cluster.environment === undefined ? undefined : app.keys.overrides?.environments?.[cluster.environment];
+  if (byEnvironment && app.yaml) {
+    after.push({ data: byEnvironment, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'environments', cluster.environment!, ...p] } });
+  }
   const byCluster = app.keys.overrides?.clusters?.[cluster.name];
   if (byCluster && app.yaml) {
     after.push({ data: byCluster, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'clusters', cluster.name, ...p] } });
   }
-  for (const file of [app.providerValues.get(cluster.provider), app.clusterValues.get(cluster.name)]) {
+  const environmentValues = cluster.environment === undefined ? undefined : app.environmentValues?.get(cluster.environment);
+  for (const file of [app.providerValues.get(cluster.provider), environmentValues, app.clusterValues.get(cluster.name)]) {
     if (file) after.push({ data: valuesLayer(file), origin: { file: file.file, yaml: file, toFilePath: (p) => p.slice(1) } });
   }
   return after;
@@ -248,6 +263,7 @@ export function selectsCluster(selector: AppKeys['clusters'], cluster: Cluster):
   if (selector.names && !selector.names.includes(cluster.name)) return false;
   if (selector.exclude?.includes(cluster.name)) return false;
   if (selector.providers && !selector.providers.includes(cluster.provider)) return false;
+  if (selector.environments && (cluster.environment === undefined || !selector.environments.includes(cluster.environment))) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (cluster.labels[k] !== v) return false;
   return true;
 }
@@ -270,7 +286,7 @@ const clusterContexts = new WeakMap<Cluster, Record<string, unknown>>();
 function clusterContext(cluster: Cluster): Record<string, unknown> {
   let context = clusterContexts.get(cluster);
   if (!context) {
-    context = { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' };
+    context = { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, environment: cluster.environment ?? '', labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' };
     clusterContexts.set(cluster, context);
   }
   return context;
@@ -355,6 +371,7 @@ function standardLabels(app: AppDefinition, cluster: Cluster): Record<string, st
     'app.kubernetes.io/managed-by': 'gitops-k8s',
     'gitops-k8s.io/app': app.name,
     'gitops-k8s.io/cluster': cluster.name,
+    ...(cluster.environment === undefined ? {} : { 'gitops-k8s.io/environment': cluster.environment }),
     'gitops-k8s.io/namespace': app.namespace,
     'gitops-k8s.io/provider': cluster.provider,
   };

@@ -41,6 +41,7 @@ const clusterSelector = {
         names: { type: 'array', items: { type: 'string' } },
         exclude: { type: 'array', items: { type: 'string' } },
         providers: stringList,
+        environments: stringList,
         matchLabels: stringMap,
       },
     },
@@ -151,6 +152,7 @@ export const appSchema = {
       additionalProperties: false,
       properties: {
         providers: { type: 'object', additionalProperties: override },
+        environments: { type: 'object', additionalProperties: override },
         clusters: { type: 'object', additionalProperties: override },
       },
     },
@@ -173,6 +175,7 @@ export const clusterSchema = {
   required: ['provider'],
   properties: {
     provider: { type: 'string', minLength: 1 },
+    environment: { type: 'string', pattern: dns1123, maxLength: 63 },
     server: { type: 'string', pattern: '^https?://' },
     name: { type: 'string', minLength: 1 },
     labels: labelMap,
@@ -248,6 +251,26 @@ export const settingsSchema = {
     externalProjects: { type: 'array', items: { type: 'string', pattern: dns1123 } },
     vars: freeMap,
     defaults: appDefaultsSchema,
+    rollout: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['steps'],
+      properties: {
+        steps: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              clusters: clusterSelector,
+              // As RollingSync takes it: a count, or a percentage of the step's Applications.
+              maxUpdate: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^(100|[1-9]?[0-9])%$' }] },
+            },
+          },
+        },
+      },
+    },
     limits: {
       type: 'object',
       additionalProperties: false,
@@ -280,6 +303,13 @@ export const applicationKeysSchema = {
   properties: { clusters: clusterSelector, name: overridableProperties.name, finalizer: overridableProperties.finalizer },
 } as const;
 
+/** `environments/<name>.yaml`: app keys and vars for every cluster of that environment. */
+export const environmentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { vars: freeMap, defaults: clusterDefaultsSchema },
+} as const;
+
 /** Every schema by the name validate.ts knows it by. */
 export const schemas = {
   app: appSchema,
@@ -289,6 +319,7 @@ export const schemas = {
   settings: settingsSchema,
   provider: providerSchema,
   applicationKeys: applicationKeysSchema,
+  environment: environmentSchema,
 } as const;
 
 /** ajv options, shared by run-time compilation and the build's standalone code. verbose: messages need the failing schema (the known keys of a map). */
