@@ -5,12 +5,13 @@ import { createGithubClientFactory, readGithubSettings, type GithubClientFactory
 import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker, type PullRequestEvent } from '../../github/pull-request-preview.js';
 import type { PreviewQueue } from '../../github/preview-queue.js';
 import { verifyWebhookSignature } from '../../github/webhook-signature.js';
+import { previewManifestsFrom, type PreviewRevision } from '../../manifests/preview-manifests.js';
 import type { RenderedPlatform } from '../../render-platform.js';
 import { redact, registerSecret } from '../../sources/redact.js';
 
 /** Options of the webhook routes; everything defaults from the environment. */
 export interface WebhookRouteOptions {
-  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH. */
+  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH, GITOPS_K8S_PREVIEW_MANIFESTS. */
   env?: NodeJS.ProcessEnv;
   /** The queue previews run in (the app's, so that it can be awaited idle). */
   queue: PreviewQueue;
@@ -83,6 +84,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   registerSecret(settings?.token);
   const github = options.github ?? (settings ? createGithubClientFactory(settings) : undefined);
   const previewPath = env.GITOPS_K8S_PREVIEW_PATH || '.';
+  const previewManifests = previewManifestsFrom(env, previewPath);
   const forwardTo = env.GITOPS_K8S_APPSET_WEBHOOK_URL || undefined;
   if (!secret) app.log.warn('GITOPS_K8S_WEBHOOK_SECRET is not set; /api/v1/webhooks/github refuses every delivery');
 
@@ -94,12 +96,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   const preview = (event: PullRequestEvent, repoURL: string, baseRef: string): void => {
     const key = `${event.owner}/${event.repo}#${event.number}`;
     const accepted = queue.enqueue(key, async () => {
+      const rendered = new Map<string, PreviewRevision>();
       const render = async (commit: string) => {
         // A commit pushed a moment ago is fetched by the source itself: a full commit id the clone lacks is always fetched before it is called unknown.
         const result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
+        rendered.set(commit, { commit, platform: result.platform });
         return retarget(result.platform, commit, baseRef);
       };
-      const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, marker: previewMarker(previewPath), secrets: [secret, settings?.token] });
+      const manifests = previewManifests && ((diff: Parameters<ReturnType<typeof previewManifests>>[0]) => previewManifests(repoURL, rendered.get(event.baseSha)!, rendered.get(event.headSha)!)(diff));
+      const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, marker: previewMarker(previewPath), secrets: [secret, settings?.token], ...(manifests ? { manifests } : {}) });
       app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, 'pull-request preview posted');
     });
     if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; GitHub will show this delivery as failed and it can be redelivered');
