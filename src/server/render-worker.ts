@@ -54,7 +54,18 @@ export function recordRepoFiles(files: RepoFiles): { files: RepoFiles; snapshot(
   return {
     files: recording,
     snapshot() {
-      for (const file of identified) if (!read.has(file)) read.set(file, files.read(file));
+      // Every file is tried before the first failure is thrown: a git source that defers reads then
+      // reads all of them in one batch, instead of one per load pass.
+      let failure: unknown;
+      for (const file of identified) {
+        if (read.has(file)) continue;
+        try {
+          read.set(file, files.read(file));
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure !== undefined) throw failure;
       return { label: files.label, lists: [...lists], kinds: [...kinds], files: [...read] };
     },
   };

@@ -178,7 +178,13 @@ t.test('folders with Chart.yaml, kustomization.yaml or manifests become path sou
   const repo = { repoURL: 'https://git.example.com/platform.git', targetRevision: 'main' };
   t.same(source('tools-chart-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/chart', targetRevision: 'main' }, "a chart's own values.yaml is Helm's");
   t.same(source('tools-kust-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/kust', targetRevision: 'main' });
-  t.same(source('tools-plain-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/plain', targetRevision: 'main' });
+  // A plain-manifest folder never applies gitops-k8s's own files, should it hold them.
+  t.same(source('tools-plain-in-cluster'), {
+    repoURL: repo.repoURL,
+    path: 'apps/tools/plain',
+    targetRevision: 'main',
+    directory: { exclude: '{app.yaml,app.yml,values.yaml,values.yml,values.*.yaml,values.*.yml}' },
+  });
   t.same(source('tools-tuned-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/tuned', targetRevision: 'main', helm: { valuesObject: { replicas: 3 } } }, 'app.yaml beside a chart tunes it');
   t.equal(waveOf(apps.get('tools-tuned-in-cluster')), '2');
   t.same(source('tools-shared-in-cluster'), { repoURL: repo.repoURL, path: 'manifests/shared', targetRevision: 'main' }, 'path alone is a folder of the platform repo');

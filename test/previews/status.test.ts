@@ -193,7 +193,7 @@ t.test('on a broken commit the pages without the token name files, lines and cod
   const authorization = `Bearer ${GENERATOR_TOKEN}`;
   const fullPage = await app.inject({ method: 'GET', url: '/', headers: { authorization } });
   t.equal(fullPage.statusCode, 422);
-  t.match(fullPage.body, `syncPolicy.automated.enabled: must be true or false (got &quot;${SECRET}&quot;)`);
+  t.match(fullPage.body, `syncPolicy.automated.enabled: must be true or false or null (got &quot;${SECRET}&quot;)`);
   const fullApi = await app.inject({ method: 'GET', url: '/api/v1/status', headers: { authorization } });
   t.match(fullApi.json().message, `(got "${SECRET}")`);
   t.match(logs.join(''), SECRET, 'the server log has the full message for operators');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { clusterNamesOf } from '../../src/server/prepared-sets.js';
 import type { ParameterSet } from '../../src/server/parameters.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
@@ -79,7 +80,22 @@ t.test('a selector several clusters answer to selects all of them, never the fir
   else t.equal(inCluster.statusCode >= 400, true, `or refused: ${inCluster.body}`);
   const listed = await call({ clusters: ['hub', 'do-ams3'] });
   if (listed.statusCode === 200) t.same(clustersOf(listed), ['do-ams3', 'hub-a', 'hub-b']);
+  // Two cluster files with one destination are a lint error now, so the whole repo is refused, naming both.
   const byFile = await call({ cluster: 'hub-b' });
-  t.equal(byFile.statusCode, 200, byFile.body);
-  t.same(clustersOf(byFile), ['hub-b'], 'a file name is one cluster');
+  t.equal(byFile.statusCode, 422, byFile.body);
+  t.match(byFile.json(), { code: 'GK_NAME_COLLISION', message: /clusters\/hub-b\.yaml.*clusters\/hub-a\.yaml/s });
+});
+
+t.test('the server-side selection maps a name to every cluster that answers to it', (t) => {
+  const clusters = [
+    { name: 'hub-a', destinationName: 'hub', labels: {} },
+    { name: 'hub-b', destinationName: 'hub', labels: {} },
+    { name: 'kind-dev', server: 'https://kubernetes.default.svc', labels: {} },
+    { name: 'kind-other', server: 'https://kubernetes.default.svc', labels: {} },
+  ];
+  t.same(clusterNamesOf(['hub'], clusters), ['hub-a', 'hub-b'], 'both clusters named hub');
+  t.same(clusterNamesOf(['https://kubernetes.default.svc'], clusters), ['kind-dev', 'kind-other'], 'both in-cluster files');
+  t.same(clusterNamesOf(['hub-b'], clusters), ['hub-b'], 'a file name is one cluster');
+  t.same(clusterNamesOf(['nope'], clusters), ['nope'], 'an unknown name is kept for the unknown-cluster error');
+  t.end();
 });
