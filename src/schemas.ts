@@ -2,7 +2,27 @@
  * JSON Schemas of the files users write, checked with ajv. Every object is
  * closed (`additionalProperties: false`) so that a misspelt key is an error
  * with a suggestion, never silently ignored.
+ *
+ * They are also the editor schemas (scripts/build-json-schemas.mjs writes
+ * them to schemas/*.schema.json): every key has a `description` and known
+ * values are `examples`. Both are annotations, ignored by validation.
  */
+import { providerPresets } from './presets.js';
+
+const builtInProviders = Object.keys(providerPresets);
+// Argo CD's sync options most apps use; others are valid too.
+const knownSyncOptions = [
+  'CreateNamespace=true',
+  'ServerSideApply=true',
+  'PruneLast=true',
+  'ApplyOutOfSyncOnly=true',
+  'RespectIgnoreDifferences=true',
+  'PrunePropagationPolicy=foreground',
+  'Replace=true',
+  'Validate=false',
+  'FailOnSharedResource=true',
+  'SkipDryRunOnMissingResource=true',
+];
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const labelMap = {
@@ -19,6 +39,7 @@ const nullableLabelMap = {
 } as const;
 const freeMap = { type: 'object' } as const;
 const stringList = { type: 'array', items: { type: 'string' } } as const;
+const providerList = { type: 'array', items: { type: 'string', examples: builtInProviders } } as const;
 const dns1123 = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 // An AppProject's resource white- or blacklist: group and kind, optionally a name glob.
 const resourceList = {
@@ -27,21 +48,28 @@ const resourceList = {
     type: 'object',
     additionalProperties: false,
     required: ['group', 'kind'],
-    properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
+    properties: {
+      group: { type: 'string', description: 'API group ("" for the core group, "*" for every group).' },
+      kind: { type: 'string', description: 'Resource kind ("*" for every kind).' },
+      name: { type: 'string', description: 'Resource name glob (optional).' },
+    },
   },
 } as const;
 
+const varsMap = (where: string) => ({ ...freeMap, description: `Template variables ${where}, read as {{vars.<key>}}.` }) as const;
+
 const clusterSelector = {
+  description: 'Where the app runs (default: every cluster). A list of cluster names, or a selector whose given parts must all match.',
   anyOf: [
     { type: 'array', items: { type: 'string', pattern: dns1123 } },
     {
       type: 'object',
       additionalProperties: false,
       properties: {
-        names: { type: 'array', items: { type: 'string' } },
-        exclude: { type: 'array', items: { type: 'string' } },
-        providers: stringList,
-        matchLabels: stringMap,
+        names: { type: 'array', items: { type: 'string' }, description: 'Cluster names (clusters/<name>.yaml).' },
+        exclude: { type: 'array', items: { type: 'string' }, description: 'Cluster names left out.' },
+        providers: { ...providerList, description: 'Only clusters of these providers.' },
+        matchLabels: { ...stringMap, description: 'Only clusters with all of these labels.' },
       },
     },
   ],
@@ -49,32 +77,36 @@ const clusterSelector = {
 
 const syncPolicy = {
   type: ['object', 'null'],
+  description: "The Application's spec.syncPolicy. Default: automated with prune and selfHeal, CreateNamespace=true; null: manual sync.",
   additionalProperties: false,
   properties: {
     automated: {
       type: ['object', 'null'],
+      description: 'Automated sync; null turns it off.',
       additionalProperties: false,
       properties: {
-        prune: { type: 'boolean' },
-        selfHeal: { type: 'boolean' },
-        allowEmpty: { type: 'boolean' },
-        enabled: { type: 'boolean' },
+        prune: { type: 'boolean', description: 'Delete resources no longer in Git.' },
+        selfHeal: { type: 'boolean', description: 'Undo changes made in the cluster.' },
+        allowEmpty: { type: 'boolean', description: 'Allow a sync that leaves the app with no resources.' },
+        enabled: { type: 'boolean', description: 'Whether automated sync is on (Argo CD 3.x).' },
       },
     },
-    syncOptions: { type: ['array', 'null'], items: { type: 'string' } },
+    syncOptions: { type: ['array', 'null'], items: { type: 'string', examples: knownSyncOptions }, description: 'Argo CD sync options (Name=value).' },
     retry: {
       type: ['object', 'null'],
+      description: 'How failed syncs are retried.',
       additionalProperties: false,
       properties: {
-        limit: { type: 'integer' },
-        refresh: { type: 'boolean' },
+        limit: { type: 'integer', description: 'Most retries (negative: no limit).' },
+        refresh: { type: 'boolean', description: 'Retry at once when the revision changes.' },
         backoff: {
           type: 'object',
+          description: 'Time between retries.',
           additionalProperties: false,
           properties: {
-            duration: { type: 'string' },
-            factor: { type: 'integer' },
-            maxDuration: { type: 'string' },
+            duration: { type: 'string', description: 'First wait, a duration such as 5s.' },
+            factor: { type: 'integer', description: 'Factor the wait grows by after each retry.' },
+            maxDuration: { type: 'string', description: 'Longest wait, a duration such as 3m.' },
           },
         },
       },
@@ -84,51 +116,53 @@ const syncPolicy = {
 
 const ignoreDifferences = {
   type: ['array', 'null'],
+  description: "The Application's spec.ignoreDifferences: fields Argo CD does not compare.",
   items: {
     type: 'object',
     additionalProperties: false,
     required: ['kind'],
     properties: {
-      group: { type: 'string' },
-      kind: { type: 'string' },
-      name: { type: 'string' },
-      namespace: { type: 'string' },
-      jsonPointers: stringList,
-      jqPathExpressions: stringList,
-      managedFieldsManagers: stringList,
+      group: { type: 'string', description: 'API group of the resources.' },
+      kind: { type: 'string', description: 'Kind of the resources.' },
+      name: { type: 'string', description: 'Only the resource of this name.' },
+      namespace: { type: 'string', description: 'Only resources in this namespace.' },
+      jsonPointers: { ...stringList, description: 'JSON pointers of the ignored fields (/spec/replicas).' },
+      jqPathExpressions: { ...stringList, description: 'jq paths of the ignored fields.' },
+      managedFieldsManagers: { ...stringList, description: 'Ignore fields owned by these field managers.' },
     },
   },
 } as const;
 
 /** The app keys that overrides may set (everything but where and when it runs). */
 const overridableProperties = {
-  enabled: { type: 'boolean' },
-  repoURL: { type: 'string', minLength: 1 },
-  chart: { type: 'string', minLength: 1 },
-  version: { type: ['string'], minLength: 1 },
-  path: { type: 'string' },
-  targetRevision: { type: 'string', minLength: 1 },
-  values: { type: ['object', 'null'] },
-  valueFiles: { type: ['array', 'null'], items: { type: 'string' } },
-  releaseName: { type: ['string', 'null'], minLength: 1 },
-  kustomize: { type: ['object', 'null'] },
-  directory: { type: ['object', 'null'] },
-  syncWave: { type: 'integer' },
+  enabled: { type: 'boolean', description: 'false: no Application (per layer, e.g. one provider off).' },
+  repoURL: { type: 'string', minLength: 1, description: 'Helm repository (with chart) or Git repository (with path). Without it, path is a folder of the platform repo.' },
+  chart: { type: 'string', minLength: 1, description: 'Helm chart name in repoURL.' },
+  version: { type: ['string'], minLength: 1, description: 'Exact chart version (required with chart; ranges and latest are errors).' },
+  path: { type: 'string', description: 'Folder of a Git source.' },
+  targetRevision: { type: 'string', minLength: 1, description: 'Branch, tag or commit of a Git source.' },
+  values: { type: ['object', 'null'], description: 'Helm values, sent as helm.valuesObject with their YAML types.' },
+  valueFiles: { type: ['array', 'null'], items: { type: 'string' }, description: "Value files of the chart's own repository." },
+  releaseName: { type: ['string', 'null'], minLength: 1, description: 'Helm release name.' },
+  kustomize: { type: ['object', 'null'], description: 'Passed through as spec.source.kustomize.' },
+  directory: { type: ['object', 'null'], description: 'Passed through as spec.source.directory.' },
+  syncWave: { type: 'integer', description: 'argocd.argoproj.io/sync-wave of the Application.' },
   syncPolicy,
-  project: { type: 'string', pattern: dns1123 },
+  project: { type: 'string', pattern: dns1123, description: "An AppProject of your own instead of the folder's." },
   ignoreDifferences,
   info: {
     type: ['array', 'null'],
+    description: "The Application's spec.info: name and value pairs shown in the Argo CD UI.",
     items: {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'value'],
-      properties: { name: { type: 'string' }, value: { type: 'string' } },
+      properties: { name: { type: 'string', description: 'What the value is.' }, value: { type: 'string', description: 'The value (a URL is shown as a link).' } },
     },
   },
-  labels: nullableLabelMap,
-  annotations: nullableStringMap,
-  vars: freeMap,
+  labels: { ...nullableLabelMap, description: 'Labels on the Application, next to the generated ones; null removes one.' },
+  annotations: { ...nullableStringMap, description: 'Annotations on the Application; null removes one.' },
+  vars: varsMap('of this app'),
 } as const;
 
 const override = { type: 'object', additionalProperties: false, properties: overridableProperties } as const;
@@ -140,13 +174,18 @@ export const appSchema = {
   properties: {
     ...overridableProperties,
     clusters: clusterSelector,
-    dependsOn: { type: 'array', items: { type: 'string', minLength: 1 } },
+    dependsOn: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Apps synced before this one: namespace/app, or app in the same folder. Sets the sync wave.',
+    },
     overrides: {
       type: 'object',
+      description: 'App keys for clusters of one provider, or for one cluster.',
       additionalProperties: false,
       properties: {
-        providers: { type: 'object', additionalProperties: override },
-        clusters: { type: 'object', additionalProperties: override },
+        providers: { type: 'object', additionalProperties: override, propertyNames: { examples: builtInProviders }, description: 'App keys by provider name.' },
+        clusters: { type: 'object', additionalProperties: override, description: 'App keys by cluster name.' },
       },
     },
   },
@@ -167,12 +206,17 @@ export const clusterSchema = {
   additionalProperties: false,
   required: ['provider'],
   properties: {
-    provider: { type: 'string', minLength: 1 },
-    server: { type: 'string', pattern: '^https?://' },
-    name: { type: 'string', minLength: 1 },
-    labels: labelMap,
-    vars: freeMap,
-    defaults: clusterDefaultsSchema,
+    provider: {
+      type: 'string',
+      minLength: 1,
+      examples: builtInProviders,
+      description: `The cluster's provider: ${builtInProviders.join(', ')} or one defined in providers/.`,
+    },
+    server: { type: 'string', pattern: '^https?://', description: "The cluster's API server URL (or give name, not both)." },
+    name: { type: 'string', minLength: 1, description: 'The name of a cluster registered in Argo CD (or give server, not both).' },
+    labels: { ...labelMap, description: 'Labels for clusters.matchLabels, and {{cluster.labels.<key>}}.' },
+    vars: varsMap('of this cluster, also {{cluster.vars.<key>}}'),
+    defaults: { ...clusterDefaultsSchema, description: 'App keys for every app on this cluster.' },
   },
   not: { required: ['server', 'name'] },
 } as const;
@@ -181,27 +225,33 @@ export const namespaceSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    labels: labelMap,
-    annotations: stringMap,
-    vars: freeMap,
-    defaults: appDefaultsSchema,
+    labels: { ...labelMap, description: "The namespace's labels (syncPolicy.managedNamespaceMetadata)." },
+    annotations: { ...stringMap, description: "The namespace's annotations (syncPolicy.managedNamespaceMetadata)." },
+    vars: varsMap('of the apps of this folder'),
+    defaults: { ...appDefaultsSchema, description: 'App keys for every app of this folder.' },
     project: {
       type: 'object',
+      description: "The folder's AppProject.",
       additionalProperties: false,
       properties: {
-        name: { type: 'string', pattern: dns1123 },
-        description: { type: 'string' },
-        sourceRepos: stringList,
-        clusterResourceWhitelist: resourceList,
-        clusterResourceBlacklist: resourceList,
-        namespaceResourceBlacklist: resourceList,
-        namespaceResourceWhitelist: resourceList,
+        name: { type: 'string', pattern: dns1123, description: 'The AppProject name (default: naming.project of gitops.yaml).' },
+        description: { type: 'string', description: "The AppProject's description." },
+        sourceRepos: { ...stringList, description: 'Repositories added to those the apps use.' },
+        clusterResourceWhitelist: { ...resourceList, description: 'Cluster-scoped resources the apps may create.' },
+        clusterResourceBlacklist: { ...resourceList, description: 'Cluster-scoped resources the apps may not create.' },
+        namespaceResourceBlacklist: { ...resourceList, description: 'Namespaced resources the apps may not create.' },
+        namespaceResourceWhitelist: { ...resourceList, description: 'Namespaced resources the apps may create (default all).' },
         extraDestinations: {
           type: 'array',
+          description: "Destinations added to those the folder's apps use.",
           items: {
             type: 'object',
             additionalProperties: false,
-            properties: { server: { type: 'string' }, name: { type: 'string' }, namespace: { type: 'string' } },
+            properties: {
+              server: { type: 'string', description: 'API server URL.' },
+              name: { type: 'string', description: 'Cluster name in Argo CD.' },
+              namespace: { type: 'string', description: 'Namespace.' },
+            },
           },
         },
       },
@@ -213,28 +263,34 @@ export const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    repoURL: { type: 'string', minLength: 1 },
-    targetRevision: { type: 'string', minLength: 1 },
-    path: { type: 'string', minLength: 1 },
-    argocdNamespace: { type: 'string', pattern: dns1123 },
-    argocdURL: { type: 'string', pattern: '^https?://' },
+    repoURL: { type: 'string', minLength: 1, description: 'URL of this repo: the source of path apps.' },
+    targetRevision: { type: 'string', minLength: 1, description: 'Revision of this repo for path apps (default HEAD; the CMP and the server pass theirs when unset).' },
+    path: { type: 'string', minLength: 1, description: 'Where this platform repo sits in its Git repo (default: the root).' },
+    argocdNamespace: { type: 'string', pattern: dns1123, description: 'Where Applications and AppProjects go (default argocd).' },
+    argocdURL: { type: 'string', pattern: '^https?://', description: 'URL of the Argo CD UI, for links.' },
     naming: {
       type: 'object',
+      description: 'How Applications and AppProjects are named (templates).',
       additionalProperties: false,
       properties: {
-        application: { type: 'string', minLength: 1 },
-        project: { type: 'string', minLength: 1 },
+        application: { type: 'string', minLength: 1, description: 'Default "{{namespace}}-{{app}}-{{cluster.name}}".' },
+        project: { type: 'string', minLength: 1, description: 'Default "{{namespace}}": one AppProject per folder.' },
       },
     },
-    externalProjects: { type: 'array', items: { type: 'string', pattern: dns1123 } },
-    vars: freeMap,
-    defaults: appDefaultsSchema,
+    externalProjects: {
+      type: 'array',
+      items: { type: 'string', pattern: dns1123 },
+      description: 'AppProjects made outside this repo that a full Application may name.',
+    },
+    vars: varsMap('for every app'),
+    defaults: { ...appDefaultsSchema, description: 'App keys for every app.' },
     limits: {
       type: 'object',
+      description: 'Safety limits.',
       additionalProperties: false,
       properties: {
-        maxFileBytes: { type: 'integer', minimum: 1 },
-        maxFiles: { type: 'integer', minimum: 1 },
+        maxFileBytes: { type: 'integer', minimum: 1, description: 'Largest file (default 1048576).' },
+        maxFiles: { type: 'integer', minimum: 1, description: 'Most YAML files (default 20000).' },
       },
     },
   },
@@ -243,10 +299,21 @@ export const settingsSchema = {
 /**
  * A provider file is a map merged over the preset; `name` is the provider's.
  * `defaults` holds app keys for clusters of that provider (a layer of its own).
+ * Its other keys are free: the preset's are described (without a type, so
+ * that they stay free).
  */
 export const providerSchema = {
   type: 'object',
-  properties: { defaults: clusterDefaultsSchema },
+  properties: {
+    defaults: { ...clusterDefaultsSchema, description: 'App keys for every cluster of this provider.' },
+    displayName: { description: 'Human name of the provider ({{provider.displayName}}).' },
+    storageClass: { description: "The StorageClass the provider's clusters ship with ({{provider.storageClass}})." },
+    ingressClass: { description: "The IngressClass of the provider's usual ingress controller ({{provider.ingressClass}})." },
+    loadBalancerAnnotations: { description: 'Service annotations for an internet-facing L4 load balancer ({{provider.loadBalancerAnnotations}}).' },
+    controlPlaneMetrics: { description: 'Whether etcd, scheduler and controller-manager metrics can be scraped ({{provider.controlPlaneMetrics}}).' },
+    kubeletInsecureTLS: { description: 'Whether metrics-server needs --kubelet-insecure-tls ({{provider.kubeletInsecureTLS}}).' },
+    kubeletPreferredAddressTypes: { description: "metrics-server's --kubelet-preferred-address-types ({{provider.kubeletPreferredAddressTypes}})." },
+  },
   not: { required: ['name'] },
 } as const;
 
