@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Register>> = {
   lint: async () => (await import('./commands/lint.js')).registerLint,
   explain: async () => (await import('./commands/explain.js')).registerExplain,
   init: async () => (await import('./commands/init.js')).registerInit,
+  schemas: async () => (await import('./commands/schemas.js')).registerSchemas,
   generate: async () => (await import('./commands/generate.js')).registerGenerate,
   bootstrap: async () => (await import('./commands/bootstrap.js')).registerBootstrap,
   diff: async () => (await import('./commands/diff.js')).registerDiff,
