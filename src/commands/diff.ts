@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
@@ -8,6 +8,7 @@ import { createError, isGitopsError } from '../errors.js';
 import { renderPlatform, type RenderedPlatform } from '../render-platform.js';
 import { openGitCommit, resolveRevision } from '../sources/git.js';
 import { gitText } from '../sources/run-git.js';
+import { createOutputOption } from './output-option.js';
 
 /** Exit codes of `diff`, like diff(1): 0 same, 1 different, 2 trouble. */
 export const EXIT_SAME = 0;
@@ -17,7 +18,9 @@ export const EXIT_TROUBLE = 2;
 interface DiffOptions {
   base: string;
   head: string;
-  format: string;
+  output: DiffFormat;
+  /** The deprecated spelling of --output. */
+  format?: DiffFormat;
   repoUrl?: string;
   revision?: string;
 }
@@ -49,16 +52,17 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .argument('[dir]', 'the platform repo: a folder in a git work tree', '.')
     .requiredOption('--base <rev>', 'the revision to compare from (branch, tag or commit)')
     .option('--head <rev>', 'the revision to compare to', 'HEAD')
-    .option('-f, --format <format>', `output: ${diffFormats.join(', ')}`, 'text')
+    .addOption(createOutputOption(diffFormats, 'text'))
+    // Deprecated for -o (every command spells it so); kept, hidden, for one release.
+    .addOption(new Option('-f, --format <format>').choices(diffFormats).conflicts('output').hideHelp())
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'targetRevision for path sources, when gitops.yaml has none')
     .action(async (dir: string, opts: DiffOptions) => {
       // Which revision is being rendered, so a failure says which side is broken.
       let rendering: string | undefined;
       try {
-        if (!diffFormats.includes(opts.format as DiffFormat)) {
-          throw createError('GK_USAGE', `--format must be one of ${diffFormats.join(', ')} (got ${JSON.stringify(opts.format)})`);
-        }
+        if (opts.format !== undefined) io.stderr('warning: -f/--format is deprecated; use -o/--output\n');
+        const format = opts.format ?? opts.output;
         const { top, sub } = await locateInGit(path.resolve(io.cwd, dir));
         const baseCommit = await resolveRevision(top, opts.base);
         const headCommit = await resolveRevision(top, opts.head);
@@ -69,7 +73,7 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
         rendering = undefined;
         const diff = diffPlatforms(base, head);
         const show = (rev: string, commit: string): string => (commit.startsWith(rev.toLowerCase()) ? commit.slice(0, 7) : `${rev} (${commit.slice(0, 7)})`);
-        io.stdout(formatDiff(diff, opts.format as DiffFormat, { base: show(opts.base, baseCommit), head: show(opts.head, headCommit) }));
+        io.stdout(formatDiff(diff, format, { base: show(opts.base, baseCommit), head: show(opts.head, headCommit) }));
         setExit(hasChanges(diff) ? EXIT_DIFFERENT : EXIT_SAME);
       } catch (error) {
         if (rendering && isGitopsError(error)) io.stderr(`the ${rendering} does not render:\n`);

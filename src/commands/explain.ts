@@ -7,6 +7,7 @@ import { explainApp } from '../explain.js';
 import { detectGitPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../load-platform-repo.js';
 import { openLocalRepo } from '../repo-files.js';
+import { createOutputOption } from './output-option.js';
 
 function show(value: unknown): string {
   if (Array.isArray(value)) return '[]';
@@ -20,7 +21,7 @@ export function registerExplain(program: Command, io: CliIO, setExit: (code: num
     .description('show a generated Application with the file and line that set each field')
     .argument('<args...>', '[DIR] NAMESPACE/APP')
     .option('-c, --cluster <name>', 'only the Application for this cluster')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(createOutputOption(['text', 'json'], 'text'))
     .action((args: string[], opts: { cluster?: string; output: string }) => {
       try {
         if (args.length > 2) throw createError('GK_USAGE', 'explain takes [DIR] NAMESPACE/APP');

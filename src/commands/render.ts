@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
-import { createError } from '../errors.js';
 import { formatObjectChunks, type OutputFormat } from '../format-output.js';
 import { objectsOfKinds, parseOutputKinds } from '../output-kinds.js';
 import { detectGitPrefix } from '../git-prefix.js';
@@ -8,6 +7,7 @@ import { loadPlatformRepo } from '../load-platform-repo.js';
 import { renderModel, selectOutput } from '../render-platform.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
 import path from 'node:path';
+import { createOutputOption } from './output-option.js';
 
 export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
@@ -16,14 +16,13 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .argument('[dir]', 'the platform repo', '.')
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only these namespace folders (repeat or comma-separate)', collect)
-    .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .addOption(createOutputOption(['yaml', 'json'], 'yaml'))
     .option('--only <kinds>', 'all (AppProjects and Applications), projects (AppProjects only) or applications (Applications only)', 'all')
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
     .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
       try {
-        if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
         const only = parseOutputKinds(opts.only, '--only');
         const root = path.resolve(io.cwd, dir);
         const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
