@@ -8,6 +8,7 @@ import { createError, isGitopsError } from '../errors.js';
 import { renderPlatform, type RenderedPlatform } from '../render-platform.js';
 import { openGitCommit, resolveRevision } from '../sources/git.js';
 import { gitText } from '../sources/run-git.js';
+import { formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
 /** Exit codes of `diff`, like diff(1): 0 same, 1 different, 2 trouble. */
@@ -57,6 +58,7 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .addOption(new Option('-f, --format <format>').choices(diffFormats).conflicts('output').hideHelp())
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'targetRevision for path sources, when gitops.yaml has none')
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action(async (dir: string, opts: DiffOptions) => {
       // Which revision is being rendered, so a failure says which side is broken.
       let rendering: string | undefined;

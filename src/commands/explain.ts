@@ -7,6 +7,7 @@ import { explainApp } from '../explain.js';
 import { detectGitPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../load-platform-repo.js';
 import { openLocalRepo } from '../repo-files.js';
+import { formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
 function show(value: unknown): string {
@@ -22,6 +23,7 @@ export function registerExplain(program: Command, io: CliIO, setExit: (code: num
     .argument('<args...>', '[DIR] NAMESPACE/APP')
     .option('-c, --cluster <name>', 'only the Application for this cluster')
     .addOption(createOutputOption(['text', 'json'], 'text'))
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action((args: string[], opts: { cluster?: string; output: string }) => {
       try {
         if (args.length > 2) throw createError('GK_USAGE', 'explain takes [DIR] NAMESPACE/APP');

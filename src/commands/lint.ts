@@ -6,6 +6,7 @@ import { formatProblemsGithub, formatProblemsJson, PROBLEM_FORMATS, type Problem
 import { detectGitPrefix } from '../git-prefix.js';
 import { lintPlatform } from '../render-platform.js';
 import { openLocalRepo } from '../repo-files.js';
+import { formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
 export function registerLint(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -15,6 +16,7 @@ export function registerLint(program: Command, io: CliIO, setExit: (code: number
     .argument('[dir]', 'the platform repo', '.')
     .addOption(createOutputOption(PROBLEM_FORMATS, 'text'))
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL (as the CMP and the server know it)')
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action((dir: string, opts: { output: ProblemFormat; repoUrl?: string }) => {
       const root = path.resolve(io.cwd, dir);
       try {

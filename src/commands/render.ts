@@ -7,6 +7,7 @@ import { loadPlatformRepo } from '../load-platform-repo.js';
 import { renderModel, selectOutput } from '../render-platform.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
 import path from 'node:path';
+import { formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
 export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -21,6 +22,7 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
       try {
         const only = parseOutputKinds(opts.only, '--only');

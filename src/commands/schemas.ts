@@ -4,6 +4,7 @@ import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
 import { defaultSchemaBase, formatModeline } from '../editor-schemas.js';
 import { createError } from '../errors.js';
 import { listSchemaTargets, writeModelines } from '../write-modelines.js';
+import { formatEnvironmentHelp } from './environment-help.js';
 
 export function registerSchemas(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
@@ -12,6 +13,7 @@ export function registerSchemas(program: Command, io: CliIO, setExit: (code: num
     .argument('[dir]', 'the platform repo', '.')
     .option('--write', 'add or update the modelines in place')
     .option('--base <url>', 'where the schemas are: an https:// or file:// URL of a folder holding <kind>.schema.json (default: this release on unpkg)')
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action((dir: string, opts: { write?: boolean; base?: string }) => {
       try {
         // A relative path would be read from each file's own folder, a different place for each.

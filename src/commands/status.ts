@@ -6,6 +6,7 @@ import { renderPlatform } from '../render-platform.js';
 import { openLocalRepo } from '../repo-files.js';
 import { collectStatus } from '../status/status-matrix.js';
 import { formatStatusTable } from '../status/status-table.js';
+import { ARGOCD_API_VARIABLES, formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
 export function registerStatus(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -15,6 +16,7 @@ export function registerStatus(program: Command, io: CliIO, setExit: (code: numb
     .argument('[dir]', 'the platform repo', '.')
     .addOption(createOutputOption(['table', 'json'], 'table'))
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
+    .addHelpText('after', formatEnvironmentHelp(ARGOCD_API_VARIABLES))
     .action(async (dir: string, opts: { output: string; repoUrl?: string }) => {
       try {
         const settings = readArgoSettings(io.env);

@@ -1,0 +1,27 @@
+/** An environment variable a command reads, as its `--help` lists it. */
+export interface EnvironmentVariable {
+  name: string;
+  what: string;
+  /** What holds when it is unset. */
+  default?: string;
+}
+
+/**
+ * The "Environment variables" section of a command's `--help` (commander's
+ * addHelpText('after', ...)): what a command reads from its environment is
+ * as much its interface as its options, and `generate` takes nothing else.
+ */
+export function formatEnvironmentHelp(variables: readonly EnvironmentVariable[]): string {
+  if (variables.length === 0) return '\nEnvironment variables: none\n';
+  const width = Math.max(...variables.map((v) => v.name.length));
+  const lines = variables.map((v) => `  ${v.name.padEnd(width)}  ${v.what}${v.default === undefined ? '' : ` (default: ${v.default})`}`);
+  return `\nEnvironment variables:\n${lines.join('\n')}\n`;
+}
+
+/** What `status` and the server's status page read to ask Argo CD for sync and health. */
+export const ARGOCD_API_VARIABLES: readonly EnvironmentVariable[] = [
+  { name: 'ARGOCD_SERVER', what: "Argo CD's URL or host, for sync and health", default: 'unset: no Argo CD columns' },
+  { name: 'ARGOCD_AUTH_TOKEN', what: 'a token of an account that may get applications' },
+  { name: 'ARGOCD_AUTH_TOKEN_FILE', what: 'a file holding that token, instead' },
+  { name: 'ARGOCD_INSECURE', what: 'true: accept a self-signed certificate', default: 'false' },
+];
