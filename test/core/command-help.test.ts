@@ -31,7 +31,13 @@ t.test('--help lists every variable the command reads, with its default', async 
     generate: variablesRead('src/cmp.ts'),
     status: variablesRead('src/argocd/argocd-client.ts'),
     bootstrap: variablesRead('src/commands/bootstrap.ts'),
-    serve: variablesRead('src/commands/serve.ts', 'src/sources/credentials.ts', 'src/server/routes/webhooks.ts', 'src/github/github-client.ts', 'src/argocd/argocd-client.ts'),
+    serve: variablesRead(
+      'src/commands/serve.ts',
+      'src/sources/credentials.ts',
+      'src/server/routes/webhooks.ts',
+      'src/github/github-client.ts',
+      'src/argocd/argocd-client.ts',
+    ),
   };
   t.ok(reads.generate!.includes('ARGOCD_APP_SOURCE_REPO_URL') && reads.generate!.length >= 10, `generate reads ${reads.generate!.join(', ')}`);
   for (const [name, variables] of Object.entries(reads)) {

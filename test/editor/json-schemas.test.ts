@@ -41,7 +41,7 @@ t.test('every key of every editor schema has a description, and every map but a 
       }
     }
     for (const k of ['additionalProperties', 'items', 'not', 'propertyNames'] as const) walk(s[k], `${at}${k === 'items' ? '[]' : `{${k}}`}`);
-    if (Array.isArray(s.anyOf)) s.anyOf.forEach((branch, i) => walk(branch, `${at}|${i}`));
+    if (Array.isArray(s.anyOf)) for (const [i, branch] of s.anyOf.entries()) walk(branch, `${at}|${i}`);
   };
   for (const kind of EDITOR_SCHEMA_KINDS) walk(readSchema(schemaFileName(kind)), kind);
   t.same(missing, [], 'keys without a description');
@@ -70,7 +70,9 @@ t.test('yaml-language-server flags a misspelt key on its line and nothing in a v
     // The first report may come before the schema is loaded: wait for the one that settles.
     published.get(params.uri)?.(params.diagnostics);
   });
-  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => ({ validate: true, schemaStore: { enable: false } })));
+  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) =>
+    params.items.map(() => ({ validate: true, schemaStore: { enable: false } })),
+  );
   connection.listen();
   t.teardown(() => connection.dispose());
   await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
@@ -93,7 +95,11 @@ t.test('yaml-language-server flags a misspelt key on its line and nothing in a v
     return result;
   };
 
-  const misspelt = await open('misspelt.yaml', `${modeline}\nrepoURL: https://charts.example.com\nchart: web\nversion: 1.2.3\nsyncPolcy:\n  automated: null\n`, (d) => d.length > 0);
+  const misspelt = await open(
+    'misspelt.yaml',
+    `${modeline}\nrepoURL: https://charts.example.com\nchart: web\nversion: 1.2.3\nsyncPolcy:\n  automated: null\n`,
+    (d) => d.length > 0,
+  );
   t.equal(misspelt.length, 1, JSON.stringify(misspelt));
   t.equal(misspelt[0]!.range.start.line, 4, 'on the line of syncPolcy (0-based)');
   t.match(misspelt[0]!.message, /syncPolcy/);

@@ -86,7 +86,15 @@ t.test('schemas --write points every file of an existing repo at its schema, onc
   const again = runCli(['schemas', dir, '--write', '--base', base]);
   t.match(again.stderr, /^0 files updated$/m);
   const applications = runCli(['schemas', path.join(root, 'test/fixtures/core-application-files'), '--base', base]);
-  t.equal(applications.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).join(','), 'clusters/one.yaml,clusters/two.yaml', 'full Application files have no schema of ours');
+  t.equal(
+    applications.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0])
+      .join(','),
+    'clusters/one.yaml,clusters/two.yaml',
+    'full Application files have no schema of ours',
+  );
   const relative = runCli(['schemas', dir, '--write', '--base', 'node_modules/gitops-k8s/schemas']);
   t.equal(relative.status, 2, 'a relative base would resolve differently for each file');
 });
