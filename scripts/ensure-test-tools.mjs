@@ -40,6 +40,13 @@ if (!has(lua, ['-v'])) {
   if (!has(lua, ['-v'])) missing.push(`${lua} (apt-get install lua5.1, or set LUA51_PATH)`);
 }
 
+// The OCI registry that serves oci:// charts to helm in test/manifests. A test that cannot
+// start it fails: `check` must be seen to pull from a real registry.
+if (!has('docker-registry', ['--version'])) {
+  aptInstall('docker-registry', 'the oci:// chart tests');
+  if (!has('docker-registry', ['--version'])) missing.push('docker-registry (apt-get install docker-registry)');
+}
+
 if (missing.length > 0) {
   process.stderr.write(`ensure-test-tools: the tests need:\n${missing.map((m) => `  - ${m}\n`).join('')}`);
   process.exit(1);

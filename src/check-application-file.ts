@@ -10,7 +10,9 @@ import { validateApplication } from './validate.js';
  * written and ignored by Argo CD), and a source to deploy.
  */
 export function checkApplicationFile(yaml: YamlFile): Problem[] {
-  const problems = validateApplication(yaml);
+  // The `gitops-k8s` block (app keys a full Application takes) is no Argo CD field: it is checked on its own.
+  const { 'gitops-k8s': _block, ...application } = yaml.data as Record<string, unknown>;
+  const problems = validateApplication(yaml, application);
   if (problems.length > 0) return problems;
   const spec = (yaml.data as { spec: Record<string, unknown> }).spec;
   if (!isPlainObject(spec.source) && !Array.isArray(spec.sources)) {

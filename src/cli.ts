@@ -23,10 +23,12 @@ type Register = (program: Command, io: CliIO, setExit: (code: number) => void) =
 const commands: Record<string, () => Promise<Register>> = {
   render: async () => (await import('./commands/render.js')).registerRender,
   lint: async () => (await import('./commands/lint.js')).registerLint,
+  check: async () => (await import('./commands/check.js')).registerCheck,
   explain: async () => (await import('./commands/explain.js')).registerExplain,
   init: async () => (await import('./commands/init.js')).registerInit,
   schemas: async () => (await import('./commands/schemas.js')).registerSchemas,
   generate: async () => (await import('./commands/generate.js')).registerGenerate,
+  import: async () => (await import('./commands/import.js')).registerImport,
   bootstrap: async () => (await import('./commands/bootstrap.js')).registerBootstrap,
   diff: async () => (await import('./commands/diff.js')).registerDiff,
   status: async () => (await import('./commands/status.js')).registerStatus,

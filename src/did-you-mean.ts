@@ -14,25 +14,51 @@ function distance(a: string, b: string): number {
 }
 
 /**
- * The closest candidate to a misspelt word, if one is close enough to be a
- * likely typo (a third of the word's length, case ignored).
+ * Names people use for a provider that differ from its preset's: the cloud's
+ * name where the preset is named after its Kubernetes service. Spelling
+ * distance cannot find these (`aws` is nearer to `aks` than to `eks`).
  */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+export const providerAliases: Readonly<Record<string, string>> = {
+  aws: 'eks',
+  amazon: 'eks',
+  google: 'gke',
+  gcp: 'gke',
+  azure: 'aks',
+  microsoft: 'aks',
+  do: 'digitalocean',
+  'digital-ocean': 'digitalocean',
+};
+
+/**
+ * The closest candidate to a misspelt word, if one is close enough to be a
+ * likely typo (a third of the word's length, case ignored), else one that
+ * starts the word or that the word starts (`prod` for `production`), else
+ * the candidate `aliases` gives for the word.
+ */
+export function closest(word: string, candidates: Iterable<string>, aliases: Readonly<Record<string, string>> = {}): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
-  for (const candidate of candidates) {
+  const list = [...candidates];
+  const alias = Object.hasOwn(aliases, lower) ? aliases[lower] : undefined;
+  if (alias !== undefined && list.includes(alias)) return alias;
+  for (const candidate of list) {
     const d = distance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) return best;
+  const prefixes = list.filter((c) => {
+    const other = c.toLowerCase();
+    return Math.min(other.length, lower.length) >= 3 && (lower.startsWith(other) || other.startsWith(lower));
+  });
+  return prefixes.length === 1 ? prefixes[0] : undefined;
 }
 
 /** ` (did you mean "x"?)` or an empty string. */
-export function didYouMean(word: string, candidates: Iterable<string>): string {
-  const match = closest(word, candidates);
+export function didYouMean(word: string, candidates: Iterable<string>, aliases?: Readonly<Record<string, string>>): string {
+  const match = closest(word, candidates, aliases);
   return match === undefined ? '' : ` (did you mean ${JSON.stringify(match)}?)`;
 }

@@ -1,8 +1,8 @@
 import { readPackageVersion } from './package-version.js';
-import { appSchema, clusterSchema, namespaceSchema, providerSchema, settingsSchema } from './schemas.js';
+import { appSchema, clusterSchema, environmentSchema, namespaceSchema, providerSchema, settingsSchema } from './schemas.js';
 
 /** The kinds of file a platform repo holds, each with a schema of its own. */
-export const EDITOR_SCHEMA_KINDS = ['gitops', 'cluster', 'provider', 'namespace', 'app'] as const;
+export const EDITOR_SCHEMA_KINDS = ['gitops', 'cluster', 'provider', 'environment', 'namespace', 'app'] as const;
 export type EditorSchemaKind = (typeof EDITOR_SCHEMA_KINDS)[number];
 
 const sources: Record<EditorSchemaKind, { schema: object; title: string; description: string }> = {
@@ -12,6 +12,11 @@ const sources: Record<EditorSchemaKind, { schema: object; title: string; descrip
     schema: providerSchema,
     title: 'gitops-k8s provider',
     description: 'providers/<name>.yaml: merged over the built-in preset of that name (or defines a new provider); the file name is its name.',
+  },
+  environment: {
+    schema: environmentSchema,
+    title: 'gitops-k8s environment',
+    description: 'environments/<name>.yaml: app keys and vars for every cluster whose environment is <name>; the file name is its name.',
   },
   namespace: {
     schema: namespaceSchema,

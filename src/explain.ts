@@ -3,6 +3,7 @@ import { isPlainObject, originOf, type FieldPath } from './merge.js';
 import type { PlatformRepo } from './model.js';
 import { LABEL_PREFIX, SYNC_WAVE, type RenderedApp } from './render-applications.js';
 import { renderModel } from './render-platform.js';
+import { ROLLOUT_STEP_LABEL, ROLLOUT_WAVE_LABEL, type RolloutPlacement } from './rollout.js';
 import { fieldOf } from './validate.js';
 
 /** One leaf of a generated Application and where its value came from. */
@@ -52,6 +53,19 @@ function repoSettingsLine(repo: PlatformRepo): string | undefined {
   return `${yaml.file}:${yaml.lineOf(['targetRevision']) ?? 1}`;
 }
 
+// The gitops.yaml step that took the Application's cluster.
+function rolloutStepSource(repo: PlatformRepo, step: number): string {
+  const yaml = repo.settings.yaml;
+  const line = yaml?.lineOf(['rollout', 'steps', step - 1]);
+  return `${yaml?.file ?? 'gitops.yaml'}${line === undefined ? '' : `:${line}`} (rollout step ${step})`;
+}
+
+/** How a wave under a rollout was made: the step's first wave, plus the rank of the app's own wave in its step. */
+function explainRolloutWave(repo: PlatformRepo, placement: RolloutPlacement, own: string): string {
+  const { step, stepStart, rank, dependencyWave, syncWave } = placement;
+  return `${rolloutStepSource(repo, step)}: step ${step} starts at wave ${stepStart}; dependency wave ${dependencyWave} (${own}) is number ${rank} of the step's waves, so ${stepStart} + ${rank - 1} = ${syncWave}`;
+}
+
 function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): string {
   const { app, cluster, namespace, trace } = rendered;
   const fromKeys = (keyPath: FieldPath): string | undefined => {
@@ -85,7 +99,12 @@ function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): s
     return repoSettingsLine(repo) ?? '(the platform repo revision: the CMP or server revision, or HEAD)';
   }
   if (path[0] === 'metadata' && (path[1] === 'labels' || path[1] === 'annotations') && typeof path[2] === 'string') {
-    if (path[2] === SYNC_WAVE) return fromKeys(['syncWave']) ?? (app.yaml ? `${app.source}:${app.yaml.lineOf(['dependsOn']) ?? 1} (dependsOn)` : '(generated)');
+    if (path[2] === SYNC_WAVE) {
+      const own = fromKeys(['syncWave']) ?? (app.yaml ? `${app.source}:${app.yaml.lineOf(['dependsOn']) ?? 1} (dependsOn)` : '(generated)');
+      return rendered.rollout ? explainRolloutWave(repo, rendered.rollout, own) : own;
+    }
+    if (path[2] === `${LABEL_PREFIX}environment` && cluster.yaml) return `${cluster.yaml.file}:${cluster.yaml.lineOf(['environment']) ?? 1}`;
+    if (rendered.rollout && (path[2] === ROLLOUT_STEP_LABEL || path[2] === ROLLOUT_WAVE_LABEL)) return rolloutStepSource(repo, rendered.rollout.step);
     if (path[2].startsWith(LABEL_PREFIX) || path[2] === 'app.kubernetes.io/managed-by') return '(generated)';
     return fromKeys([path[1], path[2]]) ?? '(generated)';
   }

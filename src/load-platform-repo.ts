@@ -1,5 +1,11 @@
 import { checkApplicationFile, keysOfApplication, misplacedObjectMessage, namespaceObjectProblem } from './check-application-file.js';
-import { didYouMean } from './did-you-mean.js';
+import { checkClusterDestinations } from './check-cluster-destinations.js';
+import { checkAppFolder, checkValueFiles } from './check-app-folder.js';
+import { checkEmptySelections } from './explain-empty-selection.js';
+import { entryNameProblem } from './check-entry-names.js';
+import { checkPlainData } from './check-plain-data.js';
+import { didYouMean, providerAliases } from './did-you-mean.js';
+import { checkAppEnvironments, checkSelectorEnvironments, collectEnvironments, readEnvironmentFiles, referableEnvironments } from './environments.js';
 import { GitopsError, type Problem } from './errors.js';
 import { isPlainObject, mergeLayer } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo, Provider, Settings } from './model.js';
@@ -7,7 +13,9 @@ import type { ParseCache } from './parse-cache.js';
 import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
 import { providerPresets } from './presets.js';
 import { normalizeRepoPath, type RepoFiles } from './repo-files.js';
+import { checkRollout } from './rollout.js';
 import { computeSyncWaves } from './sync-waves.js';
+import { defaultTemplateLimits, templateLimitCeiling, type TemplateLimits } from './template.js';
 import { fieldOf, validateAgainst, type SchemaName } from './validate.js';
 
 /** Options of {@link loadPlatformRepo}. */
@@ -80,7 +88,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     try {
       const read = (): Buffer => repo.read(file, limits.maxFileBytes ?? defaultYamlLimits.maxFileBytes);
       const id = options.parseCache && repo.contentId?.(file);
-      return id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
+      const yaml = id ? options.parseCache!.parse(id, file, limits, read) : parseYamlFile(file, read(), limits);
+      const unsafe = checkPlainData(yaml);
+      if (unsafe.length === 0) return yaml;
+      problems.push(...unsafe);
+      return undefined;
     } catch (error) {
       if (error instanceof GitopsError) {
         problems.push(...error.problems);
@@ -115,8 +127,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     const out: { base: string; file: string }[] = [];
     const seen = new Map<string, string>();
     for (const entry of entries) {
+      const wrong = entryNameProblem(dir, entry.name, entry.type, 'yaml');
+      if (wrong) problems.push(wrong);
       const m = YAML_FILE.exec(entry.name);
-      if (entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
+      if (wrong || entry.type !== 'file' || !m || entry.name.startsWith('.')) continue;
       const file = `${dir}/${entry.name}`;
       const other = seen.get(m[1]!);
       if (other) {
@@ -137,13 +151,18 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     naming: { application: '{{namespace}}-{{app}}-{{cluster.name}}', project: '{{namespace}}' },
     vars: {},
     defaults: {},
+    templateLimits: defaultTemplateLimits,
   };
   const settingsName = guard(() => repo.kind('gitops.yaml')) === 'file' ? 'gitops.yaml' : guard(() => repo.kind('gitops.yml')) === 'file' ? 'gitops.yml' : undefined;
   if (settingsName) {
     const yaml = readYaml(settingsName);
     const data = yaml && checkMap(yaml, 'settings', 'gitops.yaml');
     if (yaml && data) {
-      const d = data as Partial<Settings> & { limits?: { maxFileBytes?: number; maxFiles?: number } };
+      const d = data as Partial<Settings> & { limits?: { maxFileBytes?: number; maxFiles?: number } & Partial<TemplateLimits> };
+      for (const key of Object.keys(templateLimitCeiling) as (keyof TemplateLimits)[]) {
+        const wanted = d.limits?.[key];
+        if (wanted !== undefined) settings.templateLimits = { ...settings.templateLimits, [key]: Math.min(wanted, templateLimitCeiling[key]) };
+      }
       if (d.limits?.maxFileBytes !== undefined) limits = { ...limits, maxFileBytes: Math.min(d.limits.maxFileBytes, LIMIT_CEILING.maxFileBytes) };
       if (d.limits?.maxFiles !== undefined) maxFiles = Math.min(d.limits.maxFiles, LIMIT_CEILING.maxFiles);
       settings.yaml = yaml;
@@ -164,6 +183,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       settings.externalProjects = d.externalProjects;
       settings.vars = d.vars ?? {};
       settings.defaults = d.defaults ?? {};
+      settings.rollout = d.rollout;
     }
   }
 
@@ -197,6 +217,8 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     });
   }
 
+  const environmentFiles = readEnvironmentFiles({ yamlEntries, readYaml, checkMap }, problems);
+
   // clusters
   const clusters: Cluster[] = [];
   // Cluster files with a problem of their own: apps naming them are not also "unknown cluster".
@@ -220,7 +242,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       }
       const data = checkMap(yaml, 'cluster', 'cluster');
       if (!data) continue;
-      const d = data as { provider: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys };
+      const d = data as { provider: string; environment?: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys } & Pick<Cluster, 'kubernetesVersion' | 'apiVersions' | 'crds'>;
       if (brokenProviders.has(d.provider)) continue;
       if (!providers.has(d.provider)) {
         problems.push({
@@ -228,28 +250,43 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
           file,
           line: yaml.lineOf(['provider']),
           field: 'provider',
-          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys())}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
+          message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys(), providerAliases)}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
         });
         continue;
       }
       clusters.push({
         name: base,
         provider: d.provider,
+        ...(d.environment === undefined ? {} : { environment: d.environment }),
         server: d.server ?? (d.name === undefined ? 'https://kubernetes.default.svc' : undefined),
         destinationName: d.name,
         labels: d.labels ?? {},
         vars: d.vars ?? {},
         defaults: d.defaults ?? {},
+        ...(d.kubernetesVersion !== undefined ? { kubernetesVersion: d.kubernetesVersion } : {}),
+        ...(d.apiVersions !== undefined ? { apiVersions: d.apiVersions } : {}),
+        ...(d.crds !== undefined ? { crds: d.crds } : {}),
         yaml,
       });
       brokenClusters.delete(base);
     }
+    checkClusterDestinations(clusters, problems);
   }
   const clusterNames = new Set(clusters.map((c) => c.name));
+  const environments = collectEnvironments(environmentFiles.environments, clusters, providers.keys(), problems);
+  const referableEnvironmentNames = referableEnvironments(environments, environmentFiles.broken);
   const referableClusters = new Set([...clusterNames, ...brokenClusters]);
   const referableProviders = new Map(providers);
   for (const name of brokenProviders) if (!referableProviders.has(name)) referableProviders.set(name, { name, values: {}, builtIn: false });
   if (settings.yaml) checkSelector(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
+  if (settings.yaml) checkSelectorEnvironments(settings.defaults.clusters, settings.yaml, ['defaults', 'clusters'], referableEnvironmentNames, problems);
+  if (settings.yaml && settings.rollout) {
+    const check = (selector: AppKeys['clusters'], at: (string | number)[]): void => {
+      checkSelector(selector, settings.yaml!, at, referableProviders, referableClusters, problems);
+      checkSelectorEnvironments(selector, settings.yaml!, at, referableEnvironmentNames, problems);
+    };
+    checkRollout(settings.rollout, settings.yaml, clusters, check, problems);
+  }
   checkPaths(settings.defaults, settings.yaml, ['defaults'], undefined);
 
   // A path in the platform repo must be a folder in it; a path elsewhere may not climb out of its repo.
@@ -289,7 +326,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       }
     };
     check(keys.path, [...at, 'path'], (keys.repoURL ?? repoURL) !== undefined);
-    for (const kind of ['providers', 'clusters'] as const) {
+    for (const kind of ['providers', 'environments', 'clusters'] as const) {
       for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) {
         check(override.path, [...at, 'overrides', kind, name, 'path'], (override.repoURL ?? keys.repoURL ?? repoURL) !== undefined);
       }
@@ -306,14 +343,10 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     problems.push({ code: 'GK_NOT_FOUND', file: 'apps', message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)` });
   }
   for (const nsEntry of appsListing ?? []) {
-    if (nsEntry.name.startsWith('.')) continue;
+    const wrongEntry = entryNameProblem('apps', nsEntry.name, nsEntry.type, 'folder');
+    if (wrongEntry) problems.push(wrongEntry);
+    if (wrongEntry || nsEntry.name.startsWith('.')) continue;
     const dir = `apps/${nsEntry.name}`;
-    if (nsEntry.type !== 'dir') {
-      if (YAML_FILE.test(nsEntry.name)) {
-        problems.push({ code: 'GK_INVALID_NAME', file: dir, message: 'apps/ holds one folder per namespace; move this file into apps/<namespace>/' });
-      }
-      continue;
-    }
     if (!DNS_LABEL.test(nsEntry.name) || nsEntry.name.length > 63) {
       problems.push({ code: 'GK_INVALID_NAME', file: dir, message: `namespace folder ${JSON.stringify(nsEntry.name)} must be a DNS-1123 label of at most 63 characters` });
       continue;
@@ -332,7 +365,9 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       return true;
     };
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      const wrongEntry = entryNameProblem(dir, entry.name, entry.type, 'either');
+      if (wrongEntry) problems.push(wrongEntry);
+      if (wrongEntry || entry.name.startsWith('.')) continue;
       const path = `${dir}/${entry.name}`;
       if (entry.type === 'file') {
         const m = YAML_FILE.exec(entry.name);
@@ -349,6 +384,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
             const d = data as Partial<NamespaceFolder>;
             Object.assign(ns, { labels: d.labels ?? {}, annotations: d.annotations ?? {}, vars: d.vars ?? {}, defaults: d.defaults ?? {}, project: d.project ?? {}, yaml });
             checkSelector(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
+            checkSelectorEnvironments(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableEnvironmentNames, problems);
             checkPaths(ns.defaults, yaml, ['defaults'], undefined);
           }
           continue;
@@ -413,22 +449,32 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
       else if (referableProviders.has(layer) || referableClusters.has(layer)) {
         if (providers.has(layer)) app.providerValues.set(layer, yaml);
         if (clusterNames.has(layer)) app.clusterValues.set(layer, yaml);
+      } else if (referableEnvironmentNames.has(layer)) {
+        (app.environmentValues ??= new Map()).set(layer, yaml);
       } else {
         problems.push({
           code: clusterListing === 'dir' ? 'GK_UNKNOWN_CLUSTER' : 'GK_UNKNOWN_PROVIDER',
           file: yaml.file,
-          message: `values.${layer}.yaml names no provider or cluster${didYouMean(layer, [...providers.keys(), ...clusterNames])}`,
+          message: `values.${layer}.yaml names no provider, environment or cluster${didYouMean(layer, [...providers.keys(), ...environments.keys(), ...clusterNames], providerAliases)}`,
         });
       }
     }
+    problems.push(...checkAppFolder({ dir, entries, app, layerNames: [...providers.keys(), ...clusterNames] }));
+    const yamlBeside = entries.filter((e) => e.type === 'file' && YAML_FILE.test(e.name)).map((e) => e.name);
+    problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p)), yamlBeside));
     return app;
   }
 
   const allApps = namespaces.flatMap((ns) => ns.apps);
   for (const app of allApps) {
     checkReferences(app, referableProviders, referableClusters, problems);
+    checkAppEnvironments(app, referableEnvironmentNames, problems);
     if (app.kind === 'spec') checkPaths(app.keys, app.yaml, [], undefined);
+    // Apps with a folder of their own had theirs checked with the folder's files.
+    if (app.kind === 'spec' && app.dir === undefined) problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p))));
   }
+  // With a cluster file broken, what a selector would match is not known (that file's problem is reported).
+  if (brokenClusters.size === 0) checkEmptySelections({ clusters, providers, namespaces, settings }, problems);
   const waves = computeSyncWaves(allApps, problems, {
     broken: brokenApps,
     baseWave: (app) => app.keys.syncWave ?? namespaceOf.get(app.namespace)?.defaults.syncWave ?? settings.defaults.syncWave ?? 0,
@@ -436,7 +482,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   if (problems.length === 0 && allApps.length === 0) {
     problems.push({ code: 'GK_NO_APPS', file: 'apps', message: 'defines no apps; refusing to produce an empty list (Argo CD would prune every app)' });
   }
-  return { platform: { label: repo.label, settings, providers, clusters, namespaces, implicitCluster, waves }, problems };
+  return { platform: { label: repo.label, settings, providers, environments, clusters, namespaces, implicitCluster, waves }, problems };
 }
 
 function checkVersion(version: string | undefined, yaml: YamlFile, path: (string | number)[], problems: Problem[]): void {
@@ -465,8 +511,11 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
   }
   if (isApplication(yaml.data)) {
     const found = checkApplicationFile(yaml);
+    // Argo CD has no `gitops-k8s` key: it holds the app keys a full Application can take (where it runs, its name).
+    const block = yaml.data['gitops-k8s'];
+    if (block !== undefined) found.push(...validateAgainst('applicationKeys', yaml, block, ['gitops-k8s']));
     problems.push(...found);
-    return found.length === 0 ? { ...base, kind: 'application', keys: keysOfApplication(yaml.data), application: yaml.data } : undefined;
+    return found.length === 0 ? { ...base, kind: 'application', keys: { ...keysOfApplication(yaml.data), ...((block ?? {}) as AppKeys) }, application: yaml.data } : undefined;
   }
   if (!isPlainObject(yaml.data)) {
     problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
@@ -494,7 +543,7 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
     }
   }
   checkVersion(keys.version, yaml, ['version'], problems);
-  for (const kind of ['providers', 'clusters'] as const) {
+  for (const kind of ['providers', 'environments', 'clusters'] as const) {
     for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) checkVersion(override.version, yaml, ['overrides', kind, name, 'version'], problems);
   }
   if (keys.chart !== undefined) {
@@ -519,7 +568,7 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
       file: yaml.file,
       line: yaml.lineOf(path),
       field: fieldOf(path),
-      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}; known: ${list.sort().join(', ')}`,
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}; known: ${list.sort().join(', ')}`,
     });
   };
   if (Array.isArray(selector)) selector.forEach((n, i) => check(n, clusters, [...at, i], 'GK_UNKNOWN_CLUSTER'));
@@ -533,6 +582,7 @@ function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (strin
 // Cluster and provider names used by an app must exist: a typo there would silently deploy nowhere.
 function checkReferences(app: AppDefinition, providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
   const yaml = app.yaml;
+  if (yaml && app.kind === 'application') checkSelector(app.keys.clusters, yaml, ['gitops-k8s', 'clusters'], providers, clusters, problems);
   if (!yaml || app.kind !== 'spec') return;
   const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: () => number | undefined): void => {
     const list = [...known];
@@ -542,7 +592,7 @@ function checkReferences(app: AppDefinition, providers: Map<string, Provider>, c
       file: yaml.file,
       line: line ? line() : yaml.lineOf(path),
       field: fieldOf(path),
-      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list)}`,
+      message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}`,
     });
   };
   checkSelector(app.keys.clusters, yaml, ['clusters'], providers, clusters, problems);

@@ -1,3 +1,4 @@
+import type { TemplateLimits } from './template.js';
 import type { YamlFile } from './parse-yaml.js';
 
 /** Where a cluster selection, an override or a value came from. */
@@ -31,8 +32,13 @@ export interface AppKeys {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   vars?: Record<string, unknown>;
+  /** The Application name (a template), instead of naming.application. */
+  name?: string;
+  /** false: no resources finalizer. */
+  finalizer?: boolean;
   overrides?: {
     providers?: Record<string, AppKeys>;
+    environments?: Record<string, AppKeys>;
     clusters?: Record<string, AppKeys>;
   };
 }
@@ -41,7 +47,15 @@ export interface ClusterSelector {
   names?: string[];
   exclude?: string[];
   providers?: string[];
+  environments?: string[];
   matchLabels?: Record<string, string>;
+}
+
+/** One step of `rollout.steps` in gitops.yaml. */
+export interface RolloutStep {
+  clusters?: ClusterSelector | string[];
+  /** As RollingSync takes it: a count or a percentage. */
+  maxUpdate?: number | string;
 }
 
 /** `gitops.yaml`, with defaults applied. */
@@ -61,6 +75,19 @@ export interface Settings {
   externalProjects?: string[];
   vars: Record<string, unknown>;
   defaults: AppKeys;
+  /** Bounds on each template string (gitops.yaml `limits`, within their ceiling). */
+  templateLimits: TemplateLimits;
+  /** The ordered rollout steps, when gitops.yaml has `rollout`. */
+  rollout?: { steps: RolloutStep[] };
+  yaml?: YamlFile;
+}
+
+/** An environment: named by clusters' `environment:`, optionally with `environments/<name>.yaml`. */
+export interface Environment {
+  name: string;
+  /** App keys for clusters of this environment (`defaults` of environments/<name>.yaml). */
+  defaults: AppKeys;
+  vars: Record<string, unknown>;
   yaml?: YamlFile;
 }
 
@@ -77,12 +104,20 @@ export interface Provider {
 export interface Cluster {
   name: string;
   provider: string;
+  /** `environment:` of the cluster file. */
+  environment?: string;
   server?: string;
   /** A cluster registered in Argo CD by name. */
   destinationName?: string;
   labels: Record<string, string>;
   vars: Record<string, unknown>;
   defaults: AppKeys;
+  /** `kubernetesVersion:` (`1.31`), for `check` and `helm template --kube-version`. */
+  kubernetesVersion?: string;
+  /** `apiVersions:`, for `helm template --api-versions`. */
+  apiVersions?: string[];
+  /** `crds:`: custom resources the cluster has without an Application installing them. */
+  crds?: { group: string; kind: string; scope?: 'Namespaced' | 'Cluster' }[];
   yaml?: YamlFile;
 }
 
@@ -127,6 +162,8 @@ export interface AppDefinition {
   valuesFile?: YamlFile;
   /** `values.<provider>.yaml`, by provider name. */
   providerValues: Map<string, YamlFile>;
+  /** `values.<environment>.yaml`, by environment name (absent when there are none). */
+  environmentValues?: Map<string, YamlFile>;
   /** `values.<cluster>.yaml`, by cluster name. */
   clusterValues: Map<string, YamlFile>;
   /** For kind `application`: the Application as written. */
@@ -138,6 +175,8 @@ export interface PlatformRepo {
   label: string;
   settings: Settings;
   providers: Map<string, Provider>;
+  /** By name: those with a file and those only named by clusters. */
+  environments: Map<string, Environment>;
   /** Sorted by name. */
   clusters: Cluster[];
   /** Sorted by name. */

@@ -2,10 +2,12 @@ import path from 'node:path';
 import { applicationPathOf, unlayeredApplication } from './check-application-file.js';
 import { didYouMean } from './did-you-mean.js';
 import { createError, GitopsError, type Problem } from './errors.js';
+import { checkRenderedKeys } from './check-rendered-keys.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from './merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from './model.js';
 import { toDnsLabel } from './naming.js';
 import type { YamlFile } from './parse-yaml.js';
+import type { RolloutPlacement } from './rollout.js';
 import { renderString, renderTemplates, TemplateError, type TemplateContext } from './template.js';
 import { dependencyId } from './sync-waves.js';
 import { fieldOf } from './validate.js';
@@ -41,6 +43,8 @@ export interface RenderedApp {
   keys?: AppKeys;
   /** Which layer set each app key (only when rendering with `trace`). */
   trace?: Trace<LayerOrigin>;
+  /** Its rollout step and how its sync wave was made (only with `rollout` in gitops.yaml). */
+  rollout?: RolloutPlacement;
 }
 
 export interface RenderOptions {
@@ -185,7 +189,7 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
       origin: { file: ns.yaml.file, yaml: ns.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
     });
   }
-  if (app.kind === 'spec' || app.kind === 'folder') {
+  if (app.kind === 'spec' || app.kind === 'folder' || !isEmptyRecord(app.keys)) {
     own.push({ data: ownKeysOf(app), origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => p } });
   } else {
     own.push({ data: app.keys, origin: { file: app.source, yaml: app.yaml, toFilePath: applicationPathOf } });
@@ -215,6 +219,13 @@ function providerAndClusterLayers(repo: PlatformRepo, cluster: Cluster): Layer[]
   if (provider?.defaults && provider.yaml) {
     clusterLayer.push({ data: provider.defaults, origin: { file: provider.yaml.file, yaml: provider.yaml, toFilePath: (p) => ['defaults', ...p] } });
   }
+  const environment = cluster.environment === undefined ? undefined : repo.environments.get(cluster.environment);
+  if (environment?.yaml) {
+    clusterLayer.push({
+      data: keysOf(environment.defaults, environment.vars),
+      origin: { file: environment.yaml.file, yaml: environment.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
+    });
+  }
   if (cluster.yaml) {
     clusterLayer.push({
       data: keysOf(cluster.defaults, cluster.vars),
@@ -230,11 +241,16 @@ function afterLayers(app: AppDefinition, cluster: Cluster): Layer[] {
   if (byProvider && app.yaml) {
     after.push({ data: byProvider, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'providers', cluster.provider, ...p] } });
   }
+  const byEnvironment = cluster.environment === undefined ? undefined : app.keys.overrides?.environments?.[cluster.environment];
+  if (byEnvironment && app.yaml) {
+    after.push({ data: byEnvironment, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'environments', cluster.environment!, ...p] } });
+  }
   const byCluster = app.keys.overrides?.clusters?.[cluster.name];
   if (byCluster && app.yaml) {
     after.push({ data: byCluster, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'clusters', cluster.name, ...p] } });
   }
-  for (const file of [app.providerValues.get(cluster.provider), app.clusterValues.get(cluster.name)]) {
+  const environmentValues = cluster.environment === undefined ? undefined : app.environmentValues?.get(cluster.environment);
+  for (const file of [app.providerValues.get(cluster.provider), environmentValues, app.clusterValues.get(cluster.name)]) {
     if (file) after.push({ data: valuesLayer(file), origin: { file: file.file, yaml: file, toFilePath: (p) => p.slice(1) } });
   }
   return after;
@@ -247,6 +263,7 @@ export function selectsCluster(selector: AppKeys['clusters'], cluster: Cluster):
   if (selector.names && !selector.names.includes(cluster.name)) return false;
   if (selector.exclude?.includes(cluster.name)) return false;
   if (selector.providers && !selector.providers.includes(cluster.provider)) return false;
+  if (selector.environments && (cluster.environment === undefined || !selector.environments.includes(cluster.environment))) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (cluster.labels[k] !== v) return false;
   return true;
 }
@@ -269,7 +286,7 @@ const clusterContexts = new WeakMap<Cluster, Record<string, unknown>>();
 function clusterContext(cluster: Cluster): Record<string, unknown> {
   let context = clusterContexts.get(cluster);
   if (!context) {
-    context = { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' };
+    context = { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, environment: cluster.environment ?? '', labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' };
     clusterContexts.set(cluster, context);
   }
   return context;
@@ -282,7 +299,7 @@ export function projectName(repo: PlatformRepo, ns: NamespaceFolder): string {
   const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'project']), field: 'naming.project' });
   let name: string;
   try {
-    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name })));
+    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name }, repo.settings.templateLimits)));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     throw createError('GK_TEMPLATE', `${error.message}; naming.project may use {{namespace}}`, where());
@@ -354,6 +371,7 @@ function standardLabels(app: AppDefinition, cluster: Cluster): Record<string, st
     'app.kubernetes.io/managed-by': 'gitops-k8s',
     'gitops-k8s.io/app': app.name,
     'gitops-k8s.io/cluster': cluster.name,
+    ...(cluster.environment === undefined ? {} : { 'gitops-k8s.io/environment': cluster.environment }),
     'gitops-k8s.io/namespace': app.namespace,
     'gitops-k8s.io/provider': cluster.provider,
   };
@@ -440,12 +458,15 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         const onTemplateError = (p: FieldPath, message: string): void => {
           templateProblem({ code: 'GK_TEMPLATE', field: fieldOf(p), ...originFile(p), message }, cluster.name);
         };
-        const keys = { ...(renderTemplates(templatable, context, onTemplateError) as AppKeys), vars };
+        const keys = { ...(renderTemplates(templatable, context, onTemplateError, [], repo.settings.templateLimits) as AppKeys), vars };
 
+        checkRenderedKeys(keys, templatable, (code, p, message) => once({ code, ...originFile(p), field: fieldOf(p), message }));
         let application: Application;
         if (app.kind === 'application') {
           const rendered = renderTemplates(unlayeredOf(app), context, (p, m) =>
             templateProblem({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: m }, cluster.name),
+            [],
+            repo.settings.templateLimits,
           ) as Record<string, unknown>;
           application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
           checkApplicationTargets(app, ns, rendered, keys, knownProjects(), once);
@@ -457,7 +478,8 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           // A function: finding the line is only worth it on the error path.
           const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' });
           try {
-            const name = toDnsLabel(String(renderString(repo.settings.naming.application, context)));
+            // An app's own `name` (already templated with the other keys) wins over the repo-wide pattern.
+            const name = toDnsLabel(String(keys.name ?? renderString(repo.settings.naming.application, context, repo.settings.templateLimits)));
             if (name !== '') return name;
             once({ code: 'GK_INVALID_NAME', ...where(), message: 'gives an empty Application name' });
           } catch (error) {
@@ -542,7 +564,7 @@ function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, ke
         ? standardLabels(app, cluster)
         : sortedRecord({ ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
     annotations,
-    finalizers: FINALIZERS,
+    finalizers: keys.finalizer === false ? [] : FINALIZERS,
   };
 }
 
@@ -612,7 +634,7 @@ function fromApplication(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefini
   for (const key of Object.keys(spec).sort()) if (!(key in ordered)) ordered[key] = spec[key];
   const metadata = metadataOf(repo, app, cluster, keys);
   const finalizers = Array.isArray(meta.finalizers) ? (meta.finalizers as string[]) : [];
-  metadata.finalizers = [...new Set([...finalizers, FINALIZER])];
+  metadata.finalizers = keys.finalizer === false ? finalizers : [...new Set([...finalizers, FINALIZER])];
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: ordered };
 }
 

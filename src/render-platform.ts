@@ -4,12 +4,15 @@ import type { PlatformRepo } from './model.js';
 import { checkFilters, renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
 import { renderProjects, type AppProject } from './render-projects.js';
 import type { RepoFiles } from './repo-files.js';
+import { applyRollout, planRollout, type RolloutPlanStep } from './rollout.js';
 
 /** Everything a platform repo generates. */
 export interface RenderedPlatform {
   repo: PlatformRepo;
   projects: AppProject[];
   apps: RenderedApp[];
+  /** The rollout plan (with `rollout` in gitops.yaml): each step's dependency waves and first sync wave. */
+  rollout?: RolloutPlanStep[];
 }
 
 /** Narrows what is output; the whole repo is always validated. */
@@ -50,7 +53,11 @@ export function lintPlatform(files: RepoFiles, options: LoadOptions & RenderOpti
 /** Renders an already loaded repo (the server caches the model per commit). */
 export function renderModel(repo: PlatformRepo, options: RenderOptions = {}): RenderedPlatform {
   const apps = renderApplications(repo, options);
-  return { repo, apps, projects: renderProjects(repo, apps) };
+  if (!repo.settings.rollout) return { repo, apps, projects: renderProjects(repo, apps) };
+  // A step's waves depend on all its Applications: a partial render (explain) plans from a whole one.
+  const rollout = planRollout(repo, options.only ? renderApplications(repo, { pathPrefix: options.pathPrefix }) : apps);
+  applyRollout(repo, apps, rollout);
+  return { repo, apps, projects: renderProjects(repo, apps), rollout };
 }
 
 /**

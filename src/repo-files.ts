@@ -31,6 +31,12 @@ export interface RepoFiles {
    * caches across commits; undefined where there is none (a local folder).
    */
   contentId?(file: string): string | undefined;
+  /**
+   * Reads, in one batch, the files whose reads failed because the source
+   * defers them (a server never blocks on git): true when it read any, and the
+   * caller loads again. Absent where every read is immediate.
+   */
+  readDeferred?(signal?: AbortSignal): Promise<boolean>;
 }
 
 /**
@@ -55,6 +61,16 @@ export function normalizeRepoPath(p: string, where: { file?: string; field?: str
 function unreadable(file: string, error: unknown): GitopsError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
   return createError('GK_NOT_FOUND', `cannot be read (${code})`, { file: normalizeRepoPath(file) }, { cause: error });
+}
+
+/**
+ * Refuses an entry of a folder the platform repo reads whose name no path may
+ * hold (a backslash): it could not be read, and skipping it would drop what it
+ * defines. Only listed folders are checked, so such a name elsewhere in the
+ * Git repository (docs/) fails nothing.
+ */
+function checkEntryName(file: string): void {
+  normalizeRepoPath(file, { file });
 }
 
 function byName(a: RepoEntry, b: RepoEntry): number {
@@ -109,7 +125,13 @@ export function openLocalRepo(root: string): RepoFiles {
       } catch (error) {
         throw unreadable(dir, error);
       }
+      // Git keeps no empty folder: in a checkout one is a submodule that was not checked out, which
+      // the git and GitHub sources refuse too; reading it as empty would drop what it holds.
+      if (dirents.length === 0 && prefix !== '') {
+        throw createError('GK_SUBMODULE', 'is an empty folder, as a git submodule that is not checked out is (git submodule update --init); check it out, or remove the folder', { file: normalizeRepoPath(dir) });
+      }
       for (const dirent of dirents) {
+        checkEntryName(prefix + dirent.name);
         let type: 'file' | 'dir' | undefined;
         if (dirent.isSymbolicLink()) {
           const target = resolve(prefix + dirent.name);
@@ -155,34 +177,54 @@ export function openLocalRepo(root: string): RepoFiles {
 
 /** One entry of an in-memory tree, as a git tree lists it. */
 export interface MemoryEntry {
-  /** Repo-relative POSIX path. */
+  /** Repo-relative POSIX path, as the tree names it (it may hold characters paths may not: only a read of it fails). */
   path: string;
-  type: 'file' | 'symlink';
-  /** File bytes, or the symlink's target as git stores it. Loaded lazily when a function. */
+  /** A submodule is a gitlink (a `commit` entry): its files are in another repository. */
+  type: 'file' | 'symlink' | 'submodule';
+  /** File bytes, or the symlink's target as git stores it (empty for a submodule). Loaded lazily when a function. */
   content: Buffer | (() => Buffer);
   /** The file's size when known before loading (`git ls-tree -l`): a file over the limit is then never loaded. */
   size?: number;
-  /** The content's id (git blob id), for {@link RepoFiles.contentId}. */
+  /** The content's id (git blob id; the submodule's commit), for {@link RepoFiles.contentId}. */
   id?: string;
+}
+
+// The components git itself refuses in a tree (fsck): a tree holding one is not a repository we read.
+const IMPOSSIBLE_COMPONENT = /(^|\/)(\.{0,2})(\/|$)/;
+
+/** The error for reading into a submodule, which no source reads. */
+function submoduleError(file: string, entry: MemoryEntry): GitopsError {
+  const commit = entry.id ? ` at commit ${entry.id.slice(0, 12)}` : '';
+  return createError(
+    'GK_SUBMODULE',
+    `is a git submodule${commit}; the generator does not fetch submodules (their URLs come from the repository), so what it holds cannot be read: move these files into the platform repo`,
+    { file },
+  );
 }
 
 /**
  * A platform repo held in memory: a git commit or a GitHub tree. Symlinks are
- * resolved inside the tree; one that points outside it is refused.
+ * resolved inside the tree; one that points outside it, or at nothing, is
+ * refused, as the local source refuses it. A submodule is a folder whose
+ * contents are refused: a `path:` key may name it (Argo CD checks it out),
+ * but listing or reading inside it fails rather than finding nothing.
  */
 export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): RepoFiles {
   const files = new Map<string, MemoryEntry>();
-  const dirs = new Map<string, Map<string, 'file' | 'dir' | 'symlink'>>();
-  const addChild = (dir: string, name: string, type: 'file' | 'dir' | 'symlink'): void => {
+  const dirs = new Map<string, Map<string, 'file' | 'dir' | 'symlink' | 'submodule'>>();
+  const addChild = (dir: string, name: string, type: 'file' | 'dir' | 'symlink' | 'submodule'): void => {
     let children = dirs.get(dir);
     if (!children) dirs.set(dir, (children = new Map()));
     if (!children.has(name) || type !== 'dir') children.set(name, type);
   };
   dirs.set('.', new Map());
   for (const entry of entries) {
-    const normal = normalizeRepoPath(entry.path);
-    files.set(normal, entry);
-    const parts = normal.split('/');
+    // Not normalizeRepoPath: a strange name outside the folders the platform repo reads must fail nothing.
+    if (entry.path.includes('\0') || path.posix.isAbsolute(entry.path) || IMPOSSIBLE_COMPONENT.test(entry.path)) {
+      throw createError('GK_PATH_ESCAPE', `the tree holds an entry named ${JSON.stringify(entry.path)}, which git does not allow`);
+    }
+    files.set(entry.path, entry);
+    const parts = entry.path.split('/');
     for (let i = 0; i < parts.length; i++) {
       const dir = i === 0 ? '.' : parts.slice(0, i).join('/');
       addChild(dir, parts[i]!, i === parts.length - 1 ? entry.type : 'dir');
@@ -193,23 +235,29 @@ export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): R
     return entry.content;
   };
 
-  const resolve = (p: string, depth = 0): string | undefined => {
+  // `asked` is the path the caller asked for: a broken symlink is reported under it, as the local source does.
+  const resolve = (p: string, depth = 0, asked?: string): string | undefined => {
     const normal = normalizeRepoPath(p, { file: p });
-    if (depth > 16) throw createError('GK_PATH_ESCAPE', 'symlinks nest too deeply', { file: normal });
+    const shown = asked ?? normal;
+    if (depth > 16) throw createError('GK_PATH_ESCAPE', 'symlinks nest too deeply', { file: shown });
     if (normal === '.') return '.';
     const parts = normal.split('/');
     let current = '.';
     for (let i = 0; i < parts.length; i++) {
       const next = current === '.' ? parts[i]! : `${current}/${parts[i]}`;
       const entry = files.get(next);
+      const last = i === parts.length - 1;
+      if (entry?.type === 'submodule' && !last) throw submoduleError(next, entry);
       if (entry?.type === 'symlink') {
         const target = contentOf(entry).toString('utf8');
         const joined = path.posix.join(path.posix.dirname(next), target);
         if (path.posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
           throw createError('GK_PATH_ESCAPE', 'is a symlink to a place outside the repository; it is not followed', { file: next });
         }
-        const rest = parts.slice(i + 1).join('/');
-        return resolve(rest ? `${joined}/${rest}` : joined, depth + 1);
+        if (!last) return resolve(`${joined}/${parts.slice(i + 1).join('/')}`, depth + 1, shown);
+        const real = resolve(joined, depth + 1, shown);
+        if (real === undefined) throw createError('GK_PATH_ESCAPE', 'is a broken symlink', { file: shown });
+        return real;
       }
       if (!entry && !dirs.has(next)) return undefined;
       current = next;
@@ -221,7 +269,8 @@ export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): R
     const real = resolve(p);
     if (real === undefined) return undefined;
     if (dirs.has(real)) return 'dir';
-    return files.get(real)?.type === 'file' ? 'file' : undefined;
+    const type = files.get(real)?.type;
+    return type === 'file' ? 'file' : type === 'submodule' ? 'dir' : undefined;
   };
 
   return {
@@ -229,12 +278,15 @@ export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): R
     list(dir) {
       const real = resolve(dir);
       if (real === undefined) return undefined;
+      const submodule = files.get(real);
+      if (submodule?.type === 'submodule') throw submoduleError(real, submodule);
       const children = dirs.get(real);
       if (!children) return undefined;
       const prefix = real === '.' ? '' : `${real}/`;
       const entries: RepoEntry[] = [];
       for (const [name, type] of children) {
-        const resolved = type === 'symlink' ? kindOf(prefix + name) : type;
+        checkEntryName(prefix + name);
+        const resolved = type === 'symlink' ? kindOf(prefix + name) : type === 'submodule' ? 'dir' : type;
         if (resolved) entries.push({ name, type: resolved });
       }
       return entries.sort(byName);
@@ -269,5 +321,6 @@ export function subRepo(repo: RepoFiles, dir: string): RepoFiles {
     read: (p, maxBytes) => repo.read(join(p), maxBytes),
     kind: (p) => repo.kind(join(p)),
     contentId: (p) => repo.contentId?.(join(p)),
+    readDeferred: repo.readDeferred,
   };
 }

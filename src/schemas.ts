@@ -69,12 +69,14 @@ const clusterSelector = {
         names: { type: 'array', items: { type: 'string' }, description: 'Cluster names (clusters/<name>.yaml).' },
         exclude: { type: 'array', items: { type: 'string' }, description: 'Cluster names left out.' },
         providers: { ...providerList, description: 'Only clusters of these providers.' },
+        environments: { ...stringList, description: 'Only clusters of these environments (environments/<name>.yaml).' },
         matchLabels: { ...stringMap, description: 'Only clusters with all of these labels.' },
       },
     },
   ],
 } as const;
 
+// Every key under syncPolicy may be null: a layer removes what a lower one (or the built-in default) set.
 const syncPolicy = {
   type: ['object', 'null'],
   description: "The Application's spec.syncPolicy. Default: automated with prune and selfHeal, CreateNamespace=true; null: manual sync.",
@@ -85,10 +87,10 @@ const syncPolicy = {
       description: 'Automated sync; null turns it off.',
       additionalProperties: false,
       properties: {
-        prune: { type: 'boolean', description: 'Delete resources no longer in Git.' },
-        selfHeal: { type: 'boolean', description: 'Undo changes made in the cluster.' },
-        allowEmpty: { type: 'boolean', description: 'Allow a sync that leaves the app with no resources.' },
-        enabled: { type: 'boolean', description: 'Whether automated sync is on (Argo CD 3.x).' },
+        prune: { type: ['boolean', 'null'], description: 'Delete resources no longer in Git.' },
+        selfHeal: { type: ['boolean', 'null'], description: 'Undo changes made in the cluster.' },
+        allowEmpty: { type: ['boolean', 'null'], description: 'Allow a sync that leaves the app with no resources.' },
+        enabled: { type: ['boolean', 'null'], description: 'Whether automated sync is on (Argo CD 3.x).' },
       },
     },
     syncOptions: { type: ['array', 'null'], items: { type: 'string', examples: knownSyncOptions }, description: 'Argo CD sync options (Name=value).' },
@@ -97,16 +99,16 @@ const syncPolicy = {
       description: 'How failed syncs are retried.',
       additionalProperties: false,
       properties: {
-        limit: { type: 'integer', description: 'Most retries (negative: no limit).' },
-        refresh: { type: 'boolean', description: 'Retry at once when the revision changes.' },
+        limit: { type: ['integer', 'null'], description: 'Most retries (negative: no limit).' },
+        refresh: { type: ['boolean', 'null'], description: 'Retry at once when the revision changes.' },
         backoff: {
-          type: 'object',
+          type: ['object', 'null'],
           description: 'Time between retries.',
           additionalProperties: false,
           properties: {
-            duration: { type: 'string', description: 'First wait, a duration such as 5s.' },
-            factor: { type: 'integer', description: 'Factor the wait grows by after each retry.' },
-            maxDuration: { type: 'string', description: 'Longest wait, a duration such as 3m.' },
+            duration: { type: ['string', 'null'], description: 'First wait, a duration such as 5s.' },
+            factor: { type: ['integer', 'null'], description: 'Factor the wait grows by after each retry.' },
+            maxDuration: { type: ['string', 'null'], description: 'Longest wait, a duration such as 3m.' },
           },
         },
       },
@@ -163,6 +165,10 @@ const overridableProperties = {
   labels: { ...nullableLabelMap, description: 'Labels on the Application, next to the generated ones; null removes one.' },
   annotations: { ...nullableStringMap, description: 'Annotations on the Application; null removes one.' },
   vars: varsMap('of this app'),
+  // import keeps existing names with it.
+  name: { type: 'string', minLength: 1, description: "The Application's name (a template), instead of naming.application of gitops.yaml." },
+  // As Applications made without one did.
+  finalizer: { type: 'boolean', description: 'false: no resources finalizer, so deleting the Application leaves its resources.' },
 } as const;
 
 const override = { type: 'object', additionalProperties: false, properties: overridableProperties } as const;
@@ -181,10 +187,11 @@ export const appSchema = {
     },
     overrides: {
       type: 'object',
-      description: 'App keys for clusters of one provider, or for one cluster.',
+      description: 'App keys for clusters of one provider or environment, or for one cluster.',
       additionalProperties: false,
       properties: {
         providers: { type: 'object', additionalProperties: override, propertyNames: { examples: builtInProviders }, description: 'App keys by provider name.' },
+        environments: { type: 'object', additionalProperties: override, description: 'App keys by environment name.' },
         clusters: { type: 'object', additionalProperties: override, description: 'App keys by cluster name.' },
       },
     },
@@ -212,11 +219,36 @@ export const clusterSchema = {
       examples: builtInProviders,
       description: `The cluster's provider: ${builtInProviders.join(', ')} or one defined in providers/.`,
     },
+    environment: { type: 'string', pattern: dns1123, maxLength: 63, description: "The cluster's environment (environments/<name>.yaml), {{cluster.environment}}." },
     server: { type: 'string', pattern: '^https?://', description: "The cluster's API server URL (or give name, not both)." },
     name: { type: 'string', minLength: 1, description: 'The name of a cluster registered in Argo CD (or give server, not both).' },
     labels: { ...labelMap, description: 'Labels for clusters.matchLabels, and {{cluster.labels.<key>}}.' },
     vars: varsMap('of this cluster, also {{cluster.vars.<key>}}'),
     defaults: { ...clusterDefaultsSchema, description: 'App keys for every app on this cluster.' },
+    kubernetesVersion: {
+      type: 'string',
+      pattern: '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$',
+      description: "The cluster's Kubernetes version (\"1.33\"): `check` looks for removed APIs, and helm template gets --kube-version.",
+    },
+    apiVersions: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'API versions the cluster serves: helm template gets --api-versions, and `check` takes them as served.',
+    },
+    crds: {
+      type: 'array',
+      description: 'Custom resources the cluster has without an Application on it installing them.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['group', 'kind'],
+        properties: {
+          group: { type: 'string', minLength: 1, description: 'API group of the custom resource.' },
+          kind: { type: 'string', minLength: 1, description: 'Kind of the custom resource.' },
+          scope: { enum: ['Namespaced', 'Cluster'], description: 'Whether its objects live in a namespace.' },
+        },
+      },
+    },
   },
   not: { required: ['server', 'name'] },
 } as const;
@@ -284,6 +316,31 @@ export const settingsSchema = {
     },
     vars: varsMap('for every app'),
     defaults: { ...appDefaultsSchema, description: 'App keys for every app.' },
+    rollout: {
+      type: 'object',
+      description: 'Rollout steps: clusters synced one group after another (sync waves, or a RollingSync ApplicationSet).',
+      additionalProperties: false,
+      required: ['steps'],
+      properties: {
+        steps: {
+          type: 'array',
+          minItems: 1,
+          description: 'The steps, in order.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              clusters: { ...clusterSelector, description: "The step's clusters (none: every cluster not in an earlier step)." },
+              // As RollingSync takes it.
+              maxUpdate: {
+                anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^(100|[1-9]?[0-9])%$' }],
+                description: "Most Applications RollingSync updates at once in this step: a count, or a percentage of the step's Applications.",
+              },
+            },
+          },
+        },
+      },
+    },
     limits: {
       type: 'object',
       description: 'Safety limits.',
@@ -291,6 +348,10 @@ export const settingsSchema = {
       properties: {
         maxFileBytes: { type: 'integer', minimum: 1, description: 'Largest file (default 1048576).' },
         maxFiles: { type: 'integer', minimum: 1, description: 'Most YAML files (default 20000).' },
+        maxTemplateLength: { type: 'integer', minimum: 1, description: 'Characters of one template (default 65536).' },
+        maxTemplateDepth: { type: 'integer', minimum: 1, description: 'Nesting of template blocks and sub-expressions (default 10).' },
+        maxTemplateSteps: { type: 'integer', minimum: 1, description: 'Block bodies run while rendering one string (default 10000).' },
+        maxTemplateOutput: { type: 'integer', minimum: 1, description: "Characters one string's rendering produces (default 1048576)." },
       },
     },
   },
@@ -317,6 +378,23 @@ export const providerSchema = {
   not: { required: ['name'] },
 } as const;
 
+/** The `gitops-k8s:` block of a full Application file: the app keys that say where it runs and what it is called. */
+export const applicationKeysSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { clusters: clusterSelector, name: overridableProperties.name, finalizer: overridableProperties.finalizer },
+} as const;
+
+/** `environments/<name>.yaml`: app keys and vars for every cluster of that environment. */
+export const environmentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    vars: varsMap('for the apps on clusters of this environment'),
+    defaults: { ...clusterDefaultsSchema, description: 'App keys for every cluster of this environment.' },
+  },
+} as const;
+
 /** Every schema by the name validate.ts knows it by. */
 export const schemas = {
   app: appSchema,
@@ -325,6 +403,8 @@ export const schemas = {
   namespace: namespaceSchema,
   settings: settingsSchema,
   provider: providerSchema,
+  applicationKeys: applicationKeysSchema,
+  environment: environmentSchema,
 } as const;
 
 /** ajv options, shared by run-time compilation and the build's standalone code. verbose: messages need the failing schema (the known keys of a map). */

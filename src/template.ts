@@ -14,13 +14,49 @@ import { deepFreeze, isPlainObject } from './merge.js';
 let hbsInstance: typeof Handlebars | undefined;
 function handlebars(): typeof Handlebars {
   if (!hbsInstance) {
-    hbsInstance = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
-    hbsInstance.unregisterHelper('log');
+    const hbs = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+    hbs.unregisterHelper('log');
+    for (const name of ['if', 'unless', 'each', 'with'] as const) hbs.registerHelper(name, countingBlock(hbs.helpers[name]!));
+    hbs.registerHelper('lookup', strictLookup);
+    hbsInstance = hbs;
   }
   return hbsInstance;
 }
 
+/**
+ * Bounds on one template string, so that a few bytes in a repository cannot
+ * take minutes or gigabytes to render (five nested `each` over a 100-item
+ * list are 10^10 steps). Checked before Handlebars parses the source (its
+ * parser is quadratic in the nesting) and while it renders.
+ */
+export interface TemplateLimits {
+  /** Longest template source, in characters. */
+  maxTemplateLength: number;
+  /** Deepest nesting of blocks (`#if`, `#each`, ..., `else if` chains) and sub-expressions. */
+  maxTemplateDepth: number;
+  /** Most block bodies run while rendering one string (every `each` iteration is one). */
+  maxTemplateSteps: number;
+  /** Most characters one string's rendering produces (values read and block output, counted as it renders). */
+  maxTemplateOutput: number;
+}
+
+export const defaultTemplateLimits: Readonly<TemplateLimits> = Object.freeze({
+  maxTemplateLength: 64 * 1024,
+  maxTemplateDepth: 10,
+  maxTemplateSteps: 10_000,
+  maxTemplateOutput: 1024 * 1024,
+});
+
+/** What gitops.yaml may raise the template limits to. */
+export const templateLimitCeiling: Readonly<TemplateLimits> = Object.freeze({
+  maxTemplateLength: 1024 * 1024,
+  maxTemplateDepth: 32,
+  maxTemplateSteps: 1_000_000,
+  maxTemplateOutput: 16 * 1024 * 1024,
+});
+
 const knownHelpers = { if: true, unless: true, each: true, with: true, lookup: true } as const;
+const isKnownHelper = (name: string): boolean => Object.hasOwn(knownHelpers, name);
 const compiled = new Map<string, CompiledTemplate>();
 const singleVariable = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}$/;
 
@@ -29,6 +65,103 @@ export type TemplateContext = Record<string, unknown>;
 
 /** A template failure, with the message users see. */
 export class TemplateError extends Error {}
+
+/** What one Handlebars render has used of its limits; rendering is synchronous, so one at a time. */
+interface Budget {
+  limits: TemplateLimits;
+  steps: number;
+  output: number;
+  /** The last name a block looked up and did not find, for the message. */
+  miss?: { target: object; key: string };
+}
+let budget: Budget | undefined;
+
+function overLimit(what: string, limit: number, key: keyof TemplateLimits): TemplateError {
+  return new TemplateError(`template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${templateLimitCeiling[key].toLocaleString('en-US')})`);
+}
+
+function spend(output: number): void {
+  const b = budget;
+  if (!b) return;
+  b.output += output;
+  if (b.output > b.limits.maxTemplateOutput) throw overLimit('produces more characters than', b.limits.maxTemplateOutput, 'maxTemplateOutput');
+}
+
+/** A built-in block helper whose bodies count as steps and whose output counts against the limits. */
+function countingBlock(helper: Handlebars.HelperDelegate): Handlebars.HelperDelegate {
+  const count = (body: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate =>
+    function (this: unknown, ...args: Parameters<Handlebars.TemplateDelegate>) {
+      const b = budget;
+      if (b && ++b.steps > b.limits.maxTemplateSteps) throw overLimit('runs more block bodies (each iteration is one) than', b.limits.maxTemplateSteps, 'maxTemplateSteps');
+      const text = body.apply(this, args);
+      spend(text.length);
+      return text;
+    };
+  return function (this: unknown, ...args: unknown[]) {
+    const options = args[args.length - 1] as Handlebars.HelperOptions;
+    args[args.length - 1] = { ...options, fn: count(options.fn), inverse: count(options.inverse) };
+    return (helper as (...all: unknown[]) => unknown).apply(this, args);
+  };
+}
+
+/** `lookup`, strict: a missing key is an unknown variable, as everywhere else. */
+function strictLookup(target: unknown, key: unknown): unknown {
+  const name = String(key);
+  if (target !== null && typeof target === 'object' && Object.hasOwn(target, name)) return (target as Record<string, unknown>)[name];
+  const known = target !== null && typeof target === 'object' ? Object.keys(target) : [];
+  const guess = closest(name, known);
+  const hint = guess !== undefined ? ` (did you mean "${guess}"?)` : known.length > 0 ? ` (it has: ${known.slice(0, 20).join(', ')})` : '';
+  throw new TemplateError(`unknown template variable ${JSON.stringify(name)} (in lookup)${hint}`);
+}
+
+// What a map or a list becomes in text: never a user's value (a NUL and a per-process random number).
+const inText = `\u0000gitops-k8s-${Math.random().toString(36).slice(2)}:`;
+const MAP_IN_TEXT = `${inText}map\u0000`;
+const LIST_IN_TEXT = `${inText}list\u0000`;
+
+// One view per object of the context, so that identity holds across renders.
+const views = new WeakMap<object, object>();
+
+/**
+ * The context as Handlebars sees it: only own properties exist
+ * (`constructor`, `length` of a string and the like are unknown variables,
+ * not `""`), a map or list written into text is an error, and every string
+ * read counts towards the output limit. The proxy's target is an empty
+ * stand-in: the context's values may be frozen, and a proxy of a frozen
+ * object must return its properties unchanged, not as views.
+ */
+function viewOf(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  let view = views.get(value);
+  if (view) return view;
+  const real = value as Record<string | symbol, unknown>;
+  const isList = Array.isArray(real);
+  view = new Proxy(isList ? [] : Object.create(null), {
+    has(_, key) {
+      if (typeof key === 'string' && Object.hasOwn(real, key)) return true;
+      if (typeof key === 'string' && budget) budget.miss = { target: real, key };
+      return false;
+    },
+    get(_, key) {
+      // Loose comparisons inside Handlebars (`context != depths[0]`) convert it too: a marker, found in the output afterwards.
+      if (key === Symbol.toPrimitive) return isList ? () => LIST_IN_TEXT : () => MAP_IN_TEXT;
+      if (typeof key === 'symbol' || !Object.hasOwn(real, key)) return undefined;
+      const read = real[key];
+      if (typeof read === 'string' && budget) spend(read.length);
+      return viewOf(read);
+    },
+    ownKeys: () => Reflect.ownKeys(real),
+    getOwnPropertyDescriptor(_, key) {
+      const own = Reflect.getOwnPropertyDescriptor(real, key);
+      if (!own) return undefined;
+      // The stand-in list's own length is not configurable, and a proxy may not say otherwise.
+      if (isList && key === 'length') return { value: (real as unknown as unknown[]).length, writable: true, enumerable: false, configurable: false };
+      return { value: viewOf(own.value), writable: false, enumerable: own.enumerable ?? false, configurable: true };
+    },
+  }) as object;
+  views.set(value, view);
+  return view;
+}
 
 function lookupPath(context: unknown, parts: readonly string[]): { found: boolean; value?: unknown; missingAt?: number } {
   let node: unknown = context;
@@ -78,7 +211,7 @@ function topLevelPaths(source: string): string[][] {
     if (!expr || expr.type !== 'PathExpression') return;
     const path = expr as hbs.AST.PathExpression;
     if (path.data || path.depth > 0 || path.parts.length === 0 || (path as { this_?: boolean }).this_) return;
-    if (path.parts.length === 1 && knownHelpers[path.parts[0] as keyof typeof knownHelpers]) return;
+    if (path.parts.length === 1 && isKnownHelper(path.parts[0]!)) return;
     paths.push(path.parts);
   };
   for (const statement of ast.body) {
@@ -99,6 +232,8 @@ interface CompiledTemplate {
   paths: string[][];
   /** The path of a template that is one `{{variable}}` and nothing else: its value is kept as it is. */
   single?: string[];
+  /** The nesting depth of a template Handlebars renders. */
+  depth?: number;
   /**
    * A simple template, only text and `{{path}}` mustaches: text at even
    * indexes, the index in `paths` of each variable at odd ones.
@@ -139,13 +274,18 @@ function simpleTemplate(source: string): { paths: string[][]; pieces: (string | 
   return { paths, pieces };
 }
 
-function compile(source: string): CompiledTemplate {
+function compile(source: string, limits: TemplateLimits): CompiledTemplate {
+  if (source.length > limits.maxTemplateLength) throw overLimit('is longer than', limits.maxTemplateLength, 'maxTemplateLength');
   let entry = compiled.get(source);
-  if (entry) return entry;
+  if (entry) {
+    // Compiled under another repo's limits, maybe.
+    if (entry.depth !== undefined && entry.depth > limits.maxTemplateDepth) throw overLimit('nests blocks deeper than', limits.maxTemplateDepth, 'maxTemplateDepth');
+    return entry;
+  }
   const single = singleVariable.exec(source);
   if (single) {
     const parts = single[1]!.split('.');
-    if (!knownHelpers[parts[0] as keyof typeof knownHelpers]) {
+    if (!isKnownHelper(parts[0]!)) {
       if (compiled.size >= 20_000) compiled.clear();
       compiled.set(source, (entry = { paths: [parts], single: parts }));
       return entry;
@@ -157,9 +297,13 @@ function compile(source: string): CompiledTemplate {
     compiled.set(source, simple);
     return simple;
   }
+  const go = goTemplateHint(source);
+  if (go) throw new TemplateError(go);
+  const depth = nestingDepth(source);
+  if (depth > limits.maxTemplateDepth) throw overLimit('nests blocks deeper than', limits.maxTemplateDepth, 'maxTemplateDepth');
   const paths = topLevelPaths(source);
   try {
-    entry = { render: handlebars().compile(source, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true }), paths };
+    entry = { render: handlebars().compile(source, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true }), paths, depth };
   } catch (error) {
     throw new TemplateError(`template does not compile: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -170,13 +314,59 @@ function compile(source: string): CompiledTemplate {
 }
 
 /**
+ * The deepest nesting of blocks and sub-expressions, from Handlebars' own
+ * lexer (linear, unlike its parser), so that escaped mustaches, comments
+ * and raw blocks count as Handlebars reads them. An `else if` nests one
+ * level more until its block closes. A source the lexer refuses is left to
+ * the parser, which reports it.
+ */
+function nestingDepth(source: string): number {
+  const parser = (handlebars() as unknown as { Parser: { lexer: { setInput(s: string): void; lex(): number }; terminals_: Record<number, string> } }).Parser;
+  const lexer = parser.lexer;
+  const open: number[] = [];
+  let depth = 0;
+  let deepest = 0;
+  try {
+    lexer.setInput(source);
+    for (let token = parser.terminals_[lexer.lex()]; token !== 'EOF' && token !== undefined; token = parser.terminals_[lexer.lex()]) {
+      if (token === 'OPEN_BLOCK' || token === 'OPEN_INVERSE' || token === 'OPEN_RAW_BLOCK' || token === 'OPEN_PARTIAL_BLOCK' || token === 'OPEN_SEXPR') {
+        open.push(1);
+        depth++;
+      } else if (token === 'OPEN_INVERSE_CHAIN') {
+        if (open.length > 0) open[open.length - 1]!++;
+        depth++;
+      } else if (token === 'OPEN_ENDBLOCK' || token === 'END_RAW_BLOCK' || token === 'CLOSE_SEXPR') {
+        depth -= open.pop() ?? 0;
+      }
+      if (depth > deepest) deepest = depth;
+    }
+  } catch {
+    // The parser reports what the lexer refused.
+  }
+  return deepest;
+}
+
+// `{{ .Values.x }}`, `{{- if .Values.y }}`, `{{ include "x" . }}`, `{{ $.Chart }}`: Helm's (Go's) templates, not Handlebars.
+const goTemplate = /(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent)\s+[.$"(]))/;
+
+function goTemplateHint(source: string): string | undefined {
+  const m = goTemplate.exec(source);
+  if (!m) return undefined;
+  const end = source.indexOf('}}', m.index);
+  const tag = source.slice(m.index, end < 0 ? undefined : end + 2);
+  const values = /\.Values\.([\w.]+)/.exec(tag);
+  const ours = values ? `{{vars.${values[1]}}}` : '{{vars.<name>}}';
+  return `${tag} is Helm/Go template syntax, which gitops-k8s does not read: its templates are Handlebars over cluster, provider, namespace, app, repo and vars (write ${ours}); to pass it through to a chart that templates its own values (tpl), write \\${tag}`;
+}
+
+/**
  * Renders one string. A string that is exactly one `{{variable}}` keeps the
  * variable's type (a boolean stays a boolean, a map a map), so a provider's
  * `controlPlaneMetrics: false` can switch a chart's boolean.
  */
-export function renderString(source: string, context: TemplateContext): unknown {
+export function renderString(source: string, context: TemplateContext, limits: TemplateLimits = defaultTemplateLimits): unknown {
   if (!source.includes('{{')) return source;
-  const template = compile(source);
+  const template = compile(source, limits);
   if (template.single) {
     const value = valueAt(context, template.single);
     if (value === MISSING) throw unknownVariable(context, template.single, lookupPath(context, template.single).missingAt!);
@@ -200,17 +390,31 @@ export function renderString(source: string, context: TemplateContext): unknown 
           throw new TemplateError(`"${name}" is ${Array.isArray(value) ? 'a list' : 'a map'}: use it alone as "{{${name}}}" to keep it whole, or name one of its fields`);
         }
         if (value !== null && value !== undefined) text += value as string;
+        if (text.length > limits.maxTemplateOutput) throw overLimit('produces more characters than', limits.maxTemplateOutput, 'maxTemplateOutput');
       }
     }
     return text;
   }
+  budget = { limits, steps: 0, output: 0 };
   try {
-    return template.render!(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    const text = template.render!(viewOf(context), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    if (text.length > limits.maxTemplateOutput) throw overLimit('produces more characters than', limits.maxTemplateOutput, 'maxTemplateOutput');
+    if (text.includes(inText)) throw new TemplateError(`${text.includes(MAP_IN_TEXT) ? 'a map' : 'a list'} cannot be written into text; name one of its fields`);
+    return text;
   } catch (error) {
+    if (error instanceof TemplateError) throw error;
     const message = (error as Error).message.split('\n')[0]!;
-    const missing = /^"([^"]+)" not defined in/.exec(message);
-    if (missing) throw new TemplateError(`unknown template variable "${missing[1]}" inside a block`);
+    // Handlebars' strict check of a name: `"x" not defined in ...`, or over a string or number, JavaScript's own TypeError.
+    const missing = /^"([^"]+)" not defined in/.exec(message) ?? /^Cannot use 'in' operator to search for '([^']+)'/.exec(message);
+    if (missing) {
+      const miss = budget.miss?.key === missing[1] ? budget.miss : undefined;
+      const guess = miss && closest(miss.key, Object.keys(miss.target));
+      throw new TemplateError(`unknown template variable "${missing[1]}" inside a block${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}`);
+    }
+    if (error instanceof RangeError) throw new TemplateError(`template too large to render: ${message}`);
     throw new TemplateError(`template failed: ${message}`);
+  } finally {
+    budget = undefined;
   }
 }
 
@@ -224,13 +428,15 @@ export function renderTemplates(
   context: TemplateContext,
   onError: (path: (string | number)[], message: string) => void,
   path: (string | number)[] = [],
+  limits: TemplateLimits = defaultTemplateLimits,
 ): unknown {
   // One path array, pushed and popped, copied only for an error.
-  return renderInto(value, { context, onError, path: [...path], errors: 0 });
+  return renderInto(value, { context, limits, onError, path: [...path], errors: 0 });
 }
 
 interface RenderState {
   context: TemplateContext;
+  limits: TemplateLimits;
   onError: (path: (string | number)[], message: string) => void;
   path: (string | number)[];
   /** Failures so far: a rendering with one is not kept for reuse. */
@@ -299,7 +505,7 @@ function renderInto(value: unknown, state: RenderState): unknown {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return value;
     try {
-      return renderString(value, state.context);
+      return renderString(value, state.context, state.limits);
     } catch (error) {
       if (error instanceof TemplateError) {
         state.errors++;
@@ -365,7 +571,8 @@ function renderCollection(value: object, state: RenderState): unknown {
 function pathsOf(source: string): string[][] | undefined {
   if (!source.includes('{{')) return [];
   try {
-    const template = compile(source);
+    // The default limits: a string over them is rendered, and its error reported, under the repo's own.
+    const template = compile(source, defaultTemplateLimits);
     return template.single || template.pieces ? template.paths : undefined;
   } catch (error) {
     if (error instanceof TemplateError) return undefined;

@@ -77,9 +77,9 @@ function loadApplicationValidators(): ValidatorPair {
  * Checks a full Argo CD Application file against the Application CRD's
  * schema, strictly: every key the schema does not know is a problem.
  */
-export function validateApplication(yaml: YamlFile): Problem[] {
+export function validateApplication(yaml: YamlFile, data: unknown = yaml.data): Problem[] {
   applicationValidators ??= loadApplicationValidators();
-  return problemsOf(applicationValidators, undefined, yaml, yaml.data, []);
+  return problemsOf(applicationValidators, undefined, yaml, data, []);
 }
 
 function pathOf(instancePath: string): (string | number)[] {

@@ -13,8 +13,8 @@ export interface SchemaTarget {
 
 /**
  * The files of a local platform repo that have an editor schema, as the
- * loader finds them: gitops.yaml, clusters/, providers/, namespace.yaml and
- * app definitions. Full Application files, values files and manifests have
+ * loader finds them: gitops.yaml, clusters/, providers/, environments/,
+ * namespace.yaml and app definitions. Full Application files, values files and manifests have
  * none. A file the loader could not read (bad YAML) is left out.
  */
 export function listSchemaTargets(root: string): SchemaTarget[] {
@@ -25,6 +25,7 @@ export function listSchemaTargets(root: string): SchemaTarget[] {
   };
   add(platform.settings.yaml?.file, 'gitops');
   for (const provider of platform.providers.values()) add(provider.yaml?.file, 'provider');
+  for (const environment of platform.environments.values()) add(environment.yaml?.file, 'environment');
   if (!platform.implicitCluster) for (const cluster of platform.clusters) add(cluster.yaml?.file, 'cluster');
   for (const folder of platform.namespaces) {
     add(folder.yaml?.file, 'namespace');

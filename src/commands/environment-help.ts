@@ -18,6 +18,13 @@ export function formatEnvironmentHelp(variables: readonly EnvironmentVariable[])
   return `\nEnvironment variables:\n${lines.join('\n')}\n`;
 }
 
+/** What finds the tools gitops-k8s runs (src/tools/external-tool.ts). */
+export const TOOL_VARIABLES: readonly EnvironmentVariable[] = [
+  { name: 'GITOPS_K8S_HELM', what: 'the helm binary', default: 'helm on the PATH' },
+  { name: 'GITOPS_K8S_KUSTOMIZE', what: 'the kustomize binary', default: 'kustomize, else kubectl kustomize, on the PATH' },
+  { name: 'GITOPS_K8S_KUBECTL', what: 'the kubectl binary', default: 'kubectl on the PATH' },
+];
+
 /** What `status` and the server's status page read to ask Argo CD for sync and health. */
 export const ARGOCD_API_VARIABLES: readonly EnvironmentVariable[] = [
   { name: 'ARGOCD_SERVER', what: "Argo CD's URL or host, for sync and health", default: 'unset: no Argo CD columns' },

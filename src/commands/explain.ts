@@ -23,13 +23,15 @@ export function registerExplain(program: Command, io: CliIO, setExit: (code: num
     .argument('<args...>', '[DIR] NAMESPACE/APP')
     .option('-c, --cluster <name>', 'only the Application for this cluster')
     .addOption(createOutputOption(['text', 'json'], 'text'))
+    .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
+    .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .addHelpText('after', formatEnvironmentHelp([]))
-    .action((args: string[], opts: { cluster?: string; output: string }) => {
+    .action((args: string[], opts: { cluster?: string; output: string; repoUrl?: string; revision?: string }) => {
       try {
         if (args.length > 2) throw createError('GK_USAGE', 'explain takes [DIR] NAMESPACE/APP');
         const [dir, id] = args.length === 2 ? [args[0]!, args[1]!] : ['.', args[0]!];
         const root = path.resolve(io.cwd, dir);
-        const repo = loadPlatformRepo(openLocalRepo(root));
+        const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
         // Path sources as `render` prints them: gitops.yaml `path`, else where git says the folder sits.
         const explanations = explainApp(repo, id, { cluster: opts.cluster, pathPrefix: repo.settings.path === undefined ? detectGitPrefix(root) : undefined });
         if (opts.output === 'json') {

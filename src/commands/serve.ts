@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { collect, EXIT_INVALID, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
 import { createError } from '../errors.js';
@@ -93,8 +94,10 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
         }
         const port = numberOption(opts.port, '--port', 0, 65535);
         const host = opts.host ?? (opts.dev ? '127.0.0.1' : '0.0.0.0');
+        const isURL = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo);
         const app = await buildApp({
-          repo: /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) ? repo : path.resolve(io.cwd, repo),
+          repo: isURL ? repo : path.resolve(io.cwd, repo),
+          localRepoURL: isURL ? undefined : gitRemoteOf(path.resolve(io.cwd, repo)),
           cwd: io.cwd,
           token: opts.tokenFile ? undefined : token,
           tokenFile: opts.tokenFile ? path.resolve(io.cwd, opts.tokenFile) : undefined,
@@ -143,4 +146,20 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
         setExit(code === EXIT_OK ? EXIT_INVALID : code);
       }
     });
+}
+
+/**
+ * The URL Argo CD would read a local platform repo from: its git remote
+ * (`origin`, else the only one), without credentials. Path sources need it
+ * when gitops.yaml has no repoURL; undefined outside a git work tree.
+ */
+function gitRemoteOf(dir: string): string | undefined {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  try {
+    const remotes = git('remote').split('\n').filter(Boolean);
+    const remote = remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0]! : undefined;
+    return remote === undefined ? undefined : displayURL(git('remote', 'get-url', remote)) || undefined;
+  } catch {
+    return undefined;
+  }
 }

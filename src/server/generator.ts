@@ -12,6 +12,7 @@ import { openGitRemote } from '../sources/git-remote.js';
 import { parseGitHubURL } from '../sources/github-url.js';
 import { openLazySource } from '../sources/lazy-source.js';
 import { openLocalFolder } from '../sources/local-folder.js';
+import { checkRenderInWorker, recordRepoFiles } from './render-worker.js';
 import type { PlatformSource } from '../sources/platform-source.js';
 import { displayURL } from '../sources/redact.js';
 import type { GeneratorContext } from './context.js';
@@ -28,6 +29,8 @@ import { filtersOfSelection, selectionOf, type GetParamsBody } from './request.j
 export interface GeneratorOptions {
   /** The default platform repo: a URL or a local folder. */
   repo: string;
+  /** The URL Argo CD knows `repo` by when it is a local folder (its git remote): path sources need it. */
+  localRepoURL?: string;
   /** Repos callers may name (exact, or a prefix ending in `*`). Default: only `repo`. */
   allow?: string[];
   /** Folder for bare clones. Default `$TMPDIR/gitops-k8s-cache`. */
@@ -55,6 +58,12 @@ export interface GeneratorOptions {
   argocdNamespace?: string;
   /** Resolves relative folders. */
   cwd?: string;
+  /**
+   * Render each newly loaded commit in a worker process first, killed at the
+   * request timeout, before rendering it here. Default true; off only where
+   * the code runs from TypeScript sources (tests), whose workers take seconds to start.
+   */
+  renderWorker?: boolean;
 }
 
 /** A commit of a repo at a path, as the caches know it. */
@@ -68,6 +77,9 @@ interface Target {
   lineage: string;
   key: string;
 }
+
+/** Loads of one commit at most: each reads what the one before asked for and was not read ahead. */
+const MAX_LOAD_PASSES = 4;
 
 /** The loaded repo's model objects per app (the parsed files are counted by the parse cache). */
 const REPO_BYTES_PER_APP = 4096;
@@ -93,12 +105,18 @@ export interface Generator extends GeneratorContext {
   close(): void;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Runs `work`, failing with GK_TIMEOUT after `ms`; the timeout also aborts the signal `work` gets, which stops its git work and its render worker. */
+function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = createError('GK_TIMEOUT', `${what} took longer than ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Runs `build` once per key at a time; callers of the same key share the promise. */
@@ -145,6 +163,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const githubHost = (options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')).toLowerCase();
   let ready = false;
   let warming: Promise<void> | undefined;
+  // Stops render workers when the server closes.
+  const closing = new AbortController();
 
   const isAllowed = (repoURL: string): boolean => matchesAllowlist(repoURL, allow, cwd);
 
@@ -173,7 +193,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return source;
   };
 
-  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Target> => {
+  const resolveTarget = async (params: { repoURL?: string; revision?: string; path?: string }, signal?: AbortSignal): Promise<Target> => {
     const repoURL = params.repoURL || defaultRepo;
     // The allowlist is checked before anything is fetched or even parsed further.
     if (!isAllowed(repoURL)) {
@@ -182,25 +202,43 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const pathPrefix = normalizeRepoPath(params.path ?? '.', { field: 'path' });
     const revision = params.revision ?? '';
     const source = sourceFor(repoURL);
-    const commit = await source.resolve(revision);
+    const commit = await source.resolve(revision, signal);
     const lineage = `${canonicalRepo(repoURL, cwd)}\0${pathPrefix}\0${revision}\0`;
     return { repoURL, source, commit, pathPrefix, revision, lineage, key: `${lineage}${commit}` };
   };
 
-  const loadTarget = async (target: Target): Promise<PlatformRepo> => {
-    const files = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
-    return loadPlatformRepo(files, {
-      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : undefined,
+  const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
+  const loadTarget = async (target: Target, signal: AbortSignal): Promise<PlatformRepo> => {
+    const source = await target.source.open(target.commit, target.pathPrefix === '.' ? '' : target.pathPrefix, { parseCache });
+    const files = recordRepoFiles(source);
+    const load = {
+      repoURL: isRepoURL(target.repoURL) ? displayURL(target.repoURL) : target.repoURL === defaultRepo ? options.localRepoURL : undefined,
       targetRevision: target.revision || undefined,
       argocdNamespace: options.argocdNamespace,
-      parseCache,
-    });
+    };
+    // A git source reads a file it did not read ahead only between passes (a blocking read would stall the server): try again then.
+    const withDeferredReads = async <T>(attempt: () => T): Promise<T> => {
+      for (let pass = 1; ; pass++) {
+        try {
+          return attempt();
+        } catch (error) {
+          if (pass >= MAX_LOAD_PASSES || !(await source.readDeferred?.(signal))) throw error;
+        }
+      }
+    };
+    const repo = await withDeferredReads(() => loadPlatformRepo(files.files, { ...load, parseCache }));
+    // Templates come from Git: the commit is rendered whole in a worker process first, which the timeout
+    // kills, so that a commit renders here only once it is known to render in time.
+    if (options.renderWorker !== false) {
+      const snapshot = await withDeferredReads(() => files.snapshot());
+      await checkRenderInWorker({ snapshot, load, render: renderOptionsOf(target) }, AbortSignal.any([signal, closing.signal]));
+    }
+    return repo;
   };
-  const renderOptionsOf = (target: Target): { pathPrefix?: string } => ({ pathPrefix: target.pathPrefix === '.' ? undefined : target.pathPrefix });
-  const renderTarget = async (target: Target): Promise<RenderedPlatform> => renderModel(await loadTarget(target), renderOptionsOf(target));
+  const renderTarget = async (target: Target, signal: AbortSignal): Promise<RenderedPlatform> => renderModel(await loadTarget(target, signal), renderOptionsOf(target));
 
-  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<Model> => {
-    const target = await resolveTarget(params);
+  const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<Model> => {
+    const target = await resolveTarget(params, signal);
     const { key, lineage } = target;
     const cached = models.get(key);
     if (cached) {
@@ -223,7 +261,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         if (freed) collectGarbageSoon();
         const end = metrics.buildDuration.startTimer();
         // A repo the status page or a preview loaded a moment ago is reused.
-        const repo = platforms.get(key)?.repo ?? (await loadTarget(target));
+        const repo = platforms.get(key)?.repo ?? (await loadTarget(target, signal));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
         const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
         end();
@@ -238,8 +276,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
 
   // The rendered model, for the rarer callers that need it whole (status
   // page, previews): rendered on demand, kept briefly in a small cache of its own.
-  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }): Promise<{ target: Target; platform: RenderedPlatform }> => {
-    const target = await resolveTarget(params);
+  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<{ target: Target; platform: RenderedPlatform }> => {
+    const target = await resolveTarget(params, signal);
     const cached = platforms.get(target.key);
     if (cached) {
       metrics.cache.inc({ cache: 'platform', result: 'hit' });
@@ -249,7 +287,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       target.key,
       async () => {
         metrics.cache.inc({ cache: 'platform', result: 'miss' });
-        const rendered = await renderTarget(target);
+        const rendered = await renderTarget(target, signal);
         platforms.set(target.key, rendered);
         return rendered;
       },
@@ -259,7 +297,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   };
 
   const getPlatform: GeneratorContext['getPlatform'] = async (params) => {
-    const { target, platform } = await withTimeout(loadPlatform(params), requestTimeoutMs, 'reading the platform repo');
+    const { target, platform } = await withTimeout((signal) => loadPlatform(params, signal), requestTimeoutMs, 'reading the platform repo');
     return { repoURL: displayURL(target.repoURL), commit: target.commit, platform };
   };
 
@@ -267,8 +305,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const parameters = body.input?.parameters ?? {};
     // Checked before anything is fetched; normalised, so that spellings of one selection share a cache entry.
     const selection = selectionOf(parameters);
-    const work = async (): Promise<Reply> => {
-      const model = await loadModel(parameters);
+    const work = async (signal: AbortSignal): Promise<Reply> => {
+      const model = await loadModel(parameters, signal);
       // Under the model's key, so that a branch moving on frees its replies with its model.
       const key = `${model.key}\0${selection.key}`;
       const cached = replies.get(key);
@@ -289,13 +327,13 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         () => metrics.cache.inc({ cache: 'reply', result: 'shared' }),
       );
     };
-    const reply = await withTimeout(work(), requestTimeoutMs, 'answering getparams');
+    const reply = await withTimeout(work, requestTimeoutMs, 'answering getparams');
     guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify([parameters.repoURL, parameters.revision, parameters.path])}\0${selection.key}` : undefined, reply.count);
     return reply;
   };
 
   const warm = (): Promise<void> => {
-    warming ??= withTimeout(loadModel({}), requestTimeoutMs, 'reading the platform repo')
+    warming ??= withTimeout((signal) => loadModel({}, signal), requestTimeoutMs, 'reading the platform repo')
       .then(() => {
         ready = true;
       })
@@ -328,6 +366,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     isReady: () => ready,
     warm,
     close() {
+      closing.abort(createError('GK_NOT_READY', 'the server is shutting down'));
+      for (const source of sources.values()) source.close();
       models.clear();
       replies.clear();
       platforms.clear();

@@ -8,6 +8,8 @@ export interface ExecResult {
   stdout: Buffer;
   stderr: string;
   timedOut: boolean;
+  /** Killed because the caller's signal was aborted. */
+  aborted?: boolean;
   /** Set when git could not be started at all. */
   spawnError?: string;
 }
@@ -27,10 +29,22 @@ const LOW_PRIORITY = 10;
 
 const MAX_BUFFER = 512 * 1024 * 1024;
 
-/** Spawns git (no shell), collects its output, kills it after `timeoutMs`. */
-export function execGitHere(request: ExecRequest): Promise<ExecResult> {
+/** Spawns git (no shell), collects its output, kills it after `timeoutMs` or when `signal` is aborted. */
+export function execGitHere(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const child = spawn('git', request.args, { env: request.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (signal?.aborted) {
+      resolve({ code: -1, signal: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, aborted: true });
+      return;
+    }
+    // A process group of its own: git runs helpers (git-remote-http, ssh) that must die with it.
+    const child = spawn('git', request.args, { env: request.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const kill = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
     if (request.lowPriority && child.pid !== undefined) {
       try {
         setPriority(child.pid, LOW_PRIORITY);
@@ -43,13 +57,19 @@ export function execGitHere(request: ExecRequest): Promise<ExecResult> {
     let outBytes = 0;
     let timedOut = false;
     let spawnError: string | undefined;
+    let aborted = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      kill();
     }, request.timeoutMs);
+    const abort = (): void => {
+      aborted = true;
+      kill();
+    };
+    signal?.addEventListener('abort', abort, { once: true });
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
-      if (outBytes > MAX_BUFFER) child.kill('SIGKILL');
+      if (outBytes > MAX_BUFFER) kill();
       else out.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
@@ -57,9 +77,10 @@ export function execGitHere(request: ExecRequest): Promise<ExecResult> {
     child.on('error', (error) => {
       spawnError = error.message;
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, killedBy) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut, spawnError });
+      signal?.removeEventListener('abort', abort);
+      resolve({ code: code ?? -1, signal: killedBy, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut, aborted, spawnError });
     });
     child.stdin.end(request.input ?? '');
   });

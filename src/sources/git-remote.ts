@@ -7,7 +7,8 @@ import { gitAccess, type CredentialSources } from './credentials.js';
 import { openGitCommit, resolveRevision } from './git.js';
 import type { PlatformSource } from './platform-source.js';
 import { displayURL } from './redact.js';
-import { runGit } from './run-git.js';
+import { closedError, eitherSignal, waitUnlessAborted } from './abort.js';
+import { abortError, runGit } from './run-git.js';
 
 /** Options of {@link openGitRemote}. */
 export interface GitRemoteOptions {
@@ -78,11 +79,13 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   const knownCommits = new Set<string>();
   // Pull-request refs asked for by name, fetched with the branches (least recently asked for first).
   const pullRefs = new Set<string>();
+  // Aborted by close(): every git process of this source is killed, shared fetches included.
+  const closing = new AbortController();
 
   const ensureClone = async (): Promise<void> => {
     if (existsSync(path.join(gitDir, 'HEAD'))) return;
     mkdirSync(gitDir, { recursive: true });
-    await runGit(['init', '--bare', '-q'], { cwd: gitDir, timeoutMs: 10_000 });
+    await runGit(['init', '--bare', '-q'], { cwd: gitDir, timeoutMs: 10_000, signal: closing.signal });
   };
 
   // One `git fetch` from the remote (into the bare clone, made on first
@@ -99,9 +102,11 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
         env: access.env,
         timeoutMs: fetchTimeoutMs,
         lowPriority: how.background,
+        signal: closing.signal,
       });
       ok = true;
     } catch (error) {
+      if (closing.signal.aborted) throw closing.signal.reason;
       const gitopsError = error as { code?: string; message?: string };
       if (gitopsError.code === 'GK_TIMEOUT') throw createError('GK_TIMEOUT', `fetching ${display} took longer than ${fetchTimeoutMs} ms`, {}, { cause: error });
       throw createError('GK_GIT', `fetching ${display} failed: ${gitopsError.message ?? String(error)}`, {}, { cause: error });
@@ -123,7 +128,7 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     const fresh = new Map<string, string>();
     for (const rev of resolved.keys()) {
       try {
-        fresh.set(rev, await resolveRevision(gitDir, rev, { lowPriority: background }));
+        fresh.set(rev, await resolveRevision(gitDir, rev, { lowPriority: background, signal: closing.signal }));
       } catch {
         // Gone from the remote: the next call resolves it and reports it.
       }
@@ -151,14 +156,15 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   // was pushed: wait for it, and if the commit is still missing, fetch again
   // (shared with every call that needs a fetch started after it). Still
   // missing: only a pull request (or nothing) reaches it, so ask for it by id.
-  const fetchFor = async (commit: string): Promise<void> => {
+  const fetchFor = async (commit: string, signal: AbortSignal): Promise<void> => {
+    const wait = <T>(work: Promise<T>): Promise<T> => waitUnlessAborted(work, signal, () => abortError(signal, `fetching ${commit.slice(0, 12)} from ${display}`));
     if (fetching) {
-      await fetching.catch(() => undefined);
-      if (await hasCommit(commit)) return;
+      await wait(fetching.catch(() => undefined));
+      if (await hasCommit(commit, signal)) return;
     }
-    await fetchShared();
-    if (await hasCommit(commit)) return;
-    await fetchCommit(commit);
+    await wait(fetchShared());
+    if (await hasCommit(commit, signal)) return;
+    await wait(fetchCommit(commit));
   };
 
   // Concurrent calls for the same missing commit share one fetch of it.
@@ -181,40 +187,44 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   };
 
   // A pull-request ref asked for by name joins the fetches; the first time, the call waits for a fetch that has it.
-  const wantPullRef = async (ref: string): Promise<void> => {
+  const wantPullRef = async (ref: string, signal: AbortSignal): Promise<void> => {
     const known = pullRefs.delete(ref);
     pullRefs.add(ref);
     if (pullRefs.size > MAX_PULL_REFS) pullRefs.delete(pullRefs.values().next().value!);
     if (known) return;
-    if (fetching) await fetching.catch(() => undefined);
-    await fetchShared();
+    const wait = <T>(work: Promise<T>): Promise<T> => waitUnlessAborted(work, signal, () => abortError(signal, `fetching ${ref} from ${display}`));
+    if (fetching) await wait(fetching.catch(() => undefined));
+    await wait(fetchShared());
   };
 
-  const hasCommit = async (commit: string): Promise<boolean> => {
+  const hasCommit = async (commit: string, signal: AbortSignal): Promise<boolean> => {
     if (!existsSync(path.join(gitDir, 'HEAD'))) return false;
-    const result = await runGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: gitDir, allowCodes: [1, 128], timeoutMs: 10_000 });
+    const result = await runGit(['cat-file', '-e', `${commit}^{commit}`], { cwd: gitDir, allowCodes: [1, 128], timeoutMs: 10_000, signal });
     return result.code === 0;
   };
 
   return {
     display,
-    async resolve(revision) {
+    async resolve(revision, callSignal) {
+      const signal = eitherSignal(closing.signal, callSignal);
+      if (signal.aborted) throw abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`);
+      const wait = <T>(work: Promise<T>): Promise<T> => waitUnlessAborted(work, signal, () => abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`));
       const pull = PULL_REF.exec(revision);
       const rev = revision === '' || revision === 'HEAD' ? REMOTE_HEAD : pull ? `refs/pull/${pull[1]}/${pull[2]}` : revision;
-      if (pull) await wantPullRef(rev);
+      if (pull) await wantPullRef(rev, signal);
       // A full commit id never moves: no fetch when it is already here, and
       // always one (whatever the refresh interval) before it is called unknown.
       if (FULL_ID.test(rev)) {
         const commit = rev.toLowerCase();
         if (knownCommits.has(commit)) return commit;
-        if (!(await hasCommit(commit))) await fetchFor(commit);
-        if (await hasCommit(commit)) {
+        if (!(await hasCommit(commit, signal))) await fetchFor(commit, signal);
+        if (await hasCommit(commit, signal)) {
           knownCommits.add(commit);
           return commit;
         }
         throw createError('GK_UNKNOWN_REVISION', `commit ${commit} is not in ${display} (asked for it just now: the remote does not have it, or will not give a commit no branch, tag or pull request reaches)`, { field: 'revision' });
       } else if (mustWait || refreshIntervalMs === 0) {
-        await fetchShared();
+        await wait(fetchShared());
       } else if (Date.now() - lastFetch >= refreshIntervalMs) {
         // Stale: fetch in the background; a failure makes the next call wait (and fail).
         fetchShared(true).catch(() => undefined);
@@ -223,11 +233,12 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       if (cached) return cached;
       try {
         const running = resolving.get(rev);
-        if (running) return await running;
+        if (running) return await wait(running);
         const before = fetches;
-        const lookup = resolveRevision(gitDir, rev).finally(() => resolving.delete(rev));
+        // Shared with concurrent calls: only close() stops it.
+        const lookup = resolveRevision(gitDir, rev, { signal: closing.signal }).finally(() => resolving.delete(rev));
         resolving.set(rev, lookup);
-        const commit = await lookup;
+        const commit = await wait(lookup);
         if (before === fetches) resolved.set(rev, commit);
         return commit;
       } catch (error) {
@@ -238,11 +249,15 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
       }
     },
     open(commit, dir, openOptions): Promise<RepoFiles> {
-      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}`, parseCache: openOptions?.parseCache });
+      const signal = eitherSignal(closing.signal, openOptions?.signal);
+      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}`, parseCache: openOptions?.parseCache, deferReads: true, signal });
     },
     invalidate() {
       generation++;
       mustWait = true;
+    },
+    close() {
+      closing.abort(closedError(display));
     },
   };
 }

@@ -6,7 +6,19 @@
  */
 import { execGitHere, type ExecRequest } from './exec-git.js';
 
-process.on('message', (message: { id: number; request: ExecRequest }) => {
-  void execGitHere(message.request).then((result) => process.send?.({ id: message.id, result }));
+// The calls running, by id: the server cancels one when the request that needs it is aborted.
+const running = new Map<number, AbortController>();
+
+process.on('message', (message: { id: number; request?: ExecRequest; cancel?: boolean }) => {
+  if (message.cancel) {
+    running.get(message.id)?.abort();
+    return;
+  }
+  const controller = new AbortController();
+  running.set(message.id, controller);
+  void execGitHere(message.request!, controller.signal).then((result) => {
+    running.delete(message.id);
+    process.send?.({ id: message.id, result });
+  });
 });
 process.on('disconnect', () => process.exit(0));

@@ -58,11 +58,12 @@ function spawner(): ChildProcess {
   return started;
 }
 
-/** Runs git through the spawner when it is on, else here. */
-export function execGit(request: ExecRequest): Promise<ExecResult> {
-  if (!enabled) return execGitHere(request);
+/** Runs git through the spawner when it is on, else here; an aborted `signal` kills it. */
+export function execGit(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
+  if (!enabled || signal?.aborted) return execGitHere(request, signal);
   const id = nextId++;
-  return new Promise((resolve) => {
+  let cancel: (() => void) | undefined;
+  return new Promise<ExecResult>((resolve) => {
     const target = spawner();
     pending.set(id, { owner: target, resolve });
     // An active call keeps the channel referenced so the answer arrives.
@@ -73,7 +74,13 @@ export function execGit(request: ExecRequest): Promise<ExecResult> {
         resolve({ code: -1, signal: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, spawnError: error.message });
       }
     });
+    // The signal cannot cross the process boundary: the spawner is told to kill that git.
+    cancel = () => {
+      if (target.connected) target.send({ id, cancel: true }, () => undefined);
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
   }).finally(() => {
+    if (cancel) signal?.removeEventListener('abort', cancel);
     if (pending.size === 0) child?.channel?.unref();
-  }) as Promise<ExecResult>;
+  });
 }

@@ -9,7 +9,7 @@ import { gitEnvironment, runGit } from './run-git.js';
 const REVISION = /^(?!-)(?!.*\.\.)[A-Za-z0-9._\/@^~{}+-]{1,250}$/;
 
 /** Resolves a branch, tag or commit to a full commit id in a local git dir or work tree. GK_UNKNOWN_REVISION if none. */
-export async function resolveRevision(gitDir: string, revision: string, options: { lowPriority?: boolean } = {}): Promise<string> {
+export async function resolveRevision(gitDir: string, revision: string, options: { lowPriority?: boolean; signal?: AbortSignal } = {}): Promise<string> {
   const rev = revision === '' ? 'HEAD' : revision;
   if (!REVISION.test(rev)) {
     throw createError('GK_UNKNOWN_REVISION', `revision ${JSON.stringify(redact(rev))} is not a branch, tag or commit name`, { field: 'revision' });
@@ -23,6 +23,7 @@ export async function resolveRevision(gitDir: string, revision: string, options:
       allowCodes: [1, 128],
       timeoutMs: 30_000,
       lowPriority: options.lowPriority,
+      signal: options.signal,
     });
     if (result.code === 0) {
       const commit = result.stdout.toString('utf8').trim();
@@ -58,10 +59,10 @@ function parseLsTree(out: Buffer): TreeEntry[] {
 }
 
 /** Reads many blobs in one `git cat-file --batch` call. */
-async function readBlobs(gitDir: string, objects: readonly string[]): Promise<Map<string, Buffer>> {
+async function readBlobs(gitDir: string, objects: readonly string[], signal?: AbortSignal): Promise<Map<string, Buffer>> {
   const blobs = new Map<string, Buffer>();
   if (objects.length === 0) return blobs;
-  const { stdout } = await runGit(['cat-file', '--batch'], { cwd: gitDir, input: objects.join('\n') + '\n', timeoutMs: 60_000 });
+  const { stdout } = await runGit(['cat-file', '--batch'], { cwd: gitDir, input: objects.join('\n') + '\n', timeoutMs: 60_000, signal });
   let at = 0;
   while (at < stdout.length) {
     const eol = stdout.indexOf(0x0a, at);
@@ -77,7 +78,7 @@ async function readBlobs(gitDir: string, objects: readonly string[]): Promise<Ma
   return blobs;
 }
 
-/** Reads one blob synchronously, for files the core asks for that were not read ahead. */
+/** Reads one blob synchronously, for files the core asks for that were not read ahead (one-shot commands only). */
 function readBlobSync(gitDir: string, object: string, file: string): Buffer {
   try {
     return execFileSync('git', ['-C', gitDir, 'cat-file', 'blob', object], {
@@ -103,17 +104,28 @@ export interface OpenCommitOptions {
   path?: string;
   /** Shown in messages. */
   label?: string;
-  /** Files whose parse this cache holds are not read ahead (they are still read, one by one, if asked for). */
+  /** Files whose parse this cache holds are not read ahead (they are still read if asked for: see `deferReads`). */
   parseCache?: ParseCache;
+  /**
+   * A file that was not read ahead is not read at once (a blocking git call,
+   * which a server must never make): reading it fails, and
+   * {@link RepoFiles.readDeferred} then reads every such file in one
+   * batch, for the caller to load again. Without it (one-shot commands) it is
+   * read synchronously.
+   */
+  deferReads?: boolean;
+  /** Stops the git calls (and later deferred reads) when aborted. */
+  signal?: AbortSignal;
 }
+
 
 /**
  * The tree of one commit as RepoFiles (via `git ls-tree -r -z -l` +
  * `git cat-file --batch`), optionally narrowed to a sub-folder. The YAML
  * files the platform layout can hold are read ahead in one batch; any other
  * blob is read only when asked for. Symlinks are symlink entries (resolved,
- * and refused when leaving the tree, by the memory repo); submodules are left
- * out.
+ * and refused when leaving the tree or pointing at nothing, by the memory
+ * repo); submodules are kept as such, and reading inside one is refused.
  */
 export async function openGitCommit(gitDir: string, commit: string, options: OpenCommitOptions = {}): Promise<RepoFiles> {
   if (!/^[0-9a-f]{40,64}$/i.test(commit)) {
@@ -124,35 +136,54 @@ export async function openGitCommit(gitDir: string, commit: string, options: Ope
   // siblings elsewhere in the repository, which stay readable through them.
   let listing: Buffer;
   try {
-    listing = (await runGit(['ls-tree', '-r', '-z', '-l', '--full-tree', commit], { cwd: gitDir, timeoutMs: 60_000 })).stdout;
+    listing = (await runGit(['ls-tree', '-r', '-z', '-l', '--full-tree', commit], { cwd: gitDir, timeoutMs: 60_000, signal: options.signal })).stdout;
   } catch (error) {
     if (error instanceof GitopsError && /not a tree object|bad object|Not a valid object/i.test(error.message)) {
       throw createError('GK_UNKNOWN_REVISION', `commit ${commit} is not in the repository`, { field: 'revision' }, { cause: error });
     }
     throw error;
   }
-  const tree = parseLsTree(listing).filter((e) => e.type === 'blob');
+  // A submodule (a `commit` entry) is kept: leaving it out would drop what it holds without a word.
+  const tree = parseLsTree(listing).filter((e) => e.type === 'blob' || e.type === 'commit');
   const prefix = base === '.' ? '' : `${base}/`;
-  const wanted = tree.filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
+  const wanted = tree.filter((e) => e.type === 'blob').filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
   const cache = options.parseCache;
   const ahead =
     cache && cache.canHold(wanted.reduce((n, e) => n + e.size, 0))
       ? wanted.filter((e) => e.mode === '120000' || !cache.has(e.object, e.path.slice(prefix.length)))
       : wanted;
-  const blobs = await readBlobs(gitDir, [...new Set(ahead.map((e) => e.object))]);
+  const blobs = await readBlobs(gitDir, [...new Set(ahead.map((e) => e.object))], options.signal);
 
+  // Blobs asked for that were not read ahead, by id: the next readDeferred() reads them.
+  const deferred = new Map<string, string>();
+  const readLater = (object: string, file: string): Buffer => {
+    const read = blobs.get(object);
+    if (read) return read;
+    if (!options.deferReads) return readBlobSync(gitDir, object, file);
+    deferred.set(object, file);
+    throw createError('GK_GIT', 'was not read ahead from git; it is read before the repository is loaded again', { file });
+  };
   const entries: MemoryEntry[] = tree.map((e) => ({
     path: e.path,
-    type: e.mode === '120000' ? 'symlink' : 'file',
-    content: blobs.get(e.object) ?? (() => readBlobSync(gitDir, e.object, e.path)),
+    type: e.type === 'commit' ? 'submodule' : e.mode === '120000' ? 'symlink' : 'file',
+    content: e.type === 'commit' ? Buffer.alloc(0) : (blobs.get(e.object) ?? (() => readLater(e.object, e.path))),
     size: e.size,
     id: e.object,
   }));
   const label = options.label ?? `${gitDir}@${commit.slice(0, 12)}`;
-  const repo = openMemoryRepo(label, entries);
-  if (base === '.') return repo;
-  if (repo.kind(base) !== 'dir') {
+  const whole = openMemoryRepo(label, entries);
+  if (base !== '.' && whole.kind(base) !== 'dir') {
     throw createError('GK_NOT_FOUND', `commit ${commit.slice(0, 12)} has no folder ${base}`, { field: 'path' });
   }
-  return subRepo(repo, base);
+  const repo = base === '.' ? whole : subRepo(whole, base);
+  return {
+    ...repo,
+    async readDeferred(signal?: AbortSignal) {
+      if (deferred.size === 0) return false;
+      const objects = [...deferred.keys()];
+      deferred.clear();
+      for (const [object, content] of await readBlobs(gitDir, objects, signal ?? options.signal)) blobs.set(object, content);
+      return true;
+    },
+  };
 }

@@ -4,7 +4,9 @@ import { createError, isGitopsError } from '../errors.js';
 import { normalizeRepoPath, openMemoryRepo, subRepo, type MemoryEntry, type RepoFiles } from '../repo-files.js';
 import { githubToken, type CredentialSources } from './credentials.js';
 import { parseGitHubURL } from './github-url.js';
+import { closedError, eitherSignal } from './abort.js';
 import type { PlatformSource } from './platform-source.js';
+import { abortError } from './run-git.js';
 import { displayURL, redact } from './redact.js';
 
 /** Options of {@link openGitHubRepo}. */
@@ -22,6 +24,8 @@ export interface GitHubRepoOptions {
   retryBaseMs?: number;
   /** Blobs kept across commits, by size. Default 64 MiB. */
   blobCacheBytes?: number;
+  /** Answers kept for conditional requests (ETag and body), by size, keys included. Default 16 MiB. */
+  etagCacheBytes?: number;
   onFetch?: (seconds: number, ok: boolean) => void;
 }
 
@@ -61,10 +65,16 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
   const { owner, repo } = parsed;
   const display = displayURL(options.url);
   const refreshIntervalMs = options.refreshIntervalMs ?? 1000;
-  const etags = new Map<string, { etag: string; data: unknown }>();
+  // Bounded: every answer (trees of every commit asked for) was kept forever, and the heap grew with each commit.
+  const etags = new LRUCache<string, { etag: string; data: unknown; bytes: number }>({
+    maxSize: options.etagCacheBytes ?? 16 * 1024 * 1024,
+    sizeCalculation: (entry, key) => Math.max(1, entry.bytes + key.length),
+  });
   const resolved = new Map<string, { commit: string; at: number; mustWait: boolean; refreshing?: Promise<unknown> }>();
   const blobs = new LRUCache<string, Buffer>({ maxSize: options.blobCacheBytes ?? 64 * 1024 * 1024, sizeCalculation: (b) => Math.max(1, b.length) });
   const token = githubToken(options.credentials);
+  // Aborted by close(): every request in flight is cancelled, background refreshes included.
+  const closing = new AbortController();
 
   const octokit = new Octokit({
     auth: token,
@@ -86,7 +96,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     try {
       const response = await request(requestOptions);
       const etag = response.headers.etag;
-      if (etag && requestOptions.method === 'GET') etags.set(key, { etag, data: response.data });
+      // A blob is asked for by its id, so it never changes: the blob cache keeps its content, once.
+      if (etag && requestOptions.method === 'GET' && !String(requestOptions.url).includes('/git/blobs/')) {
+        const bytes = typeof response.data === 'string' ? response.data.length : JSON.stringify(response.data).length;
+        etags.set(key, { etag, data: response.data, bytes: etag.length + bytes });
+      }
       return response;
     } catch (error) {
       if ((error as { status?: number }).status === 304 && known) {
@@ -96,15 +110,17 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     }
   });
 
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(what: string, signal: AbortSignal, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> => {
+    if (signal.aborted) throw abortError(signal, `reading ${what} of ${display}`);
     const started = performance.now();
     let ok = false;
     try {
-      const result = await fn();
+      const result = await fn({ signal });
       ok = true;
       return result;
     } catch (error) {
       if (isGitopsError(error)) throw error;
+      if (signal.aborted) throw abortError(signal, `reading ${what} of ${display}`);
       const status = (error as { status?: number }).status;
       if (status === 404 || status === 422) {
         throw createError('GK_UNKNOWN_REVISION', `GitHub knows no ${what} in ${display}`, { field: 'revision' }, { cause: new Error(redact(String((error as Error).message))) });
@@ -116,15 +132,15 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     }
   };
 
-  const defaultBranch = async (): Promise<string> => {
-    const { data } = await call('the repository', () => octokit.request('GET /repos/{owner}/{repo}', { owner, repo }));
+  const defaultBranch = async (signal: AbortSignal): Promise<string> => {
+    const { data } = await call('the repository', signal, (request) => octokit.request('GET /repos/{owner}/{repo}', { owner, repo, request }));
     return data.default_branch;
   };
 
-  const readBlob = async (sha: string): Promise<Buffer> => {
+  const readBlob = async (sha: string, signal: AbortSignal): Promise<Buffer> => {
     const cached = blobs.get(sha);
     if (cached) return cached;
-    const { data } = await call(`blob ${sha}`, () => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha }));
+    const { data } = await call(`blob ${sha}`, signal, (request) => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha, request }));
     const content = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
     blobs.set(sha, content);
     return content;
@@ -132,14 +148,17 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
 
   return {
     display,
-    async resolve(revision) {
+    async resolve(revision, callSignal) {
+      const signal = eitherSignal(closing.signal, callSignal);
+      if (signal.aborted) throw abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`);
       const known = resolved.get(revision);
       if (known && FULL_ID.test(revision)) return known.commit;
-      const ask = async (): Promise<string> => {
+      // A background refresh serves later calls: only close() stops it.
+      const ask = async (signal: AbortSignal): Promise<string> => {
         try {
-          const ref = revision === '' || revision === 'HEAD' ? await defaultBranch() : revision;
-          const { data } = await call(`revision ${JSON.stringify(ref)}`, () =>
-            octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' } }),
+          const ref = revision === '' || revision === 'HEAD' ? await defaultBranch(signal) : revision;
+          const { data } = await call(`revision ${JSON.stringify(ref)}`, signal, (request) =>
+            octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { owner, repo, ref, headers: { accept: 'application/vnd.github.sha' }, request }),
           );
           const commit = String(data).trim();
           if (!FULL_ID.test(commit)) throw createError('GK_GITHUB', `GitHub answered no commit id for ${JSON.stringify(ref)} of ${display}`);
@@ -151,11 +170,11 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
           throw error;
         }
       };
-      if (!known || known.mustWait || refreshIntervalMs === 0) return ask();
+      if (!known || known.mustWait || refreshIntervalMs === 0) return ask(signal);
       // Stale: ask in the background and answer from the last answer; a
       // failure makes the next call wait (and fail).
       if (Date.now() - known.at >= refreshIntervalMs && !known.refreshing) {
-        known.refreshing = ask()
+        known.refreshing = ask(closing.signal)
           .catch(() => undefined)
           .finally(() => {
             known.refreshing = undefined;
@@ -163,28 +182,30 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       }
       return known.commit;
     },
-    async open(commit, dir): Promise<RepoFiles> {
+    async open(commit, dir, openOptions): Promise<RepoFiles> {
+      const signal = eitherSignal(closing.signal, openOptions?.signal);
       const base = normalizeRepoPath(dir || '.', { field: 'path' });
-      const { data } = await call(`the tree of ${commit.slice(0, 12)}`, () =>
-        octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: commit, recursive: '1' }),
+      const { data } = await call(`the tree of ${commit.slice(0, 12)}`, signal, (request) =>
+        octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: commit, recursive: '1', request }),
       );
       if (data.truncated) {
         throw createError('GK_GITHUB', `GitHub truncated the tree of ${display}@${commit.slice(0, 12)} (too many files); use a git URL instead of the GitHub API for this repository`);
       }
-      const items = (data.tree as TreeItem[]).filter((i) => i.type === 'blob');
+      // A submodule (a `commit` item) is kept: leaving it out would drop what it holds without a word.
+      const items = (data.tree as TreeItem[]).filter((i) => i.type === 'blob' || i.type === 'commit');
       const prefix = base === '.' ? '' : `${base}/`;
       const wanted = items.filter(
-        (i) => i.mode === '120000' || (i.path.startsWith(prefix) && /\.ya?ml$/.test(i.path) && (i.size ?? 0) <= READ_AHEAD_MAX_BYTES && i.path.slice(prefix.length).split('/').length <= 4),
+        (i) => i.type === 'blob' && (i.mode === '120000' || (i.path.startsWith(prefix) && /\.ya?ml$/.test(i.path) && (i.size ?? 0) <= READ_AHEAD_MAX_BYTES && i.path.slice(prefix.length).split('/').length <= 4)),
       );
       const contents = new Map<string, Buffer>();
       await eachLimited([...new Set(wanted.map((i) => i.sha))], 8, async (sha) => {
-        contents.set(sha, await readBlob(sha));
+        contents.set(sha, await readBlob(sha, signal));
       });
       const entries: MemoryEntry[] = items.map((i) => ({
         path: i.path,
-        type: i.mode === '120000' ? 'symlink' : 'file',
+        type: i.type === 'commit' ? 'submodule' : i.mode === '120000' ? 'symlink' : 'file',
         content:
-          contents.get(i.sha) ??
+          (i.type === 'commit' ? Buffer.alloc(0) : contents.get(i.sha)) ??
           (() => {
             throw createError('GK_GITHUB', 'is not where the platform layout reads files, so it was not downloaded from GitHub', { file: i.path });
           }),
@@ -197,6 +218,9 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
     },
     invalidate() {
       for (const [revision, entry] of resolved) if (!FULL_ID.test(revision)) entry.mustWait = true;
+    },
+    close() {
+      closing.abort(closedError(display));
     },
   };
 }

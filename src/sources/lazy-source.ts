@@ -8,10 +8,12 @@ export function openLazySource(display: string, load: () => Promise<PlatformSour
   let loaded: PlatformSource | undefined;
   let loading: Promise<PlatformSource> | undefined;
   let invalidated = false;
+  let closed = false;
   const source = async (): Promise<PlatformSource> => {
     loading ??= load().then((s) => {
       loaded = s;
       if (invalidated) s.invalidate();
+      if (closed) s.close();
       return s;
     });
     try {
@@ -29,6 +31,10 @@ export function openLazySource(display: string, load: () => Promise<PlatformSour
     invalidate() {
       if (loaded) loaded.invalidate();
       else invalidated = true;
+    },
+    close() {
+      closed = true;
+      loaded?.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createError } from '../errors.js';
+import { createError, isGitopsError } from '../errors.js';
 import { execGit } from './git-spawner.js';
 import { redact } from './redact.js';
 
@@ -16,6 +16,8 @@ export interface RunGitOptions {
   allowCodes?: number[];
   /** Run niced: a background refresh must not take the CPU from requests being answered. */
   lowPriority?: boolean;
+  /** Kills git when aborted (the request needing it went away, or the server is closing). */
+  signal?: AbortSignal;
 }
 
 /** The outcome of one git call. */
@@ -46,7 +48,8 @@ export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
 export async function runGit(args: readonly string[], options: RunGitOptions): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const input = options.input === undefined ? undefined : Buffer.isBuffer(options.input) ? options.input : Buffer.from(options.input);
-  const result = await execGit({ args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs, lowPriority: options.lowPriority });
+  const result = await execGit({ args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs, lowPriority: options.lowPriority }, options.signal);
+  if (result.aborted) throw abortError(options.signal!, `git ${args[0]}`);
   if (result.spawnError) {
     throw createError('GK_GIT', `git ${args[0]} could not run: ${redact(result.spawnError)}`, {}, { cause: new Error(redact(result.spawnError)) });
   }
@@ -56,6 +59,15 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
     throw createError('GK_GIT', `git ${args[0]} failed (exit ${result.code}): ${detail}`, {}, { cause: new Error(redact(result.stderr)) });
   }
   return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The error for work stopped by an aborted signal: its reason when that is
+ * ours (a timeout, a closing server), else a GK_TIMEOUT naming the work.
+ */
+export function abortError(signal: AbortSignal, what: string): Error {
+  if (isGitopsError(signal.reason)) return signal.reason;
+  return createError('GK_TIMEOUT', `${what} was stopped: the request was aborted`, {}, { cause: signal.reason });
 }
 
 // What git adds after every transport failure: the line before it (ssh's or the server's) is the one users can act on.

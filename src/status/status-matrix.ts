@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { argoAppURL, listArgoApplications, type ArgoAppStatus, type ArgoSettings } from '../argocd/argocd-client.js';
 import { isGitopsError } from '../errors.js';
 import type { RenderedPlatform } from '../render-platform.js';
+import { rolloutStepOf } from '../rollout.js';
 
 /**
  * The state of one app on one cluster:
@@ -48,6 +49,25 @@ export interface StatusCluster {
 /** Whether Argo CD was asked, and what it said. */
 export type ArgoState = { state: 'off' } | { state: 'ok'; server: string } | { state: 'error'; server: string; error: string };
 
+/** One rollout step (gitops.yaml `rollout.steps`): its clusters and how far its Applications are. */
+export interface RolloutStepStatus {
+  step: number;
+  clusters: string[];
+  applications: number;
+  /** Applications Argo CD reports Synced. */
+  synced: number;
+  /** Applications Argo CD reports Healthy. */
+  healthy: number;
+  /** done: every Application Synced and Healthy; active: the first step that is not; waiting: after it; planned: Argo CD not asked. */
+  state: 'done' | 'active' | 'waiting' | 'planned';
+}
+
+/** Rollout progress: every step, and the one under way (none when all are done or Argo CD was not asked). */
+export interface RolloutStatus {
+  steps: RolloutStepStatus[];
+  current?: number;
+}
+
 /** The app x cluster matrix of a platform repo, joined with Argo CD. */
 export interface StatusMatrix {
   clusters: StatusCluster[];
@@ -56,6 +76,8 @@ export interface StatusMatrix {
   orphans: (ArgoAppStatus & { url?: string })[];
   argocd: ArgoState;
   counts: Record<CellState, number>;
+  /** With `rollout` in gitops.yaml. */
+  rollout?: RolloutStatus;
 }
 
 /** What Argo CD said, if it was asked. */
@@ -126,13 +148,50 @@ export function buildStatusMatrix(platform: Pick<RenderedPlatform, 'apps' | 'rep
           .sort((a, b) => a.name.localeCompare(b.name))
       : [];
   const clusters = platform.repo.clusters.map((c) => ({ name: c.name, provider: c.provider, labels: c.labels }));
+  const rollout = platform.repo.settings.rollout ? rolloutStatusOf(platform, rows, argo !== undefined && 'apps' in argo) : undefined;
   return {
+    ...(rollout ? { rollout } : {}),
     clusters,
     rows: [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.app.localeCompare(b.app)),
     orphans,
     argocd: !argo ? { state: 'off' } : 'error' in argo ? { state: 'error', server: argo.server, error: argo.error } : { state: 'ok', server: argo.server },
     counts,
   };
+}
+
+/**
+ * Per rollout step, how many Applications Argo CD reports Synced and Healthy;
+ * the step under way is the first one not wholly both (RollingSync and the
+ * waves both wait for a step before the next).
+ */
+function rolloutStatusOf(platform: Pick<RenderedPlatform, 'apps' | 'repo'>, rows: Map<string, StatusRow>, asked: boolean): RolloutStatus {
+  const rolloutSteps = platform.repo.settings.rollout?.steps ?? [];
+  const steps: RolloutStepStatus[] = rolloutSteps.map((_, i) => ({ step: i + 1, clusters: [], applications: 0, synced: 0, healthy: 0, state: 'planned' }));
+  for (const cluster of platform.repo.clusters) {
+    const n = rolloutStepOf(rolloutSteps, cluster);
+    if (n !== undefined) steps[n - 1]!.clusters.push(cluster.name);
+  }
+  for (const r of platform.apps) {
+    const placement = r.rollout;
+    if (!placement) continue;
+    const step = steps[placement.step - 1]!;
+    const cell = rows.get(`${r.namespace.name}/${r.app.name}`)?.cells[r.cluster.name];
+    step.applications++;
+    if (cell?.sync === 'Synced') step.synced++;
+    if (cell?.health === 'Healthy') step.healthy++;
+  }
+  let current: number | undefined;
+  for (const step of steps) {
+    if (!asked) break;
+    const done = step.synced === step.applications && step.healthy === step.applications;
+    if (current !== undefined) step.state = 'waiting';
+    else if (done) step.state = 'done';
+    else {
+      step.state = 'active';
+      current = step.step;
+    }
+  }
+  return current === undefined ? { steps } : { steps, current };
 }
 
 /**

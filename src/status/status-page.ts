@@ -1,6 +1,6 @@
 import { escapeHtml } from './escape-html.js';
 import type { CellState, StatusCell, StatusMatrix } from './status-matrix.js';
-import { describeArgo } from './status-table.js';
+import { describeArgo, describeRollout } from './status-table.js';
 
 /** Options of {@link renderStatusPage}. */
 export interface StatusPageOptions {
@@ -47,6 +47,9 @@ td.none{background:#fafbfc;color:#afb8c1;text-align:center}
 .state-unknown{background:#eaeef2}
 .state-planned{background:#ddf4ff}
 td a{color:inherit}
+.rollout{margin:0 0 1rem}
+.rollout-active{font-weight:600}
+.rollout-done{color:#1a7f37}
 .msg{display:block;font-weight:normal;font-size:12px;color:#57606a;max-width:22rem}
 [hidden]{display:none!important}
 `;
@@ -99,6 +102,15 @@ function cellHtml(cell: StatusCell | undefined, cluster: string, provider: strin
   return `<td class="cell state-${cell.state}" ${attrs} data-state="${cell.state}" data-problem="${PROBLEM_STATES.has(cell.state)}" data-application="${escapeHtml(cell.application)}" title="${escapeHtml(title)}">${text}${message}</td>`;
 }
 
+function rolloutSection(matrix: StatusMatrix): string {
+  if (!matrix.rollout) return '';
+  const [head, ...lines] = describeRollout(matrix.rollout);
+  const items = matrix.rollout.steps
+    .map((s, i) => `<li class="rollout-${s.state}" data-step="${s.step}" data-state="${s.state}">${escapeHtml(lines[i]!.trim())}</li>`)
+    .join('');
+  return `<section id="rollout"><h2>${escapeHtml(head!)}</h2><ol class="rollout">${items}</ol></section>`;
+}
+
 /**
  * The status page: the app x cluster matrix as server-rendered HTML, every
  * value escaped, with a small inline script (allowed by the reply's CSP
@@ -149,6 +161,7 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
 <label><input type="checkbox" id="filter-problems"> only drift and errors</label>
 </form>
 <ul class="counts">${counts}</ul>
+${rolloutSection(matrix)}
 <table id="matrix">
 <thead><tr><th>app</th>${head}</tr></thead>
 <tbody>

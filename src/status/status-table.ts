@@ -1,4 +1,4 @@
-import type { CellState, StatusCell, StatusMatrix } from './status-matrix.js';
+import type { CellState, RolloutStatus, StatusCell, StatusMatrix } from './status-matrix.js';
 
 function cellText(cell: StatusCell | undefined): string {
   if (!cell) return '-';
@@ -26,6 +26,18 @@ export function describeArgo(matrix: StatusMatrix): string {
   }
 }
 
+/** One line per rollout step: its clusters and how many of its Applications are Synced and Healthy. */
+export function describeRollout(rollout: RolloutStatus): string[] {
+  const head = rollout.current === undefined ? (rollout.steps.every((s) => s.state === 'done') ? 'rollout: complete' : 'rollout: planned') : `rollout: step ${rollout.current} of ${rollout.steps.length} under way`;
+  return [
+    head,
+    ...rollout.steps.map((s) => {
+      const progress = s.state === 'planned' ? `${s.applications} Applications` : `${s.synced}/${s.applications} synced, ${s.healthy}/${s.applications} healthy`;
+      return `  step ${s.step} (${s.clusters.join(', ')}): ${progress}, ${s.state}`;
+    }),
+  ];
+}
+
 /**
  * The matrix as a plain-text table: one row per app, one column per cluster,
  * `-` where the app does not run; then the problems, one per line.
@@ -36,6 +48,7 @@ export function formatStatusTable(matrix: StatusMatrix): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const lines = [describeArgo(matrix), ''];
   for (const row of [header, ...body]) lines.push(row.map((t, i) => pad(t, widths[i]!)).join('  ').trimEnd());
+  if (matrix.rollout) lines.push('', ...describeRollout(matrix.rollout));
   const counted = (Object.entries(matrix.counts) as [CellState, number][]).filter(([, n]) => n > 0);
   lines.push('', counted.map(([s, n]) => `${n} ${s}`).join(', ') || 'no Applications');
   const problems = matrix.rows.flatMap((r) =>

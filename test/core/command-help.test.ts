@@ -31,6 +31,7 @@ t.test('--help lists every variable the command reads, with its default', async 
     generate: variablesRead('src/cmp.ts'),
     status: variablesRead('src/argocd/argocd-client.ts'),
     bootstrap: variablesRead('src/commands/bootstrap.ts'),
+    check: variablesRead('src/commands/check.ts', 'src/manifests/render-manifests.ts'),
     serve: variablesRead(
       'src/commands/serve.ts',
       'src/sources/credentials.ts',

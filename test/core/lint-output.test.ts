@@ -62,7 +62,7 @@ t.test('GitHub workflow commands escape what the Actions toolkit escapes', async
   t.equal(out, '::error file=sub/apps/a%2Cb%3Ac%25.yaml,line=3,title=Invalid value (GK_INVALID_VALUE)::values.x: 100%25 wrong%0D%0Asecond: line, too\n');
 });
 
-t.test('render, explain, status, diff and lint take -o/--output the same way, refusing other formats', async (t) => {
+t.test('render, explain, status, diff, lint and check take -o/--output the same way, refusing other formats', async (t) => {
   const cases: [string[], string[]][] = [
     [['render'], ['yaml', 'json']],
     [
@@ -75,6 +75,7 @@ t.test('render, explain, status, diff and lint take -o/--output the same way, re
       ['text', 'markdown', 'json'],
     ],
     [['lint'], ['text', 'json', 'github']],
+    [['check'], ['text', 'json']],
   ];
   for (const [args, formats] of cases) {
     const help = runCli([args[0]!, '--help']);

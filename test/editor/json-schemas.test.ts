@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
 import { EDITOR_SCHEMA_KINDS, schemaFileName } from '../../src/editor-schemas.js';
-import { appSchema, clusterSchema, namespaceSchema, providerSchema, settingsSchema } from '../../src/schemas.js';
+import { appSchema, clusterSchema, environmentSchema, namespaceSchema, providerSchema, settingsSchema } from '../../src/schemas.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schemaDir = path.join(root, 'schemas');
@@ -15,7 +15,7 @@ const readSchema = (file: string): Record<string, unknown> => JSON.parse(readFil
 t.setTimeout(300_000);
 
 t.test('npm run build writes one schema per file kind, each the very schema the CLI validates with', async (t) => {
-  const cli: Record<string, object> = { gitops: settingsSchema, cluster: clusterSchema, provider: providerSchema, namespace: namespaceSchema, app: appSchema };
+  const cli: Record<string, object> = { gitops: settingsSchema, cluster: clusterSchema, provider: providerSchema, environment: environmentSchema, namespace: namespaceSchema, app: appSchema };
   t.same([...EDITOR_SCHEMA_KINDS].sort(), Object.keys(cli).sort());
   for (const kind of EDITOR_SCHEMA_KINDS) {
     const { $schema, title, description, ...rest } = readSchema(schemaFileName(kind));

@@ -68,12 +68,13 @@ t.test('schemas --write points every file of an existing repo at its schema, onc
 
   const write = runCli(['schemas', dir, '--write', '--base', base]);
   t.equal(write.status, 0, write.stderr);
-  t.match(write.stderr, /^21 files updated$/m);
+  t.match(write.stderr, /^23 files updated$/m);
   const lines = modelinesOf(dir);
   const kinds = Object.fromEntries([...lines].map(([file, m]) => [file, m?.kind]));
   t.equal(kinds['gitops.yaml'], 'gitops');
   t.equal(kinds['clusters/do-ams3.yaml'], 'cluster');
   t.equal(kinds['providers/eks.yaml'], 'provider');
+  t.equal(kinds['environments/prod.yaml'], 'environment');
   t.equal(kinds['apps/observe/namespace.yaml'], 'namespace');
   t.equal(kinds['apps/observe/logging/app.yaml'], 'app');
   t.equal(kinds['apps/observe/kube-prometheus-stack.yaml'], 'app');

@@ -129,8 +129,21 @@ t.test('dependsOn orders the sync waves', async (t) => {
   t.ok(waveOf('observe/logging', 'eks-eu-west-1') > waveOf('observe/eck-operator', 'eks-eu-west-1'));
   t.ok(waveOf('observe/fluent-bit', 'eks-eu-west-1') > waveOf('observe/logging', 'eks-eu-west-1'));
   t.ok(waveOf('kube-system/headlamp', 'eks-eu-west-1') > waveOf('ingress/traefik', 'eks-eu-west-1'));
-  t.equal(waveOf('argocd/argo-cd', 'eks-eu-west-1'), -5);
+  // Its own syncWave -5 puts it first among the waves of its rollout step.
+  t.equal(appOf('argocd/argo-cd', 'eks-eu-west-1').rollout?.dependencyWave, -5);
+  t.equal(appOf('argocd/argo-cd', 'eks-eu-west-1').rollout?.rank, 1);
   t.same((appOf('argocd/argo-cd', 'eks-eu-west-1').application.spec.syncPolicy as any).automated, { prune: false, selfHeal: true });
+});
+
+t.test('each cluster has an environment, and changes roll out staging, canary, then production', async (t) => {
+  t.same(platform.repo.clusters.map((c) => [c.name, c.environment]), [['do-ams3', 'staging'], ['eks-eu-west-1', 'prod'], ['gke-europe-west4', 'prod']]);
+  const stepOf = (cluster: string): number[] => [...new Set(platform.apps.filter((a) => a.cluster.name === cluster).map((a) => a.rollout!.step))];
+  t.same([stepOf('do-ams3'), stepOf('gke-europe-west4'), stepOf('eks-eu-west-1')], [[1], [2], [3]]);
+  const waves = (cluster: string): number[] => platform.apps.filter((a) => a.cluster.name === cluster).map((a) => a.rollout!.syncWave);
+  t.ok(Math.max(...waves('do-ams3')) < Math.min(...waves('gke-europe-west4')));
+  t.ok(Math.max(...waves('gke-europe-west4')) < Math.min(...waves('eks-eu-west-1')));
+  t.match((appOf('observe/kube-prometheus-stack', 'do-ams3').application.spec.source as any).helm.valuesObject.prometheus.prometheusSpec.retention, '3d', 'environments/staging.yaml vars');
+  t.equal((appOf('observe/fluent-bit', 'eks-eu-west-1').application.spec.syncPolicy as any).retry.limit, 10, 'environments/prod.yaml defaults');
 });
 
 t.test('namespaces that install cluster-wide objects say so in their AppProject', async (t) => {
@@ -161,7 +174,8 @@ t.test('Argo CD manages itself from manifests/install of this release, sidecars 
   t.same(spec.syncPolicy.automated, { prune: false, selfHeal: true });
   t.same(spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
   t.notOk(spec.ignoreDifferences, 'no ignored diffs: the desired state is what runs');
-  t.ok(waveOf('argocd/argo-cd', 'eks-eu-west-1') < Math.min(...platform.apps.filter((a) => a.namespace.name !== 'argocd').map((a) => Number(a.application.metadata.annotations['argocd.argoproj.io/sync-wave'] ?? 0))), 'before every other app');
+  const others = platform.apps.filter((a) => a.namespace.name !== 'argocd' && a.cluster.name === 'eks-eu-west-1');
+  t.ok(waveOf('argocd/argo-cd', 'eks-eu-west-1') < Math.min(...others.map((a) => Number(a.application.metadata.annotations['argocd.argoproj.io/sync-wave']))), 'before every other app on its cluster');
   const hubs = platform.apps.filter((a) => a.cluster.labels.role === 'hub').map((a) => a.cluster.name);
   t.same([...new Set(hubs)], ['eks-eu-west-1'], 'exactly one hub cluster');
   const project = platform.projects.find((p) => p.metadata.name === spec.project)!.spec as any;

@@ -46,6 +46,8 @@ const app = await buildApp({
   repo: repoURL,
   token: SERVER_TOKEN,
   warm: false,
+  // Four renders of the preview flow: forking a render worker for each takes seconds on a busy machine (test/server/render-worker.test.ts covers it).
+  renderWorker: false,
   // Long enough that only the push webhook can make the server fetch again.
   refreshIntervalMs: 60_000,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),

@@ -263,12 +263,15 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "argo-cd",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "argocd",
         "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "1",
         "tier": "control-plane"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "-5",
+        "argocd.argoproj.io/sync-wave": "6",
         "gitops-k8s.io/source": "apps/argocd/argo-cd.yaml"
       },
       "finalizers": [
@@ -296,7 +299,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -316,10 +319,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "guestbook",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "guestbook",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "0",
         "gitops-k8s.io/source": "apps/guestbook/guestbook.yaml"
       },
       "finalizers": [
@@ -366,10 +373,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "traefik",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "ingress",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "0",
         "gitops-k8s.io/source": "apps/ingress/traefik.yaml"
       },
       "finalizers": [
@@ -445,10 +456,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "traefik",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "ingress",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "3"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "8",
         "gitops-k8s.io/source": "apps/ingress/traefik.yaml"
       },
       "finalizers": [
@@ -500,7 +515,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -525,10 +540,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "traefik",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "ingress",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "3",
         "gitops-k8s.io/source": "apps/ingress/traefik.yaml"
       },
       "finalizers": [
@@ -578,7 +597,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -603,11 +622,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "aws-load-balancer-controller",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "-1",
+        "argocd.argoproj.io/sync-wave": "7",
         "gitops-k8s.io/source": "apps/kube-system/aws-load-balancer-controller.yaml"
       },
       "finalizers": [
@@ -647,7 +669,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -667,8 +689,11 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "headlamp",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
         "argocd.argoproj.io/sync-wave": "1",
@@ -738,11 +763,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "headlamp",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "4"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-wave": "9",
         "gitops-k8s.io/source": "apps/kube-system/headlamp.yaml"
       },
       "finalizers": [
@@ -789,7 +817,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -809,11 +837,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "headlamp",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-wave": "4",
         "gitops-k8s.io/source": "apps/kube-system/headlamp.yaml"
       },
       "finalizers": [
@@ -860,7 +891,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -880,8 +911,11 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "metrics-server",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
         "argocd.argoproj.io/sync-wave": "1",
@@ -946,11 +980,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "metrics-server",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "4"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-wave": "9",
         "gitops-k8s.io/source": "apps/kube-system/metrics-server.yaml"
       },
       "finalizers": [
@@ -992,7 +1029,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1012,11 +1049,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "metrics-server",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "kube-system",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-wave": "4",
         "gitops-k8s.io/source": "apps/kube-system/metrics-server.yaml"
       },
       "finalizers": [
@@ -1058,7 +1098,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "CreateNamespace=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1078,10 +1118,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "eck-operator",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "0",
         "gitops-k8s.io/source": "apps/observe/eck-operator.yaml"
       },
       "finalizers": [
@@ -1151,10 +1195,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "eck-operator",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "3"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "8",
         "gitops-k8s.io/source": "apps/observe/eck-operator.yaml"
       },
       "finalizers": [
@@ -1195,7 +1243,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1224,10 +1272,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "eck-operator",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "3",
         "gitops-k8s.io/source": "apps/observe/eck-operator.yaml"
       },
       "finalizers": [
@@ -1268,7 +1320,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1297,8 +1349,11 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "fluent-bit",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "3"
       },
       "annotations": {
         "argocd.argoproj.io/sync-wave": "2",
@@ -1377,11 +1432,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "fluent-bit",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "5"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "2",
+        "argocd.argoproj.io/sync-wave": "10",
         "gitops-k8s.io/source": "apps/observe/fluent-bit.yaml"
       },
       "finalizers": [
@@ -1428,7 +1486,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1457,11 +1515,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "fluent-bit",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "3"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "2",
+        "argocd.argoproj.io/sync-wave": "5",
         "gitops-k8s.io/source": "apps/observe/fluent-bit.yaml"
       },
       "finalizers": [
@@ -1508,7 +1569,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1537,10 +1598,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "kube-prometheus-stack",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "0",
         "gitops-k8s.io/source": "apps/observe/kube-prometheus-stack.yaml"
       },
       "finalizers": [
@@ -1660,10 +1725,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "kube-prometheus-stack",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "3"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "8",
         "gitops-k8s.io/source": "apps/observe/kube-prometheus-stack.yaml"
       },
       "finalizers": [
@@ -1754,7 +1823,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1783,10 +1852,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "kube-prometheus-stack",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "1"
       },
       "annotations": {
+        "argocd.argoproj.io/sync-wave": "3",
         "gitops-k8s.io/source": "apps/observe/kube-prometheus-stack.yaml"
       },
       "finalizers": [
@@ -1883,7 +1956,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -1912,8 +1985,11 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "logging",
         "gitops-k8s.io/cluster": "do-ams3",
+        "gitops-k8s.io/environment": "staging",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "digitalocean"
+        "gitops-k8s.io/provider": "digitalocean",
+        "gitops-k8s.io/rollout-step": "1",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
         "argocd.argoproj.io/sync-wave": "1",
@@ -2042,11 +2118,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "logging",
         "gitops-k8s.io/cluster": "eks-eu-west-1",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "eks"
+        "gitops-k8s.io/provider": "eks",
+        "gitops-k8s.io/rollout-step": "3",
+        "gitops-k8s.io/rollout-wave": "4"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-wave": "9",
         "gitops-k8s.io/source": "apps/observe/logging/app.yaml"
       },
       "finalizers": [
@@ -2128,7 +2207,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -2172,11 +2251,14 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
         "app.kubernetes.io/managed-by": "gitops-k8s",
         "gitops-k8s.io/app": "logging",
         "gitops-k8s.io/cluster": "gke-europe-west4",
+        "gitops-k8s.io/environment": "prod",
         "gitops-k8s.io/namespace": "observe",
-        "gitops-k8s.io/provider": "gke"
+        "gitops-k8s.io/provider": "gke",
+        "gitops-k8s.io/rollout-step": "2",
+        "gitops-k8s.io/rollout-wave": "2"
       },
       "annotations": {
-        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-wave": "4",
         "gitops-k8s.io/source": "apps/observe/logging/app.yaml"
       },
       "finalizers": [
@@ -2265,7 +2347,7 @@ exports[`test/examples/golden.test.ts > TAP > render examples/platform -o json >
           "ServerSideApply=true"
         ],
         "retry": {
-          "limit": 5,
+          "limit": 10,
           "backoff": {
             "duration": "10s",
             "factor": 2,
@@ -2464,11 +2546,14 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: argo-cd
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: argocd
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "1"
     tier: control-plane
   annotations:
-    argocd.argoproj.io/sync-wave: "-5"
+    argocd.argoproj.io/sync-wave: "6"
     gitops-k8s.io/source: apps/argocd/argo-cd.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2489,7 +2574,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2504,9 +2589,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: guestbook
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: guestbook
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "0"
     gitops-k8s.io/source: apps/guestbook/guestbook.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2541,9 +2630,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: traefik
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: ingress
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "0"
     gitops-k8s.io/source: apps/ingress/traefik.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2597,9 +2690,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: traefik
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: ingress
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "3"
   annotations:
+    argocd.argoproj.io/sync-wave: "8"
     gitops-k8s.io/source: apps/ingress/traefik.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2636,7 +2733,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2654,9 +2751,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: traefik
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: ingress
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "3"
     gitops-k8s.io/source: apps/ingress/traefik.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2691,7 +2792,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2709,10 +2810,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: aws-load-balancer-controller
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
-    argocd.argoproj.io/sync-wave: "-1"
+    argocd.argoproj.io/sync-wave: "7"
     gitops-k8s.io/source: apps/kube-system/aws-load-balancer-controller.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2741,7 +2845,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2756,8 +2860,11 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: headlamp
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
     argocd.argoproj.io/sync-wave: "1"
     gitops-k8s.io/source: apps/kube-system/headlamp.yaml
@@ -2805,10 +2912,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: headlamp
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "4"
   annotations:
-    argocd.argoproj.io/sync-wave: "1"
+    argocd.argoproj.io/sync-wave: "9"
     gitops-k8s.io/source: apps/kube-system/headlamp.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2839,7 +2949,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2854,10 +2964,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: headlamp
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
-    argocd.argoproj.io/sync-wave: "1"
+    argocd.argoproj.io/sync-wave: "4"
     gitops-k8s.io/source: apps/kube-system/headlamp.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2888,7 +3001,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2903,8 +3016,11 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: metrics-server
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
     argocd.argoproj.io/sync-wave: "1"
     gitops-k8s.io/source: apps/kube-system/metrics-server.yaml
@@ -2951,10 +3067,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: metrics-server
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "4"
   annotations:
-    argocd.argoproj.io/sync-wave: "1"
+    argocd.argoproj.io/sync-wave: "9"
     gitops-k8s.io/source: apps/kube-system/metrics-server.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -2984,7 +3103,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -2999,10 +3118,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: metrics-server
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: kube-system
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
-    argocd.argoproj.io/sync-wave: "1"
+    argocd.argoproj.io/sync-wave: "4"
     gitops-k8s.io/source: apps/kube-system/metrics-server.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3032,7 +3154,7 @@ spec:
     syncOptions:
     - CreateNamespace=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3047,9 +3169,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: eck-operator
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "0"
     gitops-k8s.io/source: apps/observe/eck-operator.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3099,9 +3225,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: eck-operator
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "3"
   annotations:
+    argocd.argoproj.io/sync-wave: "8"
     gitops-k8s.io/source: apps/observe/eck-operator.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3130,7 +3260,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3151,9 +3281,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: eck-operator
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "3"
     gitops-k8s.io/source: apps/observe/eck-operator.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3182,7 +3316,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3203,8 +3337,11 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: fluent-bit
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "3"
   annotations:
     argocd.argoproj.io/sync-wave: "2"
     gitops-k8s.io/source: apps/observe/fluent-bit.yaml
@@ -3271,10 +3408,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: fluent-bit
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "5"
   annotations:
-    argocd.argoproj.io/sync-wave: "2"
+    argocd.argoproj.io/sync-wave: "10"
     gitops-k8s.io/source: apps/observe/fluent-bit.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3318,7 +3458,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3339,10 +3479,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: fluent-bit
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "3"
   annotations:
-    argocd.argoproj.io/sync-wave: "2"
+    argocd.argoproj.io/sync-wave: "5"
     gitops-k8s.io/source: apps/observe/fluent-bit.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3386,7 +3529,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3407,9 +3550,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: kube-prometheus-stack
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "0"
     gitops-k8s.io/source: apps/observe/kube-prometheus-stack.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3490,9 +3637,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: kube-prometheus-stack
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "3"
   annotations:
+    argocd.argoproj.io/sync-wave: "8"
     gitops-k8s.io/source: apps/observe/kube-prometheus-stack.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3552,7 +3703,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3573,9 +3724,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: kube-prometheus-stack
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "1"
   annotations:
+    argocd.argoproj.io/sync-wave: "3"
     gitops-k8s.io/source: apps/observe/kube-prometheus-stack.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3639,7 +3794,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3660,8 +3815,11 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: logging
     gitops-k8s.io/cluster: do-ams3
+    gitops-k8s.io/environment: staging
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: digitalocean
+    gitops-k8s.io/rollout-step: "1"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
     argocd.argoproj.io/sync-wave: "1"
     gitops-k8s.io/source: apps/observe/logging/app.yaml
@@ -3745,10 +3903,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: logging
     gitops-k8s.io/cluster: eks-eu-west-1
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: eks
+    gitops-k8s.io/rollout-step: "3"
+    gitops-k8s.io/rollout-wave: "4"
   annotations:
-    argocd.argoproj.io/sync-wave: "1"
+    argocd.argoproj.io/sync-wave: "9"
     gitops-k8s.io/source: apps/observe/logging/app.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3801,7 +3962,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
@@ -3830,10 +3991,13 @@ metadata:
     app.kubernetes.io/managed-by: gitops-k8s
     gitops-k8s.io/app: logging
     gitops-k8s.io/cluster: gke-europe-west4
+    gitops-k8s.io/environment: prod
     gitops-k8s.io/namespace: observe
     gitops-k8s.io/provider: gke
+    gitops-k8s.io/rollout-step: "2"
+    gitops-k8s.io/rollout-wave: "2"
   annotations:
-    argocd.argoproj.io/sync-wave: "1"
+    argocd.argoproj.io/sync-wave: "4"
     gitops-k8s.io/source: apps/observe/logging/app.yaml
   finalizers:
   - resources-finalizer.argocd.argoproj.io
@@ -3890,7 +4054,7 @@ spec:
     - CreateNamespace=true
     - ServerSideApply=true
     retry:
-      limit: 5
+      limit: 10
       backoff:
         duration: 10s
         factor: 2
