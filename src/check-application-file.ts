@@ -69,8 +69,12 @@ export function keysOfApplication(application: Record<string, unknown>): AppKeys
   return keys as AppKeys;
 }
 
-/** Where an app key of {@link keysOfApplication} is in the Application file. */
+/** App keys a full Application takes in its top-level `gitops-k8s:` block (Argo CD never sees it). */
+const GITOPS_BLOCK_KEYS: readonly string[] = ['clusters', 'name', 'finalizer'];
+
+/** Where an app key of {@link keysOfApplication}, or of the `gitops-k8s` block, is in the Application file. */
 export function applicationPathOf(path: FieldPath): FieldPath {
+  if (GITOPS_BLOCK_KEYS.includes(path[0] as string)) return ['gitops-k8s', ...path];
   return (LAYERED_METADATA as readonly unknown[]).includes(path[0]) ? ['metadata', ...path] : ['spec', ...path];
 }
 

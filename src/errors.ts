@@ -36,6 +36,7 @@ export const errorCatalogue = {
   GK_UNKNOWN_REVISION: { statusCode: 422, title: 'Unknown revision' },
   GK_GIT: { statusCode: 502, title: 'Git failure' },
   GK_GITHUB: { statusCode: 502, title: 'GitHub failure' },
+  GK_GITLAB: { statusCode: 502, title: 'GitLab failure' },
   GK_ARGOCD: { statusCode: 502, title: 'Argo CD API failure' },
   GK_TIMEOUT: { statusCode: 504, title: 'Timeout' },
   GK_GUARD: { statusCode: 503, title: 'Reply refused by the drop guard' },

@@ -189,10 +189,10 @@ function staticLayers(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinitio
       origin: { file: ns.yaml.file, yaml: ns.yaml, toFilePath: (p) => (p[0] === 'vars' ? p : ['defaults', ...p]) },
     });
   }
-  if (app.kind === 'spec' || app.kind === 'folder' || !isEmptyRecord(app.keys)) {
+  if (app.kind !== 'application') {
     own.push({ data: ownKeysOf(app), origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => p } });
   } else {
-    own.push({ data: app.keys, origin: { file: app.source, yaml: app.yaml, toFilePath: applicationPathOf } });
+    own.push({ data: ownKeysOf(app), origin: { file: app.source, yaml: app.yaml, toFilePath: applicationPathOf } });
   }
   if (app.valuesFile) {
     own.push({

@@ -2,10 +2,8 @@ import { diffPlatforms, type PlatformDiff } from '../diff/diff-platforms.js';
 import { formatDiff } from '../diff/format-diff.js';
 import { formatProblem, isGitopsError } from '../errors.js';
 import type { RenderedPlatform } from '../render-platform.js';
+import type { PostedNote, PreviewForge } from '../previews/forge.js';
 import { redact, registerSecret } from '../sources/redact.js';
-import { createCheckRun } from './check-run.js';
-import type { GithubClientFactory } from './github-client.js';
-import { upsertIssueComment, type UpsertResult } from './pr-comment.js';
 
 /** The hidden line that finds our comment again on the next push. */
 export const PREVIEW_MARKER = '<!-- gitops-k8s:preview -->';
@@ -16,6 +14,7 @@ export function previewMarker(path = '.'): string {
 }
 /** GitHub refuses comment bodies over 65,536 characters. */
 const MAX_COMMENT = 65_000;
+/** The check run the GitHub adapter reports (src/previews/github-forge.ts). */
 export const CHECK_RUN_NAME = 'gitops-k8s preview';
 
 /** The parts of a `pull_request` webhook a preview needs. */
@@ -105,13 +104,13 @@ export function describeFailure(error: unknown): string {
 
 const short = (sha: string): string => sha.slice(0, 7);
 
-/** The comment for a pull request: the diff, or the problems that stop the head from rendering. */
-export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult, marker = PREVIEW_MARKER): { body: string; diff?: PlatformDiff; headBroken: boolean } {
+/** The comment for a pull (or merge) request: the diff, or the problems that stop the head from rendering. */
+export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult, marker = PREVIEW_MARKER, noun = 'pull request'): { body: string; diff?: PlatformDiff; headBroken: boolean } {
   const lines = [marker, '### gitops-k8s preview', ''];
   const footer = `<sub>base <code>${short(event.baseSha)}</code> · head <code>${short(event.headSha)}</code> · updated on every push</sub>`;
   if (!head.ok) {
     lines.push(
-      `:x: **This pull request breaks the platform repo**: its head (<code>${short(event.headSha)}</code>) does not render, so Argo CD would get an error instead of Applications. Fix these problems:`,
+      `:x: **This ${noun} breaks the platform repo**: its head (<code>${short(event.headSha)}</code>) does not render, so Argo CD would get an error instead of Applications. Fix these problems:`,
       '',
       fence(describeFailure(head.error)),
       '',
@@ -142,17 +141,16 @@ function capComment(body: string): string {
 export interface PreviewDeps {
   /** Renders the platform repo of the event's repository at a commit. */
   render: (commit: string) => Promise<Pick<RenderedPlatform, 'projects' | 'apps'>>;
-  github: GithubClientFactory;
-  /** Also report a check run on the head commit. */
-  checkRuns?: boolean;
+  /** The pull or merge request the note goes to (see src/previews/). */
+  forge: PreviewForge;
   /** The hidden marker of the comment (see {@link previewMarker}). Default {@link PREVIEW_MARKER}. */
   marker?: string;
-  /** Values that must never reach GitHub (tokens, the webhook secret). */
+  /** Values that must never reach the forge (tokens, the webhook secret). */
   secrets?: readonly (string | undefined)[];
 }
 
 /** What {@link postPullRequestPreview} did. */
-export interface PreviewOutcome extends UpsertResult {
+export interface PreviewOutcome extends PostedNote {
   headBroken: boolean;
   checkRunId?: number;
 }
@@ -165,29 +163,21 @@ async function attempt(render: PreviewDeps['render'], commit: string): Promise<R
   }
 }
 
-/** Renders base and head of a pull request, and posts (or updates) the one preview comment. */
-export async function postPullRequestPreview(event: PullRequestEvent, deps: PreviewDeps): Promise<PreviewOutcome> {
+/** Renders base and head of a pull or merge request, and posts (or updates) the one preview note. */
+export async function postPullRequestPreview(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, deps: PreviewDeps): Promise<PreviewOutcome> {
   const [base, head] = await Promise.all([attempt(deps.render, event.baseSha), attempt(deps.render, event.headSha)]);
   const marker = deps.marker ?? PREVIEW_MARKER;
-  const { body, headBroken, diff } = buildPreviewComment(event, base, head, marker);
+  const { body, headBroken, diff } = buildPreviewComment(event, base, head, marker, deps.forge.noun);
   // A last line of defence: messages are built without secrets, and any that slipped in are scrubbed.
   for (const secret of deps.secrets ?? []) registerSecret(secret);
   const safe = redact(body);
-  const octokit = await deps.github(event.installationId);
-  const result = await upsertIssueComment(octokit, { owner: event.owner, repo: event.repo, number: event.number }, marker, safe);
-  let checkRunId: number | undefined;
-  if (deps.checkRuns) {
-    const changed = diff?.objects.length ?? 0;
-    checkRunId = await createCheckRun(octokit, {
-      owner: event.owner,
-      repo: event.repo,
-      headSha: event.headSha,
-      name: CHECK_RUN_NAME,
-      conclusion: headBroken ? 'failure' : 'success',
-      title: headBroken ? 'The platform repo does not render' : changed === 0 ? 'No change to generated objects' : `${changed} generated object${changed === 1 ? '' : 's'} change`,
-      summary: safe.replace(marker, '').trim(),
-      ...(result.url ? { detailsUrl: result.url } : {}),
-    });
-  }
+  const result = await deps.forge.upsertNote(marker, safe);
+  const checkRunId = await deps.forge.report?.({
+    headSha: event.headSha,
+    headBroken,
+    changed: diff?.objects.length ?? 0,
+    summary: safe.replace(marker, '').trim(),
+    ...(result.url ? { noteUrl: result.url } : {}),
+  });
   return { ...result, headBroken, ...(checkRunId !== undefined ? { checkRunId } : {}) };
 }

@@ -21,7 +21,7 @@ export interface AppOptions extends GeneratorOptions, TokenOptions {
 }
 
 /** Header paths pino must never print. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'headers.authorization', 'req.headers["x-hub-signature-256"]', 'req.headers.cookie'];
+export const REDACTED_PATHS = ['req.headers.authorization', 'headers.authorization', 'req.headers["x-hub-signature-256"]', 'req.headers["x-gitlab-token"]', 'req.headers.cookie'];
 
 function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
   if (logger === false || logger === undefined) return false;

@@ -109,11 +109,13 @@ t.test('the bin turns on the compile cache before it loads the bundle, and gener
   t.equal(run.stderr, 'gitops-k8s: 24 Applications, 5 AppProjects\n');
   t.same(run.compileCache, { bundleLoaded: false }, 'enableCompileCache, then the bundle');
   t.ok(run.loaded.includes(path.join(projectRoot, 'dist/src/cli-bundle.cjs')), 'the bundle');
-  // The example has a fluent-bit config with ${ES_PASSWORD} beside its {{variables}},
-  // flow lists and maps, block scalars: none of it needs Handlebars, the positional
-  // yaml parser, ajv or the validators that explain errors.
-  const slow = run.loaded.filter((file) => /[\\/]node_modules[\\/](handlebars|yaml|ajv)[\\/]|cli-yaml\.cjs$|validators-full/.test(file));
-  t.same(slow, [], 'no Handlebars, yaml, ajv or full validators');
+  // The example has a fluent-bit config with ${ES_PASSWORD} beside its {{variables}}:
+  // it needs no Handlebars, ajv or the validators that explain errors. Its flow lists
+  // and maps and block scalars are outside the block parser's subset, and the `yaml`
+  // package (cli-yaml.cjs) is the one reader of such files, so that a file means one
+  // thing whichever path reads it (issue 10, item 16): that load is expected here.
+  const slow = run.loaded.filter((file) => /[\\/]node_modules[\\/](handlebars|ajv)[\\/]|validators-full/.test(file));
+  t.same(slow, [], 'no Handlebars, ajv or full validators');
   t.end();
 });
 

@@ -42,9 +42,9 @@ const BASE: Files = {
     'repoURL: https://example.com/platform.git\nvars: { tier: none }\ndefaults:\n  values: { winner: { gitops: gitops, provider: gitops, environment: gitops, cluster: gitops } }\n',
   'providers/eks.yaml': 'defaults:\n  values: { winner: { provider: provider, environment: provider, cluster: provider } }\n',
   'environments/prod.yaml': 'vars: { tier: prod-env }\ndefaults:\n  values: { winner: { environment: environment, cluster: environment } }\n',
-  'clusters/dev-1.yaml': 'provider: eks\nenvironment: dev\n',
-  'clusters/prod-1.yaml': 'provider: eks\nenvironment: prod\ndefaults:\n  values: { winner: { cluster: cluster } }\n',
-  'clusters/prod-2.yaml': 'provider: eks\nenvironment: prod\n',
+  'clusters/dev-1.yaml': 'provider: eks\nserver: https://dev-1.example.com\nenvironment: dev\n',
+  'clusters/prod-1.yaml': 'provider: eks\nserver: https://prod-1.example.com\nenvironment: prod\ndefaults:\n  values: { winner: { cluster: cluster } }\n',
+  'clusters/prod-2.yaml': 'provider: eks\nserver: https://prod-2.example.com\nenvironment: prod\n',
   'apps/web/site/app.yaml': [
     'repoURL: https://charts.example.com',
     'chart: site',
@@ -129,14 +129,14 @@ t.test('an unknown environment anywhere is an error with "did you mean"; names m
     'values.<environment>.yaml is a layer',
   );
 
-  const collisions = problemsOf({ ...BASE, 'environments/eks.yaml': 'vars: {}\n', 'clusters/qa.yaml': 'provider: eks\nenvironment: prod-1\n' });
+  const collisions = problemsOf({ ...BASE, 'environments/eks.yaml': 'vars: {}\n', 'clusters/qa.yaml': 'provider: eks\nserver: https://qa.example.com\nenvironment: prod-1\n' });
   t.match(
     collisions.find((p) => p.file === 'environments/eks.yaml'),
     { code: 'GK_NAME_COLLISION', message: /environment "eks" has the name of a provider/ },
   );
   t.match(
     collisions.find((p) => p.file === 'clusters/qa.yaml'),
-    { code: 'GK_NAME_COLLISION', line: 2, field: 'environment', message: /environment "prod-1" has the name of a cluster/ },
+    { code: 'GK_NAME_COLLISION', line: 3, field: 'environment', message: /environment "prod-1" has the name of a cluster/ },
   );
 });
 
@@ -212,7 +212,7 @@ t.test('without rollout, nothing changes: no rollout label, the waves of before'
   // The same repo without environments renders byte for byte as a repo of before this feature.
   const plain: Files = {
     'gitops.yaml': 'repoURL: https://example.com/platform.git\n',
-    'clusters/a.yaml': 'provider: eks\n',
+    'clusters/a.yaml': 'provider: eks\nserver: https://a.example.com\n',
     'apps/web/db.yaml': ROLLOUT['apps/web/db.yaml']!,
     'apps/web/api.yaml': 'repoURL: https://charts.example.com\nchart: api\nversion: 1.0.0\ndependsOn: [db]\n',
   };

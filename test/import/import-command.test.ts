@@ -7,7 +7,7 @@ import { renderModel } from '../../src/render-platform.js';
 import { openLocalRepo } from '../../src/repo-files.js';
 import { runTool } from '../../src/tools/external-tool.js';
 import { helmBinary } from '../helpers/tools.js';
-import { fixture, freshDir, runImportCli } from './support.js';
+import { fixture, freshDir, runImportCli } from '../helpers/import-support.js';
 
 t.setTimeout(300_000);
 

@@ -1,16 +1,22 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { createError } from '../../errors.js';
 import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../github/github-client.js';
-import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker, type PullRequestEvent } from '../../github/pull-request-preview.js';
+import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker } from '../../github/pull-request-preview.js';
 import type { PreviewQueue } from '../../github/preview-queue.js';
 import { verifyWebhookSignature } from '../../github/webhook-signature.js';
+import { GitlabClient, readGitlabSettings } from '../../gitlab/gitlab-client.js';
+import { parseGitlabPushEvent, parseMergeRequestEvent } from '../../gitlab/gitlab-events.js';
+import type { PreviewForge } from '../../previews/forge.js';
+import { createGithubForge } from '../../previews/github-forge.js';
+import { createGitlabForge } from '../../previews/gitlab-forge.js';
 import type { RenderedPlatform } from '../../render-platform.js';
 import { redact, registerSecret } from '../../sources/redact.js';
 
 /** Options of the webhook routes; everything defaults from the environment. */
 export interface WebhookRouteOptions {
-  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH. */
+  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_GITLAB_WEBHOOK_TOKEN, GITLAB_TOKEN, GITLAB_API_URL, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH. */
   env?: NodeJS.ProcessEnv;
   /** The queue previews run in (the app's, so that it can be awaited idle). */
   queue: PreviewQueue;
@@ -20,9 +26,18 @@ export interface WebhookRouteOptions {
   dispatcher?: Dispatcher;
 }
 
-/** GitHub caps webhook payloads at 25 MB. */
+/** GitHub caps webhook payloads at 25 MB (GitLab's default cap is lower). */
 const BODY_LIMIT = 25 * 1024 * 1024;
 const PREVIEW_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
+/** GitLab's `object_attributes.action` for a merge request opened, pushed to (or edited) and reopened. */
+const GITLAB_PREVIEW_ACTIONS = new Set(['open', 'update', 'reopen']);
+
+/** Compares a GitLab webhook token in constant time (hashing first evens out the lengths). */
+function tokenMatches(expected: string, given: string | undefined): boolean {
+  if (expected === '' || given === undefined) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -82,27 +97,34 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   }
   registerSecret(settings?.token);
   const github = options.github ?? (settings ? createGithubClientFactory(settings) : undefined);
+  const gitlabToken = env.GITOPS_K8S_GITLAB_WEBHOOK_TOKEN ?? '';
+  registerSecret(gitlabToken);
+  const gitlabSettings = readGitlabSettings(env);
+  registerSecret(gitlabSettings?.token);
+  const gitlab = gitlabSettings ? new GitlabClient(gitlabSettings) : undefined;
   const previewPath = env.GITOPS_K8S_PREVIEW_PATH || '.';
   const forwardTo = env.GITOPS_K8S_APPSET_WEBHOOK_URL || undefined;
   if (!secret) app.log.warn('GITOPS_K8S_WEBHOOK_SECRET is not set; /api/v1/webhooks/github refuses every delivery');
+  if (gitlabSettings && !gitlabToken) app.log.warn('GITLAB_TOKEN is set but GITOPS_K8S_GITLAB_WEBHOOK_TOKEN is not; /api/v1/webhooks/gitlab refuses every delivery');
 
   const { queue } = options;
 
   // Only inside this plugin: the signature covers the bytes as sent.
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
 
-  const preview = (event: PullRequestEvent, repoURL: string, baseRef: string): void => {
-    const key = `${event.owner}/${event.repo}#${event.number}`;
+  /** Queues the preview of one pull or merge request; `resolve` runs in the queue and says which commits to compare and where the note goes. */
+  const preview = (key: string, repoURL: string, baseRef: string, resolve: () => Promise<{ baseSha: string; headSha: string; forge: PreviewForge }>): void => {
     const accepted = queue.enqueue(key, async () => {
+      const { forge, ...event } = await resolve();
       const render = async (commit: string) => {
         // A commit pushed a moment ago is fetched by the source itself: a full commit id the clone lacks is always fetched before it is called unknown.
         const result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
         return retarget(result.platform, commit, baseRef);
       };
-      const outcome = await postPullRequestPreview(event, { render, github: github!, checkRuns: settings?.checkRuns, marker: previewMarker(previewPath), secrets: [secret, settings?.token] });
-      app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, 'pull-request preview posted');
+      const outcome = await postPullRequestPreview(event, { render, forge, marker: previewMarker(previewPath), secrets: [secret, gitlabToken, settings?.token, gitlabSettings?.token] });
+      app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, `${forge.noun} preview posted`);
     });
-    if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; GitHub will show this delivery as failed and it can be redelivered');
+    if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; the forge will show this delivery as failed and it can be redelivered');
   };
 
   const forward = (raw: Buffer, headers: Record<string, string | undefined>): void => {
@@ -159,8 +181,63 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       const baseRef = typeof (payload as { pull_request?: { base?: { ref?: unknown } } }).pull_request?.base?.ref === 'string'
         ? (payload as { pull_request: { base: { ref: string } } }).pull_request.base.ref
         : pr.baseSha;
-      preview(pr, repoURL, baseRef);
+      preview(`${pr.owner}/${pr.repo}#${pr.number}`, repoURL, baseRef, async () => ({ baseSha: pr.baseSha, headSha: pr.headSha, forge: createGithubForge(github, pr, { checkRuns: settings?.checkRuns }) }));
       return reply.code(202).send({ message: `preview of ${pr.owner}/${pr.repo}#${pr.number} queued` });
+    }
+
+    return reply.code(200).send({ message: `ignored: event ${event}` });
+  });
+
+  /**
+   * `POST /api/v1/webhooks/gitlab`: GitLab deliveries, authenticated by
+   * `X-Gitlab-Token` (GITOPS_K8S_GITLAB_WEBHOOK_TOKEN; 401 otherwise). A merge
+   * request (open, update, reopen) gets one preview note, updated in place;
+   * a push (or tag push) drops the caches of its project and is passed on to
+   * Argo CD's ApplicationSet webhook, which reads GitLab events too.
+   */
+  app.post('/api/v1/webhooks/gitlab', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (!gitlabToken) throw createError('GK_CONFIG', 'GITOPS_K8S_GITLAB_WEBHOOK_TOKEN is not set on the server', {}, { statusCode: 503 });
+    if (!tokenMatches(gitlabToken, header(request.headers['x-gitlab-token']))) {
+      throw createError('GK_BAD_SIGNATURE', 'X-Gitlab-Token is missing or does not match GITOPS_K8S_GITLAB_WEBHOOK_TOKEN');
+    }
+    const event = header(request.headers['x-gitlab-event']);
+    if (!event) throw createError('GK_BAD_REQUEST', 'X-Gitlab-Event is missing');
+    const payload = payloadOf(raw, 'application/json');
+
+    if (event === 'Push Hook' || event === 'Tag Push Hook') {
+      const push = parseGitlabPushEvent(payload);
+      if (!push) throw createError('GK_BAD_REQUEST', 'the push event names no project');
+      const allowed = push.repoURLs.filter((u) => app.gitops.isAllowed(u));
+      if (allowed.length === 0) throw createError('GK_REPO_NOT_ALLOWED', 'the pushed project is not on the allowlist of this server');
+      for (const url of allowed) app.gitops.invalidate(url);
+      // After the invalidation, so the refresh Argo CD starts reads the new commit.
+      forward(raw, {
+        'content-type': 'application/json',
+        'x-gitlab-event': event,
+        'x-gitlab-token': header(request.headers['x-gitlab-token']),
+        'x-gitlab-event-uuid': header(request.headers['x-gitlab-event-uuid']),
+        'x-gitlab-webhook-uuid': header(request.headers['x-gitlab-webhook-uuid']),
+        'x-gitlab-instance': header(request.headers['x-gitlab-instance']),
+        'user-agent': header(request.headers['user-agent']),
+      });
+      request.log.info({ ref: push.ref, after: push.after.slice(0, 12) }, 'push: caches dropped');
+      return reply.code(202).send({ message: 'caches dropped', forwarded: forwardTo !== undefined });
+    }
+
+    if (event === 'Merge Request Hook') {
+      const mr = parseMergeRequestEvent(payload);
+      if (!mr) throw createError('GK_BAD_REQUEST', 'the merge request event lacks the project, iid, action, target branch or last commit');
+      if (!GITLAB_PREVIEW_ACTIONS.has(mr.action)) return reply.code(200).send({ message: `ignored: action ${mr.action}` });
+      const repoURL = mr.repoURLs.find((u) => app.gitops.isAllowed(u));
+      if (!repoURL) throw createError('GK_REPO_NOT_ALLOWED', `project ${mr.project} is not on the allowlist of this server`);
+      if (!gitlab) throw createError('GK_CONFIG', 'GITLAB_TOKEN is not configured; merge-request previews are off', {}, { statusCode: 503 });
+      preview(`gitlab:${mr.projectId}!${mr.iid}`, repoURL, mr.targetBranch, async () => {
+        // The hook names the head but not the base: the merge request's diff_refs do (null while GitLab is still computing the diff).
+        const refs = (await gitlab.getMergeRequest(mr.projectId, mr.iid)).diff_refs;
+        return { baseSha: refs?.base_sha || mr.targetBranch, headSha: mr.headSha, forge: createGitlabForge(gitlab, mr) };
+      });
+      return reply.code(202).send({ message: `preview of ${mr.project}!${mr.iid} queued` });
     }
 
     return reply.code(200).send({ message: `ignored: event ${event}` });

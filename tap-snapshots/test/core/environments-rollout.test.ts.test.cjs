@@ -22,7 +22,7 @@ spec:
   sourceRepos:
   - https://charts.example.com
   destinations:
-  - server: https://kubernetes.default.svc
+  - server: https://a.example.com
     namespace: web
   clusterResourceWhitelist:
   - group: ""
@@ -52,7 +52,7 @@ spec:
     chart: api
     targetRevision: "1.0.0"
   destination:
-    server: https://kubernetes.default.svc
+    server: https://a.example.com
     namespace: web
   syncPolicy:
     automated:
@@ -84,7 +84,7 @@ spec:
     chart: db
     targetRevision: "1.0.0"
   destination:
-    server: https://kubernetes.default.svc
+    server: https://a.example.com
     namespace: web
   syncPolicy:
     automated:
