@@ -36,7 +36,8 @@ t.test('--help lists every variable the command reads, with its default', async 
       'src/commands/serve.ts',
       'src/sources/credentials.ts',
       'src/server/routes/webhooks.ts',
-      'src/github/github-client.ts', 'src/gitlab/gitlab-client.ts',
+      'src/github/github-client.ts',
+      'src/gitlab/gitlab-client.ts',
       'src/argocd/argocd-client.ts',
     ),
   };
