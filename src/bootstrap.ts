@@ -379,8 +379,10 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
     writeFileSync(path.join(work, 'kustomization.yaml'), stringify(bootstrapKustomization({ repoURL: checked.repoURL })));
     const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000).catch((error: unknown) => {
       // kustomize's own words for it (a resid dump) would not say that the install is the problem.
-      if (error instanceof Error && /"argocd-cm".*does not exist; cannot merge/s.test(error.message.replace(/\\/g, ''))) {
-        throw createError('GK_CONFIG', `the Argo CD install has no argocd-cm ConfigMap for the Application health check (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`, {}, { cause: error });
+      const missing = error instanceof Error ? /"(argocd-cm|argocd-cmd-params-cm)".*does not exist; cannot merge/s.exec(error.message.replace(/\\/g, ''))?.[1] : undefined;
+      if (missing) {
+        const why = missing === 'argocd-cm' ? 'the Application health check' : 'progressive syncs (RollingSync)';
+        throw createError('GK_CONFIG', `the Argo CD install has no ${missing} ConfigMap for ${why} (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`, {}, { cause: error });
       }
       throw error;
     });

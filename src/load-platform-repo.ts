@@ -459,6 +459,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         });
       }
     }
+    if (!isFolderSource) app.plainFolder = true;
     problems.push(...checkAppFolder({ dir, entries, app, layerNames: [...providers.keys(), ...clusterNames] }));
     const yamlBeside = entries.filter((e) => e.type === 'file' && YAML_FILE.test(e.name)).map((e) => e.name);
     problems.push(...checkValueFiles(app, (p) => guard(() => repo.kind(p)), yamlBeside));

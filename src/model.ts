@@ -158,6 +158,8 @@ export interface AppDefinition {
   keys: AppKeys;
   /** The app's own folder (`apps/<ns>/<app>`), when it has one. */
   dir?: string;
+  /** The folder holds plain manifests (no chart, no kustomization): as a path source Argo CD applies its every YAML file. */
+  plainFolder?: true;
   /** `values.yaml` beside app.yaml. */
   valuesFile?: YamlFile;
   /** `values.<provider>.yaml`, by provider name. */

@@ -315,7 +315,7 @@ function platformPath(prefix: string | undefined, p: string): string {
   return path.posix.join(prefix, normal);
 }
 
-function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, problem: (field: string, message: string) => void): Record<string, unknown> {
+function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, ownFolder: boolean, problem: (field: string, message: string) => void): Record<string, unknown> {
   const source: Record<string, unknown> = {};
   if (keys.chart !== undefined) {
     source.repoURL = keys.repoURL;
@@ -341,7 +341,25 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
   if (!isEmptyRecord(helm)) source.helm = helm;
   if (keys.kustomize) source.kustomize = stripNulls(keys.kustomize);
   if (keys.directory) source.directory = stripNulls(keys.directory);
+  if (ownFolder && !source.helm && !source.kustomize) excludeOwnFiles(source);
   return source;
+}
+
+/** The files of an app folder that are gitops-k8s's, not manifests for the cluster. */
+const OWN_FILES = ['app.yaml', 'app.yml', 'values.yaml', 'values.yml', 'values.*.yaml', 'values.*.yml'];
+
+/**
+ * An app folder of plain manifests is a directory source, and Argo CD would
+ * apply every YAML file in it, app.yaml and values files too: they are
+ * excluded, merged with the user's own `exclude` as one `{a,b}` glob.
+ */
+function excludeOwnFiles(source: Record<string, unknown>): void {
+  const directory = (isPlainObject(source.directory) ? source.directory : {}) as Record<string, unknown>;
+  const given = typeof directory.exclude === 'string' ? directory.exclude.trim() : '';
+  // `{a,b}` given by the user is spliced in rather than nested: one level of braces is what every glob library reads alike.
+  const theirs = /^\{[^{}]*\}$/.test(given) ? given.slice(1, -1).split(',') : given === '' ? [] : [given];
+  const patterns = [...OWN_FILES, ...theirs.filter((p) => !OWN_FILES.includes(p))];
+  source.directory = { ...directory, exclude: `{${patterns.join(',')}}` };
 }
 
 // Parts that are the same for many Applications are built once and frozen:
@@ -471,7 +489,9 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           application = fromApplication(repo, ns, app, cluster, rendered, keys, project);
           checkApplicationTargets(app, ns, rendered, keys, knownProjects(), once);
         } else {
-          const source = buildSource(repo, keys, options, (field, message) => once({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }));
+          // The app folder itself as the source (not a path or repository app.yaml points elsewhere).
+          const ownFolder = app.plainFolder === true && keys.repoURL === undefined && keys.chart === undefined && path.posix.normalize(keys.path ?? '.') === app.dir;
+          const source = buildSource(repo, keys, options, ownFolder, (field, message) => once({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }));
           application = fromKeys(repo, ns, app, cluster, keys, source, project);
         }
         const naming = (() => {

@@ -12,7 +12,7 @@ import { parseRepoMap } from '../manifests/repo-map.js';
 import { renderModel, selectOutput } from '../render-platform.js';
 import type { RenderedApp } from '../render-applications.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
-import { formatEnvironmentHelp, TOOL_VARIABLES } from './environment-help.js';
+import { formatEnvironmentHelp, RENDERING_VARIABLES } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
 interface CheckOptions {
@@ -48,18 +48,7 @@ export function registerCheck(program: Command, io: CliIO, setExit: (code: numbe
     .option('--cache-dir <dir>', 'where charts and Git checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
-    .addHelpText(
-      'after',
-      formatEnvironmentHelp([
-        { name: 'GITOPS_K8S_REPO_MAP', what: 'FROM=TO mirrors, comma-separated, before --repo-map' },
-        { name: 'GITOPS_K8S_CACHE_DIR', what: 'where charts and Git checkouts are kept', default: '$XDG_CACHE_HOME/gitops-k8s' },
-        { name: 'XDG_CACHE_HOME', what: 'the cache folder above it', default: '~/.cache' },
-        { name: 'GITOPS_K8S_OCI_PLAIN_HTTP', what: 'true: as --oci-plain-http', default: 'false' },
-        { name: 'GITOPS_K8S_GIT_USERNAME', what: 'HTTPS git user name for Git sources (with _PASSWORD or _PASSWORD_FILE)' },
-        { name: 'GITOPS_K8S_SSH_KEY_FILE', what: 'SSH private key for ssh:// Git sources (with GITOPS_K8S_SSH_KNOWN_HOSTS_FILE)' },
-        ...TOOL_VARIABLES,
-      ]),
-    )
+    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES))
     .action(async (dir: string, opts: CheckOptions) => {
       try {
         const concurrency = opts.concurrency === undefined ? Math.max(1, os.availableParallelism()) : Number(opts.concurrency);

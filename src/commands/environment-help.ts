@@ -25,6 +25,17 @@ export const TOOL_VARIABLES: readonly EnvironmentVariable[] = [
   { name: 'GITOPS_K8S_KUBECTL', what: 'the kubectl binary', default: 'kubectl on the PATH' },
 ];
 
+/** What rendering the apps' manifests reads (`check`, `diff --manifests`): mirrors, the cache, credentials and tools. */
+export const RENDERING_VARIABLES: readonly EnvironmentVariable[] = [
+  { name: 'GITOPS_K8S_REPO_MAP', what: 'FROM=TO mirrors of repoURLs, comma-separated (with --repo-map where there is one)' },
+  { name: 'GITOPS_K8S_CACHE_DIR', what: 'where charts and Git checkouts are kept', default: '$XDG_CACHE_HOME/gitops-k8s' },
+  { name: 'XDG_CACHE_HOME', what: 'the cache folder above it', default: '~/.cache' },
+  { name: 'GITOPS_K8S_OCI_PLAIN_HTTP', what: 'true: pull oci:// charts over plain HTTP', default: 'false' },
+  { name: 'GITOPS_K8S_GIT_USERNAME', what: 'HTTPS git user name for Git sources (with _PASSWORD or _PASSWORD_FILE)' },
+  { name: 'GITOPS_K8S_SSH_KEY_FILE', what: 'SSH private key for ssh:// Git sources (with GITOPS_K8S_SSH_KNOWN_HOSTS_FILE)' },
+  ...TOOL_VARIABLES,
+];
+
 /** What `status` and the server's status page read to ask Argo CD for sync and health. */
 export const ARGOCD_API_VARIABLES: readonly EnvironmentVariable[] = [
   { name: 'ARGOCD_SERVER', what: "Argo CD's URL or host, for sync and health", default: 'unset: no Argo CD columns' },

@@ -7,7 +7,7 @@ import { buildApp } from '../server/app.js';
 import { generateToken } from '../server/auth.js';
 import { credentialsFromEnv } from '../sources/credentials.js';
 import { displayURL } from '../sources/redact.js';
-import { ARGOCD_API_VARIABLES, formatEnvironmentHelp } from './environment-help.js';
+import { ARGOCD_API_VARIABLES, formatEnvironmentHelp, RENDERING_VARIABLES } from './environment-help.js';
 
 interface ServeOptions {
   repo?: string;
@@ -83,6 +83,8 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
         { name: 'GITOPS_K8S_CHECK_RUNS', what: 'true: report previews as check runs (GitHub App only)', default: 'false' },
         { name: 'GITOPS_K8S_PREVIEW_PATH', what: 'where the platform repo sits in the Git repo, for previews', default: 'the root' },
         { name: 'GITOPS_K8S_APPSET_WEBHOOK_URL', what: "Argo CD's ApplicationSet webhook, passed each push" },
+        { name: 'GITOPS_K8S_PREVIEW_MANIFESTS', what: 'true: previews also show what the changed Applications deploy (as diff --manifests)', default: 'false' },
+        ...RENDERING_VARIABLES.filter((v) => !v.name.startsWith('GITOPS_K8S_GIT_') && !v.name.startsWith('GITOPS_K8S_SSH_')),
         ...ARGOCD_API_VARIABLES,
       ]),
     )

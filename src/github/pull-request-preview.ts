@@ -1,6 +1,8 @@
 import { diffPlatforms, type PlatformDiff } from '../diff/diff-platforms.js';
 import { formatDiff } from '../diff/format-diff.js';
 import { formatProblem, isGitopsError } from '../errors.js';
+import type { ManifestDiff } from '../manifests/diff-manifests.js';
+import { formatManifestDiffMarkdown, truncateComment } from '../manifests/format-manifest-diff.js';
 import type { RenderedPlatform } from '../render-platform.js';
 import type { PostedNote, PreviewForge } from '../previews/forge.js';
 import { redact, registerSecret } from '../sources/redact.js';
@@ -104,8 +106,17 @@ export function describeFailure(error: unknown): string {
 
 const short = (sha: string): string => sha.slice(0, 7);
 
+/** What the changed Applications deploy (GITOPS_K8S_PREVIEW_MANIFESTS), or why it could not be rendered. */
+export type ManifestResult = { ok: true; diff: ManifestDiff } | { ok: false; error: unknown };
+
+/** The manifest part of a comment, in at most `budget` characters (Applications dropped whole from the end). */
+function manifestSection(manifests: ManifestResult, budget: number): string {
+  if (manifests.ok) return formatManifestDiffMarkdown(manifests.diff, { maxLength: budget }).trimEnd();
+  return [':warning: What the changed Applications deploy could not be rendered:', '', fence(describeFailure(manifests.error))].join('\n');
+}
+
 /** The comment for a pull (or merge) request: the diff, or the problems that stop the head from rendering. */
-export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult, marker = PREVIEW_MARKER, noun = 'pull request'): { body: string; diff?: PlatformDiff; headBroken: boolean } {
+export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult, marker = PREVIEW_MARKER, manifests?: ManifestResult, noun = 'pull request'): { body: string; diff?: PlatformDiff; headBroken: boolean } {
   const lines = [marker, '### gitops-k8s preview', ''];
   const footer = `<sub>base <code>${short(event.baseSha)}</code> · head <code>${short(event.headSha)}</code> · updated on every push</sub>`;
   if (!head.ok) {
@@ -129,12 +140,16 @@ export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'h
     );
   }
   const budget = MAX_COMMENT - lines.join('\n').length - footer.length - 10;
-  lines.push(formatDiff(diff, 'markdown', { base: short(event.baseSha), head: short(event.headSha), maxLength: budget }).trimEnd(), '', footer);
+  // With manifests, the Application diff may take half the room; the resources get what it leaves.
+  const applications = formatDiff(diff, 'markdown', { base: short(event.baseSha), head: short(event.headSha), maxLength: manifests ? Math.floor(budget / 2) : budget }).trimEnd();
+  lines.push(applications, '');
+  if (manifests) lines.push(manifestSection(manifests, budget - applications.length - 4), '');
+  lines.push(footer);
   return { body: capComment(lines.join('\n')), diff, headBroken: false };
 }
 
 function capComment(body: string): string {
-  return body.length <= MAX_COMMENT ? body : `${body.slice(0, MAX_COMMENT - 60)}\n\n_(cut: too long for a comment)_`;
+  return truncateComment(body, MAX_COMMENT);
 }
 
 /** What a preview needs from the server. */
@@ -147,6 +162,8 @@ export interface PreviewDeps {
   marker?: string;
   /** Values that must never reach the forge (tokens, the webhook secret). */
   secrets?: readonly (string | undefined)[];
+  /** Renders what the changed Applications deploy at base and head; the comment then shows it. */
+  manifests?: (diff: PlatformDiff) => Promise<ManifestDiff>;
 }
 
 /** What {@link postPullRequestPreview} did. */
@@ -167,7 +184,12 @@ async function attempt(render: PreviewDeps['render'], commit: string): Promise<R
 export async function postPullRequestPreview(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, deps: PreviewDeps): Promise<PreviewOutcome> {
   const [base, head] = await Promise.all([attempt(deps.render, event.baseSha), attempt(deps.render, event.headSha)]);
   const marker = deps.marker ?? PREVIEW_MARKER;
-  const { body, headBroken, diff } = buildPreviewComment(event, base, head, marker, deps.forge.noun);
+  let manifests: ManifestResult | undefined;
+  if (deps.manifests && base.ok && head.ok) {
+    const changes = diffPlatforms(base.platform, head.platform);
+    manifests = await deps.manifests(changes).then((diff): ManifestResult => ({ ok: true, diff }), (error: unknown): ManifestResult => ({ ok: false, error }));
+  }
+  const { body, headBroken, diff } = buildPreviewComment(event, base, head, marker, manifests, deps.forge.noun);
   // A last line of defence: messages are built without secrets, and any that slipped in are scrubbed.
   for (const secret of deps.secrets ?? []) registerSecret(secret);
   const safe = redact(body);

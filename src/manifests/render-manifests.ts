@@ -57,7 +57,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   return env.GITOPS_K8S_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'gitops-k8s');
 }
 
-interface Source {
+export interface Source {
   repoURL?: string;
   chart?: string;
   path?: string;
@@ -79,7 +79,7 @@ interface RunContext {
   helm: () => string;
 }
 
-function sourcesOf(rendered: RenderedApp): Source[] {
+export function sourcesOf(rendered: RenderedApp): Source[] {
   const spec = rendered.application.spec as { source?: Source; sources?: Source[] };
   if (Array.isArray(spec.sources)) return spec.sources;
   return spec.source ? [spec.source] : [];
@@ -90,11 +90,15 @@ function sameRepo(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** The platform folder, when a path source points inside it; the path relative to it. */
 function platformRelative(ctx: RunContext, source: Source): string | undefined {
-  const url = ctx.repo.settings.repoURL;
-  if (!url || !source.repoURL || !sameRepo(url, source.repoURL)) return undefined;
-  const prefix = (ctx.options.pathPrefix ?? '').replace(/^\.?\/?$/, '');
+  return platformFolderOf(ctx.repo, ctx.options.pathPrefix, source);
+}
+
+/** The folder a path source reads inside the platform repo, relative to it; undefined for other sources. */
+export function platformFolderOf(repo: PlatformRepo, pathPrefix: string | undefined, source: { repoURL?: string; path?: string; chart?: string }): string | undefined {
+  const url = repo.settings.repoURL;
+  if (source.chart || !url || !source.repoURL || !sameRepo(url, source.repoURL)) return undefined;
+  const prefix = (pathPrefix ?? '').replace(/^\.?\/?$/, '');
   const p = path.posix.normalize(source.path ?? '.');
   if (prefix === '') return p;
   if (p === prefix) return '.';

@@ -32,6 +32,7 @@ t.test('--help lists every variable the command reads, with its default', async 
     status: variablesRead('src/argocd/argocd-client.ts'),
     bootstrap: variablesRead('src/commands/bootstrap.ts'),
     check: variablesRead('src/commands/check.ts', 'src/manifests/render-manifests.ts'),
+    diff: variablesRead('src/commands/diff.ts', 'src/manifests/render-manifests.ts'),
     serve: variablesRead(
       'src/commands/serve.ts',
       'src/sources/credentials.ts',

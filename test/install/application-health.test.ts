@@ -285,3 +285,14 @@ t.test('kustomize merges the one copy of the check into the stock argocd-cm of m
   t.same(cms[0]!.data, { ...stock.data, [CHECK_KEY]: cms[0]!.data?.[CHECK_KEY] }, 'keeps the stock settings and adds nothing else');
   t.notOk(stock.data?.[CHECK_KEY], 'the stock install has no Application health check of its own');
 });
+
+t.test('manifests/install turns on progressive syncs, so a RollingSync strategy is honoured', async (t) => {
+  const root = offlineCopy();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const built = await kustomize(path.join(root, 'manifests', 'install'));
+  const cms = built.filter((o) => o.kind === 'ConfigMap' && /^argocd-cmd-params-cm(-[a-z0-9]+)?$/.test(o.metadata.name));
+  t.same(cms.map((o) => o.metadata.name), ['argocd-cmd-params-cm'], 'one, under the name Argo CD reads');
+  const stock = find(stockObjects(), 'ConfigMap', 'argocd-cmd-params-cm')!;
+  t.same(cms[0]!.metadata.labels, stock.metadata.labels, 'keeps the labels');
+  t.same(cms[0]!.data, { ...(stock.data ?? {}), 'applicationsetcontroller.enable.progressive.syncs': 'true' }, 'the stock settings plus the one flag');
+});

@@ -267,6 +267,10 @@ t.test('bootstrap says what is missing when kubectl is not there or the install 
   t.match(wrong.stderr, /no argocd-cm ConfigMap for the Application health check \(is \S+install\.yaml Argo CD's install\.yaml\?\)/);
   t.equal(wrong.stdout, '');
   writeFileSync(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n');
+  const noParams = await bootstrap(['--repo', REPO, '--argocd-install', other]);
+  t.equal(noParams.code, 1);
+  t.match(noParams.stderr, /no argocd-cmd-params-cm ConfigMap for progressive syncs \(RollingSync\)/);
+  writeFileSync(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cmd-params-cm\n');
   const noRepoServer = await bootstrap(['--repo', REPO, '--argocd-install', other]);
   t.equal(noRepoServer.code, 1);
   t.match(noRepoServer.stderr, /no argocd-repo-server Deployment to patch/);

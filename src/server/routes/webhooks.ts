@@ -11,12 +11,13 @@ import { parseGitlabPushEvent, parseMergeRequestEvent } from '../../gitlab/gitla
 import type { PreviewForge } from '../../previews/forge.js';
 import { createGithubForge } from '../../previews/github-forge.js';
 import { createGitlabForge } from '../../previews/gitlab-forge.js';
+import { previewManifestsFrom, type PreviewRevision } from '../../manifests/preview-manifests.js';
 import type { RenderedPlatform } from '../../render-platform.js';
 import { redact, registerSecret } from '../../sources/redact.js';
 
 /** Options of the webhook routes; everything defaults from the environment. */
 export interface WebhookRouteOptions {
-  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_GITLAB_WEBHOOK_TOKEN, GITLAB_TOKEN, GITLAB_API_URL, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH. */
+  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_GITLAB_WEBHOOK_TOKEN, GITLAB_TOKEN, GITLAB_API_URL, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH, GITOPS_K8S_PREVIEW_MANIFESTS. */
   env?: NodeJS.ProcessEnv;
   /** The queue previews run in (the app's, so that it can be awaited idle). */
   queue: PreviewQueue;
@@ -103,6 +104,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   registerSecret(gitlabSettings?.token);
   const gitlab = gitlabSettings ? new GitlabClient(gitlabSettings) : undefined;
   const previewPath = env.GITOPS_K8S_PREVIEW_PATH || '.';
+  const previewManifests = previewManifestsFrom(env, previewPath);
   const forwardTo = env.GITOPS_K8S_APPSET_WEBHOOK_URL || undefined;
   if (!secret) app.log.warn('GITOPS_K8S_WEBHOOK_SECRET is not set; /api/v1/webhooks/github refuses every delivery');
   if (gitlabSettings && !gitlabToken) app.log.warn('GITLAB_TOKEN is set but GITOPS_K8S_GITLAB_WEBHOOK_TOKEN is not; /api/v1/webhooks/gitlab refuses every delivery');
@@ -116,12 +118,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   const preview = (key: string, repoURL: string, baseRef: string, resolve: () => Promise<{ baseSha: string; headSha: string; forge: PreviewForge }>): void => {
     const accepted = queue.enqueue(key, async () => {
       const { forge, ...event } = await resolve();
+      const rendered = new Map<string, PreviewRevision>();
       const render = async (commit: string) => {
         // A commit pushed a moment ago is fetched by the source itself: a full commit id the clone lacks is always fetched before it is called unknown.
         const result = await app.gitops.getPlatform({ repoURL, revision: commit, path: previewPath });
+        rendered.set(commit, { commit, platform: result.platform });
         return retarget(result.platform, commit, baseRef);
       };
-      const outcome = await postPullRequestPreview(event, { render, forge, marker: previewMarker(previewPath), secrets: [secret, gitlabToken, settings?.token, gitlabSettings?.token] });
+      const manifests = previewManifests && ((diff: Parameters<ReturnType<typeof previewManifests>>[0]) => previewManifests(repoURL, rendered.get(event.baseSha)!, rendered.get(event.headSha)!)(diff));
+      const outcome = await postPullRequestPreview(event, { render, forge, marker: previewMarker(previewPath), secrets: [secret, gitlabToken, settings?.token, gitlabSettings?.token], ...(manifests ? { manifests } : {}) });
       app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, `${forge.noun} preview posted`);
     });
     if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; the forge will show this delivery as failed and it can be redelivered');
