@@ -15,7 +15,14 @@ const readSchema = (file: string): Record<string, unknown> => JSON.parse(readFil
 t.setTimeout(300_000);
 
 t.test('npm run build writes one schema per file kind, each the very schema the CLI validates with', async (t) => {
-  const cli: Record<string, object> = { gitops: settingsSchema, cluster: clusterSchema, provider: providerSchema, environment: environmentSchema, namespace: namespaceSchema, app: appSchema };
+  const cli: Record<string, object> = {
+    gitops: settingsSchema,
+    cluster: clusterSchema,
+    provider: providerSchema,
+    environment: environmentSchema,
+    namespace: namespaceSchema,
+    app: appSchema,
+  };
   t.same([...EDITOR_SCHEMA_KINDS].sort(), Object.keys(cli).sort());
   for (const kind of EDITOR_SCHEMA_KINDS) {
     const { $schema, title, description, ...rest } = readSchema(schemaFileName(kind));
