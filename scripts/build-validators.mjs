@@ -34,6 +34,25 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = (name) => fileURLToPath(new URL(`../dist/src/${name}`, import.meta.url));
 const names = Object.keys(schemas);
 
+// Descriptions and examples are for editors (scripts/build-json-schemas.mjs);
+// validation ignores them, but in the code they would be ~50 kB more to load
+// and would keep the check set from sharing identical subschemas.
+const ANNOTATIONS = new Set(['description', 'examples', 'title']);
+function withoutAnnotations(schema) {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const copy = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(k)) continue;
+    // `properties` maps key names (a key may be called description) to schemas.
+    if (k === 'properties') copy[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, withoutAnnotations(s)]));
+    else if (k === 'anyOf') copy[k] = v.map(withoutAnnotations);
+    else if (k === 'additionalProperties' || k === 'items' || k === 'not' || k === 'propertyNames') copy[k] = withoutAnnotations(v);
+    else copy[k] = v;
+  }
+  return copy;
+}
+const validated = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, withoutAnnotations(schema)]));
+
 /** Writes ajv's standalone CommonJS code, minified, with the ajv runtime helpers it requires bundled in. */
 async function writeValidators(name, code) {
   await build({
@@ -101,12 +120,12 @@ async function writeCheckSet(file, named) {
   await writeValidators(file, standaloneCode(ajv, refs));
 }
 
-await writeFullSet('validators-full.generated.cjs', schemas);
+await writeFullSet('validators-full.generated.cjs', validated);
 writeFileSync(
   out('validators.generated.js'),
   `import full from './validators-full.generated.cjs';\n${names.map((n) => `export const ${n} = full.${n};`).join('\n')}\n`,
 );
-await writeCheckSet('validators-check.generated.cjs', schemas);
+await writeCheckSet('validators-check.generated.cjs', validated);
 
 const application = { application: applicationSchemaFromCrd(readFileSync(`${root}${APPLICATION_CRD_FILE}`, 'utf8'), parse) };
 await writeFullSet('application-full.generated.cjs', application);

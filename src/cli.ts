@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Register>> = {
   check: async () => (await import('./commands/check.js')).registerCheck,
   explain: async () => (await import('./commands/explain.js')).registerExplain,
   init: async () => (await import('./commands/init.js')).registerInit,
+  schemas: async () => (await import('./commands/schemas.js')).registerSchemas,
   generate: async () => (await import('./commands/generate.js')).registerGenerate,
   import: async () => (await import('./commands/import.js')).registerImport,
   bootstrap: async () => (await import('./commands/bootstrap.js')).registerBootstrap,

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { defaultSchemaBase, formatModeline, type EditorSchemaKind } from './editor-schemas.js';
 import { createError } from './errors.js';
 
 /** Options of {@link initPlatformRepo}. */
@@ -8,7 +9,18 @@ export interface InitOptions {
   repoURL?: string;
   /** Write into a folder that already has files. */
   force?: boolean;
+  /** Where the modelines point: the folder or URL of the editor schemas (default: this release on unpkg). */
+  schemaBase?: string;
 }
+
+// Which editor schema each starter file gets in its modeline.
+const kindOf: Record<string, EditorSchemaKind> = {
+  'gitops.yaml': 'gitops',
+  'clusters/local.yaml': 'cluster',
+  'apps/kube-system/metrics-server.yaml': 'app',
+  'apps/kube-system/namespace.yaml': 'namespace',
+  'apps/guestbook/guestbook.yaml': 'app',
+};
 
 function starterFiles(repoURL: string): Record<string, string> {
   return {
@@ -59,12 +71,14 @@ export function initPlatformRepo(dir: string, options: InitOptions = {}): string
     throw createError('GK_USAGE', `${dir} is not empty; use --force to write into it`);
   }
   const files = starterFiles(options.repoURL ?? 'https://github.com/example/platform.git');
+  const base = options.schemaBase ?? defaultSchemaBase();
   const written: string[] = [];
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(dir, rel);
     if (existsSync(abs)) continue;
     mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, content);
+    // The modeline first: editors with yaml-language-server then check and complete every key.
+    writeFileSync(abs, `${formatModeline(kindOf[rel]!, base)}\n${content}`);
     written.push(rel);
   }
   return written;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
+import { formatEnvironmentHelp } from './environment-help.js';
 import path from 'node:path';
 import { ARGOCD_INSTALL_URL, ARGOCD_VERSION, buildBootstrap, writeArgocdApp, type BootstrapPart } from '../bootstrap.js';
 
@@ -26,6 +27,7 @@ export function registerBootstrap(program: Command, io: CliIO, setExit: (code: n
     .option('--argocd-install <file|url>', `Argo CD's install.yaml, for offline or mirrored installs (default ${ARGOCD_INSTALL_URL})`)
     .option('--argocd-app <dir>', 'instead: write the app folder (kustomization.yaml, app.yaml) that keeps Argo CD managing itself, sidecar included')
     .option('--argocd-cluster <name>', 'with --argocd-app: the cluster (clusters/<name>.yaml) Argo CD runs on', 'in-cluster')
+    .addHelpText('after', formatEnvironmentHelp([{ name: 'KUBECTL', what: 'the kubectl that runs kustomize', default: 'kubectl on the PATH' }]))
     .action(async (flags: BootstrapFlags) => {
       try {
         if (flags.argocdApp !== undefined) {

@@ -12,6 +12,8 @@ import { parseRepoMap } from '../manifests/repo-map.js';
 import { renderModel, selectOutput } from '../render-platform.js';
 import type { RenderedApp } from '../render-applications.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
+import { formatEnvironmentHelp, RENDERING_VARIABLES } from './environment-help.js';
+import { createOutputOption } from './output-option.js';
 
 interface CheckOptions {
   cluster?: string[];
@@ -39,16 +41,16 @@ export function registerCheck(program: Command, io: CliIO, setExit: (code: numbe
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only the apps of these namespace folders (repeat or comma-separate)', collect)
     .option('-a, --app <app>', 'only these apps, as namespace/app or app (repeat or comma-separate)', collect)
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(createOutputOption(['text', 'json'], 'text'))
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository')
     .option('--repo-map <from=to>', 'fetch repoURLs starting with FROM from TO instead (a mirror); repeatable, also GITOPS_K8S_REPO_MAP (comma-separated)', collect)
     .option('--cache-dir <dir>', 'where charts and Git checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
+    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES))
     .action(async (dir: string, opts: CheckOptions) => {
       try {
-        if (opts.output !== 'text' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be text or json (got ${JSON.stringify(opts.output)})`);
         const concurrency = opts.concurrency === undefined ? Math.max(1, os.availableParallelism()) : Number(opts.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) throw createError('GK_USAGE', `--concurrency must be a positive integer (got ${JSON.stringify(opts.concurrency)})`);
         const repoMap = parseRepoMap([...splitList(io.env.GITOPS_K8S_REPO_MAP), ...(opts.repoMap ?? [])]);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import { parseRepoMap } from '../manifests/repo-map.js';
 import { renderPlatform, type RenderedPlatform } from '../render-platform.js';
 import { openGitCommit, resolveRevision } from '../sources/git.js';
 import { gitText } from '../sources/run-git.js';
+import { formatEnvironmentHelp, RENDERING_VARIABLES } from './environment-help.js';
+import { createOutputOption } from './output-option.js';
 
 /** Exit codes of `diff`, like diff(1): 0 same, 1 different, 2 trouble. */
 export const EXIT_SAME = 0;
@@ -25,7 +27,9 @@ export const EXIT_TROUBLE = 2;
 interface DiffOptions {
   base: string;
   head: string;
-  format: string;
+  output: DiffFormat;
+  /** The deprecated spelling of --output. */
+  format?: DiffFormat;
   repoUrl?: string;
   revision?: string;
   manifests?: boolean;
@@ -105,7 +109,9 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .argument('[dir]', 'the platform repo: a folder in a git work tree', '.')
     .requiredOption('--base <rev>', 'the revision to compare from (branch, tag or commit)')
     .option('--head <rev>', 'the revision to compare to', 'HEAD')
-    .option('-f, --format <format>', `output: ${diffFormats.join(', ')}`, 'text')
+    .addOption(createOutputOption(diffFormats, 'text'))
+    // Deprecated for -o (every command spells it so); kept, hidden, for one release.
+    .addOption(new Option('-f, --format <format>').choices(diffFormats).conflicts('output').hideHelp())
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'targetRevision for path sources, when gitops.yaml has none')
     .option('--manifests', 'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions and show the Kubernetes resources added, removed and changed')
@@ -113,13 +119,13 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .option('--cache-dir <dir>', 'with --manifests: where charts and checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'with --manifests: most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'with --manifests: pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
+    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES.map((v) => ({ ...v, what: `with --manifests: ${v.what}` }))))
     .action(async (dir: string, opts: DiffOptions) => {
       // Which revision is being rendered, so a failure says which side is broken.
       let rendering: string | undefined;
       try {
-        if (!diffFormats.includes(opts.format as DiffFormat)) {
-          throw createError('GK_USAGE', `--format must be one of ${diffFormats.join(', ')} (got ${JSON.stringify(opts.format)})`);
-        }
+        if (opts.format !== undefined) io.stderr('warning: -f/--format is deprecated; use -o/--output\n');
+        const format = opts.format ?? opts.output;
         const { top, sub } = await locateInGit(path.resolve(io.cwd, dir));
         const baseCommit = await resolveRevision(top, opts.base);
         const headCommit = await resolveRevision(top, opts.head);
@@ -130,7 +136,6 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
         rendering = undefined;
         const diff = diffPlatforms(base, head);
         const show = (rev: string, commit: string): string => (commit.startsWith(rev.toLowerCase()) ? commit.slice(0, 7) : `${rev} (${commit.slice(0, 7)})`);
-        const format = opts.format as DiffFormat;
         const text = formatDiff(diff, format, { base: show(opts.base, baseCommit), head: show(opts.head, headCommit) });
         if (!opts.manifests) {
           io.stdout(text);

@@ -7,6 +7,8 @@ import { explainApp } from '../explain.js';
 import { detectGitPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../load-platform-repo.js';
 import { openLocalRepo } from '../repo-files.js';
+import { formatEnvironmentHelp } from './environment-help.js';
+import { createOutputOption } from './output-option.js';
 
 function show(value: unknown): string {
   if (Array.isArray(value)) return '[]';
@@ -20,9 +22,10 @@ export function registerExplain(program: Command, io: CliIO, setExit: (code: num
     .description('show a generated Application with the file and line that set each field')
     .argument('<args...>', '[DIR] NAMESPACE/APP')
     .option('-c, --cluster <name>', 'only the Application for this cluster')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(createOutputOption(['text', 'json'], 'text'))
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action((args: string[], opts: { cluster?: string; output: string; repoUrl?: string; revision?: string }) => {
       try {
         if (args.length > 2) throw createError('GK_USAGE', 'explain takes [DIR] NAMESPACE/APP');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { collect, EXIT_INVALID, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
 import { createError } from '../errors.js';
 import { runImport } from '../import/run-import.js';
+import { formatEnvironmentHelp, TOOL_VARIABLES } from './environment-help.js';
 
 const MAX_STDIN = 64 * 1024 * 1024;
 
@@ -28,6 +29,7 @@ export function registerImport(program: Command, io: CliIO, setExit: (code: numb
     .option('--force', 'replace gitops.yaml, clusters/ and apps/ in a non-empty --out')
     .option('--adopt-defaults', 'Applications without syncPolicy take the gitops-k8s default (automated), and all get the resources finalizer')
     .option('--accept <field>', 'accept differences at or under this field path, or missing / extra (repeat or comma-separate)', collect)
+    .addHelpText('after', formatEnvironmentHelp(TOOL_VARIABLES.filter((v) => v.name === 'GITOPS_K8S_HELM')))
     .action(async (sources: string[], opts: { out: string; values?: string[]; set?: string[]; force?: boolean; adoptDefaults?: boolean; accept?: string[] }) => {
       try {
         const { report, verification } = await runImport(sources, {

@@ -9,6 +9,8 @@ import { renderModel, selectOutput, type RenderedPlatform } from '../render-plat
 import { APPLICATIONSET_HEADER, buildApplicationSet } from '../render-applicationset.js';
 import { normalizeRepoPath, openLocalRepo } from '../repo-files.js';
 import path from 'node:path';
+import { formatEnvironmentHelp } from './environment-help.js';
+import { createOutputOption } from './output-option.js';
 
 export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
@@ -17,14 +19,14 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .argument('[dir]', 'the platform repo', '.')
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only these namespace folders (repeat or comma-separate)', collect)
-    .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .addOption(createOutputOption(['yaml', 'json'], 'yaml'))
     .option('--only <kinds>', 'all (AppProjects and Applications), projects (AppProjects only), applications (Applications only) or applicationset (the ApplicationSet that generates them)', 'all')
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
+    .addHelpText('after', formatEnvironmentHelp([]))
     .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
       try {
-        if (opts.output !== 'yaml' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be yaml or json (got ${JSON.stringify(opts.output)})`);
         const only = parseRenderKinds(opts.only, '--only');
         const root = path.resolve(io.cwd, dir);
         const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });

@@ -7,6 +7,7 @@ import { buildApp } from '../server/app.js';
 import { generateToken } from '../server/auth.js';
 import { credentialsFromEnv } from '../sources/credentials.js';
 import { displayURL } from '../sources/redact.js';
+import { ARGOCD_API_VARIABLES, formatEnvironmentHelp, RENDERING_VARIABLES } from './environment-help.js';
 
 interface ServeOptions {
   repo?: string;
@@ -59,6 +60,34 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
     .option('--cache-mb <mb>', 'memory for loaded commits and gzipped replies', '256')
     .option('--argocd-namespace <ns>', 'namespace of Argo CD, when gitops.yaml does not say')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .addHelpText(
+      'after',
+      formatEnvironmentHelp([
+        { name: 'GITOPS_K8S_TOKEN', what: 'the bearer token callers send (or --token-file)' },
+        { name: 'GITOPS_K8S_GIT_USERNAME', what: 'HTTPS git user name' },
+        { name: 'GITOPS_K8S_GIT_PASSWORD', what: 'HTTPS git password or token' },
+        { name: 'GITOPS_K8S_GIT_PASSWORD_FILE', what: 'a file holding it, instead' },
+        { name: 'GITOPS_K8S_SSH_KEY_FILE', what: 'SSH private key for ssh:// repos' },
+        { name: 'GITOPS_K8S_SSH_KNOWN_HOSTS_FILE', what: 'known_hosts for ssh://', default: "the user's own" },
+        { name: 'GITOPS_K8S_GITHUB_TOKEN', what: 'GitHub token for --github (GITHUB_TOKEN too)' },
+        { name: 'GITOPS_K8S_GITHUB_TOKEN_FILE', what: 'a file holding it, instead' },
+        { name: 'GITHUB_API_URL', what: 'GitHub (Enterprise) API base', default: 'https://api.github.com' },
+        { name: 'GITOPS_K8S_WEBHOOK_SECRET', what: 'GitHub webhook secret', default: 'unset: webhooks answer 503' },
+        { name: 'GITHUB_TOKEN', what: 'token for pull-request preview comments' },
+        { name: 'GITHUB_APP_ID', what: 'or a GitHub App, with GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE' },
+        { name: 'GITHUB_APP_PRIVATE_KEY', what: "the GitHub App's private key (PEM)" },
+        { name: 'GITHUB_APP_PRIVATE_KEY_FILE', what: 'a file holding it, instead' },
+        { name: 'GITOPS_K8S_GITLAB_WEBHOOK_TOKEN', what: 'GitLab webhook secret token', default: 'unset: GitLab webhooks answer 503' },
+        { name: 'GITLAB_TOKEN', what: 'GitLab access token (api scope) for merge-request preview notes' },
+        { name: 'GITLAB_API_URL', what: 'self-managed GitLab API base', default: 'https://gitlab.com/api/v4' },
+        { name: 'GITOPS_K8S_CHECK_RUNS', what: 'true: report previews as check runs (GitHub App only)', default: 'false' },
+        { name: 'GITOPS_K8S_PREVIEW_PATH', what: 'where the platform repo sits in the Git repo, for previews', default: 'the root' },
+        { name: 'GITOPS_K8S_APPSET_WEBHOOK_URL', what: "Argo CD's ApplicationSet webhook, passed each push" },
+        { name: 'GITOPS_K8S_PREVIEW_MANIFESTS', what: 'true: previews also show what the changed Applications deploy (as diff --manifests)', default: 'false' },
+        ...RENDERING_VARIABLES.filter((v) => !v.name.startsWith('GITOPS_K8S_GIT_') && !v.name.startsWith('GITOPS_K8S_SSH_')),
+        ...ARGOCD_API_VARIABLES,
+      ]),
+    )
     .action(async (repoArgument: string | undefined, opts: ServeOptions) => {
       try {
         const repo = opts.repo ?? repoArgument;

@@ -2,22 +2,23 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { EXIT_OK, reportError, type CliIO } from '../cli-io.js';
 import { readArgoSettings } from '../argocd/argocd-client.js';
-import { createError } from '../errors.js';
 import { renderPlatform } from '../render-platform.js';
 import { openLocalRepo } from '../repo-files.js';
 import { collectStatus } from '../status/status-matrix.js';
 import { formatStatusTable } from '../status/status-table.js';
+import { ARGOCD_API_VARIABLES, formatEnvironmentHelp } from './environment-help.js';
+import { createOutputOption } from './output-option.js';
 
 export function registerStatus(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('status')
     .description('show every app on every cluster, with sync and health from Argo CD when ARGOCD_SERVER and ARGOCD_AUTH_TOKEN are set')
     .argument('[dir]', 'the platform repo', '.')
-    .option('-o, --output <format>', 'table or json', 'table')
+    .addOption(createOutputOption(['table', 'json'], 'table'))
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
+    .addHelpText('after', formatEnvironmentHelp(ARGOCD_API_VARIABLES))
     .action(async (dir: string, opts: { output: string; repoUrl?: string }) => {
       try {
-        if (opts.output !== 'table' && opts.output !== 'json') throw createError('GK_USAGE', `--output must be table or json (got ${JSON.stringify(opts.output)})`);
         const settings = readArgoSettings(io.env);
         const platform = renderPlatform(openLocalRepo(path.resolve(io.cwd, dir)), { repoURL: opts.repoUrl });
         const matrix = await collectStatus(platform, { settings });

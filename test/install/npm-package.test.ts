@@ -34,7 +34,7 @@ const tarball = path.join(work, packed!.filename);
 const files = packed!.files.map((f) => f.path);
 
 t.test('the tarball holds what runs and what users copy, and no tests, sources or source maps', async (t) => {
-  for (const needed of ['package.json', 'README.md', 'dist/src/gitops-k8s.cjs', 'dist/src/cli-bundle.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'plugin/plugin.yaml', 'examples/platform/gitops.yaml', 'renovate/gitops-k8s.json']) {
+  for (const needed of ['package.json', 'README.md', 'dist/src/gitops-k8s.cjs', 'dist/src/cli-bundle.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'plugin/plugin.yaml', 'examples/platform/gitops.yaml', 'renovate/gitops-k8s.json', 'schemas/app.schema.json', 'schemas/environment.schema.json']) {
     t.ok(files.includes(needed), `holds ${needed}`);
   }
   t.ok(files.some((f) => f.startsWith('manifests/install/')), 'holds manifests/install');

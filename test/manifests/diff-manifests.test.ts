@@ -96,13 +96,13 @@ t.test('diff --manifests renders the touched Applications at both revisions and 
   t.notMatch(text.stdout, /web-same/, 'untouched apps are not rendered or shown');
   t.notMatch(text.stdout, /password-|token-3/, 'no Secret value, old or new');
 
-  const md = await diff([platform, '--base', base, '--manifests', '--format', 'markdown', ...map], env);
+  const md = await diff([platform, '--base', base, '--manifests', '-o', 'markdown', ...map], env);
   t.equal(md.code, 1);
   t.match(md.stdout, /<details><summary>\n~ Application <code>web-demo-c1<\/code> — <code>web\/demo<\/code> on <code>c1<\/code>: 0 added, 0 removed, 2 changed\n<\/summary>\n\n```diff\n~ Deployment\/\/web-demo-c1/);
   t.equal(md.stdout.match(/<details>/g)?.length, md.stdout.match(/<\/details>/g)?.length, 'every block closed');
   t.notMatch(md.stdout, /password-|token-3/);
 
-  const json = await diff([platform, '--base', base, '--manifests', '--format', 'json', ...map], env);
+  const json = await diff([platform, '--base', base, '--manifests', '-o', 'json', ...map], env);
   const parsed = JSON.parse(json.stdout) as { changed: boolean; manifests: { apps: { application: string }[] } };
   t.same(parsed.manifests.apps.map((a) => a.application), ['web-demo-c1', 'web-files-c1', 'web-gone-c1', 'web-new-c1']);
   t.notMatch(json.stdout, /password-|token-3/);

@@ -24,7 +24,7 @@ function changePlatform(dir: string, platform: string): string {
 t.test('diff counts added, removed and changed Applications with their field changes, and exits 1', async (t) => {
   const { dir, platform, first } = makePlatformRepo('platform');
   changePlatform(dir, platform);
-  const { code, stdout, stderr } = await cli(['diff', '--base', first, '--head', 'main', 'platform', '--format', 'json'], dir);
+  const { code, stdout, stderr } = await cli(['diff', '--base', first, '--head', 'main', 'platform', '-o', 'json'], dir);
   t.equal(stderr, '');
   t.equal(code, 1, 'differences exit 1');
   const out = JSON.parse(stdout);
@@ -60,7 +60,7 @@ t.test('diff prints text and markdown with signs per kind of change', async (t) 
   t.match(text.stdout, /^- Application observe-kibana-do-ams3 /m);
   t.match(text.stdout, /^ {4}~ spec\.source\.targetRevision: "3\.12\.2" -> "3\.12\.3"$/m);
   t.match(text.stdout, /^ {4}\+ spec\.source\.helm\.valuesObject\.args: \["--kubelet-insecure-tls"\]$/m);
-  const md = await cli(['diff', '--base', first, '--format', 'markdown'], dir);
+  const md = await cli(['diff', '--base', first, '--output', 'markdown'], dir);
   t.equal(md.code, 1);
   t.match(md.stdout, /\| added \| 0 \| 1 \|/);
   t.match(md.stdout, /```diff\n[^`]*- spec\.source\.helm\.valuesObject\.replicas: 1\n\+ spec\.source\.helm\.valuesObject\.replicas: 2/);
@@ -97,10 +97,25 @@ t.test('a broken base revision is an error too, as are unknown revisions and a f
   const unknown = await cli(['diff', '--base', 'no-such-branch'], dir);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /no-such-branch/);
-  const usage = await cli(['diff', '--base', 'main', '--format', 'html'], dir);
+  const usage = await cli(['diff', '--base', 'main', '-o', 'html'], dir);
   t.equal(usage.code, 2);
+  t.match(usage.stderr, /Allowed choices are text, markdown, json/);
   const missing = await cli(['diff'], dir);
   t.equal(missing.code, 2, '--base is required');
+});
+
+t.test('diff -f/--format still works for a release, hidden from --help, with a warning', async (t) => {
+  const { dir, platform, first } = makePlatformRepo('platform');
+  changePlatform(dir, platform);
+  const old = await cli(['diff', '--base', first, 'platform', '-f', 'json'], dir);
+  t.equal(old.code, 1);
+  t.equal(old.stderr, 'warning: -f/--format is deprecated; use -o/--output\n');
+  t.same(JSON.parse(old.stdout), JSON.parse((await cli(['diff', '--base', first, 'platform', '-o', 'json'], dir)).stdout));
+  t.equal((await cli(['diff', '--base', first, '--format', 'html'], dir)).code, 2);
+  t.equal((await cli(['diff', '--base', first, '-f', 'json', '-o', 'markdown'], dir)).code, 2, 'not both');
+  const help = await cli(['diff', '--help'], dir);
+  t.match(help.stdout, /-o, --output <format>\s+output format \(choices: "text", "markdown", "json",\s+default: "text"\)/);
+  t.notMatch(help.stdout, /--format/);
 });
 
 t.test('values diff: maps key by key, scalar lists whole, quoted keys for labels', async (t) => {
