@@ -3,6 +3,7 @@ import type { Agent, Dispatcher } from 'undici';
 import { createError } from '../errors.js';
 import { MANAGED_BY } from '../render-applications.js';
 import { redact, registerSecret } from '../sources/redact.js';
+import { mapOf as obj, stringOf as str } from '../json-fields.js';
 
 /** Where the Argo CD API is and how to call it. */
 export interface ArgoSettings {
@@ -90,14 +91,6 @@ const FIELDS = [
   'items.status.operationState.phase',
   'items.status.operationState.message',
 ].join(',');
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function obj(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
 
 /** Maps one item of Argo CD's `ApplicationList` (v1alpha1) to what the status needs. */
 export function toArgoAppStatus(item: unknown): ArgoAppStatus | undefined {

@@ -6,6 +6,7 @@ import { formatManifestDiffMarkdown, truncateComment } from '../manifests/format
 import type { RenderedPlatform } from '../render-platform.js';
 import type { PostedNote, PreviewForge } from '../previews/forge.js';
 import { redact, registerSecret } from '../sources/redact.js';
+import { mapOf as obj, nonEmptyStringOf as str } from '../json-fields.js';
 
 /** The hidden line that finds our comment again on the next push. */
 export const PREVIEW_MARKER = '<!-- gitops-k8s:preview -->';
@@ -37,14 +38,6 @@ export interface PushEvent {
   ref: string;
   after: string;
   repoURLs: string[];
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function obj(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function repoURLsOf(repository: Record<string, unknown>): string[] {

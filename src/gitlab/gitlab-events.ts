@@ -1,3 +1,5 @@
+import { mapOf as obj, nonEmptyStringOf as str } from '../json-fields.js';
+
 /** The parts of a GitLab `Merge Request Hook` a preview needs. */
 export interface MergeRequestEvent {
   /** open, update, reopen, close, merge, approved, ... */
@@ -21,14 +23,6 @@ export interface GitlabPushEvent {
   ref: string;
   after: string;
   repoURLs: string[];
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function obj(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function repoURLsOf(...projects: Record<string, unknown>[]): string[] {
