@@ -17,7 +17,7 @@ const SHA256 = {
   'install.yaml': '795a3a972224da6a7f9d32c3e946445f062b60fb46028476715affeb688236e3',
 };
 
-t.test('no source, test, script or bench reads ../shared', (t) => {
+t.test('no source, test, script or bench reads the shared folder beside the checkout', (t) => {
   const files = execFileSync('git', ['ls-files', 'src', 'test', 'scripts', 'bench', 'package.json'], { cwd: root, encoding: 'utf8' })
     .split('\n')
     .filter((f) => f && !f.startsWith('test/fixtures/') && f !== 'test/core/repo-hygiene.test.ts');
