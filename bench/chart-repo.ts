@@ -1,7 +1,7 @@
 /**
  * A Helm chart repository on loopback for the benchmarks: charts made with
- * `helm package`, an index from `helm repo index`, served over HTTP. A copy of
- * the few lines of test/helpers/manifest-servers.ts it needs (test/ is not built).
+ * `helm package`, an index from `helm repo index`, served over HTTP. The tests
+ * serve theirs with {@link serveChartDir} too (bench/ is built; test/ is not).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,17 @@ export async function startChartRepo(helm: string, dir: string, charts: readonly
     for (const [file, text] of Object.entries(c.templates)) writeFileSync(path.join(src, 'templates', file), text);
     runHelm(helm, ['package', src, '-d', dir]);
   }
+  return serveChartDir(helm, dir);
+}
+
+/**
+ * Serves the packaged charts in `dir` over HTTP on loopback, with the index
+ * `helm repo index` writes for the served URL; `onRequest` sees every path
+ * asked for. The tests' chart repository (test/helpers/manifest-servers.ts) is this one.
+ */
+export async function serveChartDir(helm: string, dir: string, onRequest?: (url: string) => void): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
+    onRequest?.(req.url ?? '');
     const file = path.join(dir, path.basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
     try {
       const body = readFileSync(file);

@@ -4,10 +4,11 @@
  * (Debian's docker-registry) and a git daemon. No mocks, no network.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
+import { serveChartDir } from '../../bench/chart-repo.js';
 import { helmBinary } from './tools.js';
 
 /** An environment for helm that keeps its config and cache in `dir`. */
@@ -66,19 +67,7 @@ export async function freePort(): Promise<number> {
 /** A Helm chart repository serving the charts packaged into `dir` (with `helm repo index`). */
 export async function startChartRepo(dir: string): Promise<{ url: string; server: Server; requests: string[] }> {
   const requests: string[] = [];
-  const server = createHttpServer((req, res) => {
-    requests.push(req.url ?? '');
-    const file = path.join(dir, path.basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
-    try {
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'text/yaml' : 'application/gzip' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/charts`;
-  run(helmBinary(), ['repo', 'index', dir, '--url', url]);
+  const { url, server } = await serveChartDir(helmBinary(), dir, (url) => requests.push(url));
   return { url, server, requests };
 }
 
