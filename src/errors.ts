@@ -45,6 +45,8 @@ export const errorCatalogue = {
   GK_KUBECTL: { statusCode: 500, title: 'kubectl failed' },
   GK_TOOL_MISSING: { statusCode: 500, title: 'Required tool missing' },
   GK_TOOL_FAILED: { statusCode: 422, title: 'External tool failed' },
+  GK_REPO_CREDENTIALS: { statusCode: 500, title: 'Repository credentials invalid' },
+  GK_REPO_AUTH: { statusCode: 502, title: 'Repository refused access' },
 } as const satisfies Record<string, { statusCode: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -10,6 +10,7 @@ import { createError } from '../errors.js';
 import { credentialsFromEnv, gitAccess } from '../sources/credentials.js';
 import { displayURL } from '../sources/redact.js';
 import { gitText, runGit } from '../sources/run-git.js';
+import type { RepoCredential } from './repo-credentials.js';
 
 const COMMIT = /^[0-9a-f]{40}$/;
 
@@ -18,6 +19,8 @@ export interface CheckoutOptions {
   env: NodeJS.ProcessEnv;
   /** Checkouts of this run by URL and revision: Applications sharing a repo wait for one fetch. */
   checkouts: Map<string, Promise<string>>;
+  /** A `type: git` repository Secret for the URL: its username and password win over GITOPS_K8S_GIT_*. */
+  credential?: RepoCredential;
 }
 
 /** The commit `revision` (a commit, branch, tag or HEAD) names in the remote, and the ref to fetch it by. */
@@ -47,7 +50,12 @@ export function checkoutGitSource(url: string, revision: string, options: Checko
 }
 
 async function fetchCheckout(url: string, revision: string, options: CheckoutOptions): Promise<string> {
-  const access = gitAccess(url, credentialsFromEnv(options.env));
+  const fromEnv = credentialsFromEnv(options.env);
+  const credential = options.credential;
+  if (credential && (credential.tlsClientCertData || credential.insecure)) {
+    throw createError('GK_REPO_CREDENTIALS', `Secret ${credential.name} for ${credential.url}: tlsClientCertData and insecure are not used for Git sources; only username and password are`, { file: credential.file });
+  }
+  const access = gitAccess(url, credential?.password ? { ...fromEnv, gitUsername: credential.username, gitPassword: credential.password, gitPasswordFile: undefined } : fromEnv);
   const base = path.join(options.cacheDir, 'git', createHash('sha256').update(access.url).digest('hex').slice(0, 32));
   mkdirSync(base, { recursive: true });
   const { commit, ref } = await resolveRemote(access.url, revision, access.env, base);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { GitopsError, isGitopsError, type Problem } from '../errors.js';
 import type { Cluster, PlatformRepo } from '../model.js';
 import type { RenderedApp } from '../render-applications.js';
-import { displayURL } from '../sources/redact.js';
+import { displayURL, redact } from '../sources/redact.js';
 import { requireTool } from '../tools/external-tool.js';
 import { readDirectoryManifests, type DirectoryOptions } from './directory-manifests.js';
 import { fetchChart } from './fetch-chart.js';
@@ -22,6 +22,7 @@ import type { KubeObject } from './kube-object.js';
 import { kustomizeBuild } from './kustomize-build.js';
 import { createLimiter, type Limiter } from './limit-concurrency.js';
 import { createRenderCache, type RenderCache } from './render-cache.js';
+import { findRepoCredential, loadRepoCredentials, type RepoCredentials } from './repo-credentials.js';
 import { mapRepoURL, type RepoMapping } from './repo-map.js';
 import { resolveInside } from './resolve-inside.js';
 
@@ -77,6 +78,8 @@ interface RunContext {
   pulls: Map<string, Promise<string>>;
   checkouts: Map<string, Promise<string>>;
   helm: () => string;
+  /** Argo CD repository Secrets from GITOPS_K8S_REPO_CREDENTIALS. */
+  credentials: RepoCredentials;
 }
 
 export function sourcesOf(rendered: RenderedApp): Source[] {
@@ -106,14 +109,15 @@ export function platformFolderOf(repo: PlatformRepo, pathPrefix: string | undefi
 }
 
 /** The folder a path source is in: the platform folder or a checkout of its Git repository. */
-async function sourceFolder(ctx: RunContext, source: Source): Promise<{ dir: string; key: string }> {
+async function sourceFolder(ctx: RunContext, source: Source, project: string): Promise<{ dir: string; key: string }> {
   const inPlatform = platformRelative(ctx, source);
   if (inPlatform !== undefined) {
     const dir = resolveInside(ctx.options.platformDir, inPlatform, 'path');
     return { dir, key: `platform:${dir}` };
   }
   const url = mapRepoURL(source.repoURL!, ctx.options.repoMap);
-  const checkout = await checkoutGitSource(url, source.targetRevision || 'HEAD', { cacheDir: ctx.options.cacheDir, env: ctx.options.env, checkouts: ctx.checkouts });
+  const credential = findRepoCredential(ctx.credentials, url, 'git', project);
+  const checkout = await checkoutGitSource(url, source.targetRevision || 'HEAD', { cacheDir: ctx.options.cacheDir, env: ctx.options.env, checkouts: ctx.checkouts, credential });
   const dir = resolveInside(checkout, source.path ?? '.', 'path');
   return { dir, key: `git:${dir}` };
 }
@@ -127,6 +131,7 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
   const destination = rendered.application.spec.destination as { namespace?: string };
   const namespace = destination.namespace ?? '';
   const cluster: Cluster = rendered.cluster;
+  const project = String(rendered.application.spec.project ?? '');
   const helmRequest = (chartDir: string) => ({
     helm: ctx.helm(),
     chartDir,
@@ -145,6 +150,8 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
   if (source.plugin !== undefined) throw new GitopsError({ code: 'GK_TOOL_FAILED', message: `${what}: config management plugin sources cannot be rendered by check` });
   if (source.chart) {
     const ref = { repoURL: mapRepoURL(source.repoURL ?? '', ctx.options.repoMap), chart: source.chart, version: source.targetRevision ?? '' };
+    // Matched on the URL contacted (after --repo-map): a Secret's password goes to the host it names, no other.
+    const credential = findRepoCredential(ctx.credentials, ref.repoURL, ref.repoURL.startsWith('oci://') ? 'oci' : 'helm', project);
     return ctx.cache.get(helmKey(`chart:${ref.repoURL}\u0000${ref.chart}\u0000${ref.version}`), () =>
       ctx.limit(async () => {
         const chartDir = await fetchChart(ref, {
@@ -153,6 +160,8 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
           env: ctx.options.env,
           plainHttp: ctx.options.ociPlainHttp,
           passCredentials: source.helm?.passCredentials === true,
+          credential,
+          credentials: ctx.credentials,
           what: `helm pull of chart ${source.chart} ${ref.version} from ${displayURL(source.repoURL ?? '')}`,
           pulls: ctx.pulls,
         });
@@ -160,7 +169,7 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
       }),
     );
   }
-  const { dir, key } = await sourceFolder(ctx, source);
+  const { dir, key } = await sourceFolder(ctx, source, project);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new GitopsError({ code: 'GK_NOT_FOUND', message: `${what}: path ${JSON.stringify(source.path ?? '.')} is not a folder of ${displayURL(source.repoURL ?? '')} at ${source.targetRevision ?? 'HEAD'}` });
   }
@@ -171,6 +180,12 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
     );
   }
   return ctx.cache.get(JSON.stringify([key, source.directory]), async () => readDirectoryManifests(dir, source.directory ?? {}, what));
+}
+
+/** The top of the platform repo's Git work tree: the platform folder less its `pathPrefix`. */
+function gitRootOf(platformDir: string, pathPrefix: string | undefined): string {
+  const depth = (pathPrefix ?? '').split('/').filter((s) => s !== '' && s !== '.').length;
+  return path.resolve(platformDir, ...Array<string>(depth).fill('..'));
 }
 
 /** Renders the manifests of `apps` (already narrowed by the caller). Throws once with every source that failed. */
@@ -184,6 +199,8 @@ export async function renderManifests(repo: PlatformRepo, apps: readonly Rendere
     pulls: new Map(),
     checkouts: new Map(),
     helm: () => (helm ??= requireTool('helm', options.env)),
+    // Never from the platform repo: a pull request must not be able to say where a password goes.
+    credentials: loadRepoCredentials(options.env, [gitRootOf(options.platformDir, options.pathPrefix)]),
   };
   const problems: Problem[] = [];
   const results = await Promise.all(
@@ -212,8 +229,11 @@ export async function renderManifests(repo: PlatformRepo, apps: readonly Rendere
 function problemsOf(error: unknown, rendered: RenderedApp, what: string): Problem[] {
   const file = rendered.app.source;
   if (isGitopsError(error)) {
-    return error.problems.map((p) => ({ code: p.code, file, message: p.message.includes(what) ? p.message : `${what}: ${p.message}` }));
+    return error.problems.map((p) => {
+      const message = redact(p.message);
+      return { code: p.code, file: p.code === 'GK_REPO_CREDENTIALS' && p.file ? p.file : file, ...(p.field ? { field: p.field } : {}), message: message.includes(what) ? message : `${what}: ${message}` };
+    });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redact(error instanceof Error ? error.message : String(error));
   return [{ code: 'GK_TOOL_FAILED', file, message: `${what}: ${message}` }];
 }
