@@ -38,11 +38,23 @@ export async function startChartRepo(helm: string, dir: string, charts: readonly
 /**
  * Serves the packaged charts in `dir` over HTTP on loopback, with the index
  * `helm repo index` writes for the served URL; `onRequest` sees every path
- * asked for. The tests' chart repository (test/helpers/manifest-servers.ts) is this one.
+ * asked for and its Authorization header. With `auth`, every request without
+ * that user name and password is answered 401 (HTTP basic auth, as a private
+ * chart repository). The tests' chart repository (test/helpers/manifest-servers.ts) is this one.
  */
-export async function serveChartDir(helm: string, dir: string, onRequest?: (url: string) => void): Promise<{ url: string; server: Server }> {
+export async function serveChartDir(
+  helm: string,
+  dir: string,
+  onRequest?: (url: string, authorization: string | undefined) => void,
+  auth?: { username: string; password: string },
+): Promise<{ url: string; server: Server }> {
+  const expected = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
   const server = createServer((req, res) => {
-    onRequest?.(req.url ?? '');
+    onRequest?.(req.url ?? '', req.headers.authorization);
+    if (expected !== undefined && req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="charts"' }).end();
+      return;
+    }
     const file = path.join(dir, path.basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
     try {
       const body = readFileSync(file);

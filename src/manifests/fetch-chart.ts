@@ -134,7 +134,7 @@ async function httpPullArgs(ref: ChartRef, tmp: string, options: FetchChartOptio
   return ['pull', `gitops-k8s-creds/${ref.chart}`, ...config, '--version', ref.version, '--untar', '--untardir', tmp];
 }
 
-const REFUSED = /\b(401|403)\b|unauthorized|forbidden|authentication required|denied/i;
+const REFUSED = /\b(401|403)\b|unauthorized|forbidden|authentication required|access.{0,30}denied/i;
 
 /** A failed pull with credentials scrubbed; access refused by the repository becomes GK_REPO_AUTH saying where credentials come from. */
 function explainFailure(error: unknown, ref: ChartRef, options: FetchChartOptions): unknown {

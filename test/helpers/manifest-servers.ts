@@ -64,23 +64,51 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A Helm chart repository serving the charts packaged into `dir` (with `helm repo index`). */
-export async function startChartRepo(dir: string): Promise<{ url: string; server: Server; requests: string[] }> {
+/**
+ * A Helm chart repository serving the charts packaged into `dir` (with `helm repo index`);
+ * with `auth`, only to that user name and password (HTTP basic auth). `authorized` lists the
+ * paths asked for with an Authorization header, `authorizations` those headers.
+ */
+export async function startChartRepo(
+  dir: string,
+  auth?: { username: string; password: string },
+): Promise<{ url: string; server: Server; requests: string[]; authorized: string[]; authorizations: string[] }> {
   const requests: string[] = [];
-  const { url, server } = await serveChartDir(helmBinary(), dir, (url) => requests.push(url));
-  return { url, server, requests };
+  const authorized: string[] = [];
+  const authorizations: string[] = [];
+  const { url, server } = await serveChartDir(
+    helmBinary(),
+    dir,
+    (url, authorization) => {
+      requests.push(url);
+      if (authorization !== undefined) {
+        authorized.push(url);
+        authorizations.push(authorization);
+      }
+    },
+    auth,
+  );
+  return { url, server, requests, authorized, authorizations };
 }
 
-/** Debian's docker-registry on a free loopback port, storing in `dir`. */
-export async function startOciRegistry(dir: string): Promise<{ host: string; child: ChildProcess }> {
+/**
+ * Debian's docker-registry on a free loopback port, storing in `dir`. With `htpasswd`
+ * (lines `user:bcrypt-hash`), it asks for HTTP basic auth.
+ */
+export async function startOciRegistry(dir: string, htpasswd?: string): Promise<{ host: string; child: ChildProcess }> {
   const port = await freePort();
   const config = path.join(dir, 'registry.yml');
   mkdirSync(path.join(dir, 'storage'), { recursive: true });
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'storage')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  let auth = '';
+  if (htpasswd !== undefined) {
+    writeFileSync(path.join(dir, 'htpasswd'), htpasswd);
+    auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${path.join(dir, 'htpasswd')}\n`;
+  }
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'storage')}\n${auth}http:\n  addr: 127.0.0.1:${port}\n`);
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok || (htpasswd !== undefined && r.status === 401), () => false);
     if (ok) return { host, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
