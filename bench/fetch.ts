@@ -1,7 +1,7 @@
 /**
  * bench/fetch: what a git fetch that brings nothing new costs the generator
  * (it makes one per refresh interval, a second by default) on a repo with
- * many pull requests, as GitHub repos have: the refspecs of src/sources/git-remote.ts
+ * many pull requests, as GitHub repos have: the refspecs of src/sources/git/git-remote.ts
  * (branches and tags) against the same plus every `refs/pull/<n>/head`, which
  * it fetched before, alternating in the same run; then `resolve('main')` of
  * the real source with a fetch on every call.
@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openGitRemote } from '../src/sources/git-remote.js';
+import { openGitRemote } from '../src/sources/git/git-remote.js';
 
 const pullRequests = Number(process.env.BENCH_PULL_REQUESTS ?? 5000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { emitYaml } from '../src/emit-yaml.js';
+import { emitYaml } from '../src/core/yaml/emit-yaml.js';
 
 /** Options of {@link makeLargeRepo}. */
 export interface LargeRepoOptions {

@@ -15,7 +15,7 @@ import { closeSync, existsSync, openSync, mkdirSync, readFileSync, rmSync, statS
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initPlatformRepo } from '../src/init-platform-repo.js';
+import { initPlatformRepo } from '../src/install/init-platform-repo.js';
 import { ensureHelm } from './helm.js';
 import { makeLargeRepo, makeSeedChart } from './make-large-repo.js';
 

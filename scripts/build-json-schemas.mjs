@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs after tsc: writes the editor schemas, schemas/<kind>.schema.json, from
-// the very schemas the CLI validates with (src/schemas.ts), so that an editor
+// the very schemas the CLI validates with (src/core/schema/schemas.ts), so that an editor
 // running yaml-language-server flags what `gitops-k8s lint` would. Shipped in
 // the package (package.json `files`); `gitops-k8s init` and `gitops-k8s
 // schemas --write` point files at them with a modeline.
@@ -10,7 +10,7 @@
 // holds them to that).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { editorSchemaFiles } from '../dist/src/editor-schemas.js';
+import { editorSchemaFiles } from '../dist/src/core/schema/editor-schemas.js';
 
 const dir = fileURLToPath(new URL('../schemas/', import.meta.url));
 mkdirSync(dir, { recursive: true });

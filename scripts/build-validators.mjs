@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs after tsc: compiles the JSON Schemas of src/schemas.ts into standalone
+// Runs after tsc: compiles the JSON Schemas of src/core/schema/schemas.ts into standalone
 // validator code, so that a CLI process (the CMP's `generate`, run by Argo CD
 // on every refresh) does not spend ~350 ms compiling them with ajv at start.
-// src/validate.ts falls back to compiling at run time when these files are
+// src/core/schema/validate.ts falls back to compiling at run time when these files are
 // absent (tests run from the TypeScript sources).
 //
 // Two sets, both from the same schemas:
@@ -17,7 +17,7 @@
 // minified with ajv's runtime helpers inlined (esbuild), a third of the size
 // to compile. validators.generated.js re-exports the full set as ES module.
 //
-// The strict schema of full Application files (src/application-schema.ts,
+// The strict schema of full Application files (src/core/schema/application-schema.ts,
 // from the vendored Application CRD) gets the same two sets in files of its
 // own, application-{check,full}.generated.cjs: it compiles to more code than
 // all the others together, and only a repo with a full Application file needs it.
@@ -27,11 +27,11 @@ import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { APPLICATION_CRD_FILE, applicationSchemaFromCrd } from '../dist/src/application-schema.js';
-import { ajvOptions, schemas } from '../dist/src/schemas.js';
+import { APPLICATION_CRD_FILE, applicationSchemaFromCrd } from '../dist/src/core/schema/application-schema.js';
+import { ajvOptions, schemas } from '../dist/src/core/schema/schemas.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = (name) => fileURLToPath(new URL(`../dist/src/${name}`, import.meta.url));
+const out = (name) => fileURLToPath(new URL(`../dist/src/core/schema/${name}`, import.meta.url));
 const names = Object.keys(schemas);
 
 // Descriptions and examples are for editors (scripts/build-json-schemas.mjs);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs after tsc and build-validators. Writes dist/src/cli-bundle.cjs, next to
-// tsc's output: one esbuild bundle (CommonJS) of src/cli.ts with the commands
+// tsc's output: one esbuild bundle (CommonJS) of src/cli/cli.ts with the commands
 // that read a local platform repo (generate, render, lint, explain, init), the
 // core and their dependencies. Node then reads one file instead of resolving
 // ~110 modules (commander, js-yaml and the core), and on Node >= 22.1 takes
@@ -10,7 +10,7 @@
 // Left out, loaded from tsc's dist/src/ as before:
 // - the commands that reach the network or a cluster (serve, diff, status,
 //   bootstrap): their start-up does not matter, and their code finds files
-//   next to its own module (the git spawner forks a sibling script). src/cli.ts
+//   next to its own module (the git spawner forks a sibling script). src/cli/cli.ts
 //   import()s them, which stays a real import() of tsc's ES modules: a second
 //   bundle of them would be another copy of fastify and octokit to build and
 //   ship, for nothing a person waits on;
@@ -30,6 +30,7 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,8 +39,10 @@ const { version } = JSON.parse(readFileSync(`${root}node_modules/esbuild/package
 const lazyBuiltins = new Set(['child_process', 'crypto']);
 /** Packages bundled on their own and required on first use: name -> file in dist/src/. */
 const lazyPackages = new Map([['yaml', 'cli-yaml.cjs']]);
-/** The commands src/cli.ts import()s from tsc's output, as it names them. */
+/** The commands src/cli/cli.ts import()s from tsc's output, as it names them. */
 const unbundledCommands = /^\.\/commands\/(serve|diff|status|bootstrap)\.js$/;
+/** Where tsc puts what src/ holds, and where the bundle goes. */
+const srcDir = `${root}src/`;
 
 const common = {
   absWorkingDir: root,
@@ -72,23 +75,38 @@ const { BUNDLE_FILE } = requireHere(`${root}dist/src/gitops-k8s.cjs`);
 
 await build({
   ...common,
-  entryPoints: ['src/cli.ts'],
+  entryPoints: ['src/cli/cli.ts'],
   outfile: `${root}dist/src/${BUNDLE_FILE}`,
   format: 'cjs',
   tsconfig: 'tsconfig.build.json',
-  // import.meta.url of the modules in it: the bundle's own, in dist/src/ as theirs is. Strict
-  // first, as ES modules are: code after the banner is too late to ask for it.
+  // Strict first, as ES modules are: code after the banner is too late to ask for it.
   banner: {
-    js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.\n'use strict';\nvar __bundleUrl = require('node:url').pathToFileURL(__filename).href;`,
+    js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.\n'use strict';\nvar __bundleUrl = require('node:url').pathToFileURL(__filename).href;`,
   },
-  define: { 'import.meta.url': '__bundleUrl' },
   external: ['ajv', 'handlebars'],
   plugins: [
     {
       name: 'unbundled-commands',
       setup(b) {
-        // The path stays as written: the bundle is in dist/src/, as src/cli.ts is in src/.
-        b.onResolve({ filter: unbundledCommands }, (args) => (args.kind === 'dynamic-import' && /[\\/]src[\\/]cli\.ts$/.test(args.importer) ? { path: args.path, external: true } : undefined));
+        // Made relative to the bundle, which is in dist/src/, where tsc puts what src/ holds.
+        b.onResolve({ filter: unbundledCommands }, (args) => {
+          if (args.kind !== 'dynamic-import' || !/[\\/]src[\\/]cli[\\/]cli\.ts$/.test(args.importer)) return undefined;
+          return { path: `./${path.posix.join('cli', args.path)}`, external: true };
+        });
+      },
+    },
+    {
+      name: 'module-urls',
+      setup(b) {
+        // Each module keeps the import.meta.url of its tsc output (validate.ts requires the validators
+        // beside it, the git spawner forks its sibling): the bundle's own URL would be wrong for all
+        // but the modules at the root of src/.
+        b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+          const source = readFileSync(args.path, 'utf8');
+          if (!source.includes('import.meta.url')) return undefined;
+          const out = path.relative(srcDir, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
+          return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(out)}, __bundleUrl).href`), loader: 'ts' };
+        });
       },
     },
     {

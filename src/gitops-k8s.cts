@@ -39,7 +39,7 @@ function readVersion(): string {
 }
 
 /**
- * Runs the CLI: the bundle in `dir` when there is one, tsc's cli.js beside it
+ * Runs the CLI: the bundle in `dir` when there is one, tsc's cli/cli.js beside it
  * otherwise.
  */
 export function runBin(argv: readonly string[], dir: string = __dirname): void {
@@ -54,7 +54,7 @@ export function runBin(argv: readonly string[], dir: string = __dirname): void {
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   const bundle = path.join(dir, BUNDLE_FILE);
   if (existsSync(bundle)) void (require(bundle) as BundledCli).main();
-  else void (import(pathToFileURL(path.join(dir, 'cli.js')).href) as Promise<BundledCli>).then((cli) => cli.main());
+  else void (import(pathToFileURL(path.join(dir, 'cli', 'cli.js')).href) as Promise<BundledCli>).then((cli) => cli.main());
 }
 
 if (require.main === module) runBin(process.argv.slice(2));

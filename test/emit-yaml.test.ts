@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
-import { emitScalar, emitYaml, emitYamlChunks, emitYamlStream } from '../src/emit-yaml.js';
+import { emitScalar, emitYaml, emitYamlChunks, emitYamlStream } from '../src/core/yaml/emit-yaml.js';
 
 // Both YAML versions: 1.2 (yaml's default) and 1.1, the schema Go's readers
 // (sigs.k8s.io/yaml in Argo CD and kubectl) still resolve plain scalars with.

@@ -3,7 +3,7 @@
  * yaml`) carry what the API server and Argo CD wrote: none of it is the
  * user's intent, and all of it would show as differences.
  */
-import { isPlainObject } from '../merge.js';
+import { isPlainObject } from '../core/layering/merge.js';
 
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences'];
 // Argo CD's bookkeeping (refresh requests, resource tracking, the parent app's last apply), never the user's.

@@ -4,10 +4,10 @@
  * same schema as a written app file, so nothing it cannot say slips through.
  */
 import { parse as parseYaml } from 'yaml';
-import { isPlainObject } from '../merge.js';
-import type { AppKeys } from '../model.js';
-import { FINALIZER } from '../render-applications.js';
-import { validateAgainst } from '../validate.js';
+import { isPlainObject } from '../core/layering/merge.js';
+import type { AppKeys } from '../core/model.js';
+import { FINALIZER } from '../core/render/render-applications.js';
+import { validateAgainst } from '../core/schema/validate.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
 
 export type Converted =

@@ -3,7 +3,7 @@
  * `name`, named after the Argo CD cluster name where the input has one, and
  * the provider guessed from the API server's host (the report says so).
  */
-import { toDnsLabel } from '../naming.js';
+import { toDnsLabel } from '../core/render/naming.js';
 import type { SourceObject } from './read-sources.js';
 
 export interface ImportedCluster {

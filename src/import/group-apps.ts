@@ -6,9 +6,9 @@
  * (a pattern or, per cluster, the name itself) says the rest.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isPlainObject } from '../merge.js';
-import type { AppKeys } from '../model.js';
-import { toDnsLabel } from '../naming.js';
+import { isPlainObject } from '../core/layering/merge.js';
+import type { AppKeys } from '../core/model.js';
+import { toDnsLabel } from '../core/render/naming.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SOURCE_KEYS = ['repoURL', 'chart', 'path'];

@@ -6,7 +6,7 @@
  * reads values files as JSON numbers (float64): so commas, backslashes, lists,
  * forceString and numbers Helm would print differently stay parameters.
  */
-import { isPlainObject } from '../merge.js';
+import { isPlainObject } from '../core/layering/merge.js';
 
 export type SetPath = (string | number)[];
 

@@ -3,10 +3,10 @@
  * and what the report says about how it got there.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { GitopsError, type Problem } from '../errors.js';
-import { isPlainObject } from '../merge.js';
-import type { AppKeys } from '../model.js';
-import { FINALIZER } from '../render-applications.js';
+import { GitopsError, type Problem } from '../core/errors.js';
+import { isPlainObject } from '../core/layering/merge.js';
+import type { AppKeys } from '../core/model.js';
+import { FINALIZER } from '../core/render/render-applications.js';
 import { convertApplication, DEFAULT_SYNC_POLICY, type Converted } from './convert-application.js';
 import { destinationKey, detectClusters, type ImportedCluster } from './detect-clusters.js';
 import { baseName, mergeMembers, nameGroups, type Group } from './group-apps.js';

@@ -6,8 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { createError, GitopsError, type Problem } from '../errors.js';
-import { isPlainObject } from '../merge.js';
+import { createError, GitopsError, type Problem } from '../core/errors.js';
+import { isPlainObject } from '../core/layering/merge.js';
 import { requireTool, runTool } from '../tools/external-tool.js';
 import { cleanObject } from './clean-object.js';
 

@@ -6,11 +6,11 @@
  * (--adopt-defaults, a Namespace object's labels as managedNamespaceMetadata).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { loadPlatformRepo } from '../load-platform-repo.js';
-import { isPlainObject } from '../merge.js';
-import { renderModel } from '../render-platform.js';
-import { FINALIZER, LABEL_PREFIX, MANAGED_BY } from '../render-applications.js';
-import { openLocalRepo } from '../repo-files.js';
+import { loadPlatformRepo } from '../core/load/load-platform-repo.js';
+import { isPlainObject } from '../core/layering/merge.js';
+import { renderModel } from '../core/render/render-platform.js';
+import { FINALIZER, LABEL_PREFIX, MANAGED_BY } from '../core/render/render-applications.js';
+import { openLocalRepo } from '../sources/repo-files.js';
 import { helmValuesOf } from './convert-application.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
 import type { SourceObject } from './read-sources.js';

@@ -1,8 +1,8 @@
 /** Writes a planned platform repo; a non-empty folder only with --force, so that an import never overwrites work. */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { emitYaml } from '../emit-yaml.js';
-import { createError } from '../errors.js';
+import { emitYaml } from '../core/yaml/emit-yaml.js';
+import { createError } from '../core/errors.js';
 
 export function writeRepo(dir: string, files: ReadonlyMap<string, unknown>, options: { force?: boolean; label?: string } = {}): void {
   let entries: string[] = [];

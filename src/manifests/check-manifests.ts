@@ -7,9 +7,9 @@
  * - removed-api: the cluster's Kubernetes still serves the apiVersion;
  * - crd: a custom resource's CRD is on the cluster before it is applied.
  */
-import type { NamespaceFolder, PlatformRepo } from '../model.js';
-import { SYNC_WAVE, type RenderedApp } from '../render-applications.js';
-import type { AppProject } from '../render-projects.js';
+import type { NamespaceFolder, PlatformRepo } from '../core/model.js';
+import { SYNC_WAVE, type RenderedApp } from '../core/render/render-applications.js';
+import type { AppProject } from '../core/render/render-projects.js';
 import { groupOf, type KubeObject } from './kube-object.js';
 import { permitsNamespace, refusedKind, type ProjectSpec } from './project-permits.js';
 import type { AppManifests } from './render-manifests.js';

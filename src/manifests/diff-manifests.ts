@@ -4,8 +4,8 @@
  * Secret values are never carried into the result (only which keys were
  * added, removed or changed), so no output format can print them.
  */
-import { diffValues, type ChangeKind } from '../diff/diff-platforms.js';
-import { isPlainObject } from '../merge.js';
+import { diffValues, type ChangeKind } from '../core/diff/diff-platforms.js';
+import { isPlainObject } from '../core/layering/merge.js';
 import { groupOf, type KubeObject } from './kube-object.js';
 import type { AppManifests } from './render-manifests.js';
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 import { parseManifests, type KubeObject } from './kube-object.js';
 import { resolveInside } from './resolve-inside.js';
 

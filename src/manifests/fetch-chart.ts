@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GitopsError, isGitopsError } from '../errors.js';
+import { GitopsError, isGitopsError } from '../core/errors.js';
 import { displayURL, redact, registerSecret } from '../sources/redact.js';
 import { runTool } from '../tools/external-tool.js';
 import { credentialHint, type RepoCredential, type RepoCredentials } from './repo-credentials.js';

@@ -2,7 +2,7 @@
  * `check`'s report for people (one line per finding, then the namespace.yaml
  * entries that would permit what the AppProjects refuse) and for machines.
  */
-import { emitYaml } from '../emit-yaml.js';
+import { emitYaml } from '../core/yaml/emit-yaml.js';
 import type { CheckReport } from './check-manifests.js';
 
 export interface CheckSummary {

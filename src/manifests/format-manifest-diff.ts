@@ -3,8 +3,8 @@
  * one folded `<details>` per Application). Secret values are not in the diff
  * to begin with; a secret field change says only what happened to its key.
  */
-import type { ChangeKind } from '../diff/diff-platforms.js';
-import { escapeHtml } from '../status/escape-html.js';
+import type { ChangeKind } from '../core/diff/diff-platforms.js';
+import { escapeHtml } from '../integrations/status/escape-html.js';
 import type { AppManifestDiff, ManifestDiff, ManifestFieldChange } from './diff-manifests.js';
 
 const SIGN: Record<ChangeKind, string> = { added: '+', removed: '-', changed: '~' };

@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 import { credentialsFromEnv, gitAccess } from '../sources/credentials.js';
 import { displayURL } from '../sources/redact.js';
-import { gitText, runGit } from '../sources/run-git.js';
+import { gitText, runGit } from '../sources/git/run-git.js';
 import type { RepoCredential } from './repo-credentials.js';
 
 const COMMIT = /^[0-9a-f]{40}$/;

@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createError } from '../errors.js';
-import { isPlainObject } from '../merge.js';
+import { createError } from '../core/errors.js';
+import { isPlainObject } from '../core/layering/merge.js';
 import { runTool } from '../tools/external-tool.js';
 import { parseManifests, type KubeObject } from './kube-object.js';
 import { resolveInside } from './resolve-inside.js';

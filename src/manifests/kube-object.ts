@@ -5,8 +5,8 @@
  * no aliases blown up into gigabytes, no custom tags.
  */
 import { parseAllDocuments } from 'yaml';
-import { createError } from '../errors.js';
-import { isPlainObject } from '../merge.js';
+import { createError } from '../core/errors.js';
+import { isPlainObject } from '../core/layering/merge.js';
 
 export interface KubeObject {
   apiVersion: string;

@@ -6,9 +6,9 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { PlatformDiff } from '../diff/diff-platforms.js';
-import type { RenderedPlatform } from '../render-platform.js';
-import { splitList } from '../cli-io.js';
+import type { PlatformDiff } from '../core/diff/diff-platforms.js';
+import type { RenderedPlatform } from '../core/render/render-platform.js';
+import { splitList } from '../cli/cli-io.js';
 import type { ManifestDiff } from './diff-manifests.js';
 import { checkoutGitSource } from './git-checkout.js';
 import { renderManifestDiff } from './render-manifest-diff.js';

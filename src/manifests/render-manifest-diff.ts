@@ -4,9 +4,9 @@
  * Applications, and those whose folder in the platform repo holds a changed
  * file (their Application can stay the same while what they deploy does not).
  */
-import type { PlatformDiff } from '../diff/diff-platforms.js';
-import type { PlatformRepo } from '../model.js';
-import type { RenderedApp } from '../render-applications.js';
+import type { PlatformDiff } from '../core/diff/diff-platforms.js';
+import type { PlatformRepo } from '../core/model.js';
+import type { RenderedApp } from '../core/render/render-applications.js';
 import { diffManifests, type ManifestDiff } from './diff-manifests.js';
 import { platformFolderOf, renderManifests, sourcesOf, type ManifestOptions } from './render-manifests.js';
 

@@ -9,9 +9,9 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GitopsError, isGitopsError, type Problem } from '../errors.js';
-import type { Cluster, PlatformRepo } from '../model.js';
-import type { RenderedApp } from '../render-applications.js';
+import { GitopsError, isGitopsError, type Problem } from '../core/errors.js';
+import type { Cluster, PlatformRepo } from '../core/model.js';
+import type { RenderedApp } from '../core/render/render-applications.js';
 import { displayURL, redact } from '../sources/redact.js';
 import { requireTool } from '../tools/external-tool.js';
 import { readDirectoryManifests, type DirectoryOptions } from './directory-manifests.js';

@@ -16,8 +16,8 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { createError, type GitopsError } from '../errors.js';
-import { isPlainObject } from '../merge.js';
+import { createError, type GitopsError } from '../core/errors.js';
+import { isPlainObject } from '../core/layering/merge.js';
 import { registerSecret } from '../sources/redact.js';
 
 export const REPO_CREDENTIALS_VARIABLE = 'GITOPS_K8S_REPO_CREDENTIALS';

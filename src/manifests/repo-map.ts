@@ -3,7 +3,7 @@
  * loopback server in tests, an air-gapped copy). Applied to the start of a
  * source's repoURL; what users read still names the repoURL they wrote.
  */
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 
 export interface RepoMapping {
   from: string;

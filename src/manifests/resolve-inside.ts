@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 
 function realOrSelf(file: string): string {
   try {

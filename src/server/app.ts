@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createError, GitopsError, isGitopsError, type ErrorCode } from '../errors.js';
-import { PreviewQueue } from '../github/preview-queue.js';
-import { useGitSpawner } from '../sources/git-spawner.js';
+import { createError, GitopsError, isGitopsError, type ErrorCode } from '../core/errors.js';
+import { PreviewQueue } from '../integrations/github/preview-queue.js';
+import { useGitSpawner } from '../sources/git/git-spawner.js';
 import { redact } from '../sources/redact.js';
 import { createTokenCheck, type TokenOptions } from './auth.js';
 import './context.js';
-import { createGenerator, type GeneratorOptions } from './generator.js';
+import { createGenerator, type GeneratorOptions } from './generator/generator.js';
 import { createMetrics } from './metrics.js';
 import { getParamsRoute } from './routes/getparams.js';
 import { healthRoutes } from './routes/health.js';

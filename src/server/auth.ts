@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 import { registerSecret } from '../sources/redact.js';
 
 /** Where the bearer token comes from. */

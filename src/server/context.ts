@@ -1,6 +1,6 @@
 import type {} from 'fastify';
-import type { PreviewQueue } from '../github/preview-queue.js';
-import type { RenderedPlatform } from '../render-platform.js';
+import type { PreviewQueue } from '../integrations/github/preview-queue.js';
+import type { RenderedPlatform } from '../core/render/render-platform.js';
 
 /** What route plugins use to reach the platform repo; decorated on the fastify instance as `gitops`. */
 export interface GeneratorContext {

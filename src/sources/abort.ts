@@ -1,4 +1,4 @@
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 
 /** The reason a source's calls fail once it is closed. */
 export function closedError(display: string): Error {

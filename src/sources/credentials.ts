@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createError } from '../errors.js';
+import { createError } from '../core/errors.js';
 import { registerSecret } from './redact.js';
 
 /**

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createError } from '../errors.js';
-import { openLocalRepo, subRepo, type RepoFiles } from '../repo-files.js';
-import { openGitCommit, resolveRevision } from './git.js';
+import { createError } from '../core/errors.js';
+import { openLocalRepo, subRepo, type RepoFiles } from './repo-files.js';
+import { openGitCommit, resolveRevision } from './git/git.js';
 import { closedError, eitherSignal } from './abort.js';
 import type { PlatformSource } from './platform-source.js';
-import { abortError } from './run-git.js';
+import { abortError } from './git/run-git.js';
 
 /** Hashes names, sizes and modification times: a cheap stand-in for a commit id of a work tree. */
 function fingerprint(root: string): string {

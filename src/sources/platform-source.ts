@@ -1,5 +1,5 @@
-import type { ParseCache } from '../parse-cache.js';
-import type { RepoFiles } from '../repo-files.js';
+import type { ParseCache } from '../core/yaml/parse-cache.js';
+import type { RepoFiles } from './repo-files.js';
 
 /** Options of {@link PlatformSource.open}. */
 export interface OpenOptions {

@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { APPLICATION_CRD_FILE, applicationSchemaFromCrd } from '../../src/application-schema.js';
-import { formatProblem } from '../../src/errors.js';
-import { explainApp } from '../../src/explain.js';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
-import { openLocalRepo } from '../../src/repo-files.js';
-import { ajvOptions } from '../../src/schemas.js';
+import { APPLICATION_CRD_FILE, applicationSchemaFromCrd } from '../../src/core/schema/application-schema.js';
+import { formatProblem } from '../../src/core/errors.js';
+import { explainApp } from '../../src/core/explain/explain.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
+import { ajvOptions } from '../../src/core/schema/schemas.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { applicationsByName, fixture, lintProblems, problemAt, projectRoot, renderFixture } from '../fixtures/core-support/support.js';
 
@@ -99,7 +99,8 @@ t.test('defaults reach full Application files under what the file sets; automate
 });
 
 t.test('the build compiles the strict Application schema into files of their own, judging like run-time ajv', async (t) => {
-  const dist = path.join(projectRoot, 'dist/src');
+  const dist = path.join(projectRoot, 'dist/src/core/schema');
+  const bundle = path.join(projectRoot, 'dist/src/cli-bundle.cjs');
   const check = path.join(dist, 'application-check.generated.cjs');
   const full = path.join(dist, 'application-full.generated.cjs');
   t.ok(existsSync(check) && existsSync(full), 'npm run build wrote them');
@@ -113,7 +114,7 @@ t.test('the build compiles the strict Application schema into files of their own
   t.notOk(runtime(parse(readFileSync(path.join(projectRoot, 'test/fixtures', files[0]!), 'utf8'))), 'the typos fail');
   t.match(readFileSync(check, 'utf8'), 'sourceHydrator', 'the check set holds the CRD\'s fields');
   // The CLI loads these two; the Application schema must stay out of what every run compiles.
-  for (const name of ['validators-check.generated.cjs', 'cli-bundle.cjs']) {
-    t.notMatch(readFileSync(path.join(dist, name), 'utf8'), 'sourceHydrator', `${name} does not hold the Application schema`);
+  for (const file of [path.join(dist, 'validators-check.generated.cjs'), bundle]) {
+    t.notMatch(readFileSync(file, 'utf8'), 'sourceHydrator', `${path.basename(file)} does not hold the Application schema`);
   }
 });

@@ -72,7 +72,7 @@ const state = {};
 const before = new Set(Object.keys(require.cache));
 const real = Module.enableCompileCache;
 Module.enableCompileCache = function (...args) {
-  // The first call: src/cli.ts calls it again, from inside the bundle.
+  // The first call: src/cli/cli.ts calls it again, from inside the bundle.
   state.compileCache ??= { bundleLoaded: Object.keys(require.cache).some((file) => file.endsWith('cli-bundle.cjs')) };
   return real?.apply(this, args);
 };
@@ -88,7 +88,7 @@ process.on('exit', () => writeFileSync(${JSON.stringify(report)}, JSON.stringify
 
 t.test('--version and -V print the version in package.json without loading the CLI', (t) => {
   const { version } = packageJson;
-  const commander = spawnSync(process.execPath, [path.join(projectRoot, 'dist/src/cli.js'), '--version'], { encoding: 'utf8' });
+  const commander = spawnSync(process.execPath, [path.join(projectRoot, 'dist/src/cli/cli.js'), '--version'], { encoding: 'utf8' });
   t.equal(commander.stdout, `${version}\n`, "the CLI's own --version (commander) prints the same");
   for (const flag of ['--version', '-V']) {
     const run = probe(t, [flag]);
@@ -140,7 +140,7 @@ t.test('without the bundle the bin runs tsc\'s modules and prints exactly the sa
   const bin = path.join(dir, 'gitops-k8s.cjs');
   t.same(generateWith(bin), expected, 'a copy of dist/src with the bundle');
   rmSync(path.join(dir, 'cli-bundle.cjs'));
-  t.same(generateWith(bin), expected, "tsc's dist/src/cli.js runs in its place");
+  t.same(generateWith(bin), expected, "tsc's dist/src/cli/cli.js runs in its place");
   t.end();
 });
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { readCmpEnvironment } from '../../src/cmp.js';
-import { GitopsError } from '../../src/errors.js';
+import { readCmpEnvironment } from '../../src/cmp/cmp-environment.js';
+import { GitopsError } from '../../src/core/errors.js';
 
 const usage = (env: NodeJS.ProcessEnv): string => {
   try {

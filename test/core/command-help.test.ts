@@ -28,18 +28,18 @@ t.test("every command's --help has an Environment variables section", async (t) 
 
 t.test('--help lists every variable the command reads, with its default', async (t) => {
   const reads: Record<string, string[]> = {
-    generate: variablesRead('src/cmp.ts'),
-    status: variablesRead('src/argocd/argocd-client.ts'),
-    bootstrap: variablesRead('src/commands/bootstrap.ts'),
-    check: variablesRead('src/commands/check.ts', 'src/manifests/render-manifests.ts'),
-    diff: variablesRead('src/commands/diff.ts', 'src/manifests/render-manifests.ts'),
+    generate: variablesRead('src/cmp/cmp-environment.ts'),
+    status: variablesRead('src/integrations/argocd/argocd-client.ts'),
+    bootstrap: variablesRead('src/cli/commands/bootstrap.ts'),
+    check: variablesRead('src/cli/commands/check.ts', 'src/manifests/render-manifests.ts'),
+    diff: variablesRead('src/cli/commands/diff.ts', 'src/manifests/render-manifests.ts'),
     serve: variablesRead(
-      'src/commands/serve.ts',
+      'src/cli/commands/serve.ts',
       'src/sources/credentials.ts',
       'src/server/routes/webhooks.ts',
-      'src/github/github-client.ts',
-      'src/gitlab/gitlab-client.ts',
-      'src/argocd/argocd-client.ts',
+      'src/integrations/github/github-client.ts',
+      'src/integrations/gitlab/gitlab-client.ts',
+      'src/integrations/argocd/argocd-client.ts',
     ),
   };
   t.ok(reads.generate!.includes('ARGOCD_APP_SOURCE_REPO_URL') && reads.generate!.length >= 10, `generate reads ${reads.generate!.join(', ')}`);

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { renderPlatform } from '../../src/render-platform.js';
-import { openMemoryRepo } from '../../src/repo-files.js';
+import { renderPlatform } from '../../src/core/render/render-platform.js';
+import { openMemoryRepo } from '../../src/sources/repo-files.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 
 const files: Record<string, string> = {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
 import { parse } from 'yaml';
-import { ajvOptions, schemas } from '../../src/schemas.js';
+import { ajvOptions, schemas } from '../../src/core/schema/schemas.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const generatedFile = path.join(root, 'dist/src/validators.generated.js');

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { detectGitPrefix } from '../../src/git-prefix.js';
-import { runCli } from '../../src/cli.js';
+import { detectGitPrefix } from '../../src/cli/git-prefix.js';
+import { runCli } from '../../src/cli/cli.js';
 
 const platform: Record<string, string> = {
   'gitops.yaml': 'repoURL: https://git.example.com/mono.git\ntargetRevision: main\n',

@@ -2,7 +2,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { formatProblemsGithub } from '../../src/format-output.js';
+import { formatProblemsGithub } from '../../src/cli/format-output.js';
 import { fixture, runCli } from '../fixtures/core-support/support.js';
 
 t.setTimeout(300_000);

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { lintPlatform, renderPlatform } from '../../src/render-platform.js';
-import { openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { lintPlatform, renderPlatform } from '../../src/core/render/render-platform.js';
+import { openMemoryRepo, type MemoryEntry } from '../../src/sources/repo-files.js';
 import { problemAt, problemsOf } from '../fixtures/core-support/support.js';
 
 const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });

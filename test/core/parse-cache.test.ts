@@ -1,9 +1,9 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
-import { createParseCache } from '../../src/parse-cache.js';
-import { renderModel } from '../../src/render-platform.js';
-import { openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
+import { createParseCache } from '../../src/core/yaml/parse-cache.js';
+import { renderModel } from '../../src/core/render/render-platform.js';
+import { openMemoryRepo, type MemoryEntry } from '../../src/sources/repo-files.js';
 
 type Files = Record<string, string>;
 

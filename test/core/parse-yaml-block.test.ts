@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
-import { parseBlockYaml } from '../../src/parse-yaml-block.js';
-import { parsePositional } from '../../src/parse-yaml.js';
+import { parseBlockYaml } from '../../src/core/yaml/parse-yaml-block.js';
+import { parsePositional } from '../../src/core/yaml/parse-yaml.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

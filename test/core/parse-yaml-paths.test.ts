@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
-import { parsePositional, parseYamlFile } from '../../src/parse-yaml.js';
-import { GitopsError } from '../../src/errors.js';
+import { parsePositional, parseYamlFile } from '../../src/core/yaml/parse-yaml.js';
+import { GitopsError } from '../../src/core/errors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

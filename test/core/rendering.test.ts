@@ -2,12 +2,12 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { explainApp } from '../../src/explain.js';
-import { formatObjects } from '../../src/format-output.js';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
-import { toDnsLabel } from '../../src/naming.js';
-import { objectsOf, renderPlatform, selectOutput } from '../../src/render-platform.js';
-import { openLocalRepo, openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { explainApp } from '../../src/core/explain/explain.js';
+import { formatObjects } from '../../src/cli/format-output.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
+import { toDnsLabel } from '../../src/core/render/naming.js';
+import { objectsOf, renderPlatform, selectOutput } from '../../src/core/render/render-platform.js';
+import { openLocalRepo, openMemoryRepo, type MemoryEntry } from '../../src/sources/repo-files.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { applicationsByName, fixture, listFiles, projectRoot, renderFixture } from '../fixtures/core-support/support.js';
 

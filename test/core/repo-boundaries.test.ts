@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
-import { renderPlatform } from '../../src/render-platform.js';
-import { openLocalRepo, openMemoryRepo } from '../../src/repo-files.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
+import { renderPlatform } from '../../src/core/render/render-platform.js';
+import { openLocalRepo, openMemoryRepo } from '../../src/sources/repo-files.js';
 import { applicationsByName, copyFixture, lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
 
 const SECRET = 'password: hunter2-do-not-leak';

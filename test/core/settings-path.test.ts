@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
-import { readCmpEnvironment } from '../../src/cmp.js';
+import { readCmpEnvironment } from '../../src/cmp/cmp-environment.js';
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/core-folder-apps');
 

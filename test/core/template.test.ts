@@ -1,5 +1,5 @@
 import t from 'tap';
-import { defaultTemplateLimits, renderString, renderTemplates, TemplateError, type TemplateLimits } from '../../src/template.js';
+import { defaultTemplateLimits, renderString, renderTemplates, TemplateError, type TemplateLimits } from '../../src/core/template/template.js';
 
 const context = {
   cluster: { name: 'prod', labels: { env: 'prod' }, vars: { domain: 'example.com', replicas: 3 } },

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { formatProblem } from '../../src/errors.js';
-import { lintPlatform } from '../../src/render-platform.js';
-import { openMemoryRepo, type MemoryEntry } from '../../src/repo-files.js';
+import { formatProblem } from '../../src/core/errors.js';
+import { lintPlatform } from '../../src/core/render/render-platform.js';
+import { openMemoryRepo, type MemoryEntry } from '../../src/sources/repo-files.js';
 import { lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
 
 t.test('unknown and misspelt keys are errors with a "did you mean" in every kind of file', async (t) => {

@@ -1,11 +1,11 @@
 import t from 'tap';
 import { truncateSync } from 'node:fs';
 import path from 'node:path';
-import { openMemoryRepo } from '../../src/repo-files.js';
-import { parseYamlFile } from '../../src/parse-yaml.js';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
+import { openMemoryRepo } from '../../src/sources/repo-files.js';
+import { parseYamlFile } from '../../src/core/yaml/parse-yaml.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import { copyFixture, fixture, lintProblems, problemAt, problemsOf } from '../fixtures/core-support/support.js';
-import { openLocalRepo } from '../../src/repo-files.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
 
 t.test('malformed YAML is reported with its file and the line it breaks on', async (t) => {
   const problems = lintProblems('core-malformed-yaml');

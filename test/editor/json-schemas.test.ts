@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
-import { EDITOR_SCHEMA_KINDS, schemaFileName } from '../../src/editor-schemas.js';
-import { appSchema, clusterSchema, environmentSchema, namespaceSchema, providerSchema, settingsSchema } from '../../src/schemas.js';
+import { EDITOR_SCHEMA_KINDS, schemaFileName } from '../../src/core/schema/editor-schemas.js';
+import { appSchema, clusterSchema, environmentSchema, namespaceSchema, providerSchema, settingsSchema } from '../../src/core/schema/schemas.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schemaDir = path.join(root, 'schemas');
@@ -30,7 +30,7 @@ t.test('npm run build writes one schema per file kind, each the very schema the 
     t.type(title, 'string', kind);
     t.type(description, 'string', kind);
     // JSON round trip: the file holds plain JSON of the TypeScript schema.
-    t.strictSame(rest, JSON.parse(JSON.stringify(cli[kind])), `schemas/${schemaFileName(kind)} is src/schemas.ts's ${kind} schema`);
+    t.strictSame(rest, JSON.parse(JSON.stringify(cli[kind])), `schemas/${schemaFileName(kind)} is src/core/schema/schemas.ts's ${kind} schema`);
   }
 });
 

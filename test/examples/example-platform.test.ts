@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/cli/cli.js';
 import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type RenderedApp } from '../../src/index.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { renderPlatform } from '../../src/render-platform.js';
-import { openLocalRepo } from '../../src/repo-files.js';
-import { GitopsError } from '../../src/errors.js';
+import { renderPlatform } from '../../src/core/render/render-platform.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
+import { GitopsError } from '../../src/core/errors.js';
 
 // The keys import needs to keep Applications as they were: `name`, `finalizer`, and a full Application's `gitops-k8s` block.
 t.test('an app\'s name pattern and finalizer: false, per cluster too', async (t) => {

@@ -13,10 +13,10 @@ import {
   readApplicationHealthCheck,
   selectPart,
   type BootstrapObject,
-} from '../../src/bootstrap.js';
-import { renderPlatform } from '../../src/render-platform.js';
-import { openLocalRepo } from '../../src/repo-files.js';
-import { runCli } from '../../src/cli.js';
+} from '../../src/install/bootstrap.js';
+import { renderPlatform } from '../../src/core/render/render-platform.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
+import { runCli } from '../../src/cli/cli.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import {
   PINNED_INSTALL_URL,

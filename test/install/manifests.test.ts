@@ -3,11 +3,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Ajv } from 'ajv';
-import { runCli } from '../../src/cli.js';
-import { inputParametersSchema } from '../../src/server/request.js';
-import { renderPlatform } from '../../src/render-platform.js';
-import { openLocalRepo } from '../../src/repo-files.js';
-import { parameterSetOf } from '../../src/server/parameters.js';
+import { runCli } from '../../src/cli/cli.js';
+import { inputParametersSchema } from '../../src/server/generator/request.js';
+import { renderPlatform } from '../../src/core/render/render-platform.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
+import { parameterSetOf } from '../../src/server/generator/parameters.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import {
   PINNED_INSTALL_URL,

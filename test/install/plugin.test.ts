@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { CMP_PARAMETERS, readCmpEnvironment } from '../../src/cmp.js';
+import { CMP_PARAMETERS, readCmpEnvironment } from '../../src/cmp/cmp-environment.js';
 import { projectRoot } from './kustomize-build.js';
 
 const plugin = parse(readFileSync(path.join(projectRoot, 'plugin', 'plugin.yaml'), 'utf8'));

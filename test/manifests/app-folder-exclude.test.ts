@@ -1,10 +1,10 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import { renderManifests } from '../../src/manifests/render-manifests.js';
-import { renderModel } from '../../src/render-platform.js';
-import { openLocalRepo } from '../../src/repo-files.js';
+import { renderModel } from '../../src/core/render/render-platform.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
 import { helmEnv } from '../helpers/manifest-servers.js';
 
 function writeTree(dir: string, files: Record<string, string>): string {

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli.js';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
+import { runCli } from '../../src/cli/cli.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import type { KubeObject } from '../../src/manifests/kube-object.js';
 import { renderManifests } from '../../src/manifests/render-manifests.js';
 import { parseRepoMap } from '../../src/manifests/repo-map.js';
-import { renderModel } from '../../src/render-platform.js';
-import { openLocalRepo } from '../../src/repo-files.js';
+import { renderModel } from '../../src/core/render/render-platform.js';
+import { openLocalRepo } from '../../src/sources/repo-files.js';
 import { helmBinary } from '../helpers/tools.js';
 import { commitAll, helmEnv, packageCharts, run, startChartRepo, startGitDaemon, startOciRegistry } from '../helpers/manifest-servers.js';
 

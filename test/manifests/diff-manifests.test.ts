@@ -1,7 +1,7 @@
 import t from 'tap';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/cli/cli.js';
 import { helmEnv, packageCharts, run, startChartRepo } from '../helpers/manifest-servers.js';
 
 /** Writes files given by repo-relative path under `dir` (null removes one). */

@@ -13,7 +13,7 @@ import t from 'tap';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/cli/cli.js';
 import { commitAll, helmEnv, packageCharts, startChartRepo, startGitDaemon, type ChartSpec } from '../helpers/manifest-servers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildPreviewComment } from '../../src/github/pull-request-preview.js';
+import { buildPreviewComment } from '../../src/integrations/github/pull-request-preview.js';
 import type { AppManifestDiff, ManifestDiff } from '../../src/manifests/diff-manifests.js';
 import { formatManifestDiffMarkdown } from '../../src/manifests/format-manifest-diff.js';
 

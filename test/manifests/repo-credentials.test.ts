@@ -4,8 +4,8 @@
 import t from 'tap';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli.js';
-import { isGitopsError } from '../../src/errors.js';
+import { runCli } from '../../src/cli/cli.js';
+import { isGitopsError } from '../../src/core/errors.js';
 import { findRepoCredential, loadRepoCredentials, parseRepoCredentials, type RepoCredentials } from '../../src/manifests/repo-credentials.js';
 import { helmBinary } from '../helpers/tools.js';
 import { helmEnv, packageCharts, run, startChartRepo, startOciRegistry } from '../helpers/manifest-servers.js';

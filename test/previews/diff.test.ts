@@ -1,7 +1,7 @@
 import t from 'tap';
-import { runCli } from '../../src/cli.js';
-import { diffObjects, diffValues } from '../../src/diff/diff-platforms.js';
-import { formatDiff } from '../../src/diff/format-diff.js';
+import { runCli } from '../../src/cli/cli.js';
+import { diffObjects, diffValues } from '../../src/core/diff/diff-platforms.js';
+import { formatDiff } from '../../src/core/diff/format-diff.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { commitChanges, makePlatformRepo } from '../fixtures/previews-support/support.js';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { CHECK_RUN_NAME } from '../../src/github/pull-request-preview.js';
-import { signWebhookBody } from '../../src/github/webhook-signature.js';
+import { CHECK_RUN_NAME } from '../../src/integrations/github/pull-request-preview.js';
+import { signWebhookBody } from '../../src/integrations/github/webhook-signature.js';
 import { buildApp } from '../../src/server/app.js';
 import { commitChanges, git, makePlatformRepo, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
 

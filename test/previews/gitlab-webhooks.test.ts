@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { PREVIEW_MARKER } from '../../src/github/pull-request-preview.js';
+import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
 import { startFakeGitlab } from '../fixtures/previews-support/fake-gitlab.js';
 import { commitChanges, git, makePlatformRepo, waitFor } from '../fixtures/previews-support/support.js';

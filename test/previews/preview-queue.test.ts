@@ -1,7 +1,7 @@
 import t from 'tap';
-import { PreviewQueue } from '../../src/github/preview-queue.js';
-import { buildPreviewComment, PREVIEW_MARKER } from '../../src/github/pull-request-preview.js';
-import { createError } from '../../src/errors.js';
+import { PreviewQueue } from '../../src/integrations/github/preview-queue.js';
+import { buildPreviewComment, PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
+import { createError } from '../../src/core/errors.js';
 
 function deferred() {
   let resolve!: () => void;
@@ -80,7 +80,7 @@ t.test('previews show path sources of the platform repo tracking the base branch
 });
 
 t.test('a platform repo in a sub-folder gets its own comment marker', async (t) => {
-  const { previewMarker } = await import('../../src/github/pull-request-preview.js');
+  const { previewMarker } = await import('../../src/integrations/github/pull-request-preview.js');
   t.equal(previewMarker('.'), PREVIEW_MARKER);
   t.equal(previewMarker('platform/prod'), '<!-- gitops-k8s:preview path=platform%2Fprod -->');
   t.equal(previewMarker('a-->b'), '<!-- gitops-k8s:preview path=a--%3Eb -->', 'a path cannot end the HTML comment');

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { listArgoApplications, readArgoSettings, argoAppURL } from '../../src/argocd/argocd-client.js';
-import { runCli } from '../../src/cli.js';
+import { listArgoApplications, readArgoSettings, argoAppURL } from '../../src/integrations/argocd/argocd-client.js';
+import { runCli } from '../../src/cli/cli.js';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
 import { buildApp } from '../../src/server/app.js';
-import { buildStatusMatrix, classifyArgoApp, collectStatus } from '../../src/status/status-matrix.js';
+import { buildStatusMatrix, classifyArgoApp, collectStatus } from '../../src/integrations/status/status-matrix.js';
 import { argoItem, startFakeArgo } from '../fixtures/previews-support/support.js';
 import { COMPARISON_ERROR, DEGRADED, DRIFTED, examplePlatform, exampleArgoItems, HOSTILE_MESSAGE, MISSING, ORPHAN, PROGRESSING } from '../fixtures/previews-support/example-argo.js';
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { signWebhookBody, verifyWebhookSignature } from '../../src/github/webhook-signature.js';
-import { PREVIEW_MARKER } from '../../src/github/pull-request-preview.js';
+import { signWebhookBody, verifyWebhookSignature } from '../../src/integrations/github/webhook-signature.js';
+import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
 import { commitChanges, git, makePlatformRepo, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
 

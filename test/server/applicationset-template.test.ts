@@ -8,7 +8,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { renderPlatform, openLocalRepo, type Application } from '../../src/index.js';
-import type { ParameterSet } from '../../src/server/parameters.js';
+import type { ParameterSet } from '../../src/server/generator/parameters.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { inReplyOrder } from '../helpers/reply-order.js';
 import { testApp } from '../fixtures/server-support/app.js';

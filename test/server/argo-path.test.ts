@@ -1,6 +1,6 @@
 import t from 'tap';
-import { directoryPathParams, filePathParams, goPathBase, goPathDir, sanitizeName } from '../../src/server/argo-path.js';
-import { goWouldMangle } from '../../src/server/parameters.js';
+import { directoryPathParams, filePathParams, goPathBase, goPathDir, sanitizeName } from '../../src/server/generator/argo-path.js';
+import { goWouldMangle } from '../../src/server/generator/parameters.js';
 
 // Expected values follow argo-cd applicationset/generators/git.go (goTemplate
 // mode) and applicationset/utils SanitizeName, as their tests spell them.

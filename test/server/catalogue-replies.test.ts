@@ -5,7 +5,7 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorCatalogue } from '../../src/errors.js';
+import { errorCatalogue } from '../../src/core/errors.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { makeWorkTree, platformFiles, tempDir } from '../fixtures/server-support/git-repos.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { GitopsError, type ErrorCode, type Problem } from '../../src/errors.js';
+import { GitopsError, type ErrorCode, type Problem } from '../../src/core/errors.js';
 
 const problem = (code: ErrorCode, file: string): Problem => ({ code, file, message: `${code} here` });
 

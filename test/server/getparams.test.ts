@@ -1,8 +1,8 @@
 import t from 'tap';
 import { gunzipSync } from 'node:zlib';
 import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type Application } from '../../src/index.js';
-import { goSafe, type ParameterSet } from '../../src/server/parameters.js';
-import { openGitCommit } from '../../src/sources/git.js';
+import { goSafe, type ParameterSet } from '../../src/server/generator/parameters.js';
+import { openGitCommit } from '../../src/sources/git/git.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { inReplyOrder } from '../helpers/reply-order.js';
 import { testApp, TOKEN } from '../fixtures/server-support/app.js';

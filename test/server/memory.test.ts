@@ -2,8 +2,8 @@ import t from 'tap';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadPlatformRepo, openLocalRepo } from '../../src/index.js';
-import { createParseCache } from '../../src/parse-cache.js';
-import { prepareSets, writeReply } from '../../src/server/prepared-sets.js';
+import { createParseCache } from '../../src/core/yaml/parse-cache.js';
+import { prepareSets, writeReply } from '../../src/server/generator/prepared-sets.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 
 // A real major GC, as --expose-gc gives it, without restarting the test process with that flag.

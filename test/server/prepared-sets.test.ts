@@ -1,9 +1,9 @@
 import t from 'tap';
 import { loadPlatformRepo, openLocalRepo, renderPlatform, selectOutput } from '../../src/index.js';
-import type { Filters } from '../../src/render-platform.js';
-import { parameterSetOf } from '../../src/server/parameters.js';
-import { prepareSets, writeReply, type PreparedSets } from '../../src/server/prepared-sets.js';
-import { filtersOf } from '../../src/server/request.js';
+import type { Filters } from '../../src/core/render/render-platform.js';
+import { parameterSetOf } from '../../src/server/generator/parameters.js';
+import { prepareSets, writeReply, type PreparedSets } from '../../src/server/generator/prepared-sets.js';
+import { filtersOf } from '../../src/server/generator/request.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { inReplyOrder } from '../helpers/reply-order.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';

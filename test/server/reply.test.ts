@@ -1,7 +1,7 @@
 import t from 'tap';
 import { text as readText } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
-import { buildReply } from '../../src/server/reply.js';
+import { buildReply } from '../../src/server/generator/reply.js';
 
 /** Writes `pieces` through the sink, waiting when it asks to. */
 const writer = (pieces: string[]) => async (sink: (text: string) => void | Promise<void>) => {

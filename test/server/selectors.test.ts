@@ -1,6 +1,6 @@
 import t from 'tap';
-import { clusterNamesOf } from '../../src/server/prepared-sets.js';
-import type { ParameterSet } from '../../src/server/parameters.js';
+import { clusterNamesOf } from '../../src/server/generator/prepared-sets.js';
+import type { ParameterSet } from '../../src/server/generator/parameters.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 

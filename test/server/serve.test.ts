@@ -1,6 +1,6 @@
 import t from 'tap';
-import { runCli } from '../../src/cli.js';
-import type { CliIO } from '../../src/cli-io.js';
+import { runCli } from '../../src/cli/cli.js';
+import type { CliIO } from '../../src/cli/cli-io.js';
 import { makeWorkTree, platformFiles, tempDir } from '../fixtures/server-support/git-repos.js';
 
 function capture(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string; err: () => string; waitFor: (re: RegExp) => Promise<RegExpExecArray> } {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ParameterSet } from '../../src/server/parameters.js';
+import type { ParameterSet } from '../../src/server/generator/parameters.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { tempDir } from '../fixtures/server-support/git-repos.js';
 

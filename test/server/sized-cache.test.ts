@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createSizedCache, keyBytes } from '../../src/server/sized-cache.js';
+import { createSizedCache, keyBytes } from '../../src/server/generator/sized-cache.js';
 
 t.test('the byte bound of a cache counts its keys: many small values under long keys stay under it', async (t) => {
   const maxBytes = 1024 * 1024;

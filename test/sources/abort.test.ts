@@ -5,10 +5,10 @@
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { createError } from '../../src/errors.js';
-import { openGitCommit, resolveRevision } from '../../src/sources/git.js';
-import { openGitHubRepo } from '../../src/sources/github.js';
-import { openGitRemote } from '../../src/sources/git-remote.js';
+import { createError } from '../../src/core/errors.js';
+import { openGitCommit, resolveRevision } from '../../src/sources/git/git.js';
+import { openGitHubRepo } from '../../src/sources/github/github.js';
+import { openGitRemote } from '../../src/sources/git/git-remote.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { startFakeGitHub } from '../fixtures/server-support/fake-github.js';
 import { startGitHttpServer } from '../fixtures/server-support/git-http-server.js';

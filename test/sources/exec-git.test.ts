@@ -1,6 +1,6 @@
 import t from 'tap';
-import { execGitHere } from '../../src/sources/exec-git.js';
-import { gitEnvironment } from '../../src/sources/run-git.js';
+import { execGitHere } from '../../src/sources/git/exec-git.js';
+import { gitEnvironment } from '../../src/sources/git/run-git.js';
 
 // A git alias that waits, then prints git's own niceness (field 19 of /proc/<pid>/stat; its parent is git).
 const niceOfGit = ['-c', 'alias.nice=!sleep 0.3; cut -d" " -f19 /proc/$PPID/stat', 'nice'];

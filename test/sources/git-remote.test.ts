@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { openGitRemote } from '../../src/sources/git-remote.js';
+import { openGitRemote } from '../../src/sources/git/git-remote.js';
 import { startGitHttpServer } from '../fixtures/server-support/git-http-server.js';
 import { commitFiles, git, makeBareRemote, platformFiles, tempDir } from '../fixtures/server-support/git-repos.js';
 

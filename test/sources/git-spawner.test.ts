@@ -1,7 +1,7 @@
 import t from 'tap';
-import { stopGitSpawner, useGitSpawner } from '../../src/sources/git-spawner.js';
-import { runGit } from '../../src/sources/run-git.js';
-import { openGitCommit, resolveRevision } from '../../src/sources/git.js';
+import { stopGitSpawner, useGitSpawner } from '../../src/sources/git/git-spawner.js';
+import { runGit } from '../../src/sources/git/run-git.js';
+import { openGitCommit, resolveRevision } from '../../src/sources/git/git.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 
 t.test('git runs the same through the spawner process, which restarts after it stops', async (t) => {

@@ -3,9 +3,9 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
-import { renderModel } from '../../src/render-platform.js';
-import { loadPlatformRepo } from '../../src/load-platform-repo.js';
-import { openGitRemote } from '../../src/sources/git-remote.js';
+import { renderModel } from '../../src/core/render/render-platform.js';
+import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
+import { openGitRemote } from '../../src/sources/git/git-remote.js';
 import { makeBareRemote, makeWorkTree, platformFiles, tempDir } from '../fixtures/server-support/git-repos.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { objectsOf, renderPlatform, selectOutput } from '../../src/index.js';
-import { openGitCommit, resolveRevision } from '../../src/sources/git.js';
+import { openGitCommit, resolveRevision } from '../../src/sources/git/git.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { commitFiles, git, makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 

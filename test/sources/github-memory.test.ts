@@ -3,7 +3,7 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { openGitHubRepo } from '../../src/sources/github.js';
+import { openGitHubRepo } from '../../src/sources/github/github.js';
 import { startFakeGitHub } from '../fixtures/server-support/fake-github.js';
 import { commitFiles, makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
-import { openGitHubRepo } from '../../src/sources/github.js';
-import type { ParameterSet } from '../../src/server/parameters.js';
+import { openGitHubRepo } from '../../src/sources/github/github.js';
+import type { ParameterSet } from '../../src/server/generator/parameters.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { startFakeGitHub } from '../fixtures/server-support/fake-github.js';
 import { commitFiles, makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';

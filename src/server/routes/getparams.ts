@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { createError } from '../../errors.js';
-import type { Generator } from '../generator.js';
-import { getParamsBodySchema, type GetParamsBody } from '../request.js';
+import { createError } from '../../core/errors.js';
+import type { Generator } from '../generator/generator.js';
+import { getParamsBodySchema, type GetParamsBody } from '../generator/request.js';
 
 /** Options of the getparams route. */
 export interface GetParamsRouteOptions {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { createError } from '../../errors.js';
-import type { Generator } from '../generator.js';
+import { createError } from '../../core/errors.js';
+import type { Generator } from '../generator/generator.js';
 import type { ServerMetrics } from '../metrics.js';
 
 /** `/healthz` (the process answers), `/readyz` (the default repo has loaded once), `/metrics` (Prometheus). */

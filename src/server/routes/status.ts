@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { readArgoSettings, type ArgoSettings } from '../../argocd/argocd-client.js';
-import { errorCatalogue, formatProblem, GitopsError, isGitopsError } from '../../errors.js';
+import { readArgoSettings, type ArgoSettings } from '../../integrations/argocd/argocd-client.js';
+import { errorCatalogue, formatProblem, GitopsError, isGitopsError } from '../../core/errors.js';
 import { redact } from '../../sources/redact.js';
-import { escapeHtml } from '../../status/escape-html.js';
-import { renderStatusPage, statusPageCsp } from '../../status/status-page.js';
-import { collectStatus } from '../../status/status-matrix.js';
+import { escapeHtml } from '../../integrations/status/escape-html.js';
+import { renderStatusPage, statusPageCsp } from '../../integrations/status/status-page.js';
+import { collectStatus } from '../../integrations/status/status-matrix.js';
 
 /** Options of the status routes; everything defaults from the environment. */
 export interface StatusRouteOptions {

@@ -1,18 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { createError } from '../../errors.js';
-import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../github/github-client.js';
-import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker } from '../../github/pull-request-preview.js';
-import type { PreviewQueue } from '../../github/preview-queue.js';
-import { verifyWebhookSignature } from '../../github/webhook-signature.js';
-import { GitlabClient, readGitlabSettings } from '../../gitlab/gitlab-client.js';
-import { parseGitlabPushEvent, parseMergeRequestEvent } from '../../gitlab/gitlab-events.js';
-import type { PreviewForge } from '../../previews/forge.js';
-import { createGithubForge } from '../../previews/github-forge.js';
-import { createGitlabForge } from '../../previews/gitlab-forge.js';
+import { createError } from '../../core/errors.js';
+import { createGithubClientFactory, readGithubSettings, type GithubClientFactory, type GithubSettings } from '../../integrations/github/github-client.js';
+import { parsePullRequestEvent, parsePushEvent, postPullRequestPreview, previewMarker } from '../../integrations/github/pull-request-preview.js';
+import type { PreviewQueue } from '../../integrations/github/preview-queue.js';
+import { verifyWebhookSignature } from '../../integrations/github/webhook-signature.js';
+import { GitlabClient, readGitlabSettings } from '../../integrations/gitlab/gitlab-client.js';
+import { parseGitlabPushEvent, parseMergeRequestEvent } from '../../integrations/gitlab/gitlab-events.js';
+import type { PreviewForge } from '../../integrations/previews/forge.js';
+import { createGithubForge } from '../../integrations/previews/github-forge.js';
+import { createGitlabForge } from '../../integrations/previews/gitlab-forge.js';
 import { previewManifestsFrom, type PreviewRevision } from '../../manifests/preview-manifests.js';
-import type { RenderedPlatform } from '../../render-platform.js';
+import type { RenderedPlatform } from '../../core/render/render-platform.js';
 import { redact, registerSecret } from '../../sources/redact.js';
 
 /** Options of the webhook routes; everything defaults from the environment. */
