@@ -87,7 +87,12 @@ function writePrivate(dir: string, name: string, text: string): string {
 function tlsArgs(credential: RepoCredential, secrets: string): string[] {
   const args: string[] = [];
   if (credential.tlsClientCertData && credential.tlsClientCertKey) {
-    args.push('--cert-file', writePrivate(secrets, 'client.crt', credential.tlsClientCertData), '--key-file', writePrivate(secrets, 'client.key', credential.tlsClientCertKey));
+    args.push(
+      '--cert-file',
+      writePrivate(secrets, 'client.crt', credential.tlsClientCertData),
+      '--key-file',
+      writePrivate(secrets, 'client.key', credential.tlsClientCertKey),
+    );
   }
   if (credential.insecure) args.push('--insecure-skip-tls-verify');
   return args;

@@ -26,11 +26,21 @@ export interface CheckoutOptions {
 /** The commit `revision` (a commit, branch, tag or HEAD) names in the remote, and the ref to fetch it by. */
 async function resolveRemote(url: string, revision: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ commit: string; ref: string }> {
   if (COMMIT.test(revision)) return { commit: revision, ref: revision };
-  const listing = await gitText(['ls-remote', url, revision, `refs/heads/${revision}`, `refs/tags/${revision}`, `refs/tags/${revision}^{}`], { cwd, env, timeoutMs: 120_000 });
-  const refs = new Map(listing.trim().split('\n').filter(Boolean).map((line) => {
-    const [commit, ref] = line.split('\t');
-    return [ref!, commit!] as const;
-  }));
+  const listing = await gitText(['ls-remote', url, revision, `refs/heads/${revision}`, `refs/tags/${revision}`, `refs/tags/${revision}^{}`], {
+    cwd,
+    env,
+    timeoutMs: 120_000,
+  });
+  const refs = new Map(
+    listing
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, ref] = line.split('\t');
+        return [ref!, commit!] as const;
+      }),
+  );
   for (const ref of [`refs/tags/${revision}^{}`, `refs/tags/${revision}`, `refs/heads/${revision}`, revision]) {
     const commit = refs.get(ref);
     if (commit) return { commit, ref: ref.replace(/\^\{\}$/, '') };
@@ -53,9 +63,16 @@ async function fetchCheckout(url: string, revision: string, options: CheckoutOpt
   const fromEnv = credentialsFromEnv(options.env);
   const credential = options.credential;
   if (credential && (credential.tlsClientCertData || credential.insecure)) {
-    throw createError('GK_REPO_CREDENTIALS', `Secret ${credential.name} for ${credential.url}: tlsClientCertData and insecure are not used for Git sources; only username and password are`, { file: credential.file });
+    throw createError(
+      'GK_REPO_CREDENTIALS',
+      `Secret ${credential.name} for ${credential.url}: tlsClientCertData and insecure are not used for Git sources; only username and password are`,
+      { file: credential.file },
+    );
   }
-  const access = gitAccess(url, credential?.password ? { ...fromEnv, gitUsername: credential.username, gitPassword: credential.password, gitPasswordFile: undefined } : fromEnv);
+  const access = gitAccess(
+    url,
+    credential?.password ? { ...fromEnv, gitUsername: credential.username, gitPassword: credential.password, gitPasswordFile: undefined } : fromEnv,
+  );
   const base = path.join(options.cacheDir, 'git', createHash('sha256').update(access.url).digest('hex').slice(0, 32));
   mkdirSync(base, { recursive: true });
   const { commit, ref } = await resolveRemote(access.url, revision, access.env, base);

@@ -56,7 +56,20 @@ export interface RepoCredentials {
 }
 
 /** Fields whose value is used when fetching. */
-const HONOURED = ['url', 'type', 'username', 'password', 'tlsClientCertData', 'tlsClientCertKey', 'insecure', 'enableOCI', 'forceHttpBasicAuth', 'insecureOCIForceHttp', 'project', 'name'];
+const HONOURED = [
+  'url',
+  'type',
+  'username',
+  'password',
+  'tlsClientCertData',
+  'tlsClientCertKey',
+  'insecure',
+  'enableOCI',
+  'forceHttpBasicAuth',
+  'insecureOCIForceHttp',
+  'project',
+  'name',
+];
 /** Argo CD fields that change nothing about fetching a chart or a commit once. */
 const NO_EFFECT = ['enableLfs', 'insecureIgnoreHostKey', 'depth', 'enablePartialClone', 'sparsePaths'];
 /** Argo CD fields of ways to authenticate that gitops-k8s does not implement. */
@@ -72,7 +85,16 @@ const UNSUPPORTED = [
   'proxy',
   'noProxy',
 ];
-const BOOLEANS = ['insecure', 'enableOCI', 'forceHttpBasicAuth', 'insecureOCIForceHttp', 'enableLfs', 'insecureIgnoreHostKey', 'enablePartialClone', 'useAzureWorkloadIdentity'];
+const BOOLEANS = [
+  'insecure',
+  'enableOCI',
+  'forceHttpBasicAuth',
+  'insecureOCIForceHttp',
+  'enableLfs',
+  'insecureIgnoreHostKey',
+  'enablePartialClone',
+  'useAzureWorkloadIdentity',
+];
 const SECRET_FIELDS = ['password', 'tlsClientCertKey', 'bearerToken', 'sshPrivateKey', 'githubAppPrivateKey', 'gcpServiceAccountKey'];
 
 function refuse(file: string, message: string, field?: string): GitopsError {
@@ -99,7 +121,8 @@ function secretFields(file: string, secret: Record<string, unknown>, label: stri
       if (typeof value !== 'string') throw refuse(file, `${label}: ${key}.${name} is not a string (quote it)`, `${key}.${name}`);
       if (key === 'data') {
         const compact = value.replace(/\s+/g, '');
-        if (compact.length % 4 !== 0 || !BASE64.test(compact)) throw refuse(file, `${label}: data.${name} is not base64 (put plain text under stringData)`, `data.${name}`);
+        if (compact.length % 4 !== 0 || !BASE64.test(compact))
+          throw refuse(file, `${label}: data.${name} is not base64 (put plain text under stringData)`, `data.${name}`);
         fields.set(name, Buffer.from(compact, 'base64').toString('utf8'));
       } else {
         fields.set(name, value);
@@ -137,7 +160,10 @@ function matchURL(raw: string, oci: boolean): MatchURL | undefined {
     return undefined;
   }
   if (!u.host) return undefined;
-  const p = decodeURIComponent(u.pathname).replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  const p = decodeURIComponent(u.pathname)
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
   return { protocol: u.protocol, host: u.host, username: decodeURIComponent(u.username), hasPassword: u.password !== '', path: p };
 }
 
@@ -170,7 +196,11 @@ export function parseRepoCredentials(file: string, text: string): RepoCredential
     const labels = isPlainObject(metadata.labels) ? metadata.labels : {};
     const secretType = labels[SECRET_TYPE_LABEL];
     if (secretType !== 'repository' && secretType !== 'repo-creds') {
-      throw refuse(file, `${label}: not labelled ${SECRET_TYPE_LABEL}: repository or repo-creds (got ${JSON.stringify(secretType ?? null)})`, `metadata.labels.${SECRET_TYPE_LABEL}`);
+      throw refuse(
+        file,
+        `${label}: not labelled ${SECRET_TYPE_LABEL}: repository or repo-creds (got ${JSON.stringify(secretType ?? null)})`,
+        `metadata.labels.${SECRET_TYPE_LABEL}`,
+      );
     }
     const fields = secretFields(file, value, label);
     for (const f of SECRET_FIELDS) registerSecret(fields.get(f));
@@ -188,7 +218,8 @@ export function parseRepoCredentials(file: string, text: string): RepoCredential
       flags[key] = parsed;
     }
     const type = (fields.get('type') || 'git').toLowerCase();
-    if (type !== 'git' && type !== 'helm' && type !== 'oci') throw refuse(file, `${label}: type must be git, helm or oci (got ${JSON.stringify(fields.get('type'))})`, 'type');
+    if (type !== 'git' && type !== 'helm' && type !== 'oci')
+      throw refuse(file, `${label}: type must be git, helm or oci (got ${JSON.stringify(fields.get('type'))})`, 'type');
     const url = fields.get('url') ?? '';
     if (url === '') throw refuse(file, `${label}: url is missing`, 'url');
     const parsed = matchURL(url, type === 'oci' || flags.enableOCI === true);
@@ -244,7 +275,12 @@ export function loadRepoCredentials(env: NodeJS.ProcessEnv, forbiddenDirs: reado
   try {
     real = realpathSync(source);
   } catch (error) {
-    throw createError('GK_REPO_CREDENTIALS', `${REPO_CREDENTIALS_VARIABLE} names ${source}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {}, { cause: error });
+    throw createError(
+      'GK_REPO_CREDENTIALS',
+      `${REPO_CREDENTIALS_VARIABLE} names ${source}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {},
+      { cause: error },
+    );
   }
   for (const dir of forbiddenDirs) {
     let realDir: string;
@@ -254,7 +290,10 @@ export function loadRepoCredentials(env: NodeJS.ProcessEnv, forbiddenDirs: reado
       continue;
     }
     if (isInside(realDir, real)) {
-      throw createError('GK_REPO_CREDENTIALS', `${REPO_CREDENTIALS_VARIABLE} names ${source}, which is inside the platform repo ${dir}: credentials are never read from the platform repo`);
+      throw createError(
+        'GK_REPO_CREDENTIALS',
+        `${REPO_CREDENTIALS_VARIABLE} names ${source}, which is inside the platform repo ${dir}: credentials are never read from the platform repo`,
+      );
     }
   }
   const files = statSync(real).isDirectory()
@@ -270,7 +309,12 @@ export function loadRepoCredentials(env: NodeJS.ProcessEnv, forbiddenDirs: reado
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw createError('GK_REPO_CREDENTIALS', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file }, { cause: error });
+      throw createError(
+        'GK_REPO_CREDENTIALS',
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { file },
+        { cause: error },
+      );
     }
     entries.push(...parseRepoCredentials(file, text));
   }
@@ -319,10 +363,14 @@ export function findRepoCredential(credentials: RepoCredentials, url: string, ki
     }
   }
   if (found && found.unsupported.length > 0) {
-    throw createError('GK_REPO_CREDENTIALS', `Secret ${found.name} for ${found.url} uses ${found.unsupported.join(', ')}, which gitops-k8s cannot use to fetch; give it username and password (or a client certificate) instead`, {
-      file: found.file,
-      field: found.unsupported[0]!,
-    });
+    throw createError(
+      'GK_REPO_CREDENTIALS',
+      `Secret ${found.name} for ${found.url} uses ${found.unsupported.join(', ')}, which gitops-k8s cannot use to fetch; give it username and password (or a client certificate) instead`,
+      {
+        file: found.file,
+        field: found.unsupported[0]!,
+      },
+    );
   }
   return found;
 }
@@ -330,6 +378,7 @@ export function findRepoCredential(credentials: RepoCredentials, url: string, ki
 /** Says where credentials for `url` would come from, for an error about refused access. */
 export function credentialHint(credentials: RepoCredentials, used: RepoCredential | undefined, url: string): string {
   if (used) return `the credentials of Secret ${used.name} (${used.file}) were refused`;
-  if (credentials.source === undefined) return `no credentials were sent: set ${REPO_CREDENTIALS_VARIABLE} to a file of Argo CD repository Secrets, one of which names ${url}`;
+  if (credentials.source === undefined)
+    return `no credentials were sent: set ${REPO_CREDENTIALS_VARIABLE} to a file of Argo CD repository Secrets, one of which names ${url}`;
   return `no credentials were sent: no repository Secret in ${credentials.source} names ${url}`;
 }

@@ -104,11 +104,17 @@ export async function startOciRegistry(dir: string, htpasswd?: string): Promise<
     writeFileSync(path.join(dir, 'htpasswd'), htpasswd);
     auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   }
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'storage')}\n${auth}http:\n  addr: 127.0.0.1:${port}\n`);
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'storage')}\n${auth}http:\n  addr: 127.0.0.1:${port}\n`,
+  );
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok || (htpasswd !== undefined && r.status === 401), () => false);
+    const ok = await fetch(`http://${host}/v2/`).then(
+      (r) => r.ok || (htpasswd !== undefined && r.status === 401),
+      () => false,
+    );
     if (ok) return { host, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -119,7 +125,9 @@ export async function startOciRegistry(dir: string, htpasswd?: string): Promise<
 /** `git daemon` exporting the repositories under `base` on a free loopback port. */
 export async function startGitDaemon(base: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('git', ['daemon', '--export-all', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, '--reuseaddr', base], { stdio: 'ignore' });
+  const child = spawn('git', ['daemon', '--export-all', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, '--reuseaddr', base], {
+    stdio: 'ignore',
+  });
   const url = `git://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const r = spawnSync('git', ['ls-remote', `${url}/probe`], { encoding: 'utf8' });

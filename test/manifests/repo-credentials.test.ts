@@ -47,7 +47,9 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 function kubectlList(secrets: { name: string; type: 'repository' | 'repo-creds'; data: Record<string, string> }[]): string {
   const items = secrets.map(
     (s) =>
-      `- apiVersion: v1\n  kind: Secret\n  type: Opaque\n  metadata:\n    name: ${s.name}\n    namespace: argocd\n    labels:\n      argocd.argoproj.io/secret-type: ${s.type}\n  data:\n${Object.entries(s.data)
+      `- apiVersion: v1\n  kind: Secret\n  type: Opaque\n  metadata:\n    name: ${s.name}\n    namespace: argocd\n    labels:\n      argocd.argoproj.io/secret-type: ${s.type}\n  data:\n${Object.entries(
+        s.data,
+      )
         .map(([k, v]) => `    ${k}: ${b64(v)}\n`)
         .join('')}`,
   );
@@ -77,11 +79,17 @@ t.test('a private HTTP chart repository: check fails without credentials, passes
 
   const anonymous = await check([platform], { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-1') });
   t.equal(anonymous.code, 1);
-  t.match(anonymous.stderr, /^apps\/web\/demo\.yaml: web\/demo on cluster c1: helm pull of chart demo 1\.0\.0 from http:\/\/127\.0\.0\.1:\d+\/charts failed: .*401 Unauthorized/m);
+  t.match(
+    anonymous.stderr,
+    /^apps\/web\/demo\.yaml: web\/demo on cluster c1: helm pull of chart demo 1\.0\.0 from http:\/\/127\.0\.0\.1:\d+\/charts failed: .*401 Unauthorized/m,
+  );
   t.match(anonymous.stderr, /refused access \(authentication failed\); no credentials were sent: set GITOPS_K8S_REPO_CREDENTIALS/);
 
   const wrong = path.join(dir, 'wrong.yaml');
-  writeFileSync(wrong, kubectlList([{ name: 'charts', type: 'repository', data: { type: 'helm', url: repo.url, username: USER, password: 'not-the-Pa55word' } }]));
+  writeFileSync(
+    wrong,
+    kubectlList([{ name: 'charts', type: 'repository', data: { type: 'helm', url: repo.url, username: USER, password: 'not-the-Pa55word' } }]),
+  );
   const refused = await check([platform, '-o', 'json'], { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-2'), GITOPS_K8S_REPO_CREDENTIALS: wrong });
   t.equal(refused.code, 1);
   t.match(refused.stderr, /web\/demo on cluster c1: .*401 Unauthorized/);
@@ -89,7 +97,12 @@ t.test('a private HTTP chart repository: check fails without credentials, passes
   t.notMatch(refused.stderr + refused.stdout, 'not-the-Pa55word', 'a refused password is not shown either');
 
   const creds = path.join(dir, 'creds.yaml');
-  writeFileSync(creds, kubectlList([{ name: 'charts', type: 'repository', data: { type: 'helm', url: `${repo.url}/`, username: USER, password: PASSWORD, forceHttpBasicAuth: 'true' } }]));
+  writeFileSync(
+    creds,
+    kubectlList([
+      { name: 'charts', type: 'repository', data: { type: 'helm', url: `${repo.url}/`, username: USER, password: PASSWORD, forceHttpBasicAuth: 'true' } },
+    ]),
+  );
   const env = { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-3'), GITOPS_K8S_REPO_CREDENTIALS: creds };
   const ok = await check([platform, '-o', 'json'], env);
   t.equal(ok.stderr, '');
@@ -97,14 +110,21 @@ t.test('a private HTTP chart repository: check fails without credentials, passes
   t.match(JSON.parse(ok.stdout), { findings: [], renders: { runs: 1 } });
   const text = await check([platform], { ...env, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-4') });
   t.match(text.stdout, /^ok: 1 resources of 1 Applications on 1 clusters/m);
-  t.ok(repo.authorized.some((u) => u.endsWith('/index.yaml')) && repo.authorized.some((u) => u.endsWith('.tgz')), 'index and chart were asked for with credentials');
+  t.ok(
+    repo.authorized.some((u) => u.endsWith('/index.yaml')) && repo.authorized.some((u) => u.endsWith('.tgz')),
+    'index and chart were asked for with credentials',
+  );
 
   const argv = readFileSync(log, 'utf8');
   t.notMatch(argv, PASSWORD, 'the password is never an argument of helm');
   t.notMatch(argv, b64(`${USER}:${PASSWORD}`));
   t.match(argv, /repo add gitops-k8s-creds .* --username chart-reader --password-stdin/);
   for (const r of [anonymous, refused, ok, text]) t.notMatch(r.stdout + r.stderr, PASSWORD, 'nor in any output');
-  t.same(readdirSync(tmp).filter((f) => f.startsWith('gitops-k8s-creds-')), [], 'the private temp folders are removed');
+  t.same(
+    readdirSync(tmp).filter((f) => f.startsWith('gitops-k8s-creds-')),
+    [],
+    'the private temp folders are removed',
+  );
 });
 
 t.test('repo-creds match by prefix on URL boundaries: another host or path never gets the password', async (t) => {
@@ -136,12 +156,19 @@ t.test('repo-creds match by prefix on URL boundaries: another host or path never
   const result = await check([platform], { ...helmEnv(dir), GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache'), GITOPS_K8S_REPO_CREDENTIALS: creds });
   t.equal(result.code, 1);
   t.notMatch(result.stderr, /web\/inside on/, 'the app under the prefix got the longest match, and passed');
-  t.match(result.stderr, /web\/sibling on cluster c1: .*401 Unauthorized.*\n.*the credentials of Secret broad/, '/charts-evil is not under /charts: only the broader template applies');
+  t.match(
+    result.stderr,
+    /web\/sibling on cluster c1: .*401 Unauthorized.*\n.*the credentials of Secret broad/,
+    '/charts-evil is not under /charts: only the broader template applies',
+  );
   t.notMatch(result.stderr, /web\/other on|web\/userinfo on/, 'the other server asks for nothing: both apps passed');
   // helm sends the userinfo URL's own user and password (x:127.0.0.1:port); never a Secret's.
   const sent = other.authorizations.map((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString('utf8'));
-  t.ok(sent.length > 0 && sent.every((s) => s.startsWith('x:127.0.0.1:')), 'the other server saw only the URL\'s own userinfo');
-  t.notOk(sent.some((s) => s.includes(PASSWORD) || s.includes('broad-but-wrong')), 'and no password of the Secrets');
+  t.ok(sent.length > 0 && sent.every((s) => s.startsWith('x:127.0.0.1:')), "the other server saw only the URL's own userinfo");
+  t.notOk(
+    sent.some((s) => s.includes(PASSWORD) || s.includes('broad-but-wrong')),
+    'and no password of the Secrets',
+  );
   t.notMatch(result.stderr + result.stdout, PASSWORD);
   t.notMatch(result.stderr + result.stdout, 'broad-but-wrong');
 });
@@ -160,7 +187,8 @@ t.test('findRepoCredential: exact beats prefix, boundaries, schemes, ports, type
     secret('git', 'repo-creds', { url: 'https://git.example.com/org', username: 'u', password: 'git-pass' }) +
     secret('ssh', 'repo-creds', { url: 'git@git.example.com:org', sshPrivateKey: 'KEY' });
   const credentials: RepoCredentials = { source: 'creds.yaml', entries: parseRepoCredentials('creds.yaml', text) };
-  const name = (url: string, kind: 'helm' | 'oci' | 'git' = 'helm', project?: string): string | undefined => findRepoCredential(credentials, url, kind, project)?.name;
+  const name = (url: string, kind: 'helm' | 'oci' | 'git' = 'helm', project?: string): string | undefined =>
+    findRepoCredential(credentials, url, kind, project)?.name;
   t.equal(name('https://charts.example.com/team/stable'), 'exact', 'a repository Secret for the URL wins (.git and case aside)');
   t.equal(name('https://charts.example.com/team/other'), 'deeper', 'else the longest prefix');
   t.equal(name('https://charts.example.com/teams'), 'prefix', '/teams is not under /team');
@@ -177,13 +205,21 @@ t.test('findRepoCredential: exact beats prefix, boundaries, schemes, ports, type
   t.equal(name('oci://registry.example.com/charts', 'oci'), 'oci', 'enableOCI: a host/path URL is oci://');
   t.equal(name('oci://registry.example.com/charts2', 'oci'), undefined);
   t.equal(name('https://git.example.com/org/repo.git', 'git'), 'git', 'type defaults to git');
-  t.throws(() => findRepoCredential(credentials, 'ssh://git@git.example.com/org/repo', 'git'), { code: 'GK_REPO_CREDENTIALS', message: /Secret ssh .* uses sshPrivateKey, which gitops-k8s cannot use/ }, 'a matching Secret that cannot be used is an error');
+  t.throws(
+    () => findRepoCredential(credentials, 'ssh://git@git.example.com/org/repo', 'git'),
+    { code: 'GK_REPO_CREDENTIALS', message: /Secret ssh .* uses sshPrivateKey, which gitops-k8s cannot use/ },
+    'a matching Secret that cannot be used is an error',
+  );
 });
 
 t.test('a malformed Secret file is refused naming the file and the field, never showing a password', async (t) => {
   const head = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {argocd.argoproj.io/secret-type: repository}\n';
   const cases: [string, RegExp, string | undefined][] = [
-    [`${head}stringData:\n  url: https://c.example.com\n  pasword: hunter2-hunter2\n`, /Secret s: pasword is not a field of an Argo CD repository Secret/, 'pasword'],
+    [
+      `${head}stringData:\n  url: https://c.example.com\n  pasword: hunter2-hunter2\n`,
+      /Secret s: pasword is not a field of an Argo CD repository Secret/,
+      'pasword',
+    ],
     [`${head}data:\n  url: not*base64\n`, /Secret s: data\.url is not base64/, 'data.url'],
     [`${head}stringData:\n  url: https://c.example.com\n  insecure: "yes"\n`, /insecure must be "true" or "false"/, 'insecure'],
     [`${head}stringData:\n  url: https://c.example.com\n  insecure: true\n`, /stringData\.insecure is not a string \(quote it\)/, 'stringData.insecure'],
@@ -191,7 +227,11 @@ t.test('a malformed Secret file is refused naming the file and the field, never 
     [`${head}stringData:\n  url: https://u:hunter2-hunter2@c.example.com\n`, /url holds a user name or password/, 'url'],
     [`${head}stringData:\n  url: https://c.example.com\n  type: svn\n`, /type must be git, helm or oci/, 'type'],
     [`${head}stringData:\n  url: https://c.example.com\n  tlsClientCertData: CERT\n`, /tlsClientCertData and tlsClientCertKey go together/, 'tlsClientCertKey'],
-    ['apiVersion: v1\nkind: Secret\nmetadata: {name: plain}\nstringData: {url: https://c.example.com}\n', /Secret plain: not labelled argocd\.argoproj\.io\/secret-type: repository or repo-creds/, 'metadata.labels.argocd.argoproj.io/secret-type'],
+    [
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: plain}\nstringData: {url: https://c.example.com}\n',
+      /Secret plain: not labelled argocd\.argoproj\.io\/secret-type: repository or repo-creds/,
+      'metadata.labels.argocd.argoproj.io/secret-type',
+    ],
     ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n', /object 1 is not a Kubernetes Secret/, 'kind'],
     [`${head}stringData:\n  url: https://c.example.com\n  password: "hunter2-hunter2\n`, /not valid YAML at line \d+, column \d+$/, undefined],
   ];
@@ -209,7 +249,10 @@ t.test('a malformed Secret file is refused naming the file and the field, never 
       t.notMatch(error.message, 'hunter2-hunter2', 'the value is not shown');
     }
   }
-  t.throws(() => loadRepoCredentials({ GITOPS_K8S_REPO_CREDENTIALS: path.join(dir, 'absent.yaml') }), { code: 'GK_REPO_CREDENTIALS', message: /absent\.yaml, which cannot be read: ENOENT/ });
+  t.throws(() => loadRepoCredentials({ GITOPS_K8S_REPO_CREDENTIALS: path.join(dir, 'absent.yaml') }), {
+    code: 'GK_REPO_CREDENTIALS',
+    message: /absent\.yaml, which cannot be read: ENOENT/,
+  });
 
   // A folder: its YAML files are read, hidden ones (a mounted Secret's ..data) and others are not.
   const folder = path.join(dir, 'folder');
@@ -218,7 +261,10 @@ t.test('a malformed Secret file is refused naming the file and the field, never 
   writeFileSync(path.join(folder, 'b.yml'), `${head.replace('name: s', 'name: b')}data:\n  url: ${b64('https://b.example.com')}\n  type: ${b64('helm')}\n`);
   writeFileSync(path.join(folder, '.hidden.yaml'), 'garbage: [');
   writeFileSync(path.join(folder, 'README'), 'not read');
-  t.same(loadRepoCredentials({ GITOPS_K8S_REPO_CREDENTIALS: folder }).entries.map((e) => e.url), ['https://a.example.com', 'https://b.example.com']);
+  t.same(
+    loadRepoCredentials({ GITOPS_K8S_REPO_CREDENTIALS: folder }).entries.map((e) => e.url),
+    ['https://a.example.com', 'https://b.example.com'],
+  );
 });
 
 t.test('a credentials file inside the platform repo is never read', async (t) => {
@@ -228,9 +274,14 @@ t.test('a credentials file inside the platform repo is never read', async (t) =>
     'platform/clusters/c1.yaml': 'provider: generic\nserver: https://c1.example.com\n',
     'platform/apps/web/cm/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n',
     // Outside the platform folder, but in its Git repository: a pull request could change where it points.
-    'creds/charts.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {argocd.argoproj.io/secret-type: repository}\nstringData: {url: "https://evil.example.com", type: helm, username: u, password: p}\n',
+    'creds/charts.yaml':
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {argocd.argoproj.io/secret-type: repository}\nstringData: {url: "https://evil.example.com", type: helm, username: u, password: p}\n',
   });
-  const result = await check([path.join(platform, 'platform'), '--path-prefix', 'platform'], { ...helmEnv(dir), GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache'), GITOPS_K8S_REPO_CREDENTIALS: path.join(platform, 'creds') });
+  const result = await check([path.join(platform, 'platform'), '--path-prefix', 'platform'], {
+    ...helmEnv(dir),
+    GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache'),
+    GITOPS_K8S_REPO_CREDENTIALS: path.join(platform, 'creds'),
+  });
   t.equal(result.code, 1);
   t.match(result.stderr, /GITOPS_K8S_REPO_CREDENTIALS names .*creds, which is inside the platform repo .*: credentials are never read from the platform repo/);
 });
@@ -253,11 +304,23 @@ t.test('a private OCI registry (docker-registry with htpasswd): the Secret goes 
   const base = { ...env, GITOPS_K8S_HELM: helm, GITOPS_K8S_OCI_PLAIN_HTTP: 'true' };
   const anonymous = await check([platform], { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-1') });
   t.equal(anonymous.code, 1);
-  t.match(anonymous.stderr, /web\/demo on cluster c1: helm pull of chart demo 1\.0\.0 from oci:\/\/127\.0\.0\.1:\d+\/charts failed: [\s\S]*refused access \(authentication failed\)/);
+  t.match(
+    anonymous.stderr,
+    /web\/demo on cluster c1: helm pull of chart demo 1\.0\.0 from oci:\/\/127\.0\.0\.1:\d+\/charts failed: [\s\S]*refused access \(authentication failed\)/,
+  );
 
   const creds = path.join(dir, 'creds.yaml');
   // Argo CD 2.x's way of writing an OCI Helm repository: type helm, enableOCI, no scheme.
-  writeFileSync(creds, kubectlList([{ name: 'registry', type: 'repository', data: { type: 'helm', enableOCI: 'true', url: `${registry.host}/charts`, username: USER, password: OCI_PASSWORD } }]));
+  writeFileSync(
+    creds,
+    kubectlList([
+      {
+        name: 'registry',
+        type: 'repository',
+        data: { type: 'helm', enableOCI: 'true', url: `${registry.host}/charts`, username: USER, password: OCI_PASSWORD },
+      },
+    ]),
+  );
   const ok = await check([platform], { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-2'), GITOPS_K8S_REPO_CREDENTIALS: creds });
   t.equal(ok.stderr, '');
   t.equal(ok.code, 0);

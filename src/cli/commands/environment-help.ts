@@ -31,7 +31,10 @@ export const RENDERING_VARIABLES: readonly EnvironmentVariable[] = [
   { name: 'GITOPS_K8S_CACHE_DIR', what: 'where charts and Git checkouts are kept', default: '$XDG_CACHE_HOME/gitops-k8s' },
   { name: 'XDG_CACHE_HOME', what: 'the cache folder above it', default: '~/.cache' },
   { name: 'GITOPS_K8S_OCI_PLAIN_HTTP', what: 'true: pull oci:// charts over plain HTTP', default: 'false' },
-  { name: 'GITOPS_K8S_REPO_CREDENTIALS', what: "a file or folder of Argo CD repository Secrets (kubectl get secret -o yaml): credentials of chart repositories, OCI registries and Git sources" },
+  {
+    name: 'GITOPS_K8S_REPO_CREDENTIALS',
+    what: 'a file or folder of Argo CD repository Secrets (kubectl get secret -o yaml): credentials of chart repositories, OCI registries and Git sources',
+  },
   { name: 'GITOPS_K8S_GIT_USERNAME', what: 'HTTPS git user name for Git sources (with _PASSWORD or _PASSWORD_FILE)' },
   { name: 'GITOPS_K8S_SSH_KEY_FILE', what: 'SSH private key for ssh:// Git sources (with GITOPS_K8S_SSH_KNOWN_HOSTS_FILE)' },
   ...TOOL_VARIABLES,
