@@ -108,7 +108,11 @@ async function benchCheck(): Promise<void> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   const helm = ensureHelm(work);
   rmSync(dir, { recursive: true, force: true });
-  const repo = await startChartRepo(helm, path.join(dir, 'charts'), Array.from({ length: CHARTS }, (_, i) => makeChart(i)));
+  const repo = await startChartRepo(
+    helm,
+    path.join(dir, 'charts'),
+    Array.from({ length: CHARTS }, (_, i) => makeChart(i)),
+  );
   try {
     const platform = path.join(dir, 'platform');
     writePlatform(platform, repo.url);
@@ -122,11 +126,25 @@ async function benchCheck(): Promise<void> {
     }
     const last = warm.at(-1) ?? cold;
     console.log('');
-    console.log(`gitops-k8s check of ${APPS} apps x ${CLUSTERS} clusters (${last.applications} Applications, ${CHARTS} charts, ${last.findings} findings), process start included`);
-    console.log(`  warm chart cache   ${warm.length ? median(warm.map((r) => r.ms)).toFixed(0).padStart(6) : '   n/a'} ms (median of ${warm.length})`);
+    console.log(
+      `gitops-k8s check of ${APPS} apps x ${CLUSTERS} clusters (${last.applications} Applications, ${CHARTS} charts, ${last.findings} findings), process start included`,
+    );
+    console.log(
+      `  warm chart cache   ${
+        warm.length
+          ? median(warm.map((r) => r.ms))
+              .toFixed(0)
+              .padStart(6)
+          : '   n/a'
+      } ms (median of ${warm.length})`,
+    );
     console.log(`  cold chart cache   ${cold.ms.toFixed(0).padStart(6)} ms (charts fetched from the loopback repository)`);
     console.log(`  helm runs          ${last.runs} (renders shared: ${last.shared}, of ${last.runs + last.shared} renders)`);
-    console.log(`  load average       ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
+    console.log(
+      `  load average       ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${availableParallelism()} CPUs`,
+    );
   } finally {
     repo.server.close();
   }

@@ -38,7 +38,10 @@ for (let i = 0; i < 20; i++) git(source, '-c', 'user.name=bench', '-c', 'user.em
 const commits = git(source, 'rev-list', 'HEAD').trim().split('\n');
 const remote = path.join(work, 'remote.git');
 git(work, 'clone', '-q', '--bare', source, remote);
-execFileSync('git', ['update-ref', '--stdin'], { cwd: remote, input: `${Array.from({ length: pullRequests }, (_, i) => `create refs/pull/${i + 1}/head ${commits[i % commits.length]}`).join('\n')}\n` });
+execFileSync('git', ['update-ref', '--stdin'], {
+  cwd: remote,
+  input: `${Array.from({ length: pullRequests }, (_, i) => `create refs/pull/${i + 1}/head ${commits[i % commits.length]}`).join('\n')}\n`,
+});
 git(remote, 'pack-refs', '--all');
 const url = `file://${remote}`;
 
@@ -69,7 +72,11 @@ for (let i = 0; i < rounds; i++) {
   resolveMs.push(performance.now() - start);
 }
 
-console.log(`git ${git(work, 'version').trim().replace(/^git version /, '')}, a file:// remote with ${pullRequests} pull requests, median of ${rounds}`);
+console.log(
+  `git ${git(work, 'version')
+    .trim()
+    .replace(/^git version /, '')}, a file:// remote with ${pullRequests} pull requests, median of ${rounds}`,
+);
 console.log(`  fetch, nothing new, branches and tags (now)        ${median(oursMs).toFixed(0).padStart(5)} ms`);
 console.log(`  fetch, nothing new, plus every refs/pull/*/head    ${median(everyPullMs).toFixed(0).padStart(5)} ms   (before)`);
 console.log(`  ratio                                              ${(median(everyPullMs) / median(oursMs)).toFixed(1)}x`);

@@ -40,7 +40,13 @@ const commits = Number(process.env.BENCH_COMMITS ?? 5);
 const webhookSecret = 'bench-webhook-secret';
 const token = 'bench-token-0123456789abcdef';
 
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@example.com' };
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@example.com',
+};
 const git = (...args: string[]): string => execFileSync('git', ['-C', path.join(work, 'platform'), ...args], { env: gitEnv, encoding: 'utf8' }).trim();
 
 function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
@@ -77,7 +83,11 @@ let serverPid = 0;
 async function pushWebhook(base: string, cloneURL: string, after: string): Promise<void> {
   const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: cloneURL } });
   const signature = `sha256=${createHmac('sha256', webhookSecret).update(body).digest('hex')}`;
-  const res = await fetch(`${base}/api/v1/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature }, body });
+  const res = await fetch(`${base}/api/v1/webhooks/github`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+    body,
+  });
   if (res.status !== 202) throw new Error(`the push webhook answered ${res.status}: ${await res.text()}`);
 }
 
@@ -104,11 +114,29 @@ async function main(): Promise<void> {
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'large platform');
-  console.log(`repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} Applications, served from file://${path.join(work, 'platform')}`);
+  console.log(
+    `repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} Applications, served from file://${path.join(work, 'platform')}`,
+  );
 
   const server = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), cli, 'serve', '--repo', `file://${path.join(work, 'platform')}`, '--port', '0', '--host', '127.0.0.1', '--cache-dir', path.join(work, 'cache'), '--refresh-interval', String(refreshMs), '--log-level', 'warn'],
+    [
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      cli,
+      'serve',
+      '--repo',
+      `file://${path.join(work, 'platform')}`,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--cache-dir',
+      path.join(work, 'cache'),
+      '--refresh-interval',
+      String(refreshMs),
+      '--log-level',
+      'warn',
+    ],
     { env: { ...process.env, GITOPS_K8S_TOKEN: token, GITOPS_K8S_WEBHOOK_SECRET: webhookSecret }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   serverPid = server.pid!;
@@ -133,7 +161,9 @@ async function main(): Promise<void> {
     const fullReply = await post(base, full);
     const fullFirstMs = performance.now() - started;
     const fullCount = (JSON.parse(fullReply.body) as { output: { parameters: unknown[] } }).output.parameters.length;
-    console.log(`cold: first one-cluster reply (fetch + build ${repo.applications} Applications) ${fmt(coldMs)} ms; first full reply ${fmt(fullFirstMs)} ms (${(fullReply.body.length / 1048576).toFixed(1)} MiB, ${fullCount} sets)`);
+    console.log(
+      `cold: first one-cluster reply (fetch + build ${repo.applications} Applications) ${fmt(coldMs)} ms; first full reply ${fmt(fullFirstMs)} ms (${(fullReply.body.length / 1048576).toFixed(1)} MiB, ${fullCount} sets)`,
+    );
 
     const memCold = memoryOf(server.pid!);
     const floor = await load(`${base}/healthz`);
@@ -184,7 +214,9 @@ async function main(): Promise<void> {
     console.log(`\nwarm, 10 keep-alive connections, ${seconds} s each (closed loop, bench/drive-load.ts):`);
     console.log('request                     p50 ms   p99 ms   req/s    non-2xx  CPU ms/req server, client  p99 vs baseline');
     for (const [name, r, ratio] of rows) {
-      console.log(`${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requestsPerSecond).padStart(6)}   ${String(r.non2xx + r.errors).padStart(7)}  ${r.serverCpuMs.toFixed(3).padStart(6)}, ${r.clientCpuMs.toFixed(3).padStart(6)}           x${ratio.toFixed(1)}`);
+      console.log(
+        `${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requestsPerSecond).padStart(6)}   ${String(r.non2xx + r.errors).padStart(7)}  ${r.serverCpuMs.toFixed(3).padStart(6)}, ${r.clientCpuMs.toFixed(3).padStart(6)}           x${ratio.toFixed(1)}`,
+      );
     }
     console.log(`\nnew commit served after (${commits} commits each, one-cluster reply polled):`);
     console.log(`  no webhook (refresh interval ${refreshMs} ms, fetch, build): median ${fmt(newCommitMs)} ms, ${polled.map(fmt).join(', ')}`);
@@ -193,7 +225,9 @@ async function main(): Promise<void> {
       `server memory: RSS ${fmt(memCold.rssMiB)} MiB after the cold calls, ${fmt(memOne.rssMiB)} MiB after the one-cluster run, ${fmt(memWarm.rssMiB)} MiB after the full run, ${fmt(memAfter.rssMiB)} MiB after the new commit; peak ${fmt(memAfter.peakMiB)} MiB`,
     );
     const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
-    console.log(`\ntargets: one-cluster warm p99 ${fmt(oneRun.latency.p99)} ms <= 20 ms: ${verdict(oneRun.latency.p99 <= 20)}; new commit (median, no webhook) ${fmt(newCommitMs)} ms <= 1500 ms: ${verdict(newCommitMs <= 1500)}; peak RSS ${fmt(memAfter.peakMiB)} MiB <= 250 MB (238 MiB): ${verdict(memAfter.peakMiB <= 238.4)}`);
+    console.log(
+      `\ntargets: one-cluster warm p99 ${fmt(oneRun.latency.p99)} ms <= 20 ms: ${verdict(oneRun.latency.p99 <= 20)}; new commit (median, no webhook) ${fmt(newCommitMs)} ms <= 1500 ms: ${verdict(newCommitMs <= 1500)}; peak RSS ${fmt(memAfter.peakMiB)} MiB <= 250 MB (238 MiB): ${verdict(memAfter.peakMiB <= 238.4)}`,
+    );
   } finally {
     server.kill('SIGTERM');
   }

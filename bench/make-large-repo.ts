@@ -56,7 +56,12 @@ interface AppSpec {
 const PROVIDERS = ['digitalocean', 'eks', 'gke', 'aks'] as const;
 // The built-in presets' values, repeated here for the Helm chart (which has no presets).
 const PRESETS: Record<string, { storageClass: string; ingressClass: string; controlPlaneMetrics: boolean; loadBalancerAnnotations: Record<string, string> }> = {
-  digitalocean: { storageClass: 'do-block-storage', ingressClass: 'nginx', controlPlaneMetrics: false, loadBalancerAnnotations: { 'service.beta.kubernetes.io/do-loadbalancer-healthcheck-protocol': 'tcp' } },
+  digitalocean: {
+    storageClass: 'do-block-storage',
+    ingressClass: 'nginx',
+    controlPlaneMetrics: false,
+    loadBalancerAnnotations: { 'service.beta.kubernetes.io/do-loadbalancer-healthcheck-protocol': 'tcp' },
+  },
   eks: {
     storageClass: 'gp2',
     ingressClass: 'alb',
@@ -87,7 +92,7 @@ function clusterSpecs(count: number): ClusterSpec[] {
   return Array.from({ length: count }, (_, i) => {
     const provider = PROVIDERS[i % PROVIDERS.length]!;
     const name = `c${String(i).padStart(2, '0')}-${provider}`;
-    const hex = (i * 2654435761 >>> 0).toString(16).padStart(8, '0');
+    const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
     const server = {
       digitalocean: `https://${hex}-4d8e-4b9a-9e27-0f6d2b8c5a41.k8s.ondigitalocean.com`,
       eks: `https://${hex.toUpperCase()}6C2F48D7A0B4E8C91F27D3.gr7.eu-west-1.eks.amazonaws.com`,
@@ -161,9 +166,15 @@ export function makeLargeRepo(dir: string, options: LargeRepoOptions = {}): Larg
   const clusters = clusterSpecs(options.clusters ?? 20);
   const apps = appSpecs(appCount, options.appsPerNamespace ?? 40);
   rmSync(dir, { recursive: true, force: true });
-  write(path.join(dir, 'gitops.yaml'), emitYaml({ repoURL: 'https://github.com/example/large-platform.git', targetRevision: 'main', vars: { owner: 'platform' } }));
+  write(
+    path.join(dir, 'gitops.yaml'),
+    emitYaml({ repoURL: 'https://github.com/example/large-platform.git', targetRevision: 'main', vars: { owner: 'platform' } }),
+  );
   for (const c of clusters) {
-    write(path.join(dir, 'clusters', `${c.name}.yaml`), emitYaml({ provider: c.provider, server: c.server, labels: { env: c.env, region: c.region }, vars: { domain: c.domain } }));
+    write(
+      path.join(dir, 'clusters', `${c.name}.yaml`),
+      emitYaml({ provider: c.provider, server: c.server, labels: { env: c.env, region: c.region }, vars: { domain: c.domain } }),
+    );
   }
   const namespaces = [...new Set(apps.map((a) => a.namespace))];
   for (const ns of namespaces) {
@@ -213,11 +224,20 @@ export function makeSeedChart(dir: string, options: LargeRepoOptions = {}): { di
     path.join(dir, 'values.yaml'),
     emitYaml({
       argocdNamespace: 'argocd',
-      clusters: clusters.map((c) => ({ name: c.name, server: c.server, provider: c.provider, env: c.env, region: c.region, domain: c.domain, ...PRESETS[c.provider] })),
+      clusters: clusters.map((c) => ({
+        name: c.name,
+        server: c.server,
+        provider: c.provider,
+        env: c.env,
+        region: c.region,
+        domain: c.domain,
+        ...PRESETS[c.provider],
+      })),
     }),
   );
   const go = {
-    ref: (name: string) => `{{ $c.${({ 'cluster.name': 'name', 'cluster.provider': 'provider', 'cluster.vars.domain': 'domain' } as Record<string, string>)[name] ?? name.replace('provider.', '')} }}`,
+    ref: (name: string) =>
+      `{{ $c.${({ 'cluster.name': 'name', 'cluster.provider': 'provider', 'cluster.vars.domain': 'domain' } as Record<string, string>)[name] ?? name.replace('provider.', '')} }}`,
     whole: (name: string) => `@@${name.replace('provider.', '')}@@`,
   };
   const overrideCluster = clusters[Math.min(7, clusters.length - 1)]!.name;
@@ -241,7 +261,10 @@ export function makeSeedChart(dir: string, options: LargeRepoOptions = {}): { di
           'gitops-k8s.io/namespace': app.namespace,
           'gitops-k8s.io/provider': '{{ $c.provider }}',
         },
-        annotations: { ...(wave ? { 'argocd.argoproj.io/sync-wave': String(wave) } : {}), 'gitops-k8s.io/source': `applications/templates/${app.namespace}-${app.name}.yaml` },
+        annotations: {
+          ...(wave ? { 'argocd.argoproj.io/sync-wave': String(wave) } : {}),
+          'gitops-k8s.io/source': `applications/templates/${app.namespace}-${app.name}.yaml`,
+        },
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
       spec: {
@@ -256,7 +279,10 @@ export function makeSeedChart(dir: string, options: LargeRepoOptions = {}): { di
       },
     };
     const body = emitYaml(application)
-      .replace(/^( *)([^\n]*?): "@@loadBalancerAnnotations@@"$/gm, (_m, indent: string, key: string) => `${indent}${key}: {{- toYaml $c.loadBalancerAnnotations | nindent ${indent.length + 2} }}`)
+      .replace(
+        /^( *)([^\n]*?): "@@loadBalancerAnnotations@@"$/gm,
+        (_m, indent: string, key: string) => `${indent}${key}: {{- toYaml $c.loadBalancerAnnotations | nindent ${indent.length + 2} }}`,
+      )
       .replace(/"@@controlPlaneMetrics@@"/g, '{{ $c.controlPlaneMetrics }}')
       .replace(/"@@replicas@@"/g, `{{ if eq $c.name "${overrideCluster}" }}1{{ else if eq $c.provider "gke" }}3{{ else }}2{{ end }}`)
       .replace(/"@@size@@"/g, '{{ if eq $c.provider "eks" }}20Gi{{ else }}10Gi{{ end }}');

@@ -89,10 +89,12 @@ function benchRender(): void {
   const helm = ensureHelm(work);
   const helmVersion = spawnSync(helm, ['version', '--short']).stdout.toString().trim();
 
-  let t = performance.now();
+  const t = performance.now();
   const repo = makeLargeRepo(path.join(work, 'large-repo'), { apps, clusters });
   const chart = makeSeedChart(path.join(work, 'seed-chart'), { apps, clusters });
-  console.log(`generated ${repo.apps} apps x ${repo.clusters.length} clusters (${repo.applications} Applications) and the seed-style chart in ${(performance.now() - t).toFixed(0)} ms`);
+  console.log(
+    `generated ${repo.apps} apps x ${repo.clusters.length} clusters (${repo.applications} Applications) and the seed-style chart in ${(performance.now() - t).toFixed(0)} ms`,
+  );
 
   const gkOut = path.join(work, 'out/gitops-k8s.yaml');
   const helmOut = path.join(work, 'out/helm.yaml');
@@ -103,7 +105,9 @@ function benchRender(): void {
     const b = run(helm, ['template', 'applications', chart.dir], { out: helmOut });
     gk.push(a);
     hm.push(b);
-    console.log(`round ${i + 1}/${rounds}: gitops-k8s render ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs?.toFixed(0) ?? '?'}), helm template ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs?.toFixed(0) ?? '?'})`);
+    console.log(
+      `round ${i + 1}/${rounds}: gitops-k8s render ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs?.toFixed(0) ?? '?'}), helm template ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs?.toFixed(0) ?? '?'})`,
+    );
   }
   const gkApps = countApplications(gkOut);
   const helmApps = countApplications(helmOut);
@@ -117,10 +121,20 @@ function benchRender(): void {
   const cpu = (v: number | undefined): string => (v === undefined ? '' : `   cpu ${v.toFixed(0).padStart(6)} ms`);
   console.log('');
   console.log(`render of ${repo.applications} Applications (median of ${rounds}, process start and output included)`);
-  console.log(`  gitops-k8s render  ${gkMs.toFixed(0).padStart(6)} ms${cpu(gkCpu)}   peak RSS ${maxOf(gk.map((r) => r.rssMiB))}   output ${(statSync(gkOut).size / 2 ** 20).toFixed(1)} MiB`);
-  console.log(`  helm template      ${hmMs.toFixed(0).padStart(6)} ms${cpu(hmCpu)}   peak RSS ${maxOf(hm.map((r) => r.rssMiB))}   output ${(statSync(helmOut).size / 2 ** 20).toFixed(1)} MiB   (${helmVersion})`);
-  console.log(`  ratio              ${(hmMs / gkMs).toFixed(1)}x faster than helm template in wall time (target >= 5x)${gkCpu && hmCpu ? `, ${(hmCpu / gkCpu).toFixed(1)}x in CPU time` : ''}`);
-  console.log(`  load average       ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs (wall times stretch when the machine is shared)`);
+  console.log(
+    `  gitops-k8s render  ${gkMs.toFixed(0).padStart(6)} ms${cpu(gkCpu)}   peak RSS ${maxOf(gk.map((r) => r.rssMiB))}   output ${(statSync(gkOut).size / 2 ** 20).toFixed(1)} MiB`,
+  );
+  console.log(
+    `  helm template      ${hmMs.toFixed(0).padStart(6)} ms${cpu(hmCpu)}   peak RSS ${maxOf(hm.map((r) => r.rssMiB))}   output ${(statSync(helmOut).size / 2 ** 20).toFixed(1)} MiB   (${helmVersion})`,
+  );
+  console.log(
+    `  ratio              ${(hmMs / gkMs).toFixed(1)}x faster than helm template in wall time (target >= 5x)${gkCpu && hmCpu ? `, ${(hmCpu / gkCpu).toFixed(1)}x in CPU time` : ''}`,
+  );
+  console.log(
+    `  load average       ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${availableParallelism()} CPUs (wall times stretch when the machine is shared)`,
+  );
 }
 
 /** Argo CD's CMP environment (shared/DESIGN.md section 4) for a repo at `sourcePath`, narrowed by `namespace` when given. */
@@ -172,19 +186,41 @@ function benchGenerate(): void {
   const baseline: StartCase = { label: 'node -e 0', args: ['-e', '0'], cwd: dir, env: cmpEnvironment('.', 'guestbook'), out: '/dev/null', runs: [] };
   const cases: StartCase[] = [
     baseline,
-    { label: 'generate, small app', args: [cli, 'generate'], cwd: dir, env: cmpEnvironment('.', 'guestbook'), out: path.join(work, 'out/generate-small.yaml'), applications: 1, runs: [] },
+    {
+      label: 'generate, small app',
+      args: [cli, 'generate'],
+      cwd: dir,
+      env: cmpEnvironment('.', 'guestbook'),
+      out: path.join(work, 'out/generate-small.yaml'),
+      applications: 1,
+      runs: [],
+    },
     // The target of issue 11: generate on a real repo within 60 ms of Node's own start.
-    { label: 'generate, example', args: [cli, 'generate'], cwd: example, env: cmpEnvironment('examples/platform'), out: path.join(work, 'out/generate-example.yaml'), applications: 24, targetAbove: 60, runs: [] },
+    {
+      label: 'generate, example',
+      args: [cli, 'generate'],
+      cwd: example,
+      env: cmpEnvironment('examples/platform'),
+      out: path.join(work, 'out/generate-example.yaml'),
+      applications: 24,
+      targetAbove: 60,
+      runs: [],
+    },
     { label: '--version', args: [cli, '--version'], cwd: dir, env: cmpEnvironment('.'), out: path.join(work, 'out/version.txt'), runs: [] },
   ];
   for (const c of cases) run(process.execPath, c.args, c); // warm the file cache (and Node's compile cache, where it has one)
   for (let i = 0; i < generateRounds; i++) for (const c of cases) c.runs.push(run(process.execPath, c.args, c));
   for (const c of cases) {
-    if (c.applications !== undefined && countApplications(c.out) !== c.applications) throw new Error(`${c.label} printed ${countApplications(c.out)} Applications, expected ${c.applications}`);
+    if (c.applications !== undefined && countApplications(c.out) !== c.applications)
+      throw new Error(`${c.label} printed ${countApplications(c.out)} Applications, expected ${c.applications}`);
   }
   const medianMs = (c: StartCase): number => median(c.runs.map((r) => r.ms));
   const medianCpu = (c: StartCase): number | undefined => (timeBin ? median(c.runs.map((r) => r.cpuMs!)) : undefined);
-  const p90 = (c: StartCase): number => percentile(c.runs.map((r) => r.ms), 0.9);
+  const p90 = (c: StartCase): number =>
+    percentile(
+      c.runs.map((r) => r.ms),
+      0.9,
+    );
   const baseMs = medianMs(baseline);
   const baseP90 = p90(baseline);
   const cpu = (v: number | undefined): string => (v === undefined ? '' : `   cpu ${v.toFixed(0).padStart(4)} ms`);
@@ -193,11 +229,20 @@ function benchGenerate(): void {
   for (const c of cases) {
     // CPU time stretches less than wall time when other processes share the CPUs.
     const cpuAbove = timeBin && c !== baseline ? `, cpu ${(medianCpu(c)! - medianCpu(baseline)!).toFixed(0).padStart(4)} ms` : '';
-    const above = c === baseline ? '   (process start alone)' : `   above node -e 0: median ${(medianMs(c) - baseMs).toFixed(0).padStart(4)} ms, p90 ${(p90(c) - baseP90).toFixed(0).padStart(4)} ms${cpuAbove}`;
+    const above =
+      c === baseline
+        ? '   (process start alone)'
+        : `   above node -e 0: median ${(medianMs(c) - baseMs).toFixed(0).padStart(4)} ms, p90 ${(p90(c) - baseP90).toFixed(0).padStart(4)} ms${cpuAbove}`;
     const target = c.targetAbove === undefined ? '' : `   (target <= ${c.targetAbove} ms above: ${medianMs(c) - baseMs <= c.targetAbove ? 'met' : 'missed'})`;
-    console.log(`  ${c.label.padEnd(20)} ${medianMs(c).toFixed(0).padStart(5)} ms   p90 ${p90(c).toFixed(0).padStart(4)} ms${cpu(medianCpu(c))}   peak RSS ${maxOf(c.runs.map((r) => r.rssMiB))}${above}${target}`);
+    console.log(
+      `  ${c.label.padEnd(20)} ${medianMs(c).toFixed(0).padStart(5)} ms   p90 ${p90(c).toFixed(0).padStart(4)} ms${cpu(medianCpu(c))}   peak RSS ${maxOf(c.runs.map((r) => r.rssMiB))}${above}${target}`,
+    );
   }
-  console.log(`  load average         ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs (a loaded machine stretches every start: read the differences)`);
+  console.log(
+    `  load average         ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${availableParallelism()} CPUs (a loaded machine stretches every start: read the differences)`,
+  );
 }
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);

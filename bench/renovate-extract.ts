@@ -54,13 +54,23 @@ try {
     for (const [manager, files] of Object.entries(repo.packageFiles)) {
       for (const file of files) {
         for (const dep of file.deps) {
-          rows.push([file.packageFile, manager, dep.datasource ?? '', dep.packageName ?? dep.depName ?? '', dep.currentValue ?? '', dep.registryUrls?.join(' ') ?? '', dep.skipReason ?? '']);
+          rows.push([
+            file.packageFile,
+            manager,
+            dep.datasource ?? '',
+            dep.packageName ?? dep.depName ?? '',
+            dep.currentValue ?? '',
+            dep.registryUrls?.join(' ') ?? '',
+            dep.skipReason ?? '',
+          ]);
         }
       }
     }
   }
   rows.sort((a, b) => a[0]!.localeCompare(b[0]!) || a[4]!.localeCompare(b[4]!));
-  console.log(`Renovate ${execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()} over ${path.relative(process.cwd(), platform) || '.'}: ${rows.length} dependencies`);
+  console.log(
+    `Renovate ${execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()} over ${path.relative(process.cwd(), platform) || '.'}: ${rows.length} dependencies`,
+  );
   console.log('| file | manager | datasource | package | version | registry | skipped |\n|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 } finally {

@@ -58,12 +58,31 @@ async function main(): Promise<void> {
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'soak platform');
-  console.log(`repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} sets; ${seconds} s, ${clients} clients without gzip, then ${selections} distinct padded selections`);
+  console.log(
+    `repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} sets; ${seconds} s, ${clients} clients without gzip, then ${selections} distinct padded selections`,
+  );
 
-  const server = spawn(process.execPath, [cli, 'serve', '--repo', `file://${path.join(work, 'platform')}`, '--port', '0', '--host', '127.0.0.1', '--cache-dir', path.join(work, 'cache'), '--log-level', 'warn'], {
-    env: { ...process.env, GITOPS_K8S_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [
+      cli,
+      'serve',
+      '--repo',
+      `file://${path.join(work, 'platform')}`,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--cache-dir',
+      path.join(work, 'cache'),
+      '--log-level',
+      'warn',
+    ],
+    {
+      env: { ...process.env, GITOPS_K8S_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const base = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (chunk: Buffer) => {
@@ -84,7 +103,9 @@ async function main(): Promise<void> {
     const rss = rssMiBOf(pid);
     peak = Math.max(peak, rss);
     const t = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
-    console.log(`t=${t}s  ${phase.padEnd(10)}  rss ${rss.toFixed(0).padStart(5)} MiB  (baseline ${baseline.toFixed(0)}, ${rss - baseline >= 0 ? '+' : ''}${(rss - baseline).toFixed(0)})  requests ${requests}  non-200 ${failures}`);
+    console.log(
+      `t=${t}s  ${phase.padEnd(10)}  rss ${rss.toFixed(0).padStart(5)} MiB  (baseline ${baseline.toFixed(0)}, ${rss - baseline >= 0 ? '+' : ''}${(rss - baseline).toFixed(0)})  requests ${requests}  non-200 ${failures}`,
+    );
   };
   try {
     const first = await call(base, { revision: 'main' }, { gzip: true, applicationSet: 'soak' });
@@ -114,7 +135,11 @@ async function main(): Promise<void> {
         const a = repo.clusters[i % repo.clusters.length]!;
         const b = repo.clusters[(i * 7 + 3) % repo.clusters.length]!;
         const pad = ' '.repeat(i % 200);
-        const parameters = { revision: 'main', clusters: `${pad}${a},${b}${pad}`, ...(i % 3 === 0 ? { namespaces: [repo.namespaces[i % repo.namespaces.length]!] } : {}) };
+        const parameters = {
+          revision: 'main',
+          clusters: `${pad}${a},${b}${pad}`,
+          ...(i % 3 === 0 ? { namespaces: [repo.namespaces[i % repo.namespaces.length]!] } : {}),
+        };
         count(await call(base, parameters, { gzip: true, applicationSet: `soak-${i}-${'n'.repeat(i % 200)}` }));
       }
     };
@@ -125,7 +150,9 @@ async function main(): Promise<void> {
     clearInterval(timer);
     sample();
     const final = rssMiBOf(pid);
-    console.log(`\nbaseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${(peak - baseline).toFixed(0)}), after 5 s idle ${final.toFixed(0)} MiB (+${(final - baseline).toFixed(0)}); ${requests} requests, ${failures} not 200`);
+    console.log(
+      `\nbaseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${(peak - baseline).toFixed(0)}), after 5 s idle ${final.toFixed(0)} MiB (+${(final - baseline).toFixed(0)}); ${requests} requests, ${failures} not 200`,
+    );
   } finally {
     server.kill('SIGTERM');
   }

@@ -104,7 +104,9 @@ async function writeCheckSet(file, named) {
       if (k === 'properties') copy[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, split(s)]));
       else if (k === 'additionalProperties' || k === 'items' || k === 'not' || k === 'propertyNames') copy[k] = split(v);
       else if (k === 'anyOf') copy[k] = v.map(split);
-      else if (['patternProperties', 'allOf', 'oneOf', 'if', 'then', 'else', 'dependentSchemas', 'prefixItems', 'contains', '$defs', 'definitions'].includes(k)) {
+      else if (
+        ['patternProperties', 'allOf', 'oneOf', 'if', 'then', 'else', 'dependentSchemas', 'prefixItems', 'contains', '$defs', 'definitions'].includes(k)
+      ) {
         throw new Error(`build-validators: schema keyword ${k} is not handled by the check set's factoring; add it here`);
       } else copy[k] = v;
     }

@@ -31,14 +31,128 @@ function roundTrips(t: Test, value: unknown, message?: string): void {
 // Strings chosen to break emitters: YAML 1.1 and 1.2 words and numbers,
 // indicators, whitespace at the edges, line breaks, controls, unicode.
 const tricky = [
-  '', ' ', 'a', 'yes', 'No', 'ON', 'off', 'Y', 'n', '~', 'null', 'Null', 'NULL', 'true', 'False', 'TRUE',
-  '0', '-1', '+1', '1.0', '1e3', '1E3', '6.8e+5', '.5', '-.5', '.inf', '-.Inf', '.NaN', '0x1F', '0x1p-2', '0o17', '017', '0b101', '1_000', '12:30', '190:20:30',
-  '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '1.2.3', 'v1.2.3', '50Gi', '15d', '3m', '100m', '1d', '2h30m', '1e3x', '0xZZ', '12abc',
-  '=', '<<', '-', '--', '---', '...', '?', ':', '#', '!', '&a', '*a', '|', '>', '%', '@', '`', '[', ']', '{', '}', ',', '"', "'", '\\',
-  'a: b', 'a:b', 'a #b', 'a#b', 'a:', 'a,', '- a', '? a', ' lead', 'trail ', 'in\tside', 'tab\t', '\ttab',
-  'line\nbreak', 'two\n', 'three\n\n', '\nlead', '  indented\nblock', 'trailing \nspace', 'x\r\ny', '\n', '\n\n',
-  'café', '日本語', '😀', 'mixed ascii and é', '\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\u00a0', '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff', '\ud800', 'x\udc00',
-  'https://example.com/a?b=c#d', '{{cluster.name}}', '${ES_PASSWORD}', '/var/run', '_private', 'key=value', 'a, b', 'CreateNamespace=true',
+  '',
+  ' ',
+  'a',
+  'yes',
+  'No',
+  'ON',
+  'off',
+  'Y',
+  'n',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'true',
+  'False',
+  'TRUE',
+  '0',
+  '-1',
+  '+1',
+  '1.0',
+  '1e3',
+  '1E3',
+  '6.8e+5',
+  '.5',
+  '-.5',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  '0x1F',
+  '0x1p-2',
+  '0o17',
+  '017',
+  '0b101',
+  '1_000',
+  '12:30',
+  '190:20:30',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  '2001-12-14 21:59:43.10 -5',
+  '1.2.3',
+  'v1.2.3',
+  '50Gi',
+  '15d',
+  '3m',
+  '100m',
+  '1d',
+  '2h30m',
+  '1e3x',
+  '0xZZ',
+  '12abc',
+  '=',
+  '<<',
+  '-',
+  '--',
+  '---',
+  '...',
+  '?',
+  ':',
+  '#',
+  '!',
+  '&a',
+  '*a',
+  '|',
+  '>',
+  '%',
+  '@',
+  '`',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '"',
+  "'",
+  '\\',
+  'a: b',
+  'a:b',
+  'a #b',
+  'a#b',
+  'a:',
+  'a,',
+  '- a',
+  '? a',
+  ' lead',
+  'trail ',
+  'in\tside',
+  'tab\t',
+  '\ttab',
+  'line\nbreak',
+  'two\n',
+  'three\n\n',
+  '\nlead',
+  '  indented\nblock',
+  'trailing \nspace',
+  'x\r\ny',
+  '\n',
+  '\n\n',
+  'café',
+  '日本語',
+  '😀',
+  'mixed ascii and é',
+  '\u0000',
+  '\u0007',
+  '\u001b[31m',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\ufffe',
+  '\uffff',
+  '\ud800',
+  'x\udc00',
+  'https://example.com/a?b=c#d',
+  '{{cluster.name}}',
+  '${ES_PASSWORD}',
+  '/var/run',
+  '_private',
+  'key=value',
+  'a, b',
+  'CreateNamespace=true',
 ];
 
 function random(seed: number): () => number {
@@ -133,7 +247,10 @@ t.test('characters YAML forbids raw or Go reads as line breaks are escaped', asy
 
 t.test('keys needing quotes are quoted, and very long keys use explicit entries', async (t) => {
   // (JavaScript puts integer-like keys first.)
-  t.equal(emitYaml({ 'a: b': 1, '': 2, yes: 3, '1': 4, '-x': 5, '#': 6, 'app.kubernetes.io/name': 7 }), '"1": 4\n"a: b": 1\n"": 2\n"yes": 3\n"-x": 5\n"#": 6\napp.kubernetes.io/name: 7\n');
+  t.equal(
+    emitYaml({ 'a: b': 1, '': 2, yes: 3, '1': 4, '-x': 5, '#': 6, 'app.kubernetes.io/name': 7 }),
+    '"1": 4\n"a: b": 1\n"": 2\n"yes": 3\n"-x": 5\n"#": 6\napp.kubernetes.io/name: 7\n',
+  );
   const long = 'k'.repeat(1500);
   roundTrips(t, { [long]: 'v', nested: { [long]: { a: [1] } }, list: [{ [long]: 1 }] }, 'keys over 1024 characters');
 });
@@ -151,16 +268,27 @@ t.test('a stream holds one document per value', async (t) => {
   const values = [{ kind: 'A', spec: { x: 'one\n' } }, { kind: 'B', list: ['three\n\n'] }, { kind: 'C' }];
   const text = emitYamlStream(values);
   t.match(text, /^---\nkind: A\n/);
-  t.same(parseAllDocuments(text).map((d) => d.toJS()), values);
+  t.same(
+    parseAllDocuments(text).map((d) => d.toJS()),
+    values,
+  );
   t.equal(emitYamlStream([]), '');
 });
 
 t.test('a large stream comes in chunks that start at a document and join to the same text', async (t) => {
-  const docs = Array.from({ length: 3000 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { text: 'x'.repeat(500), n: String(i) } }));
+  const docs = Array.from({ length: 3000 }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `cm-${i}` },
+    data: { text: 'x'.repeat(500), n: String(i) },
+  }));
   const chunks = emitYamlChunks(docs);
   t.ok(chunks.length > 1, `${chunks.length} chunks`);
   for (const chunk of chunks) t.ok(chunk.startsWith('---\n'), 'each chunk starts a document');
   t.equal(chunks.join(''), emitYamlStream(docs));
-  t.same(parseAllDocuments(chunks.join('')).map((d) => d.toJS()), docs);
+  t.same(
+    parseAllDocuments(chunks.join('')).map((d) => d.toJS()),
+    docs,
+  );
   t.same(emitYamlChunks([]), [], 'no documents, no chunks');
 });

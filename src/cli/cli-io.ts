@@ -27,7 +27,10 @@ export function reportError(io: CliIO, error: unknown): number {
 /** Splits repeatable, comma-separated option values: `--cluster a,b --cluster c`. */
 export function splitList(values: readonly string[] | string | undefined): string[] {
   const list = values === undefined ? [] : Array.isArray(values) ? values : [values as string];
-  return list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return list
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

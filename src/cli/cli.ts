@@ -9,7 +9,6 @@ import { readPackageVersion } from '../package-version.js';
 // the CMP sidecar): Argo CD starts this CLI on every refresh. A no-op on Node 20.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-
 type Register = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
 
 /**

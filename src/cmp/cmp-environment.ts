@@ -26,7 +26,10 @@ interface CmpParameter {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -41,7 +44,10 @@ export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
   const known = ['ARGOCD_ENV_CLUSTER', 'ARGOCD_ENV_CLUSTERS', 'ARGOCD_ENV_NAMESPACE', 'ARGOCD_ENV_NAMESPACES', 'ARGOCD_ENV_OUTPUT'];
   for (const name of Object.keys(env).sort()) {
     if (name.startsWith('ARGOCD_ENV_') && !known.includes(name)) {
-      throw createError('GK_USAGE', `unknown plugin env ${JSON.stringify(name.slice('ARGOCD_ENV_'.length))}; gitops-k8s takes CLUSTER and NAMESPACE (comma lists) and OUTPUT`);
+      throw createError(
+        'GK_USAGE',
+        `unknown plugin env ${JSON.stringify(name.slice('ARGOCD_ENV_'.length))}; gitops-k8s takes CLUSTER and NAMESPACE (comma lists) and OUTPUT`,
+      );
     }
   }
   const clusters = [...list(env.ARGOCD_ENV_CLUSTER), ...list(env.ARGOCD_ENV_CLUSTERS)];
@@ -65,9 +71,11 @@ export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
         throw createError('GK_USAGE', `ARGOCD_APP_PARAMETERS holds ${JSON.stringify(p)}; each parameter is {"name": ..., "string" | "array": ...}`);
       }
       const name = p.name;
-      if (p.map !== undefined && p.map !== null) throw createError('GK_USAGE', `plugin parameter ${JSON.stringify(name)} takes a string or an array, not a map`);
+      if (p.map !== undefined && p.map !== null)
+        throw createError('GK_USAGE', `plugin parameter ${JSON.stringify(name)} takes a string or an array, not a map`);
       if (name === 'output') {
-        if (Array.isArray(p.array) || typeof p.string !== 'string') throw createError('GK_USAGE', 'plugin parameter "output" takes one string: all, projects or applications');
+        if (Array.isArray(p.array) || typeof p.string !== 'string')
+          throw createError('GK_USAGE', 'plugin parameter "output" takes one string: all, projects or applications');
         if (p.string.trim() !== '') outputs.push({ from: 'plugin parameter "output"', value: parseOutputKinds(p.string, 'plugin parameter "output"') });
         continue;
       }

@@ -5,9 +5,24 @@
  */
 import { isPlainObject } from '../core/layering/merge.js';
 
-const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences'];
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'ownerReferences',
+];
 // Argo CD's bookkeeping (refresh requests, resource tracking, the parent app's last apply), never the user's.
-const TOOL_ANNOTATIONS = ['argocd.argoproj.io/refresh', 'argocd.argoproj.io/hydrate', 'argocd.argoproj.io/tracking-id', 'kubectl.kubernetes.io/last-applied-configuration'];
+const TOOL_ANNOTATIONS = [
+  'argocd.argoproj.io/refresh',
+  'argocd.argoproj.io/hydrate',
+  'argocd.argoproj.io/tracking-id',
+  'kubectl.kubernetes.io/last-applied-configuration',
+];
 
 /** A copy of a Kubernetes object without status, server-set metadata and Argo CD's own annotations. */
 export function cleanObject(object: Record<string, unknown>): Record<string, unknown> {

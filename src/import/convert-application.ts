@@ -10,9 +10,7 @@ import { FINALIZER } from '../core/render/render-applications.js';
 import { validateAgainst } from '../core/schema/validate.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
 
-export type Converted =
-  | { kind: 'spec'; keys: AppKeys; sourceKind: 'chart' | 'path'; notes: string[] }
-  | { kind: 'full'; reasons: string[]; notes: string[] };
+export type Converted = { kind: 'spec'; keys: AppKeys; sourceKind: 'chart' | 'path'; notes: string[] } | { kind: 'full'; reasons: string[]; notes: string[] };
 
 // What gitops-k8s puts in every syncPolicy unless told otherwise (render-applications' built-in defaults).
 export const DEFAULT_SYNC_POLICY = { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] };
@@ -102,7 +100,10 @@ export function convertApplication(
         const result = convertParameters(merged, parameters, { valueFiles: Array.isArray(helm.valueFiles) && helm.valueFiles.length > 0 });
         merged = result.values;
         if (result.converted.length > 0) notes.push(`helm.parameters ${result.converted.join(', ')} became typed values`);
-        if (result.kept.length > 0) reasons.push(`helm.parameters ${result.kept.map((p) => p.name).join(', ')} are not what --set would give as values (forceString, commas, escapes, lists or large numbers) and app files have no parameters`);
+        if (result.kept.length > 0)
+          reasons.push(
+            `helm.parameters ${result.kept.map((p) => p.name).join(', ')} are not what --set would give as values (forceString, commas, escapes, lists or large numbers) and app files have no parameters`,
+          );
       }
       if (Object.keys(merged).length > 0) keys.values = merged;
     }
@@ -112,15 +113,15 @@ export function convertApplication(
   let target: unknown = policy;
   if (isPlainObject(policy) && policy.managedNamespaceMetadata !== undefined) {
     // The folder's namespace.yaml labels and annotations are what gitops-k8s sends as managedNamespaceMetadata.
-    if (JSON.stringify(policy.managedNamespaceMetadata) !== JSON.stringify(context.namespaceMetadata)) reasons.push('syncPolicy.managedNamespaceMetadata differs from the rest of its namespace folder');
+    if (JSON.stringify(policy.managedNamespaceMetadata) !== JSON.stringify(context.namespaceMetadata))
+      reasons.push('syncPolicy.managedNamespaceMetadata differs from the rest of its namespace folder');
     const { managedNamespaceMetadata: _m, ...rest } = policy;
     target = rest;
   }
   if (policy === undefined && context.adoptDefaults) notes.push('no syncPolicy: takes the gitops-k8s default (--adopt-defaults)');
   else if (context.syncBase === undefined) {
     if (isPlainObject(target) && Object.keys(target).length > 0) keys.syncPolicy = target;
-  }
-  else {
+  } else {
     const layer = layerOver(context.syncBase, target);
     if (layer !== undefined) keys.syncPolicy = layer as Record<string, unknown>;
   }
@@ -129,7 +130,8 @@ export function convertApplication(
   if (metadata.labels) keys.labels = metadata.labels;
   if (metadata.annotations) keys.annotations = metadata.annotations;
   const finalizers = metadata.finalizers ?? [];
-  if (finalizers.some((f) => f !== FINALIZER)) reasons.push(`finalizers ${finalizers.filter((f) => f !== FINALIZER).join(', ')} are not the one gitops-k8s adds`);
+  if (finalizers.some((f) => f !== FINALIZER))
+    reasons.push(`finalizers ${finalizers.filter((f) => f !== FINALIZER).join(', ')} are not the one gitops-k8s adds`);
   if (!finalizers.includes(FINALIZER) && !context.adoptDefaults) keys.finalizer = false;
   const invalid = validateAgainst('app', { file: 'app', data: keys, lineOf: () => undefined, lineOfKey: () => undefined });
   for (const problem of invalid) reasons.push(`${problem.field ? `${problem.field}: ` : ''}${problem.message}`);

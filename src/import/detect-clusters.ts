@@ -61,7 +61,10 @@ function suffixVotes(byKey: Map<string, { names: string[] }>): Map<string, strin
           let k = 0;
           while (k < wa.length - 1 && k < wb.length - 1 && wa[k] === wb[k]) k++;
           if (k === 0) continue;
-          for (const [key, words] of [[entries[i]![0], wa], [entries[j]![0], wb]] as const) {
+          for (const [key, words] of [
+            [entries[i]![0], wa],
+            [entries[j]![0], wb],
+          ] as const) {
             const suffix = words.slice(k).join('-');
             const counts = votes.get(key) ?? new Map<string, number>();
             counts.set(suffix, (counts.get(suffix) ?? 0) + 1);
@@ -101,7 +104,12 @@ export function detectClusters(applications: readonly SourceObject[]): Map<strin
   for (const [key, { destination }] of byKey) {
     if (destination.name !== undefined && destination.server === undefined) {
       const provider = 'generic';
-      clusters.set(key, { name: claim(destination.name), provider, destinationName: destination.name, guess: `Argo CD cluster name ${destination.name}; provider ${provider} (a cluster by name has no server URL to tell)` });
+      clusters.set(key, {
+        name: claim(destination.name),
+        provider,
+        destinationName: destination.name,
+        guess: `Argo CD cluster name ${destination.name}; provider ${provider} (a cluster by name has no server URL to tell)`,
+      });
       continue;
     }
     const server = destination.server ?? IN_CLUSTER;
@@ -111,7 +119,7 @@ export function detectClusters(applications: readonly SourceObject[]): Map<strin
     const suffix = suggested.get(key);
     if (server === IN_CLUSTER) {
       name = claim('in-cluster');
-      how = 'in-cluster (Argo CD\'s own cluster)';
+      how = "in-cluster (Argo CD's own cluster)";
     } else if (suffix && !taken.has(toDnsLabel(suffix))) {
       name = claim(suffix);
       how = `named after its Applications' names`;
@@ -125,7 +133,12 @@ export function detectClusters(applications: readonly SourceObject[]): Map<strin
       name = claim(host);
       how = 'named after its host';
     }
-    clusters.set(key, { name, provider, server, guess: `${how}; provider ${provider}${provider === 'generic' ? ' (the server URL is no managed service\'s)' : ' (from the server URL)'}` });
+    clusters.set(key, {
+      name,
+      provider,
+      server,
+      guess: `${how}; provider ${provider}${provider === 'generic' ? " (the server URL is no managed service's)" : ' (from the server URL)'}`,
+    });
   }
   return clusters;
 }

@@ -14,7 +14,14 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SOURCE_KEYS = ['repoURL', 'chart', 'path'];
 
 /** Name patterns tried for naming.application and an app's `name:`, the first that fits most apps winning. */
-export const NAME_PATTERNS = ['{{app}}', '{{app}}-{{cluster.name}}', '{{namespace}}-{{app}}-{{cluster.name}}', '{{namespace}}-{{app}}', '{{cluster.name}}-{{app}}', '{{app}}-{{namespace}}'];
+export const NAME_PATTERNS = [
+  '{{app}}',
+  '{{app}}-{{cluster.name}}',
+  '{{namespace}}-{{app}}-{{cluster.name}}',
+  '{{namespace}}-{{app}}',
+  '{{cluster.name}}-{{app}}',
+  '{{app}}-{{namespace}}',
+];
 
 export interface Member {
   /** The Application's name, kept. */

@@ -125,7 +125,11 @@ export interface ConvertedParameters {
  * kept one are kept too. With valueFiles, list indexes stay parameters:
  * `--set` edits the list the files give, a values entry replaces it.
  */
-export function convertParameters(values: Record<string, unknown>, parameters: readonly HelmParameter[], options: { valueFiles?: boolean } = {}): ConvertedParameters {
+export function convertParameters(
+  values: Record<string, unknown>,
+  parameters: readonly HelmParameter[],
+  options: { valueFiles?: boolean } = {},
+): ConvertedParameters {
   const out = clone(values);
   const kept: HelmParameter[] = [];
   const keptPaths: SetPath[] = [];

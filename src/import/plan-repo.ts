@@ -15,7 +15,15 @@ import type { ImportInput, SourceObject } from './read-sources.js';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Set by the API server on every Namespace: not the user's.
 const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
-const PROJECT_KEYS = ['description', 'sourceRepos', 'destinations', 'clusterResourceWhitelist', 'clusterResourceBlacklist', 'namespaceResourceWhitelist', 'namespaceResourceBlacklist'];
+const PROJECT_KEYS = [
+  'description',
+  'sourceRepos',
+  'destinations',
+  'clusterResourceWhitelist',
+  'clusterResourceBlacklist',
+  'namespaceResourceWhitelist',
+  'namespaceResourceBlacklist',
+];
 
 export interface ImportPlan {
   /** Repo-relative path to the data of the file. */
@@ -35,7 +43,13 @@ export interface PlanOptions {
   adoptDefaults?: boolean;
 }
 
-function metaOf(object: Record<string, unknown>): { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] } {
+function metaOf(object: Record<string, unknown>): {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+} {
   return (object.metadata ?? {}) as ReturnType<typeof metaOf>;
 }
 
@@ -75,21 +89,35 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
   for (const source of input.applications) {
     const meta = metaOf(source.object);
     const destination = ((source.object.spec as Record<string, unknown> | undefined)?.destination ?? {}) as { namespace?: string };
-    if (typeof meta.name !== 'string' || meta.name === '') problems.push({ code: 'GK_INVALID_VALUE', file: source.origin, field: 'metadata.name', message: 'an Application needs a name' });
+    if (typeof meta.name !== 'string' || meta.name === '')
+      problems.push({ code: 'GK_INVALID_VALUE', file: source.origin, field: 'metadata.name', message: 'an Application needs a name' });
     const other = names.get(`${meta.namespace ?? ''}/${meta.name}`);
-    if (other) problems.push({ code: 'GK_NAME_COLLISION', file: source.origin, field: 'metadata.name', message: `Application ${meta.name} is also in ${other}` });
+    if (other)
+      problems.push({ code: 'GK_NAME_COLLISION', file: source.origin, field: 'metadata.name', message: `Application ${meta.name} is also in ${other}` });
     names.set(`${meta.namespace ?? ''}/${meta.name}`, source.origin);
     const namespace = destination.namespace;
     if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace) || namespace.length > 63) {
-      problems.push({ code: 'GK_INVALID_VALUE', file: source.origin, field: 'spec.destination.namespace', message: `${JSON.stringify(namespace ?? null)} cannot be a namespace folder: gitops-k8s deploys every app into its folder's namespace, a DNS-1123 label` });
+      problems.push({
+        code: 'GK_INVALID_VALUE',
+        file: source.origin,
+        field: 'spec.destination.namespace',
+        message: `${JSON.stringify(namespace ?? null)} cannot be a namespace folder: gitops-k8s deploys every app into its folder's namespace, a DNS-1123 label`,
+      });
       continue;
     }
-    apps.push({ source, namespace, cluster: clusters.get(destinationKey(((source.object.spec as Record<string, unknown>).destination ?? {}) as { server?: string; name?: string }))! });
+    apps.push({
+      source,
+      namespace,
+      cluster: clusters.get(destinationKey(((source.object.spec as Record<string, unknown>).destination ?? {}) as { server?: string; name?: string }))!,
+    });
   }
   if (apps.length === 0 && problems.length === 0) problems.push({ code: 'GK_NO_APPS', message: 'the input holds no Application; nothing to import' });
   if (problems.length > 0) throw new GitopsError(problems);
 
-  const argocdNamespace = mostCommon(apps.map((a) => metaOf(a.source.object).namespace ?? 'argocd'), 'argocd');
+  const argocdNamespace = mostCommon(
+    apps.map((a) => metaOf(a.source.object).namespace ?? 'argocd'),
+    'argocd',
+  );
   const folders = [...new Set(apps.map((a) => a.namespace))].sort();
 
   // Namespace objects: their labels and annotations become the folder's.
@@ -110,12 +138,16 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     namespaceYaml.set(meta.name, data);
     const managed = managedMetadata(labels, annotations);
     if (managed) namespaceMetadata.set(meta.name, managed);
-    notes.push(`Namespace ${meta.name}: its labels and annotations went to apps/${meta.name}/namespace.yaml; gitops-k8s sets them through CreateNamespace=true (syncPolicy.managedNamespaceMetadata), it does not create Namespace objects`);
+    notes.push(
+      `Namespace ${meta.name}: its labels and annotations went to apps/${meta.name}/namespace.yaml; gitops-k8s sets them through CreateNamespace=true (syncPolicy.managedNamespaceMetadata), it does not create Namespace objects`,
+    );
   }
   // Folders without a Namespace object: the managedNamespaceMetadata their Applications agree on.
   for (const folder of folders) {
     if (namespaceYaml.has(folder)) continue;
-    const found = apps.filter((a) => a.namespace === folder).map((a) => ((a.source.object.spec as Record<string, unknown>).syncPolicy as Record<string, unknown> | undefined)?.managedNamespaceMetadata);
+    const found = apps
+      .filter((a) => a.namespace === folder)
+      .map((a) => ((a.source.object.spec as Record<string, unknown>).syncPolicy as Record<string, unknown> | undefined)?.managedNamespaceMetadata);
     const first = found[0];
     if (isPlainObject(first) && found.every((m) => isDeepStrictEqual(m, first))) {
       const labels = (first.labels ?? {}) as Record<string, string>;
@@ -135,11 +167,16 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
   for (const project of usage) {
     const object = projectObjects.get(project);
     if (!object || !DNS_LABEL.test(project)) continue;
-    const counts = folders.filter((f) => !owned.has(f)).map((f) => ({ f, n: apps.filter((a) => a.namespace === f && (a.source.object.spec as Record<string, unknown>).project === project).length })).filter((c) => c.n > 0);
+    const counts = folders
+      .filter((f) => !owned.has(f))
+      .map((f) => ({ f, n: apps.filter((a) => a.namespace === f && (a.source.object.spec as Record<string, unknown>).project === project).length }))
+      .filter((c) => c.n > 0);
     counts.sort((a, b) => b.n - a.n || (a.f < b.f ? -1 : 1));
     const owner = counts[0]?.f;
     if (!owner) {
-      notes.push(`AppProject ${project} (${object.origin}) not imported: each folder owns one project and its folders already own one; its apps keep project: ${project}`);
+      notes.push(
+        `AppProject ${project} (${object.origin}) not imported: each folder owns one project and its folders already own one; its apps keep project: ${project}`,
+      );
       continue;
     }
     owners.set(project, owner);
@@ -156,7 +193,8 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     namespaceYaml.set(owner, { ...(namespaceYaml.get(owner) ?? {}), project: block });
   }
   for (const [name, object] of projectObjects) if (!usage.includes(name)) notes.push(`dropped AppProject ${name} (${object.origin}): no Application uses it`);
-  for (const { object, origin } of input.ignored) notes.push(`ignored ${String(object.kind)} ${metaOf(object).name ?? ''} (${origin}): import reads Applications, AppProjects and Namespaces`);
+  for (const { object, origin } of input.ignored)
+    notes.push(`ignored ${String(object.kind)} ${metaOf(object).name ?? ''} (${origin}): import reads Applications, AppProjects and Namespaces`);
 
   // Each Application as app keys (or a full file), then grouped per app across clusters.
   const converted = new Map<SourceObject, Converted>();
@@ -250,10 +288,18 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
   if (!options.adoptDefaults) settings.defaults = { syncPolicy: null };
   files.set('gitops.yaml', settings);
   for (const cluster of clusters.values()) {
-    files.set(`clusters/${cluster.name}.yaml`, cluster.destinationName !== undefined ? { provider: cluster.provider, name: cluster.destinationName } : { provider: cluster.provider, server: cluster.server });
+    files.set(
+      `clusters/${cluster.name}.yaml`,
+      cluster.destinationName !== undefined
+        ? { provider: cluster.provider, name: cluster.destinationName }
+        : { provider: cluster.provider, server: cluster.server },
+    );
   }
   for (const [folder, data] of namespaceYaml) if (Object.keys(data).length > 0) files.set(`apps/${folder}/namespace.yaml`, data);
   const others = apps.filter((a) => (metaOf(a.source.object).namespace ?? 'argocd') !== argocdNamespace);
-  for (const a of others) notes.push(`${metaOf(a.source.object).name}: was in namespace ${metaOf(a.source.object).namespace}; all Applications now go to ${argocdNamespace} (argocdNamespace)`);
+  for (const a of others)
+    notes.push(
+      `${metaOf(a.source.object).name}: was in namespace ${metaOf(a.source.object).namespace}; all Applications now go to ${argocdNamespace} (argocdNamespace)`,
+    );
   return { files, clusters: [...clusters.values()], fullApplications, notes, withoutFinalizer, namespaceMetadata };
 }

@@ -51,7 +51,8 @@ export function parseObjects(text: string, label: string): SourceObject[] {
   const docList = Array.isArray(docs) ? docs : [];
   docList.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push({ code: 'GK_INVALID_YAML', file: label, line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0]! });
+      for (const e of doc.errors)
+        problems.push({ code: 'GK_INVALID_YAML', file: label, line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0]! });
       return;
     }
     // helm template marks each document with its template's path: the most useful name for it.
@@ -103,7 +104,13 @@ async function renderChart(dir: string, label: string, options: ReadOptions): Pr
   const args = ['template', 'import', dir];
   for (const file of options.valueFiles ?? []) args.push('--values', path.resolve(options.cwd, file));
   for (const set of options.set ?? []) args.push('--set', set);
-  const { stdout } = await runTool(helm, args, { cwd: options.cwd, env: options.env, timeoutMs: options.helmTimeoutMs, maxOutputBytes: options.maxBytes ?? 64 * 1024 * 1024, what: `helm template of ${label}` });
+  const { stdout } = await runTool(helm, args, {
+    cwd: options.cwd,
+    env: options.env,
+    timeoutMs: options.helmTimeoutMs,
+    maxOutputBytes: options.maxBytes ?? 64 * 1024 * 1024,
+    what: `helm template of ${label}`,
+  });
   return stdout;
 }
 

@@ -26,7 +26,11 @@ export async function runImport(sources: readonly string[], options: ImportOptio
   const plan = planRepo(input, { adoptDefaults: options.adoptDefaults });
   const out = path.resolve(options.cwd, options.out);
   writeRepo(out, plan.files, { force: options.force, label: options.out });
-  const verification = verifyImport(out, input.applications, { adoptDefaults: options.adoptDefaults, accept: options.accept, namespaceMetadata: plan.namespaceMetadata });
+  const verification = verifyImport(out, input.applications, {
+    adoptDefaults: options.adoptDefaults,
+    accept: options.accept,
+    namespaceMetadata: plan.namespaceMetadata,
+  });
   const lines: string[] = [];
   lines.push(`imported ${input.applications.length} Applications into ${options.out}: ${plan.files.size} files`);
   lines.push('clusters (check the provider of each):');
@@ -49,7 +53,11 @@ export async function runImport(sources: readonly string[], options: ImportOptio
   for (const [what, n] of verification.expected) lines.push(`expected: ${what} on ${n} Applications`);
   for (const d of verification.accepted) lines.push(`accepted: ${d.application}: ${d.path}`);
   for (const d of verification.differences) {
-    lines.push(d.path === 'missing' || d.path === 'extra' ? `difference: ${d.application}: ${d.path === 'missing' ? 'not generated' : 'generated, not in the input'} (${d.path})` : `difference: ${d.application}: ${d.path}: input ${show(d.input)}, generated ${show(d.generated)}`);
+    lines.push(
+      d.path === 'missing' || d.path === 'extra'
+        ? `difference: ${d.application}: ${d.path === 'missing' ? 'not generated' : 'generated, not in the input'} (${d.path})`
+        : `difference: ${d.application}: ${d.path}: input ${show(d.input)}, generated ${show(d.generated)}`,
+    );
   }
   lines.push(
     verification.differences.length === 0

@@ -49,7 +49,9 @@ function normalizeSource(source: unknown): unknown {
   if (isPlainObject(source.helm)) {
     const { values: _v, valuesObject: _o, parameters, ...helm } = source.helm;
     const values = helmValuesOf(source.helm).values ?? {};
-    const converted = convertParameters(values, (parameters ?? []) as HelmParameter[], { valueFiles: Array.isArray(helm.valueFiles) && helm.valueFiles.length > 0 });
+    const converted = convertParameters(values, (parameters ?? []) as HelmParameter[], {
+      valueFiles: Array.isArray(helm.valueFiles) && helm.valueFiles.length > 0,
+    });
     if (Object.keys(converted.values).length > 0) helm.values = converted.values;
     if (converted.kept.length > 0) helm.parameters = converted.kept;
     if (Object.keys(helm).length > 0) out.helm = helm;
@@ -92,7 +94,13 @@ export function verifyImport(dir: string, inputs: readonly SourceObject[], optio
   const seen = new Set<string>();
   const all: Difference[] = [];
   for (const { object } of inputs) {
-    const meta = (object.metadata ?? {}) as { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] };
+    const meta = (object.metadata ?? {}) as {
+      name: string;
+      namespace?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+      finalizers?: string[];
+    };
     const rendered = generated.get(meta.name);
     if (!rendered) {
       all.push({ application: meta.name, path: 'missing' });
@@ -120,7 +128,10 @@ export function verifyImport(dir: string, inputs: readonly SourceObject[], optio
     if (options.adoptDefaults && inputSpec.syncPolicy === undefined && policy !== undefined) {
       delete out.spec.syncPolicy;
       count('default syncPolicy (--adopt-defaults)');
-    } else if (policy?.managedNamespaceMetadata !== undefined && !isPlainObject((inputSpec.syncPolicy as Record<string, unknown> | undefined)?.managedNamespaceMetadata)) {
+    } else if (
+      policy?.managedNamespaceMetadata !== undefined &&
+      !isPlainObject((inputSpec.syncPolicy as Record<string, unknown> | undefined)?.managedNamespaceMetadata)
+    ) {
       if (isDeepStrictEqual(policy.managedNamespaceMetadata, options.namespaceMetadata?.get(rendered.namespace.name))) {
         const { managedNamespaceMetadata: _m, ...rest } = policy;
         out.spec.syncPolicy = rest;
@@ -128,11 +139,23 @@ export function verifyImport(dir: string, inputs: readonly SourceObject[], optio
       }
     }
     const left = {
-      metadata: { name: meta.name, namespace: meta.namespace ?? 'argocd', labels: meta.labels ?? {}, annotations: meta.annotations ?? {}, finalizers: [...inputFinalizers].sort() },
+      metadata: {
+        name: meta.name,
+        namespace: meta.namespace ?? 'argocd',
+        labels: meta.labels ?? {},
+        annotations: meta.annotations ?? {},
+        finalizers: [...inputFinalizers].sort(),
+      },
       spec: normalizeSpec(inputSpec),
     };
     const right = {
-      metadata: { name: out.metadata.name, namespace: out.metadata.namespace, labels: out.metadata.labels ?? {}, annotations: out.metadata.annotations ?? {}, finalizers: [...(out.metadata.finalizers ?? [])].sort() },
+      metadata: {
+        name: out.metadata.name,
+        namespace: out.metadata.namespace,
+        labels: out.metadata.labels ?? {},
+        annotations: out.metadata.annotations ?? {},
+        finalizers: [...(out.metadata.finalizers ?? [])].sort(),
+      },
       spec: normalizeSpec(out.spec),
     };
     const found: { path: string; input: unknown; generated: unknown }[] = [];

@@ -9,10 +9,15 @@ export function writeRepo(dir: string, files: ReadonlyMap<string, unknown>, opti
   try {
     entries = readdirSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw createError('GK_USAGE', `--out ${options.label ?? dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw createError('GK_USAGE', `--out ${options.label ?? dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   if (entries.length > 0) {
-    if (!options.force) throw createError('GK_USAGE', `--out ${options.label ?? dir} is not empty; pass --force to replace what import writes there (gitops.yaml, clusters/, apps/)`);
+    if (!options.force)
+      throw createError(
+        'GK_USAGE',
+        `--out ${options.label ?? dir} is not empty; pass --force to replace what import writes there (gitops.yaml, clusters/, apps/)`,
+      );
     // Only what an import writes: a stale app file left behind would become an Application.
     for (const owned of ['gitops.yaml', 'clusters', 'apps']) rmSync(path.join(dir, owned), { recursive: true, force: true });
   }

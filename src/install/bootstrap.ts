@@ -244,7 +244,8 @@ export function writeArgocdApp(dir: string, options: { repoURL: string; ref?: st
 }
 
 // How kustomize says a download failed: DNS, refused or unreachable, timeouts, TLS.
-const NETWORK_FAILURE = /no such host|server misbehaving|dial tcp|lookup \S+|could not resolve|connection refused|network is unreachable|i\/o timeout|tls handshake|timeout awaiting/i;
+const NETWORK_FAILURE =
+  /no such host|server misbehaving|dial tcp|lookup \S+|could not resolve|connection refused|network is unreachable|i\/o timeout|tls handshake|timeout awaiting/i;
 
 function runKubectl(kubectl: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -258,7 +259,11 @@ function runKubectl(kubectl: string, args: string[], timeoutMs: number): Promise
         reject(createError('GK_KUBECTL', `bootstrap builds the install with \`kubectl kustomize\`, and ${kubectl} is not on the PATH`, {}, { cause: error }));
         return;
       }
-      const detail = String(stderr || error.message).trim().split('\n').slice(-5).join('\n');
+      const detail = String(stderr || error.message)
+        .trim()
+        .split('\n')
+        .slice(-5)
+        .join('\n');
       const timedOut = error.killed === true;
       reject(
         createError(
@@ -379,19 +384,29 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
     writeFileSync(path.join(work, 'kustomization.yaml'), stringify(bootstrapKustomization({ repoURL: checked.repoURL })));
     const built = await runKubectl(options.kubectl ?? 'kubectl', ['kustomize', work], options.timeoutMs ?? 120_000).catch((error: unknown) => {
       // kustomize's own words for it (a resid dump) would not say that the install is the problem.
-      const missing = error instanceof Error ? /"(argocd-cm|argocd-cmd-params-cm)".*does not exist; cannot merge/s.exec(error.message.replace(/\\/g, ''))?.[1] : undefined;
+      const missing =
+        error instanceof Error ? /"(argocd-cm|argocd-cmd-params-cm)".*does not exist; cannot merge/s.exec(error.message.replace(/\\/g, ''))?.[1] : undefined;
       if (missing) {
         const why = missing === 'argocd-cm' ? 'the Application health check' : 'progressive syncs (RollingSync)';
-        throw createError('GK_CONFIG', `the Argo CD install has no ${missing} ConfigMap for ${why} (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`, {}, { cause: error });
+        throw createError(
+          'GK_CONFIG',
+          `the Argo CD install has no ${missing} ConfigMap for ${why} (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`,
+          {},
+          { cause: error },
+        );
       }
       throw error;
     });
     const all = orderForApply(splitYamlStream(built));
     const repoServer = all.find((o) => o.kind === 'Deployment' && o.name === 'argocd-repo-server');
-    const containers = ((repoServer?.object.spec as { template?: { spec?: { containers?: { name?: string }[] } } } | undefined)?.template?.spec
-      ?.containers ?? []).map((c) => c.name);
+    const containers = (
+      (repoServer?.object.spec as { template?: { spec?: { containers?: { name?: string }[] } } } | undefined)?.template?.spec?.containers ?? []
+    ).map((c) => c.name);
     if (!containers.includes('gitops-k8s-cmp')) {
-      throw createError('GK_CONFIG', `the Argo CD install has no argocd-repo-server Deployment to patch (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`);
+      throw createError(
+        'GK_CONFIG',
+        `the Argo CD install has no argocd-repo-server Deployment to patch (is ${options.argocdInstall ?? installResource} Argo CD's install.yaml?)`,
+      );
     }
     // Without the check, dependsOn's sync waves would silently order nothing.
     const argocdCm = all.find((o) => o.kind === 'ConfigMap' && o.name === 'argocd-cm');
@@ -400,7 +415,9 @@ export async function buildBootstrap(options: BootstrapOptions): Promise<Bootstr
       throw createError('GK_CONFIG', `the built argocd-cm does not carry ${APPLICATION_HEALTH_KEY} from manifests/install/${APPLICATION_HEALTH_FILE}`);
     }
     const objects = selectPart(all, checked.part);
-    const header = applyInstructions(checked).map((line) => `# ${line}`.trimEnd()).join('\n');
+    const header = applyInstructions(checked)
+      .map((line) => `# ${line}`.trimEnd())
+      .join('\n');
     const text = `${header}\n${objects.map((o) => `---\n${o.text}\n`).join('')}`;
     return { objects, text };
   } finally {

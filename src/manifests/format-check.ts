@@ -17,7 +17,12 @@ export function formatCheckText(report: CheckReport, summary: CheckSummary): str
   for (const f of report.findings) lines.push(`${f.file}: on ${f.cluster}: ${f.resource}: ${f.message} [${f.check}]`);
   for (const s of report.suggestions) {
     lines.push('', `To permit these kinds, add to ${s.file}:`);
-    lines.push(...emitYaml({ project: { [s.field]: s.entries } }).trimEnd().split('\n').map((l) => `  ${l}`));
+    lines.push(
+      ...emitYaml({ project: { [s.field]: s.entries } })
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   }
   if (report.notes.length > 0) lines.push('', ...report.notes.map((n) => `note: ${n}`));
   const what = `${summary.resources} resources of ${summary.applications} Applications on ${summary.clusters} clusters (${summary.renders.runs} renders, ${summary.renders.shared} shared)`;

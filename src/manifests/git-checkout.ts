@@ -23,11 +23,21 @@ export interface CheckoutOptions {
 /** The commit `revision` (a commit, branch, tag or HEAD) names in the remote, and the ref to fetch it by. */
 async function resolveRemote(url: string, revision: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ commit: string; ref: string }> {
   if (COMMIT.test(revision)) return { commit: revision, ref: revision };
-  const listing = await gitText(['ls-remote', url, revision, `refs/heads/${revision}`, `refs/tags/${revision}`, `refs/tags/${revision}^{}`], { cwd, env, timeoutMs: 120_000 });
-  const refs = new Map(listing.trim().split('\n').filter(Boolean).map((line) => {
-    const [commit, ref] = line.split('\t');
-    return [ref!, commit!] as const;
-  }));
+  const listing = await gitText(['ls-remote', url, revision, `refs/heads/${revision}`, `refs/tags/${revision}`, `refs/tags/${revision}^{}`], {
+    cwd,
+    env,
+    timeoutMs: 120_000,
+  });
+  const refs = new Map(
+    listing
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, ref] = line.split('\t');
+        return [ref!, commit!] as const;
+      }),
+  );
   for (const ref of [`refs/tags/${revision}^{}`, `refs/tags/${revision}`, `refs/heads/${revision}`, revision]) {
     const commit = refs.get(ref);
     if (commit) return { commit, ref: ref.replace(/\^\{\}$/, '') };

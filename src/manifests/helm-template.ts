@@ -66,7 +66,8 @@ export async function helmTemplate(request: HelmTemplateRequest): Promise<KubeOb
       args.push('--values', path.join(tmp, 'values.yaml'));
     }
     for (const p of o.parameters ?? []) args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
-    for (const p of o.fileParameters ?? []) args.push('--set-file', `${p.name}=${resolveInside(request.chartDir, p.path, `${request.what}: fileParameters entry`)}`);
+    for (const p of o.fileParameters ?? [])
+      args.push('--set-file', `${p.name}=${resolveInside(request.chartDir, p.path, `${request.what}: fileParameters entry`)}`);
     const { stdout } = await runTool(request.helm, args, { env: request.env, what: request.what });
     return parseManifests(stdout, request.what);
   } finally {

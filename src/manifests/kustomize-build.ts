@@ -43,7 +43,26 @@ export function parseImageOverride(spec: string): Record<string, string> {
 /** The wrapper kustomization that applies Argo CD's options to `relativeSource`. */
 function wrapperOf(relativeSource: string, options: Record<string, unknown>, sourceDir: string, wrapDir: string, what: string): Record<string, unknown> {
   const k: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [relativeSource] };
-  const known = new Set(['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches', 'components', 'labelWithoutSelector', 'forceCommonLabels', 'forceCommonAnnotations', 'version', 'commonAnnotationsEnvsubst', 'labelIncludeTemplates', 'kubeVersion', 'apiVersions', 'ignoreMissingComponents']);
+  const known = new Set([
+    'namePrefix',
+    'nameSuffix',
+    'images',
+    'commonLabels',
+    'commonAnnotations',
+    'namespace',
+    'replicas',
+    'patches',
+    'components',
+    'labelWithoutSelector',
+    'forceCommonLabels',
+    'forceCommonAnnotations',
+    'version',
+    'commonAnnotationsEnvsubst',
+    'labelIncludeTemplates',
+    'kubeVersion',
+    'apiVersions',
+    'ignoreMissingComponents',
+  ]);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw createError('GK_INVALID_VALUE', `${what}: kustomize option ${key} is not one Argo CD knows`);
   }
@@ -61,7 +80,8 @@ function wrapperOf(relativeSource: string, options: Record<string, unknown>, sou
   }
   if (Array.isArray(options.patches)) {
     k.patches = options.patches.map((p: Record<string, unknown>) => {
-      if (p.path !== undefined) throw createError('GK_INVALID_VALUE', `${what}: kustomize.patches with a path are not supported by check; write the patch inline`);
+      if (p.path !== undefined)
+        throw createError('GK_INVALID_VALUE', `${what}: kustomize.patches with a path are not supported by check; write the patch inline`);
       return p;
     });
   }

@@ -22,7 +22,10 @@ export interface PreviewRevision {
 }
 
 /** A renderer of the manifest diff of a pull request, or undefined when previews do not render manifests. */
-export function previewManifestsFrom(env: NodeJS.ProcessEnv, previewPath: string): ((repoURL: string, base: PreviewRevision, head: PreviewRevision) => (diff: PlatformDiff) => Promise<ManifestDiff>) | undefined {
+export function previewManifestsFrom(
+  env: NodeJS.ProcessEnv,
+  previewPath: string,
+): ((repoURL: string, base: PreviewRevision, head: PreviewRevision) => (diff: PlatformDiff) => Promise<ManifestDiff>) | undefined {
   if (env.GITOPS_K8S_PREVIEW_MANIFESTS !== 'true') return undefined;
   const cacheDir = defaultCacheDir(env);
   const sub = previewPath === '' ? '.' : previewPath;

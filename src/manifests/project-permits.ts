@@ -32,7 +32,12 @@ const globs = new Map<string, RegExp>();
 export function matchGlob(pattern: string, value: string): boolean {
   let re = globs.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    re = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     globs.set(pattern, re);
   }
   return re.test(value);
@@ -46,23 +51,24 @@ function listed(list: readonly GroupKind[] | undefined, group: string, kind: str
 export function refusedKind(spec: ProjectSpec, object: { group: string; kind: string; name: string; clusterScoped: boolean }): string | undefined {
   const { group, kind, name } = object;
   if (object.clusterScoped) {
-    if (!listed(spec.clusterResourceWhitelist, group, kind, name)) return 'the cluster-scoped kind is not in the AppProject\'s clusterResourceWhitelist';
-    if (listed(spec.clusterResourceBlacklist, group, kind, name)) return 'the cluster-scoped kind is in the AppProject\'s clusterResourceBlacklist';
+    if (!listed(spec.clusterResourceWhitelist, group, kind, name)) return "the cluster-scoped kind is not in the AppProject's clusterResourceWhitelist";
+    if (listed(spec.clusterResourceBlacklist, group, kind, name)) return "the cluster-scoped kind is in the AppProject's clusterResourceBlacklist";
     return undefined;
   }
   if (spec.namespaceResourceWhitelist && spec.namespaceResourceWhitelist.length > 0 && !listed(spec.namespaceResourceWhitelist, group, kind, name)) {
-    return 'the kind is not in the AppProject\'s namespaceResourceWhitelist';
+    return "the kind is not in the AppProject's namespaceResourceWhitelist";
   }
-  if (listed(spec.namespaceResourceBlacklist, group, kind, name)) return 'the kind is in the AppProject\'s namespaceResourceBlacklist';
+  if (listed(spec.namespaceResourceBlacklist, group, kind, name)) return "the kind is in the AppProject's namespaceResourceBlacklist";
   return undefined;
 }
 
 /** Whether the project lets an Application deploy into `namespace` of the cluster at `destination`. */
 export function permitsNamespace(spec: ProjectSpec, destination: { server?: string; name?: string }, namespace: string): boolean {
   return (spec.destinations ?? []).some((d) => {
-    const cluster = destination.server !== undefined
-      ? d.server !== undefined && matchGlob(d.server, destination.server)
-      : d.name !== undefined && destination.name !== undefined && matchGlob(d.name, destination.name);
+    const cluster =
+      destination.server !== undefined
+        ? d.server !== undefined && matchGlob(d.server, destination.server)
+        : d.name !== undefined && destination.name !== undefined && matchGlob(d.name, destination.name);
     return cluster && d.namespace !== undefined && matchGlob(d.namespace, namespace);
   });
 }

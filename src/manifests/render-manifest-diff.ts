@@ -57,7 +57,11 @@ export function touchedApplications(input: Pick<ManifestDiffInput, 'base' | 'hea
 export async function renderManifestDiff(input: ManifestDiffInput): Promise<ManifestDiff> {
   const names = touchedApplications(input);
   const render = (side: ManifestRevision) =>
-    renderManifests(side.repo, side.apps.filter((r) => names.has(r.application.metadata.name)), { ...input.options, platformDir: side.platformDir, pathPrefix: side.pathPrefix });
+    renderManifests(
+      side.repo,
+      side.apps.filter((r) => names.has(r.application.metadata.name)),
+      { ...input.options, platformDir: side.platformDir, pathPrefix: side.pathPrefix },
+    );
   const base = await render(input.base);
   const head = await render(input.head);
   const diff = diffManifests(base.apps, head.apps);

@@ -86,7 +86,11 @@ export function sourcesOf(rendered: RenderedApp): Source[] {
 }
 
 function sameRepo(a: string, b: string): boolean {
-  const norm = (u: string): string => u.replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+  const norm = (u: string): string =>
+    u
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .toLowerCase();
   return norm(a) === norm(b);
 }
 
@@ -95,7 +99,11 @@ function platformRelative(ctx: RunContext, source: Source): string | undefined {
 }
 
 /** The folder a path source reads inside the platform repo, relative to it; undefined for other sources. */
-export function platformFolderOf(repo: PlatformRepo, pathPrefix: string | undefined, source: { repoURL?: string; path?: string; chart?: string }): string | undefined {
+export function platformFolderOf(
+  repo: PlatformRepo,
+  pathPrefix: string | undefined,
+  source: { repoURL?: string; path?: string; chart?: string },
+): string | undefined {
   const url = repo.settings.repoURL;
   if (source.chart || !url || !source.repoURL || !sameRepo(url, source.repoURL)) return undefined;
   const prefix = (pathPrefix ?? '').replace(/^\.?\/?$/, '');
@@ -113,7 +121,11 @@ async function sourceFolder(ctx: RunContext, source: Source): Promise<{ dir: str
     return { dir, key: `platform:${dir}` };
   }
   const url = mapRepoURL(source.repoURL!, ctx.options.repoMap);
-  const checkout = await checkoutGitSource(url, source.targetRevision || 'HEAD', { cacheDir: ctx.options.cacheDir, env: ctx.options.env, checkouts: ctx.checkouts });
+  const checkout = await checkoutGitSource(url, source.targetRevision || 'HEAD', {
+    cacheDir: ctx.options.cacheDir,
+    env: ctx.options.env,
+    checkouts: ctx.checkouts,
+  });
   const dir = resolveInside(checkout, source.path ?? '.', 'path');
   return { dir, key: `git:${dir}` };
 }
@@ -141,8 +153,16 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
   // What decides the output: helm reads the release name, namespace and versions; kustomize and
   // directories only their options, so they are shared by every cluster of a Git commit.
   const helmKey = (base: string): string =>
-    JSON.stringify([base, source.helm?.releaseName || rendered.application.metadata.name, namespace, cluster.kubernetesVersion, cluster.apiVersions, source.helm]);
-  if (source.plugin !== undefined) throw new GitopsError({ code: 'GK_TOOL_FAILED', message: `${what}: config management plugin sources cannot be rendered by check` });
+    JSON.stringify([
+      base,
+      source.helm?.releaseName || rendered.application.metadata.name,
+      namespace,
+      cluster.kubernetesVersion,
+      cluster.apiVersions,
+      source.helm,
+    ]);
+  if (source.plugin !== undefined)
+    throw new GitopsError({ code: 'GK_TOOL_FAILED', message: `${what}: config management plugin sources cannot be rendered by check` });
   if (source.chart) {
     const ref = { repoURL: mapRepoURL(source.repoURL ?? '', ctx.options.repoMap), chart: source.chart, version: source.targetRevision ?? '' };
     return ctx.cache.get(helmKey(`chart:${ref.repoURL}\u0000${ref.chart}\u0000${ref.version}`), () =>
@@ -162,7 +182,10 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
   }
   const { dir, key } = await sourceFolder(ctx, source);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new GitopsError({ code: 'GK_NOT_FOUND', message: `${what}: path ${JSON.stringify(source.path ?? '.')} is not a folder of ${displayURL(source.repoURL ?? '')} at ${source.targetRevision ?? 'HEAD'}` });
+    throw new GitopsError({
+      code: 'GK_NOT_FOUND',
+      message: `${what}: path ${JSON.stringify(source.path ?? '.')} is not a folder of ${displayURL(source.repoURL ?? '')} at ${source.targetRevision ?? 'HEAD'}`,
+    });
   }
   if (existsSync(path.join(dir, 'Chart.yaml'))) return ctx.cache.get(helmKey(key), () => ctx.limit(() => helmTemplate(helmRequest(dir))));
   if (isKustomization(dir)) {

@@ -19,7 +19,10 @@ export function resolveInside(root: string, relative: string, what: string): str
   const resolved = path.resolve(root, relative);
   const real = realOrSelf(resolved);
   const realRoot = realOrSelf(root);
-  for (const [file, base] of [[resolved, root], [real, realRoot]] as const) {
+  for (const [file, base] of [
+    [resolved, root],
+    [real, realRoot],
+  ] as const) {
     if (file !== base && !file.startsWith(base + path.sep)) {
       throw createError('GK_PATH_ESCAPE', `${what} ${JSON.stringify(relative)} leaves its source folder`);
     }

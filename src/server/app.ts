@@ -21,7 +21,13 @@ export interface AppOptions extends GeneratorOptions, TokenOptions {
 }
 
 /** Header paths pino must never print. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'headers.authorization', 'req.headers["x-hub-signature-256"]', 'req.headers["x-gitlab-token"]', 'req.headers.cookie'];
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-gitlab-token"]',
+  'req.headers.cookie',
+];
 
 function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
   if (logger === false || logger === undefined) return false;
@@ -104,7 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     else {
       const e = error as { code?: string; statusCode?: number; validation?: unknown; message?: string };
       const code = codeOfFastifyError(e);
-      const message = code === 'GK_CONFIG' ? 'internal error; see the generator log' : e.validation ? validationMessage(e.validation) : (e.message ?? 'bad request');
+      const message =
+        code === 'GK_CONFIG' ? 'internal error; see the generator log' : e.validation ? validationMessage(e.validation) : (e.message ?? 'bad request');
       gitops = new GitopsError({ code, message }, { statusCode: code === 'GK_CONFIG' ? 500 : undefined, cause: error });
     }
     metrics.errors.inc({ code: gitops.code });
@@ -113,8 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (body.statusCode >= 500) {
       const foreign = isGitopsError(error) ? (error.cause as Error | undefined) : (error as Error);
       request.log.error({ code: body.code, message: body.message, cause: redact(String(foreign?.stack ?? foreign ?? '')) }, 'request failed');
-    }
-    else request.log.warn({ code: body.code, message: body.message }, 'request refused');
+    } else request.log.warn({ code: body.code, message: body.message }, 'request refused');
     return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler(async (request) => {
@@ -135,8 +141,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { generator, metrics });
   await app.register(getParamsRoute, { generator, checkToken });
   // Route plugins of other features register here, one line each (they do their own auth):
-  await app.register(import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })), { queue: previews });
-  await app.register(import('./routes/status.js').then((m) => ({ default: m.statusRoutes })), { checkToken });
+  await app.register(
+    import('./routes/webhooks.js').then((m) => ({ default: m.webhookRoutes })),
+    { queue: previews },
+  );
+  await app.register(
+    import('./routes/status.js').then((m) => ({ default: m.statusRoutes })),
+    { checkToken },
+  );
 
   app.addHook('onClose', async () => generator.close());
   if (options.warm !== false) void generator.warm();

@@ -16,7 +16,12 @@ export function createMetrics(): ServerMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'gitops_k8s_' });
   return {
     registry,
-    requests: new Counter({ name: 'gitops_k8s_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
+    requests: new Counter({
+      name: 'gitops_k8s_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
     requestDuration: new Histogram({
       name: 'gitops_k8s_http_request_duration_seconds',
       help: 'HTTP request durations by route and status',
@@ -24,7 +29,12 @@ export function createMetrics(): ServerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    cache: new Counter({ name: 'gitops_k8s_cache_requests_total', help: 'Cache lookups by cache (model, reply, platform, parse) and result (hit, miss, shared)', labelNames: ['cache', 'result'], registers: [registry] }),
+    cache: new Counter({
+      name: 'gitops_k8s_cache_requests_total',
+      help: 'Cache lookups by cache (model, reply, platform, parse) and result (hit, miss, shared)',
+      labelNames: ['cache', 'result'],
+      registers: [registry],
+    }),
     fetchDuration: new Histogram({
       name: 'gitops_k8s_source_fetch_duration_seconds',
       help: 'git fetches and GitHub API calls by source kind and outcome',

@@ -42,7 +42,10 @@ export function openLocalFolder(dir: string): PlatformSource {
       if (signal.aborted) throw abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${root}`);
       if (!existsSync(root)) throw createError('GK_NOT_FOUND', `platform repo folder ${root} does not exist`);
       if (revision === '') return `worktree-${fingerprint(root).slice(0, 40)}`;
-      if (!isGit()) throw createError('GK_UNKNOWN_REVISION', `${root} is not a git work tree, so revision ${JSON.stringify(revision)} cannot be read`, { field: 'revision' });
+      if (!isGit())
+        throw createError('GK_UNKNOWN_REVISION', `${root} is not a git work tree, so revision ${JSON.stringify(revision)} cannot be read`, {
+          field: 'revision',
+        });
       return resolveRevision(root, revision, { signal });
     },
     async open(commit, sub, options): Promise<RepoFiles> {

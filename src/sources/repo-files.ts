@@ -128,7 +128,11 @@ export function openLocalRepo(root: string): RepoFiles {
       // Git keeps no empty folder: in a checkout one is a submodule that was not checked out, which
       // the git and GitHub sources refuse too; reading it as empty would drop what it holds.
       if (dirents.length === 0 && prefix !== '') {
-        throw createError('GK_SUBMODULE', 'is an empty folder, as a git submodule that is not checked out is (git submodule update --init); check it out, or remove the folder', { file: normalizeRepoPath(dir) });
+        throw createError(
+          'GK_SUBMODULE',
+          'is an empty folder, as a git submodule that is not checked out is (git submodule update --init); check it out, or remove the folder',
+          { file: normalizeRepoPath(dir) },
+        );
       }
       for (const dirent of dirents) {
         checkEntryName(prefix + dirent.name);
@@ -294,7 +298,7 @@ export function openMemoryRepo(label: string, entries: Iterable<MemoryEntry>): R
     read(file, maxBytes) {
       const real = resolve(file);
       const entry = real === undefined ? undefined : files.get(real);
-      if (!entry || entry.type !== 'file') throw createError('GK_NOT_FOUND', 'no such file', { file });
+      if (entry?.type !== 'file') throw createError('GK_NOT_FOUND', 'no such file', { file });
       const size = typeof entry.content === 'function' ? entry.size : entry.content.length;
       if (maxBytes !== undefined && size !== undefined && size > maxBytes) {
         throw createError('GK_FILE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxBytes}`, { file: normalizeRepoPath(file) });

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { createError, GitopsError } from '../core/errors.js';
+import { createError, type GitopsError } from '../core/errors.js';
 
 export type ToolName = 'helm' | 'kustomize' | 'kubectl';
 

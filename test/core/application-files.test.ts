@@ -26,10 +26,13 @@ t.test('a full Application file is checked strictly against the Application CRD:
     t.equal(p.message, `unknown key (did you mean "${suggestion}"?)`);
   }
   t.equal(problems.filter((p) => p.file === 'apps/web/typos.yaml').length, 3, 'one problem per unknown key, in one error');
-  t.equal(formatProblem(problemAt(problems, 'apps/web/typos.yaml', 'spec.source.pth')), 'apps/web/typos.yaml:9: spec.source.pth: unknown key (did you mean "path"?)');
+  t.equal(
+    formatProblem(problemAt(problems, 'apps/web/typos.yaml', 'spec.source.pth')),
+    'apps/web/typos.yaml:9: spec.source.pth: unknown key (did you mean "path"?)',
+  );
 });
 
-t.test('a full Application whose destination namespace is not its folder\'s is an error saying where it belongs', async (t) => {
+t.test("a full Application whose destination namespace is not its folder's is an error saying where it belongs", async (t) => {
   const p = problemAt(lintProblems('core-application-files-errors'), 'apps/web/moved.yaml');
   t.equal(p.code, 'GK_INVALID_VALUE');
   t.equal(p.field, 'spec.destination.namespace');
@@ -37,15 +40,21 @@ t.test('a full Application whose destination namespace is not its folder\'s is a
   t.match(p.message, 'move it to apps/payments/');
 });
 
-t.test('a full Application naming a project nothing creates is an error; folders\' projects, default and externalProjects are fine', async (t) => {
+t.test("a full Application naming a project nothing creates is an error; folders' projects, default and externalProjects are fine", async (t) => {
   const problems = lintProblems('core-application-files-errors');
   const p = problemAt(problems, 'apps/web/lost-project.yaml');
   t.equal(p.field, 'spec.project');
   t.equal(p.line, 6);
   t.match(p.message, 'AppProject "wbe" is made by nothing here (did you mean "web"?); known: default, shared-tools, tools, web');
   t.match(p.message, 'externalProjects of gitops.yaml');
-  t.notOk(problems.some((q) => q.file === 'apps/web/external-project.yaml'), 'a project of externalProjects, with the folder\'s namespace');
-  t.notOk(problems.some((q) => q.file === 'apps/web/tools-project.yaml'), 'the project of another folder');
+  t.notOk(
+    problems.some((q) => q.file === 'apps/web/external-project.yaml'),
+    "a project of externalProjects, with the folder's namespace",
+  );
+  t.notOk(
+    problems.some((q) => q.file === 'apps/web/tools-project.yaml'),
+    'the project of another folder',
+  );
 });
 
 t.test('a template error in a layered part of a full Application names the field as written in the file', async (t) => {
@@ -75,22 +84,30 @@ t.test('defaults reach full Application files under what the file sets; automate
   t.same(crdProblemsAll(platform.apps.map((r) => r.application)), [], 'valid Applications');
   const apps = applicationsByName(platform);
   const plain = apps.get('web-plain-in-cluster')!;
-  t.same(plain.spec.syncPolicy, {
-    automated: { prune: true, selfHeal: true },
-    syncOptions: ['CreateNamespace=true'],
-    retry: { limit: 5 },
-    managedNamespaceMetadata: { labels: { owner: 'web-team' } },
-  }, 'built-in and gitops.yaml syncPolicy, namespace.yaml labels');
-  t.equal(plain.metadata.labels.tier, 'front', 'the file\'s own label wins over the default');
+  t.same(
+    plain.spec.syncPolicy,
+    {
+      automated: { prune: true, selfHeal: true },
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5 },
+      managedNamespaceMetadata: { labels: { owner: 'web-team' } },
+    },
+    'built-in and gitops.yaml syncPolicy, namespace.yaml labels',
+  );
+  t.equal(plain.metadata.labels.tier, 'front', "the file's own label wins over the default");
   t.equal(plain.metadata.labels.team, 'platform', 'a default label');
   t.equal(plain.metadata.annotations['argocd.argoproj.io/sync-wave'], '2', 'namespace.yaml syncWave');
   t.same(plain.spec.info, [{ name: 'runbook', value: 'https://wiki.example.com/web' }]);
   const manual = apps.get('web-manual-in-cluster')!;
-  t.same(manual.spec.syncPolicy, {
-    syncOptions: ['CreateNamespace=true'],
-    retry: { limit: 5 },
-    managedNamespaceMetadata: { labels: { owner: 'web-team' } },
-  }, 'automated: null turns automated sync off, the rest of the defaults stay');
+  t.same(
+    manual.spec.syncPolicy,
+    {
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5 },
+      managedNamespaceMetadata: { labels: { owner: 'web-team' } },
+    },
+    'automated: null turns automated sync off, the rest of the defaults stay',
+  );
 
   const explained = explainApp(loadPlatformRepo(openLocalRepo(fixture('core-application-files-defaults'))), 'web/plain');
   const source = (field: string): string | undefined => explained[0]!.fields.find((f) => f.field === field)?.source;
@@ -106,13 +123,18 @@ t.test('the build compiles the strict Application schema into files of their own
   t.ok(existsSync(check) && existsSync(full), 'npm run build wrote them');
   const generated = [(await import(check)).default.application, (await import(full)).default.application] as ValidateFunction[];
   const runtime = new Ajv(ajvOptions).compile(applicationSchemaFromCrd(readFileSync(path.join(projectRoot, APPLICATION_CRD_FILE), 'utf8'), parse));
-  const files = ['core-application-files-errors/apps/web/typos.yaml', 'core-application-files-errors/apps/web/moved.yaml', 'core-application-files/apps/guestbook/guestbook.yaml', 'core-application-files-defaults/apps/web/manual.yaml'];
+  const files = [
+    'core-application-files-errors/apps/web/typos.yaml',
+    'core-application-files-errors/apps/web/moved.yaml',
+    'core-application-files/apps/guestbook/guestbook.yaml',
+    'core-application-files-defaults/apps/web/manual.yaml',
+  ];
   for (const file of files) {
     const data = parse(readFileSync(path.join(projectRoot, 'test/fixtures', file), 'utf8'));
     for (const validate of generated) t.equal(validate(data), runtime(data), file);
   }
   t.notOk(runtime(parse(readFileSync(path.join(projectRoot, 'test/fixtures', files[0]!), 'utf8'))), 'the typos fail');
-  t.match(readFileSync(check, 'utf8'), 'sourceHydrator', 'the check set holds the CRD\'s fields');
+  t.match(readFileSync(check, 'utf8'), 'sourceHydrator', "the check set holds the CRD's fields");
   // The CLI loads these two; the Application schema must stay out of what every run compiles.
   for (const file of [path.join(dist, 'validators-check.generated.cjs'), bundle]) {
     t.notMatch(readFileSync(file, 'utf8'), 'sourceHydrator', `${path.basename(file)} does not hold the Application schema`);

@@ -19,7 +19,10 @@ function pathRepo(t: { teardown: (fn: () => void) => void }): string {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(path.join(dir, 'apps/web/site'), { recursive: true });
   writeFileSync(path.join(dir, 'apps/web/site/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: site\n');
-  for (const args of [['init', '-q'], ['remote', 'add', 'origin', 'https://user:s3cret@git.example.com/platform.git']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['remote', 'add', 'origin', 'https://user:s3cret@git.example.com/platform.git'],
+  ]) {
     spawnSync('git', args, { cwd: dir });
   }
   return dir;
@@ -66,7 +69,10 @@ t.test('bootstrap that cannot download the Argo CD install suggests --argocd-ins
   const dir = mkdtempSync(path.join(tmpdir(), 'gk-offline-kubectl-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const fake = path.join(dir, 'kubectl');
-  writeFileSync(fake, `#!/bin/sh\necho 'error: accumulating resources: Get "https://raw.githubusercontent.com/x": dial tcp: lookup raw.githubusercontent.com on 127.0.0.53:53: server misbehaving' >&2\nexit 1\n`);
+  writeFileSync(
+    fake,
+    `#!/bin/sh\necho 'error: accumulating resources: Get "https://raw.githubusercontent.com/x": dial tcp: lookup raw.githubusercontent.com on 127.0.0.53:53: server misbehaving' >&2\nexit 1\n`,
+  );
   chmodSync(fake, 0o755);
   const run = await cli(['bootstrap', '--repo', 'https://git.example.com/platform.git'], projectRoot, { ...process.env, KUBECTL: fake });
   t.equal(run.code, 1);

@@ -79,10 +79,17 @@ Module.enableCompileCache = function (...args) {
 process.on('exit', () => writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ...state, loaded: Object.keys(require.cache).filter((file) => !before.has(file)) })));
 `,
   );
-  const run = spawnSync(process.execPath, ['--require', preload, cliPath, ...args], { cwd: options.cwd ?? example, env: options.env ?? cmpEnv, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--require', preload, cliPath, ...args], {
+    cwd: options.cwd ?? example,
+    env: options.env ?? cmpEnv,
+    encoding: 'utf8',
+  });
   const recorded = JSON.parse(readFileSync(report, 'utf8')) as Pick<Probed, 'loaded' | 'compileCache'>;
   // The test runner adds preloads of its own to child processes: only the package's files count.
-  const loaded = recorded.loaded.filter((file) => file.startsWith(path.join(projectRoot, 'dist')) || dependencies.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)));
+  const loaded = recorded.loaded.filter(
+    (file) =>
+      file.startsWith(path.join(projectRoot, 'dist')) || dependencies.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`)),
+  );
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, ...recorded, loaded };
 }
 
@@ -99,7 +106,10 @@ t.test('--version and -V print the version in package.json without loading the C
     t.equal(run.compileCache, undefined, `${flag}: nothing to compile, no cache to open`);
   }
   const other = probe(t, ['--version', 'generate']);
-  t.ok(other.loaded.some((file) => file.endsWith('cli-bundle.cjs')), 'anything more than the flag alone goes to the CLI');
+  t.ok(
+    other.loaded.some((file) => file.endsWith('cli-bundle.cjs')),
+    'anything more than the flag alone goes to the CLI',
+  );
   t.end();
 });
 
@@ -119,20 +129,24 @@ t.test('the bin turns on the compile cache before it loads the bundle, and gener
   t.end();
 });
 
-t.test('on Node >= 22.1 the compile cache is written where Node keeps it, and used', { skip: (nodeModule as { enableCompileCache?: unknown }).enableCompileCache ? false : `Node ${process.version} has no module.enableCompileCache` }, (t) => {
-  // NODE_COMPILE_CACHE left out (the image sets it): the bin's own call turns the cache on, in Node's default place under TMPDIR.
-  const temp = t.testdir();
-  const env = { ...cmpEnv, TMPDIR: temp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
-  const first = generateWith(cliPath, env);
-  t.equal(first.status, 0, first.stderr);
-  t.ok(readdirSync(path.join(temp, 'node-compile-cache')).length > 0, 'a cache directory per Node version');
-  const second = generateWith(cliPath, env);
-  t.equal(second.stdout, first.stdout);
-  t.match(second.stderr, /cli-bundle\.cjs was accepted/, "V8 took the bundle's cached code");
-  t.end();
-});
+t.test(
+  'on Node >= 22.1 the compile cache is written where Node keeps it, and used',
+  { skip: (nodeModule as { enableCompileCache?: unknown }).enableCompileCache ? false : `Node ${process.version} has no module.enableCompileCache` },
+  (t) => {
+    // NODE_COMPILE_CACHE left out (the image sets it): the bin's own call turns the cache on, in Node's default place under TMPDIR.
+    const temp = t.testdir();
+    const env = { ...cmpEnv, TMPDIR: temp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
+    const first = generateWith(cliPath, env);
+    t.equal(first.status, 0, first.stderr);
+    t.ok(readdirSync(path.join(temp, 'node-compile-cache')).length > 0, 'a cache directory per Node version');
+    const second = generateWith(cliPath, env);
+    t.equal(second.stdout, first.stdout);
+    t.match(second.stderr, /cli-bundle\.cjs was accepted/, "V8 took the bundle's cached code");
+    t.end();
+  },
+);
 
-t.test('without the bundle the bin runs tsc\'s modules and prints exactly the same', (t) => {
+t.test("without the bundle the bin runs tsc's modules and prints exactly the same", (t) => {
   const expected = generateWith(cliPath);
   t.equal(expected.status, 0, expected.stderr);
   t.match(expected.stdout, /kind: Application\n/);
@@ -144,7 +158,7 @@ t.test('without the bundle the bin runs tsc\'s modules and prints exactly the sa
   t.end();
 });
 
-t.test('the commands left out of the bundle load through import() of tsc\'s modules', (t) => {
+t.test("the commands left out of the bundle load through import() of tsc's modules", (t) => {
   for (const command of ['serve', 'diff', 'status', 'bootstrap']) {
     const run = probe(t, [command, '--help']);
     t.equal(run.status, 0, `${command} --help: ${run.stderr}`);
@@ -174,11 +188,18 @@ t.test('output to a descriptor that would block goes on through the stream and a
   // them), so python3 sets O_NONBLOCK and then becomes the CLI, as a parent in
   // another language or a terminal left non-blocking would hand it over.
   const repo = largeRepo();
-  const direct = spawnSync(process.execPath, [cliPath, 'render', repo.dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH } });
+  const direct = spawnSync(process.execPath, [cliPath, 'render', repo.dir], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { PATH: process.env.PATH },
+  });
   t.equal(direct.status, 0, direct.stderr);
   t.ok(direct.stdout.length > 1024 * 1024, `${direct.stdout.length} characters`);
 
-  const writer = spawn('python3', ['-c', becomeNonBlocking, process.execPath, cliPath, 'render', repo.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  const writer = spawn('python3', ['-c', becomeNonBlocking, process.execPath, cliPath, 'render', repo.dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH },
+  });
   let stderr = '';
   writer.stderr.on('data', (d: Buffer) => (stderr += d));
   const flags = await new Promise<number>((resolve) => {
@@ -206,16 +227,29 @@ t.test('output to a descriptor that would block goes on through the stream and a
 
 t.test('a reader that goes away ends render quietly, with 141 as SIGPIPE would, never 0', async (t) => {
   // A shell's pipe into head: blocking, so writeSync itself gets EPIPE.
-  const shell = spawnSync('bash', ['-c', 'node "$0" render "$1" 2>"$2" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"', cliPath, largeRepo().dir, path.join(largeRepo().dir, '..', 'stderr')], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH },
-  });
+  const shell = spawnSync(
+    'bash',
+    [
+      '-c',
+      'node "$0" render "$1" 2>"$2" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"',
+      cliPath,
+      largeRepo().dir,
+      path.join(largeRepo().dir, '..', 'stderr'),
+    ],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    },
+  );
   t.equal(shell.stdout.trim(), '141', 'render | head');
   t.equal(readFileSync(path.join(largeRepo().dir, '..', 'stderr'), 'utf8'), '', 'render | head: no stack trace, no message');
 
   // A non-blocking pipe whose reader waits until the CLI has handed over to
   // the stream (EAGAIN), then leaves: the stream gets EPIPE.
-  const writer = spawn('python3', ['-c', becomeNonBlocking, process.execPath, cliPath, 'render', largeRepo().dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  const writer = spawn('python3', ['-c', becomeNonBlocking, process.execPath, cliPath, 'render', largeRepo().dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH },
+  });
   let stderr = '';
   writer.stderr.on('data', (d: Buffer) => (stderr += d));
   await new Promise((resolve) => setTimeout(resolve, 500));

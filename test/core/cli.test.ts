@@ -19,7 +19,10 @@ t.test('render exits 0 with a YAML stream of valid objects on stdout', async (t)
   t.same(crdProblemsAll(objects), []);
   const json = runCli(['render', fixture('core-cluster-selection'), '-o', 'json', '--cluster', 'do-ams3,gke-prod', '--namespace', 'batch']);
   t.equal(json.status, 0);
-  t.same(JSON.parse(json.stdout).map((o: { metadata: { name: string } }) => o.metadata.name), ['batch', 'batch-also-gke-gke-prod', 'batch-job-do-ams3']);
+  t.same(
+    JSON.parse(json.stdout).map((o: { metadata: { name: string } }) => o.metadata.name),
+    ['batch', 'batch-also-gke-gke-prod', 'batch-job-do-ams3'],
+  );
 });
 
 t.test('invalid input exits 1 with nothing on stdout and one file:line: field: problem per stderr line', async (t) => {
@@ -41,7 +44,13 @@ t.test('invalid input exits 1 with nothing on stdout and one file:line: field: p
 });
 
 t.test('usage errors exit 2 with nothing on stdout', async (t) => {
-  for (const args of [['render', '--no-such-option'], ['no-such-command'], ['render', fixture('core-in-cluster'), '-o', 'xml'], ['explain', 'a', 'b', 'c'], []]) {
+  for (const args of [
+    ['render', '--no-such-option'],
+    ['no-such-command'],
+    ['render', fixture('core-in-cluster'), '-o', 'xml'],
+    ['explain', 'a', 'b', 'c'],
+    [],
+  ]) {
     const run = runCli(args);
     t.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
     t.equal(run.stdout, '', args.join(' '));
@@ -56,8 +65,13 @@ t.test('lint reports every problem of a broken repo in one run and exits 1', asy
   const lines = run.stderr.trimEnd().split('\n');
   t.equal(lines.pop(), '7 problems');
   t.same(lines.map((l) => l.split(':')[0]).sort(), [
-    'apps/web/broken.yaml', 'apps/web/escape.yaml', 'apps/web/loop-a.yaml', 'apps/web/nowhere.yaml',
-    'apps/web/template.yaml', 'apps/web/typo.yaml', 'apps/web/unpinned.yaml',
+    'apps/web/broken.yaml',
+    'apps/web/escape.yaml',
+    'apps/web/loop-a.yaml',
+    'apps/web/nowhere.yaml',
+    'apps/web/template.yaml',
+    'apps/web/typo.yaml',
+    'apps/web/unpinned.yaml',
   ]);
   for (const line of lines) t.match(line, problemLine);
   const ok = runCli(['lint', fixture('core-layering')]);
@@ -94,4 +108,3 @@ t.test('init writes a platform repo that lints clean and renders valid objects',
   const again = runCli(['init', target]);
   t.equal(again.status, 2, 'a folder with files is not overwritten');
 });
-

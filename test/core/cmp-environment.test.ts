@@ -21,7 +21,10 @@ t.test('the CMP environment gives the source, the namespace and the filters', as
       ARGOCD_APP_NAMESPACE: 'gitops',
       ARGOCD_ENV_CLUSTER: 'a, b',
       ARGOCD_ENV_NAMESPACE: 'web',
-      ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'clusters', array: ['c', 'a'] }, { name: 'namespaces', string: 'ops,web' }]),
+      ARGOCD_APP_PARAMETERS: JSON.stringify([
+        { name: 'clusters', array: ['c', 'a'] },
+        { name: 'namespaces', string: 'ops,web' },
+      ]),
     }),
     {
       repoURL: 'https://git.example.com/p.git',
@@ -36,7 +39,11 @@ t.test('the CMP environment gives the source, the namespace and the filters', as
   t.same(bare.filters, { clusters: undefined, namespaces: undefined }, 'null parameters and no env: everything');
   t.equal(bare.pathPrefix, '.', 'the repository root is said explicitly, so that it wins over gitops.yaml path');
   t.equal(readCmpEnvironment({}).pathPrefix, undefined, 'without ARGOCD_APP_SOURCE_PATH nothing is said');
-  t.same(readCmpEnvironment({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'clusters', string: '' }]) }).filters.clusters, undefined, 'an empty parameter narrows nothing');
+  t.same(
+    readCmpEnvironment({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'clusters', string: '' }]) }).filters.clusters,
+    undefined,
+    'an empty parameter narrows nothing',
+  );
 });
 
 t.test('unknown parameters, unknown plugin env and malformed parameters are usage errors', async (t) => {

@@ -13,18 +13,34 @@ const files: Record<string, string> = {
 };
 
 t.test("an app naming another folder's project gets its destination, repo and namespace permitted there", async (t) => {
-  const platform = renderPlatform(openMemoryRepo('m', Object.entries(files).map(([path, text]) => ({ path, type: 'file' as const, content: Buffer.from(text) }))));
+  const platform = renderPlatform(
+    openMemoryRepo(
+      'm',
+      Object.entries(files).map(([path, text]) => ({ path, type: 'file' as const, content: Buffer.from(text) })),
+    ),
+  );
   const tempo = platform.apps.find((r) => r.app.name === 'tempo')!;
   t.equal(tempo.application.spec.project, 'observe');
   const observe = platform.projects.find((p) => p.metadata.name === 'observe')!;
-  const spec = observe.spec as { sourceRepos: string[]; destinations: { server?: string; namespace: string }[]; clusterResourceWhitelist: { kind: string; name?: string }[] };
+  const spec = observe.spec as {
+    sourceRepos: string[];
+    destinations: { server?: string; namespace: string }[];
+    clusterResourceWhitelist: { kind: string; name?: string }[];
+  };
   t.ok(spec.sourceRepos.includes('https://charts.example.com/tempo'), 'its chart repo');
-  t.same(spec.destinations.filter((d) => d.namespace === 'tracing'), [{ server: 'https://prod.example.com', namespace: 'tracing' }], 'its destination, on its cluster only');
+  t.same(
+    spec.destinations.filter((d) => d.namespace === 'tracing'),
+    [{ server: 'https://prod.example.com', namespace: 'tracing' }],
+    'its destination, on its cluster only',
+  );
   t.same(
     spec.clusterResourceWhitelist.filter((w) => w.kind === 'Namespace').map((w) => w.name),
     ['observe', 'tracing'],
     'CreateNamespace may make its namespace',
   );
-  t.notOk(platform.projects.some((p) => p.metadata.name === 'tracing'), 'no AppProject for a folder none of whose apps use it');
+  t.notOk(
+    platform.projects.some((p) => p.metadata.name === 'tracing'),
+    'no AppProject for a folder none of whose apps use it',
+  );
   t.same(crdProblemsAll([...platform.projects, ...platform.apps.map((r) => r.application)]), []);
 });

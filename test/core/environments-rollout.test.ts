@@ -129,7 +129,11 @@ t.test('an unknown environment anywhere is an error with "did you mean"; names m
     'values.<environment>.yaml is a layer',
   );
 
-  const collisions = problemsOf({ ...BASE, 'environments/eks.yaml': 'vars: {}\n', 'clusters/qa.yaml': 'provider: eks\nserver: https://qa.example.com\nenvironment: prod-1\n' });
+  const collisions = problemsOf({
+    ...BASE,
+    'environments/eks.yaml': 'vars: {}\n',
+    'clusters/qa.yaml': 'provider: eks\nserver: https://qa.example.com\nenvironment: prod-1\n',
+  });
   t.match(
     collisions.find((p) => p.file === 'environments/eks.yaml'),
     { code: 'GK_NAME_COLLISION', message: /environment "eks" has the name of a provider/ },

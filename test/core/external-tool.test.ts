@@ -21,7 +21,7 @@ t.test('runTool runs the real helm', async (t) => {
   t.match(stdout, /^v3\./);
 });
 
-t.test('runTool: a failure names what ran and shows the tool\'s stderr; a hang is stopped', async (t) => {
+t.test("runTool: a failure names what ran and shows the tool's stderr; a hang is stopped", async (t) => {
   await t.rejects(runTool(helmBinary(), ['template', 'x', '/nonexistent-chart'], { what: 'helm template of web/api on c1' }), {
     code: 'GK_TOOL_FAILED',
     message: /^helm template of web\/api on c1 failed: .*nonexistent-chart/s,

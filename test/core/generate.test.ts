@@ -33,7 +33,7 @@ t.setTimeout(600_000);
 // The CMP app above has its source path at the repository root ('.'): render is told the same, whatever git says about the fixture's folder.
 const render = (...args: string[]) => runCli(['render', fixture('core-cmp'), '--repo-url', REPO_URL, '--revision', 'main', '--path-prefix', '.', ...args]);
 
-t.test('generate under Argo CD\'s CMP environment prints exactly what render prints', async (t) => {
+t.test("generate under Argo CD's CMP environment prints exactly what render prints", async (t) => {
   const cwd = fixture('core-cmp');
   const all = runCli(['generate'], { cwd, env: cmpEnv() });
   t.equal(all.status, 0, all.stderr);
@@ -50,7 +50,10 @@ t.test('generate under Argo CD\'s CMP environment prints exactly what render pri
   const byNamespace = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_NAMESPACE: 'ops', ARGOCD_ENV_CLUSTER: 'alpha,beta' }) });
   t.equal(byNamespace.stdout, render('--namespace', 'ops').stdout, 'ARGOCD_ENV_NAMESPACE narrows like --namespace');
 
-  const params = JSON.stringify([{ name: 'clusters', array: ['beta'] }, { name: 'namespaces', string: 'web' }]);
+  const params = JSON.stringify([
+    { name: 'clusters', array: ['beta'] },
+    { name: 'namespaces', string: 'web' },
+  ]);
   const byParams = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_APP_PARAMETERS: params, PARAM_CLUSTERS_0: 'beta', PARAM_NAMESPACES: 'web' }) });
   t.equal(byParams.status, 0, byParams.stderr);
   t.equal(byParams.stdout, render('--cluster', 'beta', '--namespace', 'web').stdout, 'parameters narrow like the options');
@@ -65,7 +68,10 @@ t.test('under a sub-folder of the Git repo, path sources carry ARGOCD_APP_SOURCE
   const paths = objects.filter((o) => o.kind === 'Application' && o.spec.source.path).map((o) => o.spec.source.path);
   t.ok(paths.length >= 4);
   for (const p of paths) t.equal(p, `${sourcePath}/apps/web/static`);
-  t.notOk(objects.some((o) => o.spec.source?.chart && o.spec.source.path), 'chart sources have no path');
+  t.notOk(
+    objects.some((o) => o.spec.source?.chart && o.spec.source.path),
+    'chart sources have no path',
+  );
 });
 
 t.test('generate exits non-zero with nothing on stdout on broken input or an unknown parameter', async (t) => {
@@ -109,14 +115,21 @@ t.test('output=projects prints exactly the AppProjects of render, output=applica
     const fromEnv = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_OUTPUT: output }) });
     t.equal(fromEnv.status, 0, fromEnv.stderr);
     const objects = parseAllDocuments(fromEnv.stdout).map((d) => d.toJS());
-    t.same(objects, all.filter((o) => o.kind === kind), `ARGOCD_ENV_OUTPUT=${output}: the ${kind}s of render, in its order`);
+    t.same(
+      objects,
+      all.filter((o) => o.kind === kind),
+      `ARGOCD_ENV_OUTPUT=${output}: the ${kind}s of render, in its order`,
+    );
     t.same(crdProblemsAll(objects), []);
 
     const only = render('--only', output);
     t.equal(only.status, 0, only.stderr);
     t.equal(fromEnv.stdout, only.stdout, `render --only ${output}: the same bytes`);
 
-    const fromParameter = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: output }]), PARAM_OUTPUT: output }) });
+    const fromParameter = runCli(['generate'], {
+      cwd,
+      env: cmpEnv({ ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: output }]), PARAM_OUTPUT: output }),
+    });
     t.equal(fromParameter.status, 0, fromParameter.stderr);
     t.equal(fromParameter.stdout, fromEnv.stdout, `the output parameter selects like ARGOCD_ENV_OUTPUT=${output}`);
   }
@@ -124,7 +137,10 @@ t.test('output=projects prints exactly the AppProjects of render, output=applica
   const filtered = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_OUTPUT: 'projects', ARGOCD_ENV_NAMESPACE: 'ops' }) });
   t.equal(filtered.status, 0, filtered.stderr);
   t.equal(filtered.stdout, render('--only', 'projects', '--namespace', 'ops').stdout, 'filters narrow the projects too');
-  t.same(parseAllDocuments(filtered.stdout).map((d) => d.toJS().metadata.name), ['ops']);
+  t.same(
+    parseAllDocuments(filtered.stdout).map((d) => d.toJS().metadata.name),
+    ['ops'],
+  );
 
   const explicitAll = runCli(['generate'], { cwd, env: cmpEnv({ ARGOCD_ENV_OUTPUT: 'all' }) });
   t.equal(explicitAll.stdout, everything.stdout, 'output=all is the default');
@@ -133,7 +149,10 @@ t.test('output=projects prints exactly the AppProjects of render, output=applica
 
 t.test('an unknown output value exits non-zero with nothing on stdout', async (t) => {
   const cwd = fixture('core-cmp');
-  const envs: Record<string, string>[] = [{ ARGOCD_ENV_OUTPUT: 'project' }, { ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: 'everything' }]) }];
+  const envs: Record<string, string>[] = [
+    { ARGOCD_ENV_OUTPUT: 'project' },
+    { ARGOCD_APP_PARAMETERS: JSON.stringify([{ name: 'output', string: 'everything' }]) },
+  ];
   for (const env of envs) {
     const run = runCli(['generate'], { cwd, env: cmpEnv(env) });
     t.not(run.status, 0, JSON.stringify(env));

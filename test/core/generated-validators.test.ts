@@ -10,7 +10,6 @@ import { ajvOptions, schemas } from '../../src/core/schema/schemas.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const generatedFile = path.join(root, 'dist/src/validators.generated.js');
 
-
 t.test('the build-time validators judge every fixture exactly as run-time ajv does', async (t) => {
   t.ok(existsSync(generatedFile), 'npm run build wrote dist/src/validators.generated.js');
   const generated = (await import(generatedFile)) as Record<string, ValidateFunction>;

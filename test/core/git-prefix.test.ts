@@ -27,7 +27,12 @@ function monorepo(t: Test, extra: Record<string, string> = {}): string {
 async function render(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(['render', ...args, '-o', 'json', '--only', 'applications'], { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {}, cwd });
+  const code = await runCli(['render', ...args, '-o', 'json', '--only', 'applications'], {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env: {},
+    cwd,
+  });
   return { code, out, err };
 }
 

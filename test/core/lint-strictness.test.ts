@@ -35,10 +35,12 @@ t.test('__proto__ keys are refused in every layer, never dropped or made a proto
 });
 
 t.test('null removes any key of syncPolicy a lower layer or the built-in default set', async (t) => {
-  const platform = renderPlatform(openMemoryRepo('m', [
-    file('apps/web/namespace.yaml', 'defaults:\n  syncPolicy:\n    retry: { limit: 3, backoff: { duration: 5s, factor: 2 } }\n'),
-    file('apps/web/api.yaml', `${chart}syncPolicy:\n  automated: { prune: null }\n  retry: { limit: null, backoff: { factor: null } }\n`),
-  ]));
+  const platform = renderPlatform(
+    openMemoryRepo('m', [
+      file('apps/web/namespace.yaml', 'defaults:\n  syncPolicy:\n    retry: { limit: 3, backoff: { duration: 5s, factor: 2 } }\n'),
+      file('apps/web/api.yaml', `${chart}syncPolicy:\n  automated: { prune: null }\n  retry: { limit: null, backoff: { factor: null } }\n`),
+    ]),
+  );
   t.same(platform.apps[0]!.application.spec.syncPolicy, {
     automated: { selfHeal: true },
     syncOptions: ['CreateNamespace=true'],
@@ -57,12 +59,14 @@ t.test('two cluster files with one Argo CD destination are an error naming both'
     file('clusters/g.yaml', 'provider: gke\nname: other\n'),
     file('apps/web/api.yaml', chart),
   ]);
-  t.same(problems.map((p) => `${p.code} ${p.file}:${p.line ?? ''} ${p.field ?? ''}`), [
-    'GK_NAME_COLLISION clusters/b.yaml: ',
-    'GK_NAME_COLLISION clusters/d.yaml:2 server',
-    'GK_NAME_COLLISION clusters/f.yaml:2 name',
-  ]);
-  t.match(problemAt(problems, 'clusters/b.yaml').message, 'server https://kubernetes.default.svc (the default without server or name) is also the destination of clusters/a.yaml');
+  t.same(
+    problems.map((p) => `${p.code} ${p.file}:${p.line ?? ''} ${p.field ?? ''}`),
+    ['GK_NAME_COLLISION clusters/b.yaml: ', 'GK_NAME_COLLISION clusters/d.yaml:2 server', 'GK_NAME_COLLISION clusters/f.yaml:2 name'],
+  );
+  t.match(
+    problemAt(problems, 'clusters/b.yaml').message,
+    'server https://kubernetes.default.svc (the default without server or name) is also the destination of clusters/a.yaml',
+  );
   t.match(problemAt(problems, 'clusters/f.yaml').message, 'Argo CD cluster name "prod" is also the destination of clusters/e.yaml');
 });
 
@@ -145,15 +149,18 @@ t.test('labels, paths and valueFiles are checked after templating', async (t) =>
     file('apps/web/ext.yaml', 'repoURL: https://git.example.com/other.git\npath: "{{vars.up}}"\n'),
     file('apps/web/files.yaml', `${chart}valueFiles: [ok.yaml, ../secrets.yaml, /etc/passwd, "{{vars.up}}/x.yaml"]\n`),
   ]);
-  t.same(problems.map((p) => `${p.code} ${p.file}:${p.line} ${p.field}`).sort(), [
-    'GK_INVALID_VALUE apps/web/labels.yaml:5 labels.tier',
-    'GK_INVALID_VALUE apps/web/labels.yaml:6 labels.team',
-    'GK_INVALID_VALUE apps/web/labels.yaml:7 labels["bad key"]',
-    'GK_PATH_ESCAPE apps/web/ext.yaml:2 path',
-    'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[1]',
-    'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[2]',
-    'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[3]',
-  ].sort());
+  t.same(
+    problems.map((p) => `${p.code} ${p.file}:${p.line} ${p.field}`).sort(),
+    [
+      'GK_INVALID_VALUE apps/web/labels.yaml:5 labels.tier',
+      'GK_INVALID_VALUE apps/web/labels.yaml:6 labels.team',
+      'GK_INVALID_VALUE apps/web/labels.yaml:7 labels["bad key"]',
+      'GK_PATH_ESCAPE apps/web/ext.yaml:2 path',
+      'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[1]',
+      'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[2]',
+      'GK_PATH_ESCAPE apps/web/files.yaml:4 valueFiles[3]',
+    ].sort(),
+  );
   t.match(problemAt(problems, 'apps/web/labels.yaml', 'labels.tier').message, 'must be at most 63');
   t.match(problemAt(problems, 'apps/web/ext.yaml', 'path').message, 'leaves the repository');
 });
@@ -189,7 +196,7 @@ t.test('files of an app folder that nothing reads are errors; valueFiles must ex
   t.match(problemAt(problems, 'apps/web/remote/values-eks.yaml').message, '(rename it to "values.eks.yaml")');
   t.match(problemAt(problems, 'apps/web/remote/values_prod.yml').message, '(rename it to "values.prod.yml")');
   t.match(problemAt(problems, 'apps/web/local/values-eks.yaml').message, 'or list it in valueFiles');
-  t.match(problemAt(problems, 'apps/web/remote/extra.yaml').message, 'the app\'s source is the chart c of https://charts.example.com');
+  t.match(problemAt(problems, 'apps/web/remote/extra.yaml').message, "the app's source is the chart c of https://charts.example.com");
   t.match(problemAt(problems, 'apps/web/local/app.yaml').message, 'no file "values-prd.yaml" in apps/web/local (did you mean "values-prod.yaml"?)');
   t.equal(problemAt(problems, 'apps/web/single.yaml').line, 2);
 });

@@ -28,7 +28,8 @@ function repoOf(files: Files, reads: string[] = []) {
   return openMemoryRepo('memory', entries);
 }
 
-const rendered = (files: Files, parseCache?: ReturnType<typeof createParseCache>) => JSON.stringify(renderModel(loadPlatformRepo(repoOf(files), { parseCache })).apps.map((r) => r.application));
+const rendered = (files: Files, parseCache?: ReturnType<typeof createParseCache>) =>
+  JSON.stringify(renderModel(loadPlatformRepo(repoOf(files), { parseCache })).apps.map((r) => r.application));
 
 t.test('a second commit reads and parses only the files whose content changed, and renders as without a cache', async (t) => {
   const lookups: boolean[] = [];
@@ -55,7 +56,8 @@ t.test('the same content at another path is parsed again, so messages name the r
 t.test('malformed YAML is never kept: the next load reports it again', async (t) => {
   const cache = createParseCache();
   const files = { ...base, 'apps/web/bad.yaml': 'chart: [unclosed\n' };
-  for (const round of [1, 2]) t.throws(() => loadPlatformRepo(repoOf(files), { parseCache: cache }), { code: 'GK_INVALID_YAML', message: /apps\/web\/bad\.yaml:/ }, `load ${round}`);
+  for (const round of [1, 2])
+    t.throws(() => loadPlatformRepo(repoOf(files), { parseCache: cache }), { code: 'GK_INVALID_YAML', message: /apps\/web\/bad\.yaml:/ }, `load ${round}`);
 });
 
 t.test('a file parsed under looser limits is checked again when gitops.yaml lowers them', async (t) => {
@@ -72,5 +74,8 @@ t.test('the cache is bounded by memory: older parses go first', async (t) => {
   loadPlatformRepo(repoOf(base), { parseCache: cache });
   lookups.length = 0;
   loadPlatformRepo(repoOf(base), { parseCache: cache });
-  t.ok(lookups.some((hit) => !hit), 'some files were parsed again: they did not all fit');
+  t.ok(
+    lookups.some((hit) => !hit),
+    'some files were parsed again: they did not all fit',
+  );
 });

@@ -8,7 +8,6 @@ import { GitopsError } from '../../src/core/errors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-
 function outcome(fn: () => { data: unknown }): string {
   try {
     return JSON.stringify(fn().data);
@@ -20,10 +19,59 @@ function outcome(fn: () => { data: unknown }): string {
 
 // Scalars where YAML readers are known to disagree (YAML 1.1 vs 1.2, js-yaml vs yaml).
 const tricky = [
-  '1_000', '0b101', '0o17', '0x1F', '017', '+12', '-0', '1.', '.5', '1e3', '1E+3', '.inf', '-.Inf', '.NaN', '~', 'null', 'Null',
-  'NULL', 'true', 'True', 'TRUE', 'yes', 'Yes', 'on', 'off', 'y', 'n', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '12:30:00',
-  '1:20', '0.', '+.inf', '0777', '08', '1__0', '1,000', '=', '"a\\x41"', "'it''s'", '9007199254740993', '1.0', '-1.5e-3',
-  '"\\u2028"', '|\n  x\n', '>\n  x\n  y\n', '[1, 2]', '{a: 1}', '""', "''", 'a: b: c', '- a\n- b', '"unterminated',
+  '1_000',
+  '0b101',
+  '0o17',
+  '0x1F',
+  '017',
+  '+12',
+  '-0',
+  '1.',
+  '.5',
+  '1e3',
+  '1E+3',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'true',
+  'True',
+  'TRUE',
+  'yes',
+  'Yes',
+  'on',
+  'off',
+  'y',
+  'n',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  '12:30:00',
+  '1:20',
+  '0.',
+  '+.inf',
+  '0777',
+  '08',
+  '1__0',
+  '1,000',
+  '=',
+  '"a\\x41"',
+  "'it''s'",
+  '9007199254740993',
+  '1.0',
+  '-1.5e-3',
+  '"\\u2028"',
+  '|\n  x\n',
+  '>\n  x\n  y\n',
+  '[1, 2]',
+  '{a: 1}',
+  '""',
+  "''",
+  'a: b: c',
+  '- a\n- b',
+  '"unterminated',
 ];
 
 t.test('the fast parse gives exactly the data of the positional parse, or defers to it', async (t) => {
@@ -32,11 +80,19 @@ t.test('the fast parse gives exactly the data of the positional parse, or defers
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     const rel = path.relative(root, file);
-    t.equal(outcome(() => parseYamlFile(rel, text)), outcome(() => parsePositional(rel, text)), rel);
+    t.equal(
+      outcome(() => parseYamlFile(rel, text)),
+      outcome(() => parsePositional(rel, text)),
+      rel,
+    );
   }
   for (const scalar of tricky) {
     for (const text of [`k: ${scalar}\n`, `- ${scalar.replace(/\n/g, '\n  ')}\n`, `${scalar}\n`]) {
-      t.equal(outcome(() => parseYamlFile('x.yaml', text)), outcome(() => parsePositional('x.yaml', text)), JSON.stringify(text));
+      t.equal(
+        outcome(() => parseYamlFile('x.yaml', text)),
+        outcome(() => parsePositional('x.yaml', text)),
+        JSON.stringify(text),
+      );
     }
   }
 });
@@ -88,14 +144,29 @@ t.test('what YAML readers disagree on is refused at its line, whichever parser r
   for (const [text, line, message] of disagreements) {
     for (const variant of [text, `${text}# a comment\n`, `${text}anchored: &x 1\n`, `${text}copy: *x\nanchor: &x 1\n`, `# c &x\n${text}`]) {
       const fast = refusal(() => parseYamlFile('x.yaml', variant));
-      t.same(fast, refusal(() => parsePositional('x.yaml', variant)), `same verdict both ways: ${JSON.stringify(variant)}`);
+      t.same(
+        fast,
+        refusal(() => parsePositional('x.yaml', variant)),
+        `same verdict both ways: ${JSON.stringify(variant)}`,
+      );
       const shift = variant.startsWith('# c') ? 1 : 0;
-      t.ok(fast?.some((p) => p.startsWith(`GK_INVALID_YAML ${line + shift}: `) && message.test(p)), `refused at line ${line + shift}: ${JSON.stringify(variant)} ${fast}`);
+      t.ok(
+        fast?.some((p) => p.startsWith(`GK_INVALID_YAML ${line + shift}: `) && message.test(p)),
+        `refused at line ${line + shift}: ${JSON.stringify(variant)} ${fast}`,
+      );
     }
   }
   // What every reader agrees on stays accepted.
-  t.same(parseYamlFile('x.yaml', 'a: .inf\nb: -.Inf\nc: 1e308\nd: 9007199254740991\n"1": x\n"~": y\nx: 1e20\ne: "1e400"\n').data,
-    { a: Infinity, b: -Infinity, c: 1e308, d: 9007199254740991, '1': 'x', '~': 'y', x: 1e20, e: '1e400' });
+  t.same(parseYamlFile('x.yaml', 'a: .inf\nb: -.Inf\nc: 1e308\nd: 9007199254740991\n"1": x\n"~": y\nx: 1e20\ne: "1e400"\n').data, {
+    a: Infinity,
+    b: -Infinity,
+    c: 1e308,
+    d: 9007199254740991,
+    '1': 'x',
+    '~': 'y',
+    x: 1e20,
+    e: '1e400',
+  });
   t.same(parseYamlFile('x.yaml', 'a: b\r\nc: d\r\n').data, { a: 'b', c: 'd' }, 'CRLF line endings are fine');
   t.same(parseYamlFile('x.yaml', 'a:\n  - x\n  -\ty\n').data, { a: ['x', 'y'] }, 'a tab after an indicator is not indentation');
 });
@@ -122,7 +193,11 @@ t.test('random documents with keys and numbers readers disagree on get the same 
     const extra = pick(extras);
     const text = extra.startsWith('%') ? `${extra}${lines.join('\n')}\n` : `${lines.join('\n')}\n${extra}`;
     const fast = outcome(() => parseYamlFile('x.yaml', text));
-    t.equal(fast, outcome(() => parsePositional('x.yaml', text)), JSON.stringify(text));
+    t.equal(
+      fast,
+      outcome(() => parsePositional('x.yaml', text)),
+      JSON.stringify(text),
+    );
     if (fast.startsWith('error')) refused++;
   }
   t.ok(refused > 300 && refused < 1400, `${refused} of 1500 refused`);

@@ -17,7 +17,16 @@ const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values =>
 const waveOf = (app: { metadata: { annotations: Record<string, string> } } | undefined): string | undefined =>
   app?.metadata.annotations['argocd.argoproj.io/sync-wave'];
 
-const RENDERABLE = ['core-layering', 'core-provider-presets', 'core-cluster-selection', 'core-application-files', 'core-folder-apps', 'core-in-cluster', 'core-sync-waves', 'core-symlinks'];
+const RENDERABLE = [
+  'core-layering',
+  'core-provider-presets',
+  'core-cluster-selection',
+  'core-application-files',
+  'core-folder-apps',
+  'core-in-cluster',
+  'core-sync-waves',
+  'core-symlinks',
+];
 
 t.test('sync waves come from syncWave and dependsOn, across namespaces and folder defaults', async (t) => {
   const apps = applicationsByName(renderFixture('core-sync-waves'));
@@ -61,8 +70,16 @@ t.test('layers apply in the documented order: each one overrides the one below',
   // A gke cluster has none of the eks or prod layers: gitops.yaml, namespace.yaml and the app decide.
   const other = valuesOf(apps.get('web-site-other'));
   t.same(other.winner, {
-    gitops: 'gitops', preset: 'gitops', provider: 'gitops', cluster: 'gitops', namespace: 'namespace',
-    app: 'app', ovprovider: 'app', ovcluster: 'app', valuesprovider: 'app', valuescluster: 'app',
+    gitops: 'gitops',
+    preset: 'gitops',
+    provider: 'gitops',
+    cluster: 'gitops',
+    namespace: 'namespace',
+    app: 'app',
+    ovprovider: 'app',
+    ovcluster: 'app',
+    valuesprovider: 'app',
+    valuescluster: 'app',
   });
   t.same(other.list, ['gitops-1', 'gitops-2']);
   t.equal(other.storage, 'standard-rwo', 'the built-in gke preset');
@@ -103,11 +120,15 @@ t.test('provider presets are usable in templates, and a single-variable template
   t.same(aws.kubeScheduler, { enabled: false }, 'spaces inside the braces too');
   t.equal(aws.storageClass, 'gp3', 'providers/eks.yaml over the eks preset');
   t.equal(aws.ingressClassName, 'alb', 'the rest of the eks preset stays');
-  t.same((aws.service as Values).annotations, {
-    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-  }, 'a map stays a map');
+  t.same(
+    (aws.service as Values).annotations,
+    {
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+    },
+    'a map stays a map',
+  );
   t.equal(aws.note, 'metrics false on Amazon EKS', 'text around a variable makes a string');
   t.equal(aws.quoted, 'false', 'a quoted "false" without a template stays a string');
   t.equal(aws.providerName, 'eks');
@@ -146,8 +167,14 @@ t.test('clusters are selected by names, list, matchLabels, providers and exclude
     'gitops-k8s.io/provider': 'digitalocean',
   });
   const selected = selectOutput(platform, { clusters: ['eks-staging'], namespaces: ['web'] });
-  t.same(selected.apps.map((r) => r.application.metadata.name), ['web-by-name-eks-staging', 'web-by-provider-eks-staging', 'web-everywhere-eks-staging']);
-  t.same(selected.projects.map((p) => p.metadata.name), ['web']);
+  t.same(
+    selected.apps.map((r) => r.application.metadata.name),
+    ['web-by-name-eks-staging', 'web-by-provider-eks-staging', 'web-everywhere-eks-staging'],
+  );
+  t.same(
+    selected.projects.map((p) => p.metadata.name),
+    ['web'],
+  );
 });
 
 t.test('a full Argo CD Application file is fanned out per cluster with its destination replaced', async (t) => {
@@ -157,18 +184,22 @@ t.test('a full Argo CD Application file is fanned out per cluster with its desti
   t.same(one.spec.destination, { server: 'https://one.example.com', namespace: 'guestbook' });
   t.same(apps.get('guestbook-guestbook-two')!.spec.destination, { name: 'two-registered', namespace: 'guestbook' });
   t.equal(one.metadata.namespace, 'argocd', 'Applications live in the Argo CD namespace');
-  t.same(one.spec.source, { repoURL: 'https://github.com/argoproj/argocd-example-apps.git', path: 'guestbook', targetRevision: '0d521c6e049889134f3122eb32d7ed342f43ca0d' });
+  t.same(one.spec.source, {
+    repoURL: 'https://github.com/argoproj/argocd-example-apps.git',
+    path: 'guestbook',
+    targetRevision: '0d521c6e049889134f3122eb32d7ed342f43ca0d',
+  });
   t.same(
     one.spec.syncPolicy,
     { automated: { prune: false, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
-    'its syncPolicy is layered over the defaults like an app file\'s, its own prune: false winning',
+    "its syncPolicy is layered over the defaults like an app file's, its own prune: false winning",
   );
   t.equal(one.spec.project, 'default');
   t.equal(one.metadata.labels.legacy, 'yes');
   t.equal(one.metadata.labels['gitops-k8s.io/cluster'], 'one');
   t.same(one.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
   const helm = apps.get('guestbook-helm-guestbook-two')!;
-  t.equal(helm.spec.project, 'guestbook', 'without a project it joins its folder\'s AppProject');
+  t.equal(helm.spec.project, 'guestbook', "without a project it joins its folder's AppProject");
   t.same(valuesOf(helm), { ingress: { host: 'guestbook.two.example.com' } }, 'templates inside are rendered per cluster');
 });
 
@@ -185,9 +216,17 @@ t.test('folders with Chart.yaml, kustomization.yaml or manifests become path sou
     targetRevision: 'main',
     directory: { exclude: '{app.yaml,app.yml,values.yaml,values.yml,values.*.yaml,values.*.yml}' },
   });
-  t.same(source('tools-tuned-in-cluster'), { repoURL: repo.repoURL, path: 'apps/tools/tuned', targetRevision: 'main', helm: { valuesObject: { replicas: 3 } } }, 'app.yaml beside a chart tunes it');
+  t.same(
+    source('tools-tuned-in-cluster'),
+    { repoURL: repo.repoURL, path: 'apps/tools/tuned', targetRevision: 'main', helm: { valuesObject: { replicas: 3 } } },
+    'app.yaml beside a chart tunes it',
+  );
   t.equal(waveOf(apps.get('tools-tuned-in-cluster')), '2');
-  t.same(source('tools-shared-in-cluster'), { repoURL: repo.repoURL, path: 'manifests/shared', targetRevision: 'main' }, 'path alone is a folder of the platform repo');
+  t.same(
+    source('tools-shared-in-cluster'),
+    { repoURL: repo.repoURL, path: 'manifests/shared', targetRevision: 'main' },
+    'path alone is a folder of the platform repo',
+  );
   const prefixed = applicationsByName(renderFixture('core-folder-apps', { pathPrefix: 'platform' }));
   t.equal((prefixed.get('tools-kust-in-cluster')!.spec.source as Values).path, 'platform/apps/tools/kust', 'under a sub-folder the paths carry its prefix');
 });
@@ -199,7 +238,11 @@ t.test('without clusters/ there is one in-cluster cluster on the generic provide
   t.equal(app.metadata.name, 'web-web-in-cluster');
   t.same(app.spec.destination, { server: 'https://kubernetes.default.svc', namespace: 'web' });
   t.same(valuesOf(app), { server: 'https://kubernetes.default.svc', provider: 'generic' });
-  t.same(app.spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] }, 'automated with prune and self-heal by default');
+  t.same(
+    app.spec.syncPolicy,
+    { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    'automated with prune and self-heal by default',
+  );
   t.same(app.spec.source, {
     repoURL: 'https://charts.example.com',
     chart: 'web',
@@ -225,7 +268,11 @@ t.test('names are DNS-1123 labels of at most 63 characters, shortened with a sta
     t.match(name, /-[0-9a-f]{8}$/, 'ends with the hash');
   }
   t.not(names[0], names[1], 'two long names with one prefix stay distinct');
-  t.same(renderPlatform(openMemoryRepo('m', entries.slice(0, 2))).apps.map((r) => r.application.metadata.name), names, 'stable across runs');
+  t.same(
+    renderPlatform(openMemoryRepo('m', entries.slice(0, 2))).apps.map((r) => r.application.metadata.name),
+    names,
+    'stable across runs',
+  );
   t.equal(toDnsLabel('Short_Name.x'), 'short-name-x');
   t.equal(toDnsLabel('a'.repeat(63)), 'a'.repeat(63), '63 characters are kept whole');
   t.equal(toDnsLabel('a'.repeat(64)).length, 63);
@@ -270,8 +317,16 @@ t.test('the emitted YAML parses back to exactly the objects', async (t) => {
     const objects = objectsOf(selectOutput(renderFixture(name, { repoURL: 'https://git.example.com/platform.git' })));
     const text = formatObjects(objects);
     const docs = parseAllDocuments(text);
-    t.same(docs.flatMap((d) => d.errors), [], `${name}: no YAML errors`);
-    t.strictSame(docs.map((d) => d.toJS()), JSON.parse(JSON.stringify(objects)), `${name}: same objects, same types`);
+    t.same(
+      docs.flatMap((d) => d.errors),
+      [],
+      `${name}: no YAML errors`,
+    );
+    t.strictSame(
+      docs.map((d) => d.toJS()),
+      JSON.parse(JSON.stringify(objects)),
+      `${name}: same objects, same types`,
+    );
     t.strictSame(JSON.parse(formatObjects(objects, 'json')), JSON.parse(JSON.stringify(objects)), `${name}: json too`);
   }
 });
@@ -291,29 +346,74 @@ t.test('AppProjects permit exactly the sources and destinations of their apps', 
 t.test('null removes: automated sync off, manual sync, a default label or value gone', async (t) => {
   const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
   const chart = 'repoURL: https://charts.example.com\nchart: c\nversion: 1.0.0\n';
-  const platform = renderPlatform(openMemoryRepo('m', [
-    file('gitops.yaml', 'defaults:\n  labels:\n    team: platform\n  annotations:\n    note: x\n  syncPolicy:\n    retry:\n      limit: 3\n'),
-    file('apps/web/manual.yaml', `${chart}syncPolicy: null\n`),
-    file('apps/web/no-auto.yaml', `${chart}syncPolicy:\n  automated: null\nlabels:\n  team: null\nannotations:\n  note: null\n`),
-    file('apps/web/default.yaml', chart),
-  ]));
+  const platform = renderPlatform(
+    openMemoryRepo('m', [
+      file('gitops.yaml', 'defaults:\n  labels:\n    team: platform\n  annotations:\n    note: x\n  syncPolicy:\n    retry:\n      limit: 3\n'),
+      file('apps/web/manual.yaml', `${chart}syncPolicy: null\n`),
+      file('apps/web/no-auto.yaml', `${chart}syncPolicy:\n  automated: null\nlabels:\n  team: null\nannotations:\n  note: null\n`),
+      file('apps/web/default.yaml', chart),
+    ]),
+  );
   const apps = applicationsByName(platform);
   t.notOk('syncPolicy' in apps.get('web-manual-in-cluster')!.spec, 'syncPolicy: null leaves manual sync');
   t.same(apps.get('web-no-auto-in-cluster')!.spec.syncPolicy, { syncOptions: ['CreateNamespace=true'], retry: { limit: 3 } });
   t.notOk('team' in apps.get('web-no-auto-in-cluster')!.metadata.labels);
   t.notOk('note' in apps.get('web-no-auto-in-cluster')!.metadata.annotations);
-  t.same(apps.get('web-default-in-cluster')!.spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], retry: { limit: 3 } });
+  t.same(apps.get('web-default-in-cluster')!.spec.syncPolicy, {
+    automated: { prune: true, selfHeal: true },
+    syncOptions: ['CreateNamespace=true'],
+    retry: { limit: 3 },
+  });
   t.equal(apps.get('web-default-in-cluster')!.metadata.labels.team, 'platform');
   t.same(crdProblemsAll(objectsOf(selectOutput(platform))), []);
 });
 
 t.test('tricky scalars in values parse back to the same values under YAML 1.2 and YAML 1.1 readers', async (t) => {
   const tricky: Record<string, unknown> = {
-    version: '1.0', octal: '0777', hex: '0x1F', exp: '1e3', dot: '.5', inf: '.inf', yes: 'yes', No: 'No', on: 'on', tilde: '~', nul: 'null',
-    empty: '', space: ' lead', trail: 'trail ', colon: 'a: b', hash: 'a #b', dash: '- x', star: '*x', amp: '&x', bang: '!x', pct: '%x',
-    at: '@x', tick: '`x', quote: '"x"', single: "'x'", multi: 'line1\nline2\n', tab: 'a\tb', unicode: 'żółw ✓', date: '2024-01-01',
-    time: '12:30:00', sexagesimal: '1:20', bool: true, int: 42, neg: -7, float: 1.5, big: 1e21, zero: 0, nothing: null,
-    list: ['a', 1, false, null, { k: 'v' }, []], emptyMap: {}, 'key: with colon': 1, '- dash key': 2, 'true': 'key is true', '123': 'numeric key',
+    version: '1.0',
+    octal: '0777',
+    hex: '0x1F',
+    exp: '1e3',
+    dot: '.5',
+    inf: '.inf',
+    yes: 'yes',
+    No: 'No',
+    on: 'on',
+    tilde: '~',
+    nul: 'null',
+    empty: '',
+    space: ' lead',
+    trail: 'trail ',
+    colon: 'a: b',
+    hash: 'a #b',
+    dash: '- x',
+    star: '*x',
+    amp: '&x',
+    bang: '!x',
+    pct: '%x',
+    at: '@x',
+    tick: '`x',
+    quote: '"x"',
+    single: "'x'",
+    multi: 'line1\nline2\n',
+    tab: 'a\tb',
+    unicode: 'żółw ✓',
+    date: '2024-01-01',
+    time: '12:30:00',
+    sexagesimal: '1:20',
+    bool: true,
+    int: 42,
+    neg: -7,
+    float: 1.5,
+    big: 1e21,
+    zero: 0,
+    nothing: null,
+    list: ['a', 1, false, null, { k: 'v' }, []],
+    emptyMap: {},
+    'key: with colon': 1,
+    '- dash key': 2,
+    true: 'key is true',
+    '123': 'numeric key',
   };
   const text = `repoURL: https://charts.example.com\nchart: c\nversion: 1.0.0\nvalues: ${JSON.stringify(tricky)}\n`;
   const platform = renderPlatform(openMemoryRepo('m', [{ path: 'apps/web/x.yaml', type: 'file', content: Buffer.from(text) }]));
@@ -322,8 +422,16 @@ t.test('tricky scalars in values parse back to the same values under YAML 1.2 an
   const yamlText = formatObjects(objects);
   for (const version of ['1.2', '1.1'] as const) {
     const docs = parseAllDocuments(yamlText, { version });
-    t.same(docs.flatMap((d) => d.errors), [], `YAML ${version}: no errors`);
-    t.strictSame(docs.map((d) => d.toJS()), objects, `YAML ${version}: the same objects`);
+    t.same(
+      docs.flatMap((d) => d.errors),
+      [],
+      `YAML ${version}: no errors`,
+    );
+    t.strictSame(
+      docs.map((d) => d.toJS()),
+      objects,
+      `YAML ${version}: the same objects`,
+    );
   }
 });
 
@@ -355,22 +463,26 @@ overrides:
   providers: { eks: { values: { esJavaOpts: "-Xmx{{vars.heap}}" } } }
   clusters:  { do-ams3: { version: 8.5.0 } }
 `;
-  const platform = renderPlatform(openMemoryRepo('m', [
-    file('clusters/do-ams3.yaml', 'provider: digitalocean\nserver: https://do.example.com\nlabels: { env: prod }\n'),
-    file('clusters/eks-eu.yaml', 'provider: eks\nname: eks-eu\nlabels: { env: prod }\n'),
-    file('clusters/gke-canary.yaml', 'provider: gke\nserver: https://gke.example.com\nlabels: { env: prod }\n'),
-    file('apps/observe/namespace.yaml', 'project:\n  name: observability\n  clusterResourceWhitelist: [{ group: "*", kind: "*" }]\n'),
-    file('apps/observe/eck-operator.yaml', 'repoURL: https://helm.elastic.co\nchart: eck-operator\nversion: 2.14.0\nsyncWave: 1\n'),
-    file('apps/observe/elasticsearch.yaml', full),
-    file('apps/web/kust.yaml', 'repoURL: https://git.example.com/k.git\npath: overlays/prod\ntargetRevision: v1.4.0\nkustomize: { namePrefix: prod- }\n'),
-    file('apps/web/dir.yaml', 'repoURL: https://git.example.com/k.git\npath: raw\ndirectory: { recurse: true }\n'),
-  ]));
+  const platform = renderPlatform(
+    openMemoryRepo('m', [
+      file('clusters/do-ams3.yaml', 'provider: digitalocean\nserver: https://do.example.com\nlabels: { env: prod }\n'),
+      file('clusters/eks-eu.yaml', 'provider: eks\nname: eks-eu\nlabels: { env: prod }\n'),
+      file('clusters/gke-canary.yaml', 'provider: gke\nserver: https://gke.example.com\nlabels: { env: prod }\n'),
+      file('apps/observe/namespace.yaml', 'project:\n  name: observability\n  clusterResourceWhitelist: [{ group: "*", kind: "*" }]\n'),
+      file('apps/observe/eck-operator.yaml', 'repoURL: https://helm.elastic.co\nchart: eck-operator\nversion: 2.14.0\nsyncWave: 1\n'),
+      file('apps/observe/elasticsearch.yaml', full),
+      file('apps/web/kust.yaml', 'repoURL: https://git.example.com/k.git\npath: overlays/prod\ntargetRevision: v1.4.0\nkustomize: { namePrefix: prod- }\n'),
+      file('apps/web/dir.yaml', 'repoURL: https://git.example.com/k.git\npath: raw\ndirectory: { recurse: true }\n'),
+    ]),
+  );
   const objects = objectsOf(selectOutput(platform));
   t.same(crdProblemsAll(objects), []);
   const apps = applicationsByName(platform);
   const eks = apps.get('observe-elasticsearch-eks-eu')!;
   t.same(eks.spec.source, {
-    repoURL: 'https://helm.elastic.co', chart: 'elasticsearch', targetRevision: '8.5.1',
+    repoURL: 'https://helm.elastic.co',
+    chart: 'elasticsearch',
+    targetRevision: '8.5.1',
     helm: { releaseName: 'es', valueFiles: ['values-prod.yaml'], valuesObject: { replicas: 3, esJavaOpts: '-Xmx1g' } },
   });
   t.equal((apps.get('observe-elasticsearch-do-ams3')!.spec.source as Values).targetRevision, '8.5.0');
@@ -386,8 +498,26 @@ overrides:
     syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
     retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
   });
-  t.same(apps.get('web-kust-do-ams3')!.spec.source, { repoURL: 'https://git.example.com/k.git', path: 'overlays/prod', targetRevision: 'v1.4.0', kustomize: { namePrefix: 'prod-' } });
-  t.same(apps.get('web-dir-do-ams3')!.spec.source, { repoURL: 'https://git.example.com/k.git', path: 'raw', targetRevision: 'HEAD', directory: { recurse: true } });
+  t.same(apps.get('web-kust-do-ams3')!.spec.source, {
+    repoURL: 'https://git.example.com/k.git',
+    path: 'overlays/prod',
+    targetRevision: 'v1.4.0',
+    kustomize: { namePrefix: 'prod-' },
+  });
+  t.same(apps.get('web-dir-do-ams3')!.spec.source, {
+    repoURL: 'https://git.example.com/k.git',
+    path: 'raw',
+    targetRevision: 'HEAD',
+    directory: { recurse: true },
+  });
   const project = platform.projects.find((p) => p.metadata.name === 'observability')!;
-  t.same(project.spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: 'observe' }, { group: '*', kind: '*' }].sort((a, b) => `${a.group}/${a.kind}/${(a as { name?: string }).name ?? ''}`.localeCompare(`${b.group}/${b.kind}/${(b as { name?: string }).name ?? ''}`)));
+  t.same(
+    project.spec.clusterResourceWhitelist,
+    [
+      { group: '', kind: 'Namespace', name: 'observe' },
+      { group: '*', kind: '*' },
+    ].sort((a, b) =>
+      `${a.group}/${a.kind}/${(a as { name?: string }).name ?? ''}`.localeCompare(`${b.group}/${b.kind}/${(b as { name?: string }).name ?? ''}`),
+    ),
+  );
 });

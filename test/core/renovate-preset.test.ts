@@ -15,7 +15,15 @@ import Handlebars from 'handlebars';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const preset = JSON.parse(readFileSync(path.join(root, 'renovate/gitops-k8s.json'), 'utf8')) as {
   argocd: { fileMatch: string[] };
-  customManagers: { customType: string; fileMatch: string[]; matchStrings: string[]; matchStringsStrategy?: 'any' | 'combination' | 'recursive'; datasourceTemplate?: string; depNameTemplate?: string; packageNameTemplate?: string }[];
+  customManagers: {
+    customType: string;
+    fileMatch: string[];
+    matchStrings: string[];
+    matchStringsStrategy?: 'any' | 'combination' | 'recursive';
+    datasourceTemplate?: string;
+    depNameTemplate?: string;
+    packageNameTemplate?: string;
+  }[];
 };
 
 const handlebars = Handlebars.create();
@@ -87,7 +95,13 @@ t.test('the preset is a Renovate config whose patterns RE2 can run', async (t) =
 });
 
 t.test('every pinned chart and Git tag of examples/platform is extracted, and nothing else', async (t) => {
-  const helm = (file: string, chart: string, version: string, registryUrl: string): Dep => ({ file: `apps/${file}`, datasource: 'helm', packageName: chart, currentValue: version, registryUrl });
+  const helm = (file: string, chart: string, version: string, registryUrl: string): Dep => ({
+    file: `apps/${file}`,
+    datasource: 'helm',
+    packageName: chart,
+    currentValue: version,
+    registryUrl,
+  });
   t.same(extract(path.join(root, 'examples/platform')), [
     { file: 'apps/argocd/argo-cd.yaml', datasource: 'git-tags', packageName: 'https://github.com/gitops-k8s/gitops-k8s.git', currentValue: 'v0.1.0' },
     helm('ingress/traefik.yaml', 'traefik', '39.0.9', 'https://traefik.github.io/charts'),

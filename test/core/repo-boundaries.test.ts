@@ -28,7 +28,10 @@ t.test('a path that climbs out of the repository is refused with its file, line 
   const missing = problemAt(problems, 'apps/web/missing.yaml', 'path');
   t.equal(missing.code, 'GK_NOT_FOUND');
   t.equal(missing.line, 1);
-  t.notOk(problems.some((p) => p.file === 'apps/web/ok.yaml'), 'a path to a folder of the repo is fine');
+  t.notOk(
+    problems.some((p) => p.file === 'apps/web/ok.yaml'),
+    'a path to a folder of the repo is fine',
+  );
 });
 
 t.test('a symlink to a file outside the repository is refused and never read', async (t) => {
@@ -42,7 +45,10 @@ t.test('a symlink to a file outside the repository is refused and never read', a
   const p = problemAt(problems, 'apps/web/leak.yaml');
   t.equal(p.code, 'GK_PATH_ESCAPE');
   t.match(p.message, /outside the repository/);
-  t.notOk(problems.some((x) => x.message.includes(outside)), 'the target is not shown');
+  t.notOk(
+    problems.some((x) => x.message.includes(outside)),
+    'the target is not shown',
+  );
 });
 
 t.test('a symlinked folder pointing out of the repository is refused without reading what it holds', async (t) => {
@@ -60,7 +66,11 @@ t.test('a path: key through a symlink out of the repository is refused at the ke
   const outside = outsideDir(t);
   symlinkSync(outside, path.join(repo, 'linked'));
   writeFileSync(path.join(repo, 'apps/web/through.yaml'), 'path: linked\n');
-  const p = problemAt(problemsOf(() => loadPlatformRepo(openLocalRepo(repo))), 'apps/web/through.yaml', 'path');
+  const p = problemAt(
+    problemsOf(() => loadPlatformRepo(openLocalRepo(repo))),
+    'apps/web/through.yaml',
+    'path',
+  );
   t.equal(p.code, 'GK_PATH_ESCAPE');
   t.equal(p.line, 1);
 });
@@ -84,15 +94,30 @@ t.test('an in-memory tree (git, GitHub) refuses symlinks out of it, and follows 
     { path: 'apps/web/web.yaml', type: 'file', content: chart },
     { path: 'apps/web/leak.yaml', type: 'symlink', content: Buffer.from('../../../etc/passwd') },
   ]);
-  t.equal(problemAt(problemsOf(() => loadPlatformRepo(out)), 'apps/web/leak.yaml').code, 'GK_PATH_ESCAPE');
+  t.equal(
+    problemAt(
+      problemsOf(() => loadPlatformRepo(out)),
+      'apps/web/leak.yaml',
+    ).code,
+    'GK_PATH_ESCAPE',
+  );
   const absolute = openMemoryRepo('mem', [
     { path: 'apps/web/web.yaml', type: 'file', content: chart },
     { path: 'apps/web/abs.yaml', type: 'symlink', content: Buffer.from('/etc/passwd') },
   ]);
-  t.equal(problemAt(problemsOf(() => loadPlatformRepo(absolute)), 'apps/web/abs.yaml').code, 'GK_PATH_ESCAPE');
+  t.equal(
+    problemAt(
+      problemsOf(() => loadPlatformRepo(absolute)),
+      'apps/web/abs.yaml',
+    ).code,
+    'GK_PATH_ESCAPE',
+  );
   const inside = openMemoryRepo('mem', [
     { path: 'common/web.yaml', type: 'file', content: chart },
     { path: 'apps/web/web.yaml', type: 'symlink', content: Buffer.from('../../common/web.yaml') },
   ]);
-  t.same(loadPlatformRepo(inside).namespaces[0]!.apps.map((a) => a.name), ['web']);
+  t.same(
+    loadPlatformRepo(inside).namespaces[0]!.apps.map((a) => a.name),
+    ['web'],
+  );
 });

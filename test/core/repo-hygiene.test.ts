@@ -32,11 +32,10 @@ t.test('the vendored Argo CD data is the pinned upstream release, unedited', (t)
   t.match(readme, /v3\.5\.1/);
   t.match(readme, /109ca7ca71139e514114499d294a492e7910a965/);
   t.match(readme, /Apache License 2\.0/);
-  const sha = (f: string) => createHash('sha256').update(readFileSync(path.join(root, 'vendor/argo-cd', f))).digest('hex');
-  t.same(
-    Object.fromEntries(['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml', 'install.yaml'].map((f) => [f, sha(f)])),
-    SHA256,
-  );
+  const sha = (f: string) =>
+    createHash('sha256')
+      .update(readFileSync(path.join(root, 'vendor/argo-cd', f)))
+      .digest('hex');
+  t.same(Object.fromEntries(['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml', 'install.yaml'].map((f) => [f, sha(f)])), SHA256);
   t.end();
 });
-

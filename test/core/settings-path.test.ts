@@ -27,14 +27,20 @@ t.test('gitops.yaml path prefixes the path sources inside the platform repo', as
   const plain = inRepoPaths(fixture);
   t.ok(plain.length > 0, 'the fixture has in-repo path sources');
   const prefixed = inRepoPaths(withPath('platform/'));
-  t.same(prefixed, plain.map((p) => `platform/${p}`));
+  t.same(
+    prefixed,
+    plain.map((p) => `platform/${p}`),
+  );
 });
 
 t.test("the CMP's source path wins over gitops.yaml path, the repository root included", async (t) => {
   const dir = withPath('platform');
   const plain = inRepoPaths(fixture);
   t.same(inRepoPaths(dir, readCmpEnvironment({ ARGOCD_APP_SOURCE_PATH: '.' }).pathPrefix), plain);
-  t.same(inRepoPaths(dir, readCmpEnvironment({ ARGOCD_APP_SOURCE_PATH: 'teams/platform' }).pathPrefix), plain.map((p) => `teams/platform/${p}`));
+  t.same(
+    inRepoPaths(dir, readCmpEnvironment({ ARGOCD_APP_SOURCE_PATH: 'teams/platform' }).pathPrefix),
+    plain.map((p) => `teams/platform/${p}`),
+  );
 });
 
 t.test('a gitops.yaml path that leaves the repository is an error naming the file', async (t) => {

@@ -21,29 +21,43 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 t.test('the 165-byte nested each fails fast in lint, render and generate, naming file, line and field', async (t) => {
-  const nested = '{{#each @root.vars.l}}'.repeat(5) + '.' + '{{/each}}'.repeat(5);
+  const nested = `${'{{#each @root.vars.l}}'.repeat(5)}.${'{{/each}}'.repeat(5)}`;
   t.ok(nested.length <= 165);
   const dir = repoWith(t, nested);
-  for (const args of [['lint', dir], ['render', dir]]) {
+  for (const args of [
+    ['lint', dir],
+    ['render', dir],
+  ]) {
     const r = run(args);
     t.equal(r.status, 1, `${args[0]} exits 1`);
     t.equal(r.stdout, '', 'nothing on stdout');
-    t.match(r.stderr, 'apps/web/site.yaml:5: values.hosts: template runs more block bodies (each iteration is one) than 10,000; simplify it, or raise limits.maxTemplateSteps in gitops.yaml (at most 1,000,000) (cluster prod)');
+    t.match(
+      r.stderr,
+      'apps/web/site.yaml:5: values.hosts: template runs more block bodies (each iteration is one) than 10,000; simplify it, or raise limits.maxTemplateSteps in gitops.yaml (at most 1,000,000) (cluster prod)',
+    );
     t.ok(r.ms < 5000, `${args[0]} took ${r.ms} ms`);
   }
-  const generate = spawnSync(process.execPath, [bin, 'generate'], { cwd: dir, encoding: 'utf8', timeout: 20_000, env: { ...process.env, ARGOCD_APP_SOURCE_REPO_URL: 'https://git.example.com/platform.git' } });
+  const generate = spawnSync(process.execPath, [bin, 'generate'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, ARGOCD_APP_SOURCE_REPO_URL: 'https://git.example.com/platform.git' },
+  });
   t.equal(generate.status, 1, 'generate exits 1');
   t.match(generate.stderr, /values\.hosts: template runs more block bodies/);
 });
 
 t.test('5,000 nested ifs fail fast; gitops.yaml limits are honoured within their ceiling', async (t) => {
-  const ifs = '{{#if app}}'.repeat(5000) + 'x' + '{{/if}}'.repeat(5000);
+  const ifs = `${'{{#if app}}'.repeat(5000)}x${'{{/if}}'.repeat(5000)}`;
   let r = run(['lint', repoWith(t, ifs, 'limits:\n  maxTemplateLength: 10000000\n')]);
   t.equal(r.status, 1);
-  t.match(r.stderr, 'apps/web/site.yaml:5: values.hosts: template nests blocks deeper than 10; simplify it, or raise limits.maxTemplateDepth in gitops.yaml (at most 32)');
+  t.match(
+    r.stderr,
+    'apps/web/site.yaml:5: values.hosts: template nests blocks deeper than 10; simplify it, or raise limits.maxTemplateDepth in gitops.yaml (at most 32)',
+  );
   t.ok(r.ms < 5000, `took ${r.ms} ms`);
 
-  const deep = '{{#if app}}'.repeat(12) + 'x' + '{{/if}}'.repeat(12);
+  const deep = `${'{{#if app}}'.repeat(12)}x${'{{/if}}'.repeat(12)}`;
   r = run(['render', repoWith(t, deep, 'limits:\n  maxTemplateDepth: 12\n')]);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, 'hosts: x');

@@ -19,7 +19,7 @@ const failure = (source: string, limits?: TemplateLimits, ctx: Record<string, un
   throw new Error(`${source} rendered`);
 };
 
-t.test('a template that is exactly one variable keeps the variable\'s type', async (t) => {
+t.test("a template that is exactly one variable keeps the variable's type", async (t) => {
   t.equal(renderString('{{provider.controlPlaneMetrics}}', context), false);
   t.equal(renderString('{{ provider.controlPlaneMetrics }}', context), false);
   t.equal(renderString('{{cluster.vars.replicas}}', context), 3);
@@ -52,9 +52,14 @@ t.test('strict: unknown variables, maps printed into text, helpers and partials 
 
 t.test('renderTemplates reports every failing string with its path and keeps the rest', async (t) => {
   const errors: [string, string][] = [];
-  const out = renderTemplates({ a: ['{{cluster.name}}', '{{nope}}'], b: { c: '{{vars.x}}', d: 1, e: true } }, context, (p, m) => errors.push([JSON.stringify(p), m]));
+  const out = renderTemplates({ a: ['{{cluster.name}}', '{{nope}}'], b: { c: '{{vars.x}}', d: 1, e: true } }, context, (p, m) =>
+    errors.push([JSON.stringify(p), m]),
+  );
   t.same(out, { a: ['prod', '{{nope}}'], b: { c: '{{vars.x}}', d: 1, e: true } });
-  t.same(errors.map((e) => e[0]), ['["a",1]', '["b","c"]']);
+  t.same(
+    errors.map((e) => e[0]),
+    ['["a",1]', '["b","c"]'],
+  );
 });
 
 t.test('text with single braces or backslashes around {{path}} renders as Handlebars renders it', async (t) => {
@@ -116,29 +121,51 @@ t.test('Helm/Go templates get told apart from Handlebars, with the spelling to u
 t.test('templates are bounded: length, nesting, steps and output, checked before parsing and while rendering', async (t) => {
   const list = { vars: { l: Array.from({ length: 100 }, (_, i) => i), big: 'x'.repeat(100_000) } };
   // 165 bytes, 10^10 steps: it ran for over ten minutes.
-  const nested = '{{#each @root.vars.l}}'.repeat(5) + '.' + '{{/each}}'.repeat(5);
+  const nested = `${'{{#each @root.vars.l}}'.repeat(5)}.${'{{/each}}'.repeat(5)}`;
   let started = Date.now();
-  t.match(failure(nested, undefined, list), /^template runs more block bodies \(each iteration is one\) than 10,000; simplify it, or raise limits\.maxTemplateSteps in gitops\.yaml \(at most 1,000,000\)$/);
+  t.match(
+    failure(nested, undefined, list),
+    /^template runs more block bodies \(each iteration is one\) than 10,000; simplify it, or raise limits\.maxTemplateSteps in gitops\.yaml \(at most 1,000,000\)$/,
+  );
   t.ok(Date.now() - started < 2000, 'fails fast');
 
   started = Date.now();
   // 5,000 nested ifs took 36 s to parse.
-  const ifs = (n: number): string => '{{#if app}}'.repeat(n) + 'x' + '{{/if}}'.repeat(n);
+  const ifs = (n: number): string => `${'{{#if app}}'.repeat(n)}x${'{{/if}}'.repeat(n)}`;
   t.match(failure(ifs(5000)), /^template is longer than 65,536; .*limits\.maxTemplateLength/, '5,000 nested ifs are refused before parsing');
-  t.match(failure(ifs(3000), { ...defaultTemplateLimits, maxTemplateLength: 1024 * 1024 }), /^template nests blocks deeper than 10; .*limits\.maxTemplateDepth/, 'so are 3,000, for their depth');
-  t.match(failure('{{#if app}}a' + '{{else if app}}b'.repeat(200) + '{{/if}}'), /nests blocks deeper than 10/, 'an else-if chain nests too');
+  t.match(
+    failure(ifs(3000), { ...defaultTemplateLimits, maxTemplateLength: 1024 * 1024 }),
+    /^template nests blocks deeper than 10; .*limits\.maxTemplateDepth/,
+    'so are 3,000, for their depth',
+  );
+  t.match(failure(`{{#if app}}a${'{{else if app}}b'.repeat(200)}{{/if}}`), /nests blocks deeper than 10/, 'an else-if chain nests too');
   t.match(failure(`{{lookup ${'(lookup '.repeat(11)}vars${' "a")'.repeat(11)} "k"}}`), /nests blocks deeper than 10/, 'so do sub-expressions');
   t.ok(Date.now() - started < 2000, 'fails fast');
-  t.equal(renderString('{{#if app}}'.repeat(10) + 'deep' + '{{/if}}'.repeat(10), context), 'deep', 'ten levels are fine');
-  t.equal(renderString('{{!-- {{/if}}{{/if}} --}}{{#if app}}'.repeat(3) + '\\{{/if}}' + '{{/if}}'.repeat(3), context), '{{/if}}', 'comments and escapes count as Handlebars reads them');
-  t.equal(renderString('{{#if app}}'.repeat(12) + 'deep' + '{{/if}}'.repeat(12), context, { ...defaultTemplateLimits, maxTemplateDepth: 12 }), 'deep', 'a repo may allow more');
+  t.equal(renderString(`${'{{#if app}}'.repeat(10)}deep${'{{/if}}'.repeat(10)}`, context), 'deep', 'ten levels are fine');
+  t.equal(
+    renderString(`${'{{!-- {{/if}}{{/if}} --}}{{#if app}}'.repeat(3)}\\{{/if}}${'{{/if}}'.repeat(3)}`, context),
+    '{{/if}}',
+    'comments and escapes count as Handlebars reads them',
+  );
+  t.equal(
+    renderString(`${'{{#if app}}'.repeat(12)}deep${'{{/if}}'.repeat(12)}`, context, { ...defaultTemplateLimits, maxTemplateDepth: 12 }),
+    'deep',
+    'a repo may allow more',
+  );
 
   t.match(failure(`{{#if app}}${'x'.repeat(70_000)}{{/if}}`), /^template is longer than 65,536; .*limits\.maxTemplateLength/);
   t.match(failure(`${'x'.repeat(70_000)}{{app}}`), /^template is longer than 65,536/, 'simple templates too');
-  t.match(failure('{{#each vars.l}}{{@root.vars.big}}{{/each}}', undefined, list), /^template produces more characters than 1,048,576; .*limits\.maxTemplateOutput/);
-  t.match(failure('{{vars.big}}'.repeat(11) + 'x', undefined, list), /^template produces more characters than 1,048,576/, 'simple templates too');
+  t.match(
+    failure('{{#each vars.l}}{{@root.vars.big}}{{/each}}', undefined, list),
+    /^template produces more characters than 1,048,576; .*limits\.maxTemplateOutput/,
+  );
+  t.match(failure(`${'{{vars.big}}'.repeat(11)}x`, undefined, list), /^template produces more characters than 1,048,576/, 'simple templates too');
   t.equal((renderString('{{#each vars.l}}{{this}}{{/each}}', list) as string).length, 190, 'within the limits it renders');
-  t.match(failure('{{#each vars.l}}{{this}}{{/each}}', { ...defaultTemplateLimits, maxTemplateSteps: 50 }, list), /more block bodies .* than 50/, 'a repo may allow less');
+  t.match(
+    failure('{{#each vars.l}}{{this}}{{/each}}', { ...defaultTemplateLimits, maxTemplateSteps: 50 }, list),
+    /more block bodies .* than 50/,
+    'a repo may allow less',
+  );
   // The compiled template is cached: a later render under lower limits is still held to them.
-  t.match(failure('{{#if app}}'.repeat(12) + 'deep' + '{{/if}}'.repeat(12)), /nests blocks deeper than 10/);
+  t.match(failure(`${'{{#if app}}'.repeat(12)}deep${'{{/if}}'.repeat(12)}`), /nests blocks deeper than 10/);
 });

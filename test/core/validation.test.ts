@@ -37,14 +37,22 @@ t.test('values of the wrong type say what they must be, at their line', async (t
   const selector = problemAt(problems, 'apps/web/wrongtype.yaml', 'clusters[0]');
   t.equal(selector.line, 5);
   t.match(selector.message, /must be a DNS-1123 label/);
-  t.notOk(problems.some((p) => p.file === 'apps/web/wrongtype.yaml' && p.field === 'clusters'), 'no second error for the other form');
+  t.notOk(
+    problems.some((p) => p.file === 'apps/web/wrongtype.yaml' && p.field === 'clusters'),
+    'no second error for the other form',
+  );
 });
 
 t.test('a chart without a pinned version, or with a range, is an error', async (t) => {
   const problems = lintProblems('core-unpinned');
   t.equal(problemAt(problems, 'apps/web/none.yaml').code, 'GK_UNPINNED_CHART');
   t.match(problemAt(problems, 'apps/web/none.yaml').message, /has no version/);
-  for (const [name, version] of [['caret', '^1.2.0'], ['gte', '>=1.0.0'], ['wild', '1.x'], ['latest', 'latest']]) {
+  for (const [name, version] of [
+    ['caret', '^1.2.0'],
+    ['gte', '>=1.0.0'],
+    ['wild', '1.x'],
+    ['latest', 'latest'],
+  ]) {
     const p = problemAt(problems, `apps/web/${name}.yaml`, 'version');
     t.equal(p.code, 'GK_UNPINNED_CHART', name);
     t.equal(p.line, 3, `${name} line`);
@@ -53,7 +61,10 @@ t.test('a chart without a pinned version, or with a range, is an error', async (
   const override = problemAt(problems, 'apps/web/override.yaml', 'overrides.providers.generic.version');
   t.equal(override.code, 'GK_UNPINNED_CHART');
   t.equal(override.line, 7);
-  t.notOk(problems.some((p) => p.file === 'apps/web/exact.yaml'), 'pre-release and build metadata are exact');
+  t.notOk(
+    problems.some((p) => p.file === 'apps/web/exact.yaml'),
+    'pre-release and build metadata are exact',
+  );
   t.equal(problems.length, 6);
 });
 
@@ -62,7 +73,11 @@ t.test('an unknown template variable names file, line and field with a suggestio
   const host = problemAt(problems, 'apps/web/web.yaml', 'values.ingress.hosts[0]');
   t.equal(host.code, 'GK_TEMPLATE');
   t.equal(host.line, 7);
-  t.equal(host.message, 'unknown template variable "cluster.vars.domian" (did you mean "cluster.vars.domain"?) (clusters prod, staging)', 'one problem naming every cluster');
+  t.equal(
+    host.message,
+    'unknown template variable "cluster.vars.domian" (did you mean "cluster.vars.domain"?) (clusters prod, staging)',
+    'one problem naming every cluster',
+  );
   const storage = problemAt(problems, 'apps/web/web.yaml', 'values.storage');
   t.equal(storage.line, 8);
   t.match(storage.message, '(did you mean "provider.storageClass"?)');
@@ -148,7 +163,10 @@ t.test('lint reports every problem of a repo with many defects in one pass', asy
     'GK_UNKNOWN_KEY apps/web/typo.yaml:4',
     'GK_UNPINNED_CHART apps/web/unpinned.yaml:2',
   ]);
-  t.notOk(problems.some((p) => p.file === 'apps/web/needs-broken.yaml'), 'depending on a broken app is not a second error');
+  t.notOk(
+    problems.some((p) => p.file === 'apps/web/needs-broken.yaml'),
+    'depending on a broken app is not a second error',
+  );
 });
 
 t.test('settings and folder mistakes: shared project names, bad naming templates, empty clusters/, manifests as apps', async (t) => {
@@ -167,7 +185,9 @@ t.test('settings and folder mistakes: shared project names, bad naming templates
 
   const empty = openMemoryRepo('m', [file('apps/a/x.yaml', chart)]);
   t.ok(empty.kind('apps'), 'sanity');
-  const noClusters = problemsOf(() => lintPlatform({ ...empty, kind: (p: string) => (p === 'clusters' ? 'dir' : empty.kind(p)), list: (p: string) => (p === 'clusters' ? [] : empty.list(p)) }));
+  const noClusters = problemsOf(() =>
+    lintPlatform({ ...empty, kind: (p: string) => (p === 'clusters' ? 'dir' : empty.kind(p)), list: (p: string) => (p === 'clusters' ? [] : empty.list(p)) }),
+  );
   t.equal(problemAt(noClusters, 'clusters').code, 'GK_NOT_FOUND');
 
   const manifest = lint([file('apps/a/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n'), file('apps/a/x.yaml', chart)]);
@@ -187,15 +207,22 @@ t.test('settings and folder mistakes: shared project names, bad naming templates
 
 t.test('a broken cluster or provider file is reported once, not again where it is named', async (t) => {
   const file = (p: string, text: string): MemoryEntry => ({ path: p, type: 'file', content: Buffer.from(text) });
-  const problems = problemsOf(() => lintPlatform(openMemoryRepo('m', [
-    file('providers/onprem.yaml', 'storageClass: [unclosed\n'),
-    file('clusters/dc.yaml', 'provider: onprem\nserver: https://dc.example.com\n'),
-    file('clusters/typo.yaml', 'provder: generic\n'),
-    file('clusters/ok.yaml', 'provider: generic\n'),
-    file('apps/web/x.yaml', 'repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nclusters:\n  names: [dc, typo, ok]\n  providers: [onprem, generic]\noverrides:\n  clusters:\n    typo: {}\n'),
-    file('apps/web/y/app.yaml', 'repoURL: https://c.example.com\nchart: y\nversion: 1.0.0\n'),
-    file('apps/web/y/values.onprem.yaml', 'a: 1\n'),
-    file('apps/web/y/values.typo.yaml', 'a: 1\n'),
-  ])));
+  const problems = problemsOf(() =>
+    lintPlatform(
+      openMemoryRepo('m', [
+        file('providers/onprem.yaml', 'storageClass: [unclosed\n'),
+        file('clusters/dc.yaml', 'provider: onprem\nserver: https://dc.example.com\n'),
+        file('clusters/typo.yaml', 'provder: generic\n'),
+        file('clusters/ok.yaml', 'provider: generic\n'),
+        file(
+          'apps/web/x.yaml',
+          'repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nclusters:\n  names: [dc, typo, ok]\n  providers: [onprem, generic]\noverrides:\n  clusters:\n    typo: {}\n',
+        ),
+        file('apps/web/y/app.yaml', 'repoURL: https://c.example.com\nchart: y\nversion: 1.0.0\n'),
+        file('apps/web/y/values.onprem.yaml', 'a: 1\n'),
+        file('apps/web/y/values.typo.yaml', 'a: 1\n'),
+      ]),
+    ),
+  );
   t.same([...new Set(problems.map((p) => p.file))].sort(), ['clusters/typo.yaml', 'providers/onprem.yaml']);
 });

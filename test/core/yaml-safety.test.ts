@@ -13,7 +13,10 @@ t.test('malformed YAML is reported with its file and the line it breaks on', asy
   t.equal(p.code, 'GK_INVALID_YAML');
   t.equal(p.line, 6, 'the mis-indented key is on line 6');
   t.match(p.message, /same column/);
-  t.notOk(problems.some((x) => x.file === 'apps/web/good.yaml'), 'the sound file is not blamed');
+  t.notOk(
+    problems.some((x) => x.file === 'apps/web/good.yaml'),
+    'the sound file is not blamed',
+  );
 });
 
 t.test('a duplicate key is an error at the line of the second key', async (t) => {
@@ -44,7 +47,11 @@ t.test('an alias bomb written in JSON-like flow style (no space before & and *) 
     t.throws(() => parseYamlFile('bomb.yaml', text), { code: 'GK_YAML_LIMIT' });
     t.ok(performance.now() - started < 5000);
   }
-  t.same(parseYamlFile('ok.yaml', 'a: "*"\nb: http://x/*\nc: "!important"\n').data, { a: '*', b: 'http://x/*', c: '!important' }, 'a * or ! inside a scalar is just a character');
+  t.same(
+    parseYamlFile('ok.yaml', 'a: "*"\nb: http://x/*\nc: "!important"\n').data,
+    { a: '*', b: 'http://x/*', c: '!important' },
+    'a * or ! inside a scalar is just a character',
+  );
 });
 
 t.test('a few anchors used as shared defaults are fine, and merge keys merge as Helm does', async (t) => {
@@ -89,24 +96,49 @@ t.test('a huge file is refused from its size, without reading it', async (t) => 
   // Sparse: 8 GiB on paper, nothing on disk. Reading it would exhaust memory.
   truncateSync(path.join(repo, 'apps/web/big.yaml'), 8 * 1024 ** 3);
   const started = performance.now();
-  const p = problemAt(problemsOf(() => loadPlatformRepo(openLocalRepo(repo))), 'apps/web/big.yaml');
+  const p = problemAt(
+    problemsOf(() => loadPlatformRepo(openLocalRepo(repo))),
+    'apps/web/big.yaml',
+  );
   t.equal(p.code, 'GK_FILE_TOO_LARGE');
   t.ok(performance.now() - started < 5000);
   // A git tree knows sizes before loading: the content is never asked for.
   let loaded = false;
   const memory = openMemoryRepo('mem', [
     { path: 'apps/web/ok.yaml', type: 'file', content: Buffer.from('repoURL: https://c.example.com\nchart: ok\nversion: 1.0.0\n') },
-    { path: 'apps/web/huge.yaml', type: 'file', size: 5 * 1024 ** 3, content: () => { loaded = true; return Buffer.alloc(0); } },
+    {
+      path: 'apps/web/huge.yaml',
+      type: 'file',
+      size: 5 * 1024 ** 3,
+      content: () => {
+        loaded = true;
+        return Buffer.alloc(0);
+      },
+    },
   ]);
-  t.equal(problemAt(problemsOf(() => loadPlatformRepo(memory)), 'apps/web/huge.yaml').code, 'GK_FILE_TOO_LARGE');
+  t.equal(
+    problemAt(
+      problemsOf(() => loadPlatformRepo(memory)),
+      'apps/web/huge.yaml',
+    ).code,
+    'GK_FILE_TOO_LARGE',
+  );
   t.notOk(loaded, 'never loaded');
 });
 
 t.test('an over-indented line is reported on its own line, once', async (t) => {
-  for (const [text, line] of [['a: 1\n  b: 2\n', 2], ['a:\n  b: 1\n    c: 2\n', 3], ['repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nvalues:\n  image: web\n    tag: 1.2.3\n', 6]] as const) {
+  for (const [text, line] of [
+    ['a: 1\n  b: 2\n', 2],
+    ['a:\n  b: 1\n    c: 2\n', 3],
+    ['repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nvalues:\n  image: web\n    tag: 1.2.3\n', 6],
+  ] as const) {
     for (const variant of [text, `${text}# &anchor\n`]) {
       const problems = problemsOf(() => parseYamlFile('apps/web/x.yaml', variant));
-      t.same(problems.map((p) => [p.code, p.line]), [['GK_INVALID_YAML', line]], JSON.stringify(variant));
+      t.same(
+        problems.map((p) => [p.code, p.line]),
+        [['GK_INVALID_YAML', line]],
+        JSON.stringify(variant),
+      );
       t.match(problems[0]!.message, /indented deeper than the line above/);
     }
   }
@@ -129,6 +161,9 @@ t.test('an unrendered Helm template is said to be one, once, at its first templa
     t.match(problems[0]!.message, /plain YAML whose strings may hold Handlebars expressions such as "\{\{vars\.x\}\}"/);
   }
   // Handlebars strings are ours, and a file that fails for another reason keeps its own message.
-  t.same(parseYamlFile('x.yaml', 'image: "{{vars.registry}}/web"\nargs: ["--x={{cluster.name}}"]\n').data, { image: '{{vars.registry}}/web', args: ['--x={{cluster.name}}'] });
+  t.same(parseYamlFile('x.yaml', 'image: "{{vars.registry}}/web"\nargs: ["--x={{cluster.name}}"]\n').data, {
+    image: '{{vars.registry}}/web',
+    args: ['--x={{cluster.name}}'],
+  });
   t.notMatch(problemsOf(() => parseYamlFile('x.yaml', 'a: "{{vars.x}}"\nc: "{{#if vars.y}}1{{else}}2{{/if}}"\nb: [\n'))[0]!.message, /Helm/);
 });

@@ -78,9 +78,15 @@ t.test('every chart is pinned to an exact version, every Git source to a commit 
 });
 
 t.test('provider values land where the seed hard-coded them', async (t) => {
-  t.equal(valuesOf('observe/kube-prometheus-stack', 'gke-europe-west4').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, 'premium-rwo');
+  t.equal(
+    valuesOf('observe/kube-prometheus-stack', 'gke-europe-west4').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName,
+    'premium-rwo',
+  );
   t.equal(valuesOf('observe/kube-prometheus-stack', 'eks-eu-west-1').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, 'gp2');
-  t.equal(valuesOf('observe/kube-prometheus-stack', 'do-ams3').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, 'do-block-storage');
+  t.equal(
+    valuesOf('observe/kube-prometheus-stack', 'do-ams3').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName,
+    'do-block-storage',
+  );
   for (const cluster of ['do-ams3', 'eks-eu-west-1', 'gke-europe-west4']) {
     const values = valuesOf('observe/kube-prometheus-stack', cluster);
     t.equal(values.kubeEtcd.enabled, false, 'a single-variable template keeps the boolean');
@@ -95,10 +101,7 @@ t.test('provider values land where the seed hard-coded them', async (t) => {
     'service.beta.kubernetes.io/do-loadbalancer-healthcheck-protocol': 'tcp',
     'service.beta.kubernetes.io/do-loadbalancer-name': 'platform-ingress',
   });
-  t.same(valuesOf('kube-system/metrics-server', 'gke-europe-west4').args, [
-    '--kubelet-insecure-tls=false',
-    '--kubelet-preferred-address-types=InternalIP',
-  ]);
+  t.same(valuesOf('kube-system/metrics-server', 'gke-europe-west4').args, ['--kubelet-insecure-tls=false', '--kubelet-preferred-address-types=InternalIP']);
   t.equal(valuesOf('kube-system/headlamp', 'eks-eu-west-1').ingress.hosts[0].host, 'headlamp.eu.example.com');
   t.match(valuesOf('observe/fluent-bit', 'gke-europe-west4').config.outputs, /Logstash_Prefix +gke-europe-west4\n/);
 });
@@ -136,13 +139,24 @@ t.test('dependsOn orders the sync waves', async (t) => {
 });
 
 t.test('each cluster has an environment, and changes roll out staging, canary, then production', async (t) => {
-  t.same(platform.repo.clusters.map((c) => [c.name, c.environment]), [['do-ams3', 'staging'], ['eks-eu-west-1', 'prod'], ['gke-europe-west4', 'prod']]);
+  t.same(
+    platform.repo.clusters.map((c) => [c.name, c.environment]),
+    [
+      ['do-ams3', 'staging'],
+      ['eks-eu-west-1', 'prod'],
+      ['gke-europe-west4', 'prod'],
+    ],
+  );
   const stepOf = (cluster: string): number[] => [...new Set(platform.apps.filter((a) => a.cluster.name === cluster).map((a) => a.rollout!.step))];
   t.same([stepOf('do-ams3'), stepOf('gke-europe-west4'), stepOf('eks-eu-west-1')], [[1], [2], [3]]);
   const waves = (cluster: string): number[] => platform.apps.filter((a) => a.cluster.name === cluster).map((a) => a.rollout!.syncWave);
   t.ok(Math.max(...waves('do-ams3')) < Math.min(...waves('gke-europe-west4')));
   t.ok(Math.max(...waves('gke-europe-west4')) < Math.min(...waves('eks-eu-west-1')));
-  t.match((appOf('observe/kube-prometheus-stack', 'do-ams3').application.spec.source as any).helm.valuesObject.prometheus.prometheusSpec.retention, '3d', 'environments/staging.yaml vars');
+  t.match(
+    (appOf('observe/kube-prometheus-stack', 'do-ams3').application.spec.source as any).helm.valuesObject.prometheus.prometheusSpec.retention,
+    '3d',
+    'environments/staging.yaml vars',
+  );
   t.equal((appOf('observe/fluent-bit', 'eks-eu-west-1').application.spec.syncPolicy as any).retry.limit, 10, 'environments/prod.yaml defaults');
 });
 
@@ -175,7 +189,10 @@ t.test('Argo CD manages itself from manifests/install of this release, sidecars 
   t.same(spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
   t.notOk(spec.ignoreDifferences, 'no ignored diffs: the desired state is what runs');
   const others = platform.apps.filter((a) => a.namespace.name !== 'argocd' && a.cluster.name === 'eks-eu-west-1');
-  t.ok(waveOf('argocd/argo-cd', 'eks-eu-west-1') < Math.min(...others.map((a) => Number(a.application.metadata.annotations['argocd.argoproj.io/sync-wave']))), 'before every other app on its cluster');
+  t.ok(
+    waveOf('argocd/argo-cd', 'eks-eu-west-1') < Math.min(...others.map((a) => Number(a.application.metadata.annotations['argocd.argoproj.io/sync-wave']))),
+    'before every other app on its cluster',
+  );
   const hubs = platform.apps.filter((a) => a.cluster.labels.role === 'hub').map((a) => a.cluster.name);
   t.same([...new Set(hubs)], ['eks-eu-west-1'], 'exactly one hub cluster');
   const project = platform.projects.find((p) => p.metadata.name === spec.project)!.spec as any;

@@ -76,11 +76,17 @@ export async function startOciRegistry(dir: string): Promise<{ host: string; chi
   const port = await freePort();
   const config = path.join(dir, 'registry.yml');
   mkdirSync(path.join(dir, 'storage'), { recursive: true });
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'storage')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'storage')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://${host}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { host, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -91,7 +97,9 @@ export async function startOciRegistry(dir: string): Promise<{ host: string; chi
 /** `git daemon` exporting the repositories under `base` on a free loopback port. */
 export async function startGitDaemon(base: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('git', ['daemon', '--export-all', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, '--reuseaddr', base], { stdio: 'ignore' });
+  const child = spawn('git', ['daemon', '--export-all', `--base-path=${base}`, '--listen=127.0.0.1', `--port=${port}`, '--reuseaddr', base], {
+    stdio: 'ignore',
+  });
   const url = `git://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const r = spawnSync('git', ['ls-remote', `${url}/probe`], { encoding: 'utf8' });

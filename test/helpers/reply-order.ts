@@ -7,6 +7,7 @@ import type { RenderedApp } from '../../src/index.js';
 export function inReplyOrder(apps: readonly RenderedApp[]): RenderedApp[] {
   const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return [...apps].sort(
-    (a, b) => byName(a.cluster.name, b.cluster.name) || byName(a.namespace.name, b.namespace.name) || byName(a.application.metadata.name, b.application.metadata.name),
+    (a, b) =>
+      byName(a.cluster.name, b.cluster.name) || byName(a.namespace.name, b.namespace.name) || byName(a.application.metadata.name, b.application.metadata.name),
   );
 }

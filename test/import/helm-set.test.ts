@@ -59,13 +59,20 @@ t.test('converted parameters give the values helm --set gives', async (t) => {
 });
 
 t.test('what --set reads differently stays a parameter, and so does what overlaps it', async (t) => {
-  const result = convertParameters({}, [
-    { name: 'tag', value: '8.5', forceString: true },
-    { name: 'tag', value: '9' },
-    { name: 'hosts', value: 'a,b' },
-    { name: 'list[0]', value: 'x' },
-    { name: 'ok', value: '1' },
-  ], { valueFiles: true });
-  t.same(result.kept.map((p) => p.name), ['tag', 'tag', 'hosts', 'list[0]']);
+  const result = convertParameters(
+    {},
+    [
+      { name: 'tag', value: '8.5', forceString: true },
+      { name: 'tag', value: '9' },
+      { name: 'hosts', value: 'a,b' },
+      { name: 'list[0]', value: 'x' },
+      { name: 'ok', value: '1' },
+    ],
+    { valueFiles: true },
+  );
+  t.same(
+    result.kept.map((p) => p.name),
+    ['tag', 'tag', 'hosts', 'list[0]'],
+  );
   t.same(result.values, { ok: 1 });
 });

@@ -11,15 +11,22 @@ import { fixture, freshDir, runImportCli } from '../helpers/import-support.js';
 
 t.setTimeout(300_000);
 
-const renderedNames = (dir: string): string[] => renderModel(loadPlatformRepo(openLocalRepo(dir))).apps.map((r) => r.application.metadata.name).sort();
+const renderedNames = (dir: string): string[] =>
+  renderModel(loadPlatformRepo(openLocalRepo(dir)))
+    .apps.map((r) => r.application.metadata.name)
+    .sort();
 const read = (dir: string, file: string): Record<string, unknown> => parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
 
 async function chartApplications(args: string[] = []): Promise<string[]> {
   const { stdout } = await runTool(helmBinary(), ['template', 'x', fixture('import-seed-chart'), ...args]);
-  return parseAllDocuments(stdout).map((d) => d.toJS()).filter((o) => o?.kind === 'Application').map((o) => o.metadata.name as string).sort();
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS())
+    .filter((o) => o?.kind === 'Application')
+    .map((o) => o.metadata.name as string)
+    .sort();
 }
 
-t.test('a seed-style app-of-apps chart becomes a native repo whose render is the chart\'s Applications', async (t) => {
+t.test("a seed-style app-of-apps chart becomes a native repo whose render is the chart's Applications", async (t) => {
   const out = freshDir();
   const run = await runImportCli(['import', fixture('import-seed-chart'), '--out', out]);
   t.equal(run.status, 0, run.stdout + run.stderr);
@@ -32,7 +39,10 @@ t.test('a seed-style app-of-apps chart becomes a native repo whose render is the
   t.equal(es.clusters, undefined, 'on every cluster: no selection');
   t.same((es.values as Record<string, unknown>).ingress, { enabled: false });
   t.same((es.values as Record<string, unknown>).extraArgs, ['--verbose']);
-  t.same((es.overrides as { clusters: Record<string, { values: Record<string, unknown> }> }).clusters['eks-eu']!.values, { volumeClaimTemplate: { storageClassName: 'gp3' }, replicas: 2 });
+  t.same((es.overrides as { clusters: Record<string, { values: Record<string, unknown> }> }).clusters['eks-eu']!.values, {
+    volumeClaimTemplate: { storageClassName: 'gp3' },
+    replicas: 2,
+  });
   // A literal {{ in values survives the templating of app files.
   t.equal((es.values as Record<string, unknown>).clusterName, '\\{{ .Release.Name }}');
   // Parameters --set would read differently stay, in a full Application limited to its clusters.
@@ -47,7 +57,13 @@ t.test('a seed-style app-of-apps chart becomes a native repo whose render is the
   // AppProject and Namespace into namespace.yaml.
   t.same(read(out, 'apps/observe/namespace.yaml'), {
     labels: { team: 'observe' },
-    project: { name: 'observability', description: 'Monitoring', sourceRepos: ['*'], extraDestinations: [{ server: '*', namespace: 'observe' }], clusterResourceWhitelist: [{ group: '*', kind: '*' }] },
+    project: {
+      name: 'observability',
+      description: 'Monitoring',
+      sourceRepos: ['*'],
+      extraDestinations: [{ server: '*', namespace: 'observe' }],
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
   });
   // No syncPolicy stays manual; no finalizer stays without one, and the report says so.
   const frontend = read(out, 'apps/web/frontend.yaml');
@@ -62,7 +78,7 @@ t.test('a seed-style app-of-apps chart becomes a native repo whose render is the
   t.same(rendered.metadata.finalizers, []);
 });
 
-t.test('the chart\'s values, --values and --set decide what is imported (an if-guarded app)', async (t) => {
+t.test("the chart's values, --values and --set decide what is imported (an if-guarded app)", async (t) => {
   const out = freshDir();
   mkdirSync(path.dirname(out), { recursive: true });
   const values = path.join(path.dirname(out), 'more.yaml');
@@ -85,7 +101,13 @@ t.test('a kind: List of live Applications: cleaned, grouped across clusters by n
   for (const live of ['status', 'uid', 'resourceVersion', 'managedFields', 'argocd.argoproj.io/refresh', 'last-applied-configuration']) t.notMatch(text, live);
   const api = read(out, 'apps/api/api.yaml') as { overrides: { clusters: Record<string, Record<string, unknown>> } } & Record<string, unknown>;
   t.same(api.kustomize, undefined, 'differs on staging: per cluster');
-  t.same(api.overrides.clusters.staging, { repoURL: 'https://github.com/acme/api.git', targetRevision: 'main', path: 'deploy/overlays/staging', kustomize: { namePrefix: 'staging-' }, finalizer: false });
+  t.same(api.overrides.clusters.staging, {
+    repoURL: 'https://github.com/acme/api.git',
+    targetRevision: 'main',
+    path: 'deploy/overlays/staging',
+    kustomize: { namePrefix: 'staging-' },
+    finalizer: false,
+  });
   t.same(api.annotations, { 'notifications.argoproj.io/subscribe.on-sync-failed.slack': 'backend' });
   // Destinations by Argo CD cluster name keep that name.
   t.same(read(out, 'clusters/prod-eu.yaml'), { provider: 'generic', name: 'prod-eu' });
@@ -100,7 +122,11 @@ t.test('stdin (-) is a source too', async (t) => {
   const { spawnSync } = await import('node:child_process');
   const out = freshDir();
   const cli = fileURLToPathSafe('../../dist/src/gitops-k8s.cjs');
-  const run = spawnSync(process.execPath, [cli, 'import', '-', '--out', out], { input: readFileSync(fixture('import-live-list/applications.yaml')), encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const run = spawnSync(process.execPath, [cli, 'import', '-', '--out', out], {
+    input: readFileSync(fixture('import-live-list/applications.yaml')),
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   t.equal(run.status, 0, run.stdout + run.stderr);
   t.ok(existsSync(path.join(out, 'apps/api/api.yaml')));
 });
@@ -133,7 +159,10 @@ t.test('a non-empty --out needs --force; differences fail the import unless acce
 t.test('bad input is one error naming every problem', async (t) => {
   const dir = path.dirname(freshDir());
   const bad = path.join(dir, 'bad.yaml');
-  writeFileSync(bad, 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: a }\nspec: { destination: { server: https://x, namespace: Not_DNS } }\n---\nkey: [unclosed\n');
+  writeFileSync(
+    bad,
+    'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: a }\nspec: { destination: { server: https://x, namespace: Not_DNS } }\n---\nkey: [unclosed\n',
+  );
   const run = await runImportCli(['import', bad, path.join(dir, 'absent.yaml'), '--out', path.join(dir, 'out')]);
   t.equal(run.status, 1);
   t.match(run.stderr, /absent\.yaml: no such file or folder/);

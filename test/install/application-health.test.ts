@@ -96,7 +96,9 @@ async function evaluate(cases: Record<string, Json>, script = CHECK_FILE): Promi
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(LUA, [path.join(dir, 'harness.lua'), script, path.join(dir, 'cases.lua')], { timeout: 30_000, encoding: 'utf8' }, (error, out, err) => {
         if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-          reject(new Error(`${LUA} is not installed: run \`node scripts/ensure-test-tools.mjs\` as root on Debian, or apt-get install lua5.1 (or set LUA51_PATH)`));
+          reject(
+            new Error(`${LUA} is not installed: run \`node scripts/ensure-test-tools.mjs\` as root on Debian, or apt-get install lua5.1 (or set LUA51_PATH)`),
+          );
         } else if (error) reject(new Error(`${LUA}: ${err || error.message}`));
         else resolve(out);
       });
@@ -126,7 +128,11 @@ const child = (change: (app: Json) => void = () => {}): Json => {
 const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
   'synced and healthy': { app: child(), status: 'Healthy' },
   'synced, health Progressing (rolling out)': { app: child((a) => (a.status.health.status = 'Progressing')), status: 'Progressing' },
-  'synced, health Degraded': { app: child((a) => (a.status.health = { status: 'Degraded', message: 'Deployment exceeded its progress deadline' })), status: 'Degraded', message: /progress deadline/ },
+  'synced, health Degraded': {
+    app: child((a) => (a.status.health = { status: 'Degraded', message: 'Deployment exceeded its progress deadline' })),
+    status: 'Degraded',
+    message: /progress deadline/,
+  },
   'synced, health Suspended': { app: child((a) => (a.status.health.status = 'Suspended')), status: 'Suspended' },
   'synced, health Missing': { app: child((a) => (a.status.health.status = 'Missing')), status: 'Missing' },
   'no status yet (just created by the parent)': { app: child((a) => delete a.status), status: 'Progressing', message: /first comparison/ },
@@ -151,7 +157,12 @@ const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
   },
   'sync running, status still Synced and Healthy from before': {
     app: child((a) => {
-      a.status.operationState = { phase: 'Running', message: 'waiting for healthy state of apps/Deployment/aws-load-balancer-controller', startedAt: '2026-05-01T10:05:00Z', operation: a.status.operationState.operation };
+      a.status.operationState = {
+        phase: 'Running',
+        message: 'waiting for healthy state of apps/Deployment/aws-load-balancer-controller',
+        startedAt: '2026-05-01T10:05:00Z',
+        operation: a.status.operationState.operation,
+      };
       a.operation = a.status.operationState.operation;
     }),
     status: 'Progressing',
@@ -161,7 +172,11 @@ const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
     app: child((a) => ((a.status.operationState.phase = 'Running'), delete a.status.operationState.finishedAt, (a.status.health.status = 'Degraded'))),
     status: 'Progressing',
   },
-  'sync terminating': { app: child((a) => ((a.status.operationState.phase = 'Terminating'), delete a.status.operationState.finishedAt)), status: 'Progressing', message: /Terminating/ },
+  'sync terminating': {
+    app: child((a) => ((a.status.operationState.phase = 'Terminating'), delete a.status.operationState.finishedAt)),
+    status: 'Progressing',
+    message: /Terminating/,
+  },
   'sync requested (operation set), not started: operationState is the previous one': {
     app: child((a) => (a.operation = { initiatedBy: { automated: true }, sync: { revision: '1.15.0' } })),
     status: 'Progressing',
@@ -208,7 +223,10 @@ const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
       const sources = [a.spec.source, { repoURL: 'https://github.com/acme/platform.git', targetRevision: 'main', ref: 'values' }];
       delete a.spec.source;
       a.spec.sources = sources;
-      a.status.sync.comparedTo = { sources: [a.status.sync.comparedTo.source, { ...sources[1], targetRevision: 'v1' }], destination: a.status.sync.comparedTo.destination };
+      a.status.sync.comparedTo = {
+        sources: [a.status.sync.comparedTo.source, { ...sources[1], targetRevision: 'v1' }],
+        destination: a.status.sync.comparedTo.destination,
+      };
     }),
     status: 'Progressing',
     message: /older spec/,
@@ -242,7 +260,11 @@ t.test('every field the cases set (so every field the check reads) is in the Arg
   const crd = parse(readFileSync(path.join(argocdDataDir, 'application-crd.yaml'), 'utf8'), { maxAliasCount: -1 });
   const schema = crd.spec.versions[0].schema.openAPIV3Schema;
   for (const [name, { app }] of Object.entries(cases)) t.same(undeclaredFields(app, schema, ''), [], name);
-  t.same(undeclaredFields({ status: { observedGeneration: 3 } }, schema, ''), ['.status.observedGeneration'], 'the checker finds an undeclared field (Applications have no observedGeneration)');
+  t.same(
+    undeclaredFields({ status: { observedGeneration: 3 } }, schema, ''),
+    ['.status.observedGeneration'],
+    'the checker finds an undeclared field (Applications have no observedGeneration)',
+  );
 });
 
 t.test('the shipped check gives each child Application the health its parent must wait on', async (t) => {
@@ -278,7 +300,11 @@ t.test('kustomize merges the one copy of the check into the stock argocd-cm of m
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const built = await kustomize(path.join(root, 'manifests', 'install'));
   const cms = built.filter((o) => o.kind === 'ConfigMap' && /^argocd-cm(-[a-z0-9]+)?$/.test(o.metadata.name));
-  t.same(cms.map((o) => o.metadata.name), ['argocd-cm'], 'one argocd-cm, no hash suffix: Argo CD reads it by name');
+  t.same(
+    cms.map((o) => o.metadata.name),
+    ['argocd-cm'],
+    'one argocd-cm, no hash suffix: Argo CD reads it by name',
+  );
   const stock = find(stockObjects(), 'ConfigMap', 'argocd-cm')!;
   t.same(cms[0]!.metadata.labels, stock.metadata.labels, 'keeps the labels Argo CD selects it by');
   t.equal(cms[0]!.data?.[CHECK_KEY], readFileSync(CHECK_FILE, 'utf8'), 'byte for byte the shipped file');
@@ -291,7 +317,11 @@ t.test('manifests/install turns on progressive syncs, so a RollingSync strategy 
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const built = await kustomize(path.join(root, 'manifests', 'install'));
   const cms = built.filter((o) => o.kind === 'ConfigMap' && /^argocd-cmd-params-cm(-[a-z0-9]+)?$/.test(o.metadata.name));
-  t.same(cms.map((o) => o.metadata.name), ['argocd-cmd-params-cm'], 'one, under the name Argo CD reads');
+  t.same(
+    cms.map((o) => o.metadata.name),
+    ['argocd-cmd-params-cm'],
+    'one, under the name Argo CD reads',
+  );
   const stock = find(stockObjects(), 'ConfigMap', 'argocd-cmd-params-cm')!;
   t.same(cms[0]!.metadata.labels, stock.metadata.labels, 'keeps the labels');
   t.same(cms[0]!.data, { ...(stock.data ?? {}), 'applicationsetcontroller.enable.progressive.syncs': 'true' }, 'the stock settings plus the one flag');

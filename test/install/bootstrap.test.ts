@@ -60,7 +60,9 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
   t.test('every object of the stock v3.5.1 install is there, with the sidecar on argocd-repo-server', async (t) => {
     for (const o of stock) t.ok(find(objects, o.kind, o.metadata.name), `${key(o)} present`);
     t.same(repoServerProblems(find(objects, 'Deployment', 'argocd-repo-server')!, find(stock, 'Deployment', 'argocd-repo-server')!), []);
-    const images = objects.flatMap((o) => [...(o.spec?.template?.spec?.containers ?? []), ...(o.spec?.template?.spec?.initContainers ?? [])]).map((c) => String(c.image));
+    const images = objects
+      .flatMap((o) => [...(o.spec?.template?.spec?.containers ?? []), ...(o.spec?.template?.spec?.initContainers ?? [])])
+      .map((c) => String(c.image));
     t.ok(images.length > 0);
     for (const image of images) t.match(image, /(:v?\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$/, `${image} pinned`);
   });
@@ -104,7 +106,12 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
 
   t.test('says how to apply it: token Secret first, CRDs server-side, wait for Established, then the rest', async (t) => {
     const header = run.stdout.split('\n---\n')[0]!;
-    const steps = ['create secret generic gitops-k8s-token', '--part crds | kubectl apply --server-side --field-manager=argocd-controller -f -', 'kubectl wait --for=condition=Established', '--part install | kubectl apply --server-side --field-manager=argocd-controller -f -'];
+    const steps = [
+      'create secret generic gitops-k8s-token',
+      '--part crds | kubectl apply --server-side --field-manager=argocd-controller -f -',
+      'kubectl wait --for=condition=Established',
+      '--part install | kubectl apply --server-side --field-manager=argocd-controller -f -',
+    ];
     let at = -1;
     for (const step of steps) {
       const next = header.indexOf(step);
@@ -114,50 +121,61 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
     for (const crd of ARGOCD_CRDS) t.match(header, `crd/${crd}`);
   });
 
-  t.test('is what the self-managed app folder written by --argocd-app builds (manifests/install at this release), plus the root Application: a self-sync changes nothing, sidecar included', async (t) => {
-    const platform = mkdtempSync(path.join(tmpdir(), 'gk-self-'));
-    t.teardown(() => rmSync(platform, { recursive: true, force: true }));
-    t.equal((await runCli(['init', platform, '--force'], { stdout: () => {}, stderr: () => {}, env: {}, cwd: projectRoot })), 0);
-    const appDir = path.join(platform, 'apps', 'argocd', 'argo-cd');
-    const wrote = await bootstrap(['--repo', REPO, '--argocd-app', appDir, '--argocd-cluster', 'local']);
-    t.equal(wrote.code, 0, wrote.stderr);
-    t.equal(wrote.stdout, '');
-    // Build it offline: the published manifests/install is this checkout's, with the vendored Argo CD install.
-    const copy = offlineCopy();
-    t.teardown(() => rmSync(copy, { recursive: true, force: true }));
-    const kfile = path.join(appDir, 'kustomization.yaml');
-    const text = readFileSync(kfile, 'utf8');
-    const remote = `${GITOPS_K8S_SOURCE}//manifests/install?ref=v${packageVersion()}`;
-    t.ok(text.includes(remote), 'points at this release of manifests/install');
-    cpSync(path.join(copy, 'manifests'), path.join(appDir, 'manifests'), { recursive: true });
-    writeFileSync(kfile, text.replace(remote, 'manifests/install'));
-    const selfManaged = await kustomize(appDir);
-    const expected = objects.filter((o) => key(o) !== 'Application/gitops-k8s-root');
-    t.same(selfManaged.map(key).sort(), expected.map(key).sort());
-    for (const o of expected) t.ok(canonical(find(selfManaged, o.kind, o.metadata.name)) === canonical(o), `${key(o)} identical`);
-    t.equal(find(selfManaged, 'ConfigMap', 'argocd-cm')?.data?.[APPLICATION_HEALTH_KEY], readApplicationHealthCheck(), 'a self-sync keeps the Application health check');
-    let lintErr = '';
-    t.equal(await runCli(['lint', platform], { stdout: () => {}, stderr: (s) => (lintErr += s), env: {}, cwd: projectRoot }), 0, lintErr);
-    t.match(lintErr, /^ok: \d+ Applications, \d+ AppProjects, \d+ clusters\n$/, 'lint has nothing to say about the app folder');
+  t.test(
+    'is what the self-managed app folder written by --argocd-app builds (manifests/install at this release), plus the root Application: a self-sync changes nothing, sidecar included',
+    async (t) => {
+      const platform = mkdtempSync(path.join(tmpdir(), 'gk-self-'));
+      t.teardown(() => rmSync(platform, { recursive: true, force: true }));
+      t.equal(await runCli(['init', platform, '--force'], { stdout: () => {}, stderr: () => {}, env: {}, cwd: projectRoot }), 0);
+      const appDir = path.join(platform, 'apps', 'argocd', 'argo-cd');
+      const wrote = await bootstrap(['--repo', REPO, '--argocd-app', appDir, '--argocd-cluster', 'local']);
+      t.equal(wrote.code, 0, wrote.stderr);
+      t.equal(wrote.stdout, '');
+      // Build it offline: the published manifests/install is this checkout's, with the vendored Argo CD install.
+      const copy = offlineCopy();
+      t.teardown(() => rmSync(copy, { recursive: true, force: true }));
+      const kfile = path.join(appDir, 'kustomization.yaml');
+      const text = readFileSync(kfile, 'utf8');
+      const remote = `${GITOPS_K8S_SOURCE}//manifests/install?ref=v${packageVersion()}`;
+      t.ok(text.includes(remote), 'points at this release of manifests/install');
+      cpSync(path.join(copy, 'manifests'), path.join(appDir, 'manifests'), { recursive: true });
+      writeFileSync(kfile, text.replace(remote, 'manifests/install'));
+      const selfManaged = await kustomize(appDir);
+      const expected = objects.filter((o) => key(o) !== 'Application/gitops-k8s-root');
+      t.same(selfManaged.map(key).sort(), expected.map(key).sort());
+      for (const o of expected) t.ok(canonical(find(selfManaged, o.kind, o.metadata.name)) === canonical(o), `${key(o)} identical`);
+      t.equal(
+        find(selfManaged, 'ConfigMap', 'argocd-cm')?.data?.[APPLICATION_HEALTH_KEY],
+        readApplicationHealthCheck(),
+        'a self-sync keeps the Application health check',
+      );
+      let lintErr = '';
+      t.equal(await runCli(['lint', platform], { stdout: () => {}, stderr: (s) => (lintErr += s), env: {}, cwd: projectRoot }), 0, lintErr);
+      t.match(lintErr, /^ok: \d+ Applications, \d+ AppProjects, \d+ clusters\n$/, 'lint has nothing to say about the app folder');
 
-    // The platform renders it as a valid, server-side, never-pruned Application on the chosen cluster.
-    const rendered = renderPlatform(openLocalRepo(platform), {});
-    const app = rendered.apps.find((a) => a.application.metadata.name.startsWith('argocd-argo-cd'))!.application as unknown as K8sObject;
-    const project = rendered.projects.find((p) => (p as unknown as K8sObject).metadata.name === 'argocd') as unknown as K8sObject;
-    t.same(crdProblemsAll([app, project]), []);
-    t.equal(app.spec.source.path, 'apps/argocd/argo-cd');
-    t.equal(app.spec.destination.server, 'https://kubernetes.default.svc');
-    t.same(app.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
-    t.equal(app.spec.syncPolicy.automated.prune, false);
-    t.same(project.spec.clusterResourceWhitelist[0], { group: '*', kind: '*' });
-    for (const o of expected) t.equal(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Delete=false', `${key(o)} survives deleting the Application`);
+      // The platform renders it as a valid, server-side, never-pruned Application on the chosen cluster.
+      const rendered = renderPlatform(openLocalRepo(platform), {});
+      const app = rendered.apps.find((a) => a.application.metadata.name.startsWith('argocd-argo-cd'))!.application as unknown as K8sObject;
+      const project = rendered.projects.find((p) => (p as unknown as K8sObject).metadata.name === 'argocd') as unknown as K8sObject;
+      t.same(crdProblemsAll([app, project]), []);
+      t.equal(app.spec.source.path, 'apps/argocd/argo-cd');
+      t.equal(app.spec.destination.server, 'https://kubernetes.default.svc');
+      t.same(app.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
+      t.equal(app.spec.syncPolicy.automated.prune, false);
+      t.same(project.spec.clusterResourceWhitelist[0], { group: '*', kind: '*' });
+      for (const o of expected)
+        t.equal(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Delete=false', `${key(o)} survives deleting the Application`);
 
-    const again = await bootstrap(['--repo', REPO, '--argocd-app', appDir]);
-    t.equal(again.code, 2, 'never overwrites');
-  });
+      const again = await bootstrap(['--repo', REPO, '--argocd-app', appDir]);
+      t.equal(again.code, 2, 'never overwrites');
+    },
+  );
 
   t.test('--part all is --part crds followed by --part install', async (t) => {
-    t.same(selectPart(orderable(objects), 'crds').map((o) => `${o.kind}/${o.name}`), ARGOCD_CRDS.map((c) => `CustomResourceDefinition/${c}`));
+    t.same(
+      selectPart(orderable(objects), 'crds').map((o) => `${o.kind}/${o.name}`),
+      ARGOCD_CRDS.map((c) => `CustomResourceDefinition/${c}`),
+    );
     const rest = selectPart(orderable(objects), 'install').map((o) => `${o.kind}/${o.name}`);
     t.same([...ARGOCD_CRDS.map((c) => `CustomResourceDefinition/${c}`), ...rest].sort(), objects.map(key).sort());
     t.ok(rest.includes('Application/gitops-k8s-root') && rest.includes('Namespace/argocd'));
@@ -187,7 +205,13 @@ t.test('bootstrap --part prints one part of what kustomize built, in apply order
   };
   t.same(await names('crds'), ['CustomResourceDefinition/applications.argoproj.io']);
   t.same(await names('install'), ['Namespace/argocd', 'Deployment/argocd-repo-server', 'ConfigMap/argocd-cm', 'Application/gitops-k8s-root']);
-  t.same(await names('all'), ['Namespace/argocd', 'CustomResourceDefinition/applications.argoproj.io', 'Deployment/argocd-repo-server', 'ConfigMap/argocd-cm', 'Application/gitops-k8s-root']);
+  t.same(await names('all'), [
+    'Namespace/argocd',
+    'CustomResourceDefinition/applications.argoproj.io',
+    'Deployment/argocd-repo-server',
+    'ConfigMap/argocd-cm',
+    'Application/gitops-k8s-root',
+  ]);
 });
 
 t.test('bootstrap uses the pinned Argo CD URL unless told otherwise, and the same one manifests/install pins', async (t) => {
@@ -198,7 +222,10 @@ t.test('bootstrap uses the pinned Argo CD URL unless told otherwise, and the sam
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const seen = path.join(dir, 'seen.yaml');
   const fake = path.join(dir, 'kubectl');
-  writeFileSync(fake, `#!/bin/sh\ncat "$2/manifests/install/kustomization.yaml" > '${seen}'\necho 'error: cannot reach raw.githubusercontent.com' >&2\nexit 1\n`);
+  writeFileSync(
+    fake,
+    `#!/bin/sh\ncat "$2/manifests/install/kustomization.yaml" > '${seen}'\necho 'error: cannot reach raw.githubusercontent.com' >&2\nexit 1\n`,
+  );
   chmodSync(fake, 0o755);
   const run = await bootstrap(['--repo', REPO], { ...process.env, KUBECTL: fake });
   t.equal(run.code, 1);
@@ -250,7 +277,10 @@ t.test('bootstrap refuses to print an install whose argocd-cm lacks the shipped 
   t.ok(kustomization.configMapGenerator, 'manifests/install generates the check into argocd-cm');
   delete kustomization.configMapGenerator;
   writeFileSync(kfile, JSON.stringify(kustomization));
-  await t.rejects(buildBootstrap({ repoURL: REPO, manifestsDir: dir }), { code: 'GK_CONFIG', message: /argocd-cm does not carry resource\.customizations\.health\.argoproj\.io_Application/ });
+  await t.rejects(buildBootstrap({ repoURL: REPO, manifestsDir: dir }), {
+    code: 'GK_CONFIG',
+    message: /argocd-cm does not carry resource\.customizations\.health\.argoproj\.io_Application/,
+  });
 });
 
 t.test('bootstrap says what is missing when kubectl is not there or the install is not Argo CD', async (t) => {
@@ -270,7 +300,10 @@ t.test('bootstrap says what is missing when kubectl is not there or the install 
   const noParams = await bootstrap(['--repo', REPO, '--argocd-install', other]);
   t.equal(noParams.code, 1);
   t.match(noParams.stderr, /no argocd-cmd-params-cm ConfigMap for progressive syncs \(RollingSync\)/);
-  writeFileSync(other, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cmd-params-cm\n');
+  writeFileSync(
+    other,
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cmd-params-cm\n',
+  );
   const noRepoServer = await bootstrap(['--repo', REPO, '--argocd-install', other]);
   t.equal(noRepoServer.code, 1);
   t.match(noRepoServer.stderr, /no argocd-repo-server Deployment to patch/);

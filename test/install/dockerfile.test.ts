@@ -15,7 +15,11 @@ interface Stage {
 
 /** Dockerfile instructions grouped by stage, continuation lines joined, ARG defaults before the first FROM substituted. */
 function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const globalArgs = new Map<string, string>();
   const stages: Stage[] = [];
   for (const line of lines) {
@@ -58,9 +62,14 @@ function dockerfileProblems(text: string): string[] {
   if (npm.some((r) => /\bnpm (install|i)\b/.test(r) || (/\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)))) p.push('final stage installs dev dependencies');
   const copies = final.instructions.filter((i) => i.op === 'COPY').map((i) => i.args);
   if (copies.some((c) => /--from=\S+/.test(c) && /node_modules/.test(c))) p.push('final stage copies node_modules (with dev dependencies) from another stage');
-  if (!runs.some((r) => /apt-get install[^&]*\bgit\b/.test(r) && /apt-get install[^&]*\bopenssh-client\b/.test(r))) p.push('final stage must install git and openssh-client');
-  if (!copies.some((c) => /plugin\.yaml\s+\/home\/argocd\/cmp-server\/config\/plugin\.yaml$/.test(c))) p.push('plugin.yaml must be copied to /home/argocd/cmp-server/config/plugin.yaml');
-  const env = final.instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+  if (!runs.some((r) => /apt-get install[^&]*\bgit\b/.test(r) && /apt-get install[^&]*\bopenssh-client\b/.test(r)))
+    p.push('final stage must install git and openssh-client');
+  if (!copies.some((c) => /plugin\.yaml\s+\/home\/argocd\/cmp-server\/config\/plugin\.yaml$/.test(c)))
+    p.push('plugin.yaml must be copied to /home/argocd/cmp-server/config/plugin.yaml');
+  const env = final.instructions
+    .filter((i) => i.op === 'ENV')
+    .map((i) => i.args)
+    .join(' ');
   if (!/\bHOME=\/tmp\b/.test(env)) p.push('HOME must be /tmp (read-only root filesystem)');
   if (!/\bXDG_CACHE_HOME=\/tmp\b/.test(env)) p.push('caches must be under /tmp (read-only root filesystem)');
   // The CLI's compiled code is cached only where Node may write: without it every `generate` compiles the bundle.
@@ -89,16 +98,26 @@ t.test('the final stage copies the built CLI, puts gitops-k8s on the PATH and ke
   const text = final.instructions.map((i) => `${i.op} ${i.args}`).join('\n');
   t.match(text, /COPY --from=build \/src\/dist\/src \.\/dist\/src/);
   t.match(text, /ln -s \/app\/dist\/src\/gitops-k8s\.cjs \/usr\/local\/bin\/gitops-k8s/);
-  t.equal(JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).bin['gitops-k8s'], 'dist/src/gitops-k8s.cjs', 'the image runs the bin package.json names');
+  t.equal(
+    JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).bin['gitops-k8s'],
+    'dist/src/gitops-k8s.cjs',
+    'the image runs the bin package.json names',
+  );
   t.match(text, /ENTRYPOINT \["gitops-k8s"\]/);
   t.match(text, /COPY manifests/, 'manifests ship in the image for bootstrap');
   t.end();
 });
 
 t.test('.dockerignore keeps node_modules, Git data, tests and secrets out, and lets every copied path in', (t) => {
-  const ignore = readFileSync(path.join(projectRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignore = readFileSync(path.join(projectRoot, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   for (const must of ['**/node_modules', '.git', 'test', 'dist']) t.ok(ignore.includes(must), `ignores ${must}`);
-  t.ok(ignore.some((l) => /\.env/.test(l)), 'ignores .env files');
+  t.ok(
+    ignore.some((l) => /\.env/.test(l)),
+    'ignores .env files',
+  );
   const copied = parseDockerfile(dockerfile)
     .flatMap((s) => s.instructions.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')))
     .flatMap((i) => i.args.split(/\s+/).slice(0, -1));

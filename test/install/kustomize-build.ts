@@ -18,7 +18,12 @@ export const stockInstall = path.join(argocdDataDir, 'install.yaml');
 export const PINNED_INSTALL_URL = 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: any }; [k: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: any };
+  [k: string]: any;
+};
 
 /** Parses a YAML stream into objects (js-yaml: the stock CRDs are large). */
 export function parseStream(text: string): K8sObject[] {
@@ -178,12 +183,14 @@ export function repoServerProblems(deployment: K8sObject, stock: K8sObject, opti
   }
   if (spec.automountServiceAccountToken !== false) p.push('the pod must keep automountServiceAccountToken: false');
   for (const v of stockSpec.volumes) {
-    if (JSON.stringify((spec.volumes ?? []).find((x: Container) => x.name === v.name)) !== JSON.stringify(v)) p.push(`stock volume ${v.name} changed or missing`);
+    if (JSON.stringify((spec.volumes ?? []).find((x: Container) => x.name === v.name)) !== JSON.stringify(v))
+      p.push(`stock volume ${v.name} changed or missing`);
   }
   const cmp = containers.find((c) => c.name === 'gitops-k8s-cmp');
   if (!cmp) return [...p, 'no gitops-k8s-cmp container'];
   p.push(...securityProblems('gitops-k8s-cmp', cmp));
-  if (JSON.stringify(cmp.command) !== JSON.stringify(['/var/run/argocd/argocd-cmp-server'])) p.push('gitops-k8s-cmp: command must be /var/run/argocd/argocd-cmp-server');
+  if (JSON.stringify(cmp.command) !== JSON.stringify(['/var/run/argocd/argocd-cmp-server']))
+    p.push('gitops-k8s-cmp: command must be /var/run/argocd/argocd-cmp-server');
   if (cmp.args?.length) p.push('gitops-k8s-cmp: no args');
   if (mountOf(cmp, '/var/run/argocd')?.name !== 'var-files') p.push('gitops-k8s-cmp: var-files must be mounted at /var/run/argocd');
   if (mountOf(cmp, '/home/argocd/cmp-server/plugins')?.name !== 'plugins') p.push('gitops-k8s-cmp: plugins must be mounted at /home/argocd/cmp-server/plugins');
@@ -208,7 +215,8 @@ export function repoServerProblems(deployment: K8sObject, stock: K8sObject, opti
   // Readiness is per pod: the generator must not gate argocd-repo-server on its Git access.
   p.push(...generatorProblems(spec, { readiness: '/healthz' }));
   if (generator && generator.image !== cmp.image) p.push('both sidecars must run the same image');
-  if (containers.at(-1)?.name !== 'gitops-k8s-generator' || containers.length !== 3) p.push('expected argocd-repo-server, gitops-k8s-cmp, gitops-k8s-generator');
+  if (containers.at(-1)?.name !== 'gitops-k8s-generator' || containers.length !== 3)
+    p.push('expected argocd-repo-server, gitops-k8s-cmp, gitops-k8s-generator');
   return p;
 }
 

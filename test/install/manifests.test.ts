@@ -60,10 +60,21 @@ function applyTemplate(appset: K8sObject, params: Record<string, unknown>): K8sO
     return out;
   };
   const walk = (v: unknown): unknown =>
-    typeof v === 'string' ? fill(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    typeof v === 'string'
+      ? fill(v)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+          : v;
   const merge = (a: unknown, b: unknown): unknown =>
     a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)
-      ? Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, k in b ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]) : (a as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
+            k,
+            k in b ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]) : (a as Record<string, unknown>)[k],
+          ]),
+        )
       : b;
   const template = walk(appset.spec.template) as Record<string, unknown>;
   const patch = parse(fill(appset.spec.templatePatch)) as Record<string, unknown>;
@@ -94,7 +105,9 @@ t.test('the sidecar Component on the stock v3.5.1 install', async (t) => {
   });
 
   t.test('pins both sidecars to the image of this release', async (t) => {
-    const images = repoServer.spec.template.spec.containers.filter((c: { name: string }) => c.name.startsWith('gitops-k8s')).map((c: { image: string }) => c.image);
+    const images = repoServer.spec.template.spec.containers
+      .filter((c: { name: string }) => c.name.startsWith('gitops-k8s'))
+      .map((c: { image: string }) => c.image);
     t.same(images, [`ghcr.io/gitops-k8s/gitops-k8s:${version}`, `ghcr.io/gitops-k8s/gitops-k8s:${version}`]);
   });
 
@@ -130,7 +143,10 @@ t.test('the sidecar Component on the stock v3.5.1 install', async (t) => {
     const [, secret, secretKey] = /^\$([a-z0-9-]+):([A-Za-z0-9._-]+)$/.exec(cm.data.token) ?? [];
     t.equal(secret, 'gitops-k8s-token');
     const tokenVolume = repoServer.spec.template.spec.volumes.find((v: { secret?: { secretName: string } }) => v.secret?.secretName === secret);
-    t.ok(tokenVolume.secret.items.some((i: { key: string }) => i.key === secretKey), 'the generator reads the same key');
+    t.ok(
+      tokenVolume.secret.items.some((i: { key: string }) => i.key === secretKey),
+      'the generator reads the same key',
+    );
     t.match(cm.data.requestTimeout, /^\d+$/);
     t.ok(Number(cm.data.requestTimeout) >= 30, 'not below Argo CD default');
     t.equal(cm.metadata.labels?.['app.kubernetes.io/part-of'], 'argocd');
@@ -170,18 +186,31 @@ t.test('the standalone generator Deployment', async (t) => {
     const svc = find(built, 'Service', 'gitops-k8s-generator')!;
     t.ok(selects(svc.spec.selector, pod.metadata.labels));
     t.ok(selects(deployment.spec.selector.matchLabels, pod.metadata.labels));
-    t.same(svc.spec.ports.map((p: { port: number }) => p.port), [4355]);
+    t.same(
+      svc.spec.ports.map((p: { port: number }) => p.port),
+      [4355],
+    );
     const np = find(built, 'NetworkPolicy', 'gitops-k8s-generator-network-policy')!;
     t.ok(selects(np.spec.podSelector.matchLabels, pod.metadata.labels));
     t.ok(selects(np.spec.ingress[0].from[0].podSelector.matchLabels, appsetPodLabels));
-    t.ok(built.every((o) => o.metadata.namespace === 'argocd'), 'in Argo CD namespace, where the controller reads the ConfigMap');
+    t.ok(
+      built.every((o) => o.metadata.namespace === 'argocd'),
+      'in Argo CD namespace, where the controller reads the ConfigMap',
+    );
   });
 });
 
 t.test('the cmp Component alone puts only the plugin next to argocd-repo-server, and pairs with the standalone generator', async (t) => {
   const paired = await buildStockWith('cmp', ['standalone']);
   const standalone = await kustomize(path.join(manifestsDir, 'standalone'));
-  t.same(paired.filter((o) => !find(stock, o.kind, o.metadata.name)).map(key).sort(), standalone.map(key).sort(), 'the cmp Component adds no object of its own');
+  t.same(
+    paired
+      .filter((o) => !find(stock, o.kind, o.metadata.name))
+      .map(key)
+      .sort(),
+    standalone.map(key).sort(),
+    'the cmp Component adds no object of its own',
+  );
   t.same(repoServerProblems(find(paired, 'Deployment', 'argocd-repo-server')!, stockRepoServer, { generator: false }), []);
   const generator = find(paired, 'Deployment', 'gitops-k8s-generator')!;
   t.same(generatorProblems(generator.spec.template.spec, { readiness: '/readyz' }), []);
@@ -195,7 +224,10 @@ t.test('manifests/install is the stock install pinned to v3.5.1 plus the Compone
   const text = readFileSync(path.join(manifestsDir, 'install', 'kustomization.yaml'), 'utf8');
   const kustomization = parse(text);
   t.ok(kustomization.resources.includes(PINNED_INSTALL_URL), 'the upstream install by its tag');
-  t.notOk(kustomization.resources.some((r: string) => /^https?:/.test(r) && r !== PINNED_INSTALL_URL), 'nothing else remote');
+  t.notOk(
+    kustomization.resources.some((r: string) => /^https?:/.test(r) && r !== PINNED_INSTALL_URL),
+    'nothing else remote',
+  );
   t.same(kustomization.components, ['../sidecar']);
   const root = offlineCopy();
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -203,9 +235,19 @@ t.test('manifests/install is the stock install pinned to v3.5.1 plus the Compone
   const withComponent = await buildStockWith('sidecar');
   t.same(built.map(key).sort(), ['Namespace/argocd', ...withComponent.map(key)].sort());
   t.same(repoServerProblems(find(built, 'Deployment', 'argocd-repo-server')!, stockRepoServer), []);
-  for (const o of built) t.equal(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Delete=false', `${key(o)} survives deleting a self-managing Application`);
-  t.same(find(built, 'Deployment', 'argocd-repo-server')!.spec.template.metadata.annotations, undefined, 'pod templates untouched: no restart on the first self-sync');
-  t.ok(built.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace === undefined).every((o) => ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'].includes(o.kind)), 'namespaced objects land in argocd');
+  for (const o of built)
+    t.equal(o.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Delete=false', `${key(o)} survives deleting a self-managing Application`);
+  t.same(
+    find(built, 'Deployment', 'argocd-repo-server')!.spec.template.metadata.annotations,
+    undefined,
+    'pod templates untouched: no restart on the first self-sync',
+  );
+  t.ok(
+    built
+      .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace === undefined)
+      .every((o) => ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'].includes(o.kind)),
+    'namespaced objects land in argocd',
+  );
 });
 
 t.test('the shipped root Application and ApplicationSet', async (t) => {
@@ -259,7 +301,7 @@ t.test('the shipped root Application and ApplicationSet', async (t) => {
   });
 });
 
-t.test('the shipped projects Application gives the ApplicationSet\'s Applications their AppProjects', async (t) => {
+t.test("the shipped projects Application gives the ApplicationSet's Applications their AppProjects", async (t) => {
   const read = (f: string): K8sObject => parse(readFileSync(path.join(manifestsDir, 'install', f), 'utf8'));
   const projectsApp = read('projects-application.yaml');
   const appset = read('applicationset.yaml');
@@ -271,7 +313,11 @@ t.test('the shipped projects Application gives the ApplicationSet\'s Application
   const { source } = projectsApp.spec;
   t.equal(source.plugin.name, 'gitops-k8s');
   const input = appset.spec.generators[0].plugin.input.parameters;
-  t.same([source.repoURL, source.targetRevision, source.path], [input.repoURL, input.revision, input.path], 'the same repo, revision and folder as the ApplicationSet');
+  t.same(
+    [source.repoURL, source.targetRevision, source.path],
+    [input.repoURL, input.revision, input.path],
+    'the same repo, revision and folder as the ApplicationSet',
+  );
 
   // What the repo-server runs for it: generate in the source folder, with the
   // Application's plugin parameters as ARGOCD_APP_PARAMETERS.
@@ -293,7 +339,10 @@ t.test('the shipped projects Application gives the ApplicationSet\'s Application
   t.equal(code, 0, stderr);
   const objects = parseAllDocuments(stdout).map((d) => d.toJS()) as K8sObject[];
   t.ok(objects.length > 0);
-  t.ok(objects.every((o) => o.kind === 'AppProject'), 'AppProjects only: the ApplicationSet owns the Applications');
+  t.ok(
+    objects.every((o) => o.kind === 'AppProject'),
+    'AppProjects only: the ApplicationSet owns the Applications',
+  );
   t.same(crdProblemsAll(objects), []);
 
   const platform = renderPlatform(openLocalRepo(path.join(projectRoot, source.path)), { pathPrefix: source.path });

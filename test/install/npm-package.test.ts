@@ -16,7 +16,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string>; bin: Record<string, string>; engines: Record<string, string>; license: string };
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
+  license: string;
+};
 const work = mkdtempSync(path.join(tmpdir(), 'gk-npm-package-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
@@ -24,7 +31,9 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }));
 const npmEnv = { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 
 // dist/ is built before the tests (npm test runs the build); --ignore-scripts keeps `prepare` from building again.
-const [packed] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, env: npmEnv, encoding: 'utf8' })) as {
+const [packed] = JSON.parse(
+  execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, env: npmEnv, encoding: 'utf8' }),
+) as {
   filename: string;
   size: number;
   unpackedSize: number;
@@ -34,13 +43,37 @@ const tarball = path.join(work, packed!.filename);
 const files = packed!.files.map((f) => f.path);
 
 t.test('the tarball holds what runs and what users copy, and no tests, sources or source maps', async (t) => {
-  for (const needed of ['package.json', 'README.md', 'dist/src/gitops-k8s.cjs', 'dist/src/cli-bundle.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'plugin/plugin.yaml', 'examples/platform/gitops.yaml', 'renovate/gitops-k8s.json', 'schemas/app.schema.json', 'schemas/environment.schema.json']) {
+  for (const needed of [
+    'package.json',
+    'README.md',
+    'dist/src/gitops-k8s.cjs',
+    'dist/src/cli-bundle.cjs',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'plugin/plugin.yaml',
+    'examples/platform/gitops.yaml',
+    'renovate/gitops-k8s.json',
+    'schemas/app.schema.json',
+    'schemas/environment.schema.json',
+  ]) {
     t.ok(files.includes(needed), `holds ${needed}`);
   }
-  t.ok(files.some((f) => f.startsWith('manifests/install/')), 'holds manifests/install');
-  const unwanted = files.filter((f) => /^(test|bench|src|scripts|vendor|tap-snapshots|dist\/bench|node_modules)\//.test(f) || /\.map$/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /fixtures/.test(f));
+  t.ok(
+    files.some((f) => f.startsWith('manifests/install/')),
+    'holds manifests/install',
+  );
+  const unwanted = files.filter(
+    (f) =>
+      /^(test|bench|src|scripts|vendor|tap-snapshots|dist\/bench|node_modules)\//.test(f) ||
+      /\.map$/.test(f) ||
+      (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) ||
+      /fixtures/.test(f),
+  );
   t.same(unwanted, [], 'no tests, fixtures, benchmarks, TypeScript sources or source maps');
-  t.ok(packed!.size < 1024 * 1024, `the tarball is ${Math.round(packed!.size / 1024)} KiB (${Math.round(packed!.unpackedSize / 1024)} KiB unpacked, ${files.length} files)`);
+  t.ok(
+    packed!.size < 1024 * 1024,
+    `the tarball is ${Math.round(packed!.size / 1024)} KiB (${Math.round(packed!.unpackedSize / 1024)} KiB unpacked, ${files.length} files)`,
+  );
 });
 
 t.test('the tarball installs offline without a build step, and its bin runs render and generate', async (t) => {
@@ -57,11 +90,18 @@ t.test('the tarball installs offline without a build step, and its bin runs rend
       .map(([key, entry]): [string, Record<string, unknown>] => [key, { resolved: tarballURL(key, String(entry.version)), ...entry }]),
   );
   t.ok(Object.keys(runtime).length > 10, 'the runtime dependencies come from this lock');
-  t.same(Object.keys(runtime).filter((k) => typeof runtime[k]!.integrity !== 'string' || typeof runtime[k]!.version !== 'string'), [], 'each has a version and an integrity');
+  t.same(
+    Object.keys(runtime).filter((k) => typeof runtime[k]!.integrity !== 'string' || typeof runtime[k]!.version !== 'string'),
+    [],
+    'each has a version and an integrity',
+  );
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   const spec = `file:../${packed!.filename}`;
   execFileSync('mkdir', ['-p', project]);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'gk-install-probe', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }, null, 2));
+  writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'gk-install-probe', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }, null, 2),
+  );
   writeFileSync(
     path.join(project, 'package-lock.json'),
     JSON.stringify(
@@ -72,7 +112,15 @@ t.test('the tarball installs offline without a build step, and its bin runs rend
         requires: true,
         packages: {
           '': { name: 'gk-install-probe', version: '1.0.0', dependencies: { [pkg.name]: spec } },
-          [`node_modules/${pkg.name}`]: { version: pkg.version, resolved: spec, integrity, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
+          [`node_modules/${pkg.name}`]: {
+            version: pkg.version,
+            resolved: spec,
+            integrity,
+            license: pkg.license,
+            dependencies: pkg.dependencies,
+            bin: pkg.bin,
+            engines: pkg.engines,
+          },
           ...runtime,
         },
       },
@@ -111,5 +159,11 @@ t.test('the tarball installs offline without a build step, and its bin runs rend
   });
   t.match(generated, /^kind: Application$/m);
   t.notMatch(generated, /gitops-k8s\.io\/cluster: (?!do-ams3)/, 'only the cluster the parameter names');
-  t.same(generated.match(/^kind: Application$/gm)!.length, rendered.length > 0 ? JSON.parse(execFileSync(bin, ['render', checkout, '-o', 'json', '-c', 'do-ams3', '--only', 'applications'], { encoding: 'utf8' })).length : -1, 'as many Applications as render gives for that cluster');
+  t.same(
+    generated.match(/^kind: Application$/gm)!.length,
+    rendered.length > 0
+      ? JSON.parse(execFileSync(bin, ['render', checkout, '-o', 'json', '-c', 'do-ams3', '--only', 'applications'], { encoding: 'utf8' })).length
+      : -1,
+    'as many Applications as render gives for that cluster',
+  );
 });

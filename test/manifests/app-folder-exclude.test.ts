@@ -41,13 +41,20 @@ t.test('an app folder of plain manifests excludes its app.yaml and values files 
   const { apps } = renderModel(repo);
   const sourceOf = (name: string): Record<string, unknown> => apps.find((r) => r.app.name === name)!.application.spec.source as Record<string, unknown>;
   const own = 'app.yaml,app.yml,values.yaml,values.yml,values.*.yaml,values.*.yml';
-  t.same(sourceOf('plain').directory, { recurse: true, exclude: `{${own},skip/*,*.json}` }, 'merged with the user\'s exclude');
+  t.same(sourceOf('plain').directory, { recurse: true, exclude: `{${own},skip/*,*.json}` }, "merged with the user's exclude");
   t.same(sourceOf('bare').directory, { exclude: `{${own}}` });
   t.equal(sourceOf('chart').directory, undefined);
   t.equal(sourceOf('elsewhere').directory, undefined);
 
   // What Argo CD would apply, read the same way: only the manifests.
-  const rendered = await renderManifests(repo, apps, { platformDir: dir, cacheDir: path.join(dir, '.cache'), repoMap: [], env: helmEnv(dir), concurrency: 2, ociPlainHttp: false });
+  const rendered = await renderManifests(repo, apps, {
+    platformDir: dir,
+    cacheDir: path.join(dir, '.cache'),
+    repoMap: [],
+    env: helmEnv(dir),
+    concurrency: 2,
+    ociPlainHttp: false,
+  });
   const names = (app: string): string[] => rendered.apps.find((a) => a.rendered.app.name === app)!.objects.map((o) => `${o.kind}/${o.metadata.name}`);
   t.same(names('plain'), ['ConfigMap/plain']);
   t.same(names('bare'), ['ConfigMap/bare']);

@@ -54,7 +54,12 @@ t.test('diff --manifests renders the touched Applications at both revisions and 
   const env = { ...helmEnv(dir), GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache') };
   packageCharts(path.join(dir, 'charts'), [
     { name: 'demo', version: '1.0.0', values: 'replicas: 1\npassword: base-password-1\n', templates: { 'deploy.yaml': deployment, 'secret.yaml': secret } },
-    { name: 'demo', version: '1.1.0', values: 'replicas: 1\npassword: head-password-2\ntoken: head-token-3\n', templates: { 'deploy.yaml': deployment, 'secret.yaml': secret } },
+    {
+      name: 'demo',
+      version: '1.1.0',
+      values: 'replicas: 1\npassword: head-password-2\ntoken: head-token-3\n',
+      templates: { 'deploy.yaml': deployment, 'secret.yaml': secret },
+    },
   ]);
   const charts = await startChartRepo(path.join(dir, 'charts'));
   t.teardown(() => charts.server.close());
@@ -89,22 +94,38 @@ t.test('diff --manifests renders the touched Applications at both revisions and 
   t.match(text.stdout, /^~ Application web-demo-c1 \(web\/demo on c1\): resources 0 added, 0 removed, 2 changed$/m);
   t.match(text.stdout, /^ {8}~ spec\.replicas: 1 -> 3$/m, 'a field: old -> new');
   t.match(text.stdout, /^ {8}~ spec\.template\.spec\.containers\[0\]\.image: "nginx:1\.0\.0" -> "nginx:1\.1\.0"$/m);
-  t.match(text.stdout, /^ {4}~ Secret\/\/web-demo-c1-creds \(v1\)\n {8}~ stringData\["password"\]: \(secret value changed, not shown\)\n {8}\+ stringData\["token"\]: \(secret value added, not shown\)$/m);
-  t.match(text.stdout, /^\+ Application web-new-c1 \(web\/new on c1\): resources 2 added, 0 removed, 0 changed\n {4}\+ Deployment\/\/web-new-c1 \(apps\/v1\)\n {4}\+ Secret\/\/web-new-c1-creds \(v1\)$/m);
+  t.match(
+    text.stdout,
+    /^ {4}~ Secret\/\/web-demo-c1-creds \(v1\)\n {8}~ stringData\["password"\]: \(secret value changed, not shown\)\n {8}\+ stringData\["token"\]: \(secret value added, not shown\)$/m,
+  );
+  t.match(
+    text.stdout,
+    /^\+ Application web-new-c1 \(web\/new on c1\): resources 2 added, 0 removed, 0 changed\n {4}\+ Deployment\/\/web-new-c1 \(apps\/v1\)\n {4}\+ Secret\/\/web-new-c1-creds \(v1\)$/m,
+  );
   t.match(text.stdout, /^- Application web-gone-c1 \(web\/gone on c1\): resources 0 added, 2 removed, 0 changed$/m);
-  t.match(text.stdout, /^~ Application web-files-c1 \(web\/files on c1\): resources 0 added, 0 removed, 1 changed\n {4}~ ConfigMap\/\/files \(v1\)\n {8}~ data\.level: "info" -> "debug"$/m, 'a folder app whose file changed');
+  t.match(
+    text.stdout,
+    /^~ Application web-files-c1 \(web\/files on c1\): resources 0 added, 0 removed, 1 changed\n {4}~ ConfigMap\/\/files \(v1\)\n {8}~ data\.level: "info" -> "debug"$/m,
+    'a folder app whose file changed',
+  );
   t.notMatch(text.stdout, /web-same/, 'untouched apps are not rendered or shown');
   t.notMatch(text.stdout, /password-|token-3/, 'no Secret value, old or new');
 
   const md = await diff([platform, '--base', base, '--manifests', '-o', 'markdown', ...map], env);
   t.equal(md.code, 1);
-  t.match(md.stdout, /<details><summary>\n~ Application <code>web-demo-c1<\/code> — <code>web\/demo<\/code> on <code>c1<\/code>: 0 added, 0 removed, 2 changed\n<\/summary>\n\n```diff\n~ Deployment\/\/web-demo-c1/);
+  t.match(
+    md.stdout,
+    /<details><summary>\n~ Application <code>web-demo-c1<\/code> — <code>web\/demo<\/code> on <code>c1<\/code>: 0 added, 0 removed, 2 changed\n<\/summary>\n\n```diff\n~ Deployment\/\/web-demo-c1/,
+  );
   t.equal(md.stdout.match(/<details>/g)?.length, md.stdout.match(/<\/details>/g)?.length, 'every block closed');
   t.notMatch(md.stdout, /password-|token-3/);
 
   const json = await diff([platform, '--base', base, '--manifests', '-o', 'json', ...map], env);
   const parsed = JSON.parse(json.stdout) as { changed: boolean; manifests: { apps: { application: string }[] } };
-  t.same(parsed.manifests.apps.map((a) => a.application), ['web-demo-c1', 'web-files-c1', 'web-gone-c1', 'web-new-c1']);
+  t.same(
+    parsed.manifests.apps.map((a) => a.application),
+    ['web-demo-c1', 'web-files-c1', 'web-gone-c1', 'web-new-c1'],
+  );
   t.notMatch(json.stdout, /password-|token-3/);
 
   const same = await diff([platform, '--base', 'HEAD', '--manifests', ...map], env);

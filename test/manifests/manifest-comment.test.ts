@@ -10,7 +10,19 @@ function changedApp(i: number, fields: number, size: number): AppManifestDiff {
     app: `web/app${i}`,
     cluster: 'c1',
     change: 'changed',
-    resources: [{ resource: `ConfigMap/web/app${i}`, apiVersion: 'v1', change: 'changed', fields: Array.from({ length: fields }, (_, f) => ({ path: `data.k${f}`, change: 'changed' as const, before: 'a'.repeat(size), after: 'b'.repeat(size) })) }],
+    resources: [
+      {
+        resource: `ConfigMap/web/app${i}`,
+        apiVersion: 'v1',
+        change: 'changed',
+        fields: Array.from({ length: fields }, (_, f) => ({
+          path: `data.k${f}`,
+          change: 'changed' as const,
+          before: 'a'.repeat(size),
+          after: 'b'.repeat(size),
+        })),
+      },
+    ],
   };
 }
 

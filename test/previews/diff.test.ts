@@ -17,7 +17,8 @@ function changePlatform(dir: string, platform: string): string {
   return commitChanges(dir, platform, {
     'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.1\nclusters:\n  names: [kind-dev]\n',
     'apps/observe/kibana.yaml': null,
-    'apps/kube-system/metrics-server.yaml': 'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 2\n  args: ["--kubelet-insecure-tls"]\n',
+    'apps/kube-system/metrics-server.yaml':
+      'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 2\n  args: ["--kubelet-insecure-tls"]\n',
   });
 }
 
@@ -78,7 +79,9 @@ t.test('diff of identical revisions says so and exits 0', async (t) => {
 
 t.test('a broken head revision prints its problem with file and line, not a diff, and exits 2', async (t) => {
   const { dir, platform, first } = makePlatformRepo();
-  commitChanges(dir, platform, { 'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevison: main\n' });
+  commitChanges(dir, platform, {
+    'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevison: main\n',
+  });
   const { code, stdout, stderr } = await cli(['diff', '--base', first, '--head', 'main'], dir);
   t.equal(code, 2);
   t.equal(stdout, '', 'no diff on stdout');

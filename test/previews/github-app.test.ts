@@ -12,9 +12,16 @@ import { commitChanges, git, makePlatformRepo, startFakeGithub, waitFor } from '
 
 const SECRET = 'webhook-secret-abcdef0123456789';
 const INSTALLATION_TOKEN = 'ghs_installationtoken0123456789abcdefgh';
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
-const github = await startFakeGithub({ token: 'unused-token-0123456789', app: { appId: '123456', publicKey, installationId: 42, installationToken: INSTALLATION_TOKEN } });
+const github = await startFakeGithub({
+  token: 'unused-token-0123456789',
+  app: { appId: '123456', publicKey, installationId: 42, installationToken: INSTALLATION_TOKEN },
+});
 t.teardown(() => github.close());
 
 process.env.GITOPS_K8S_WEBHOOK_SECRET = SECRET;
@@ -57,14 +64,23 @@ const payload = (head: string) => ({
 });
 
 t.test('as a GitHub App, previews authenticate per installation and report a check run', async (t) => {
-  const head = commitChanges(dir, platform, { 'apps/kube-system/metrics-server.yaml': 'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 1\n' });
+  const head = commitChanges(dir, platform, {
+    'apps/kube-system/metrics-server.yaml':
+      'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 1\n',
+  });
   t.equal((await deliver(payload(head))).statusCode, 202);
   await waitFor(() => github.checkRuns.length === 1);
   const tokenRequest = github.requests.find((r) => r.url === '/app/installations/42/access_tokens');
   t.ok(tokenRequest, 'an installation token was requested with the app JWT');
   const comment = github.requests.find((r) => r.method === 'POST' && r.url === '/repos/example/platform/issues/3/comments');
   t.equal(comment?.authorization, `token ${INSTALLATION_TOKEN}`);
-  t.match(github.checkRuns[0], { name: CHECK_RUN_NAME, head_sha: head, status: 'completed', conclusion: 'success', output: { title: '2 generated objects change' } });
+  t.match(github.checkRuns[0], {
+    name: CHECK_RUN_NAME,
+    head_sha: head,
+    status: 'completed',
+    conclusion: 'success',
+    output: { title: '2 generated objects change' },
+  });
   t.match((github.checkRuns[0] as { output: { summary: string } }).output.summary, /spec\.source\.targetRevision/);
 });
 

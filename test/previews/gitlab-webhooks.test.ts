@@ -49,7 +49,15 @@ const app = await buildApp({
   warm: false,
   refreshIntervalMs: 60_000,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-gitlab-cache-')),
-  logger: { level: 'debug', stream: new Writable({ write: (chunk, _e, cb) => { logs.push(String(chunk)); cb(); } }) } as never,
+  logger: {
+    level: 'debug',
+    stream: new Writable({
+      write: (chunk, _e, cb) => {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  } as never,
 });
 t.teardown(() => app.close());
 
@@ -57,7 +65,17 @@ const PROJECT = 42;
 
 /** A `Merge Request Hook` body as GitLab documents it (the fields that matter, and some that do not). */
 function mrPayload(action: string, iid: number, head: string, gitHttpUrl = repoURL) {
-  const project = { id: PROJECT, name: 'platform', web_url: 'https://gitlab.example.com/example/platform', git_ssh_url: 'git@gitlab.example.com:example/platform.git', git_http_url: gitHttpUrl, namespace: 'example', visibility_level: 0, path_with_namespace: 'example/platform', default_branch: 'main' };
+  const project = {
+    id: PROJECT,
+    name: 'platform',
+    web_url: 'https://gitlab.example.com/example/platform',
+    git_ssh_url: 'git@gitlab.example.com:example/platform.git',
+    git_http_url: gitHttpUrl,
+    namespace: 'example',
+    visibility_level: 0,
+    path_with_namespace: 'example/platform',
+    default_branch: 'main',
+  };
   return {
     object_kind: 'merge_request',
     event_type: 'merge_request',
@@ -76,7 +94,13 @@ function mrPayload(action: string, iid: number, head: string, gitHttpUrl = repoU
       url: `https://gitlab.example.com/example/platform/-/merge_requests/${iid}`,
       source: project,
       target: project,
-      last_commit: { id: head, message: 'change', timestamp: '2026-01-01T00:00:00+00:00', url: `https://gitlab.example.com/example/platform/-/commit/${head}`, author: { name: 'Dev', email: 'dev@example.com' } },
+      last_commit: {
+        id: head,
+        message: 'change',
+        timestamp: '2026-01-01T00:00:00+00:00',
+        url: `https://gitlab.example.com/example/platform/-/commit/${head}`,
+        author: { name: 'Dev', email: 'dev@example.com' },
+      },
       action,
     },
     labels: [],
@@ -102,7 +126,8 @@ async function deliver(event: string, payload: unknown, token: string | null = H
 }
 
 const notesOf = (iid: number) => gitlab.notes.get(`${PROJECT}!${iid}`) ?? [];
-const writes = (iid: number) => gitlab.requests.filter((r) => r.method !== 'GET' && r.url.startsWith(`/api/v4/projects/${PROJECT}/merge_requests/${iid}/notes`));
+const writes = (iid: number) =>
+  gitlab.requests.filter((r) => r.method !== 'GET' && r.url.startsWith(`/api/v4/projects/${PROJECT}/merge_requests/${iid}/notes`));
 
 t.test('a delivery without the webhook token, or with another one of any length, is refused with 401 and does nothing', async (t) => {
   const before = gitlab.requests.length;
@@ -118,7 +143,8 @@ t.test('a delivery without the webhook token, or with another one of any length,
 t.test('an opened merge request gets one preview note against its diff base, updated in place on the next push', async (t) => {
   const head1 = commitChanges(dir, platform, {
     'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.1\n',
-    'apps/kube-system/metrics-server.yaml': 'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 1\n',
+    'apps/kube-system/metrics-server.yaml':
+      'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 1\n',
   });
   gitlab.setDiffRefs(`${PROJECT}!7`, { base_sha: first, head_sha: head1 });
   const opened = await deliver('Merge Request Hook', mrPayload('open', 7, head1));
@@ -128,7 +154,11 @@ t.test('an opened merge request gets one preview note against its diff base, upd
   t.match(note!.body, PREVIEW_MARKER);
   t.match(note!.body, /\| added \| 0 \| 2 \|/, 'two grafana Applications (one per cluster)');
   t.match(note!.body, /\| changed \| 1 \| 2 \|/);
-  t.match(note!.body, new RegExp(`base <code>${first.slice(0, 7)}</code> · head <code>${head1.slice(0, 7)}</code>`), 'the base is the merge request\'s diff_refs.base_sha');
+  t.match(
+    note!.body,
+    new RegExp(`base <code>${first.slice(0, 7)}</code> · head <code>${head1.slice(0, 7)}</code>`),
+    "the base is the merge request's diff_refs.base_sha",
+  );
   t.equal(writes(7).length, 1);
   t.equal(writes(7)[0]!.method, 'POST');
   t.equal(gitlab.requests.at(-1)!.authorization, GITLAB_TOKEN, 'PRIVATE-TOKEN is GITLAB_TOKEN');
@@ -148,7 +178,7 @@ t.test('an opened merge request gets one preview note against its diff base, upd
   t.equal(writes(7).length, 2, 'the same preview again writes nothing');
 });
 
-t.test('the note is found across pages; a spoofed marker in someone else\'s note and a system note are not edited', async (t) => {
+t.test("the note is found across pages; a spoofed marker in someone else's note and a system note are not edited", async (t) => {
   const key = `${PROJECT}!8`;
   gitlab.addNote(key, 'first');
   gitlab.addNote(key, `I pasted ${PREVIEW_MARKER} here`, 'mallory');
@@ -160,22 +190,38 @@ t.test('the note is found across pages; a spoofed marker in someone else\'s note
   await app.previews.onIdle();
   t.match(notesOf(8)[1]!.body, /^I pasted/, "mallory's note is unchanged");
   t.match(notesOf(8)[2]!.body, /^changed the description/, 'the system note is unchanged');
-  t.same(writes(8).map((w) => w.method), ['PUT', 'POST'], 'mallory\'s note was refused (403), the system note never tried');
+  t.same(
+    writes(8).map((w) => w.method),
+    ['PUT', 'POST'],
+    "mallory's note was refused (403), the system note never tried",
+  );
   const listings = () => gitlab.requests.filter((r) => r.method === 'GET' && r.url.startsWith(`/api/v4/projects/${PROJECT}/merge_requests/8/notes`)).length;
   t.equal(listings(), 2, 'two pages of two notes were listed, following X-Next-Page');
-  const edited = commitChanges(dir, platform, { 'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.2\n' });
+  const edited = commitChanges(dir, platform, {
+    'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.2\n',
+  });
   gitlab.setDiffRefs(key, { base_sha: first, head_sha: edited });
   t.equal((await deliver('Merge Request Hook', mrPayload('update', 8, edited))).statusCode, 202);
   await waitFor(() => writes(8).length === 4);
   await app.previews.onIdle();
   t.equal(notesOf(8).length, 4, 'the preview note found on page 2 is reused, not duplicated');
-  t.same(writes(8).slice(2).map((w) => [w.method, w.url.split('/').at(-1)]), [['PUT', String(notesOf(8)[1]!.id)], ['PUT', String(notesOf(8)[3]!.id)]]);
+  t.same(
+    writes(8)
+      .slice(2)
+      .map((w) => [w.method, w.url.split('/').at(-1)]),
+    [
+      ['PUT', String(notesOf(8)[1]!.id)],
+      ['PUT', String(notesOf(8)[3]!.id)],
+    ],
+  );
   t.match(notesOf(8)[3]!.body, /8\.5\.2/);
   commitChanges(dir, platform, { 'apps/observe/grafana.yaml': null });
 });
 
 t.test('a merge request whose head breaks the repo gets a note naming the broken file and line', async (t) => {
-  const broken = commitChanges(dir, platform, { 'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevison: main\n' });
+  const broken = commitChanges(dir, platform, {
+    'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevison: main\n',
+  });
   // While GitLab still computes the diff, diff_refs is null: the target branch is the base.
   t.equal((await deliver('Merge Request Hook', mrPayload('update', 9, broken))).statusCode, 202);
   await waitFor(() => gitlab.requests.some((r) => r.url === `/api/v4/projects/${PROJECT}/merge_requests/9`));
@@ -188,7 +234,10 @@ t.test('a merge request whose head breaks the repo gets a note naming the broken
   t.match(body, /This merge request breaks the platform repo/);
   t.match(body, /apps\/guestbook\/guestbook\.yaml:3: /);
   t.notMatch(body, /\| added \|/, 'no diff is shown for a broken head');
-  commitChanges(dir, platform, { 'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: 0d521c6e049889134f3122eb32d7ed342f43ca0d\n' });
+  commitChanges(dir, platform, {
+    'apps/guestbook/guestbook.yaml':
+      'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: 0d521c6e049889134f3122eb32d7ed342f43ca0d\n',
+  });
 });
 
 t.test('ignored actions and events, projects off the allowlist, and payloads without a merge request', async (t) => {
@@ -203,7 +252,12 @@ t.test('ignored actions and events, projects off the allowlist, and payloads wit
   t.equal(foreign.statusCode, 403);
   t.equal(foreign.json().code, 'GK_REPO_NOT_ALLOWED');
   t.equal((await deliver('Merge Request Hook', { object_kind: 'merge_request', object_attributes: { action: 'open' } })).statusCode, 400);
-  const noEvent = await app.inject({ method: 'POST', url: '/api/v1/webhooks/gitlab', headers: { 'content-type': 'application/json', 'x-gitlab-token': HOOK_TOKEN }, payload: '{}' });
+  const noEvent = await app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks/gitlab',
+    headers: { 'content-type': 'application/json', 'x-gitlab-token': HOOK_TOKEN },
+    payload: '{}',
+  });
   t.equal(noEvent.statusCode, 400);
   await app.previews.onIdle();
   t.equal(notesOf(10).length + notesOf(11).length, 0);
@@ -222,8 +276,21 @@ t.test('a Push Hook drops the caches of its project and is forwarded, token and 
     ref: 'refs/heads/main',
     checkout_sha: commit,
     project_id: PROJECT,
-    project: { id: PROJECT, name: 'platform', web_url: 'https://gitlab.example.com/example/platform', git_ssh_url: 'git@gitlab.example.com:example/platform.git', git_http_url: repoURL, path_with_namespace: 'example/platform', default_branch: 'main' },
-    repository: { name: 'platform', url: 'git@gitlab.example.com:example/platform.git', homepage: 'https://gitlab.example.com/example/platform', git_http_url: repoURL },
+    project: {
+      id: PROJECT,
+      name: 'platform',
+      web_url: 'https://gitlab.example.com/example/platform',
+      git_ssh_url: 'git@gitlab.example.com:example/platform.git',
+      git_http_url: repoURL,
+      path_with_namespace: 'example/platform',
+      default_branch: 'main',
+    },
+    repository: {
+      name: 'platform',
+      url: 'git@gitlab.example.com:example/platform.git',
+      homepage: 'https://gitlab.example.com/example/platform',
+      git_http_url: repoURL,
+    },
     commits: [],
     total_commits_count: 1,
   };
@@ -237,12 +304,20 @@ t.test('a Push Hook drops the caches of its project and is forwarded, token and 
   t.equal(forwarded[0]!.headers['x-gitlab-event'], 'Push Hook');
   t.equal(forwarded[0]!.headers['x-gitlab-token'], HOOK_TOKEN, 'Argo CD checks its own webhook.gitlab.secret against it');
   t.equal(forwarded[0]!.body, JSON.stringify(payload), 'the body is passed on byte for byte');
-  const foreign = await deliver('Push Hook', { ...payload, project: { ...payload.project, git_http_url: 'https://gitlab.com/evil/other.git' }, repository: { name: 'other', url: 'git@gitlab.com:evil/other.git' } });
+  const foreign = await deliver('Push Hook', {
+    ...payload,
+    project: { ...payload.project, git_http_url: 'https://gitlab.com/evil/other.git' },
+    repository: { name: 'other', url: 'git@gitlab.com:evil/other.git' },
+  });
   t.equal(foreign.statusCode, 403);
 });
 
 t.test('neither GITLAB_TOKEN nor the webhook token reaches a note or a log line', async (t) => {
-  const everything = [...gitlab.notes.values()].flat().map((n) => n.body).join('\n') + logs.join('');
+  const everything =
+    [...gitlab.notes.values()]
+      .flat()
+      .map((n) => n.body)
+      .join('\n') + logs.join('');
   t.ok(logs.length > 0, 'there are log lines to check');
   t.notMatch(everything, GITLAB_TOKEN);
   t.notMatch(everything, HOOK_TOKEN);

@@ -42,13 +42,19 @@ t.test('the queue bounds concurrency and size, and survives failing jobs', async
   t.ok(queue.enqueue('b', job(1)));
   t.ok(queue.enqueue('c', job(2)));
   t.ok(queue.enqueue('d', job(3)));
-  t.notOk(queue.enqueue('e', async () => {}), 'a full queue refuses');
+  t.notOk(
+    queue.enqueue('e', async () => {}),
+    'a full queue refuses',
+  );
   for (const g of gates) g.resolve();
   await queue.onIdle();
   t.equal(most, 2);
   t.same(errors, ['a']);
   await queue.close();
-  t.notOk(queue.enqueue('f', async () => {}), 'a closed queue refuses');
+  t.notOk(
+    queue.enqueue('f', async () => {}),
+    'a closed queue refuses',
+  );
 });
 
 t.test('a broken base is shown as a warning above the head rendered as all added; internal errors stay internal', async (t) => {
@@ -72,7 +78,13 @@ t.test('previews show path sources of the platform repo tracking the base branch
   const { retarget } = await import('../../src/server/routes/webhooks.js');
   const sha = 'c'.repeat(40);
   const app = (source: Record<string, unknown>) => ({ application: { metadata: { name: 'a' }, spec: { source } } });
-  const platform = { projects: [], apps: [app({ repoURL: 'https://x/platform.git', path: 'apps/a', targetRevision: sha }), app({ repoURL: 'https://charts', chart: 'c', targetRevision: '1.2.3' })] };
+  const platform = {
+    projects: [],
+    apps: [
+      app({ repoURL: 'https://x/platform.git', path: 'apps/a', targetRevision: sha }),
+      app({ repoURL: 'https://charts', chart: 'c', targetRevision: '1.2.3' }),
+    ],
+  };
   const out = retarget(platform as never, sha, 'main');
   t.equal((out.apps[0]!.application.spec as { source: { targetRevision: string } }).source.targetRevision, 'main');
   t.equal(out.apps[1], platform.apps[1], 'other apps are left as they are');

@@ -26,7 +26,16 @@ const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
 const browser: Browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 t.teardown(() => browser.close());
 
@@ -42,8 +51,10 @@ async function open(query = ''): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
-const visibleRows = (page: Page) => page.$$eval('#matrix tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).map((r) => (r as HTMLElement).dataset.app));
-const visibleClusters = (page: Page) => page.$$eval('#matrix thead th[data-cluster]', (ths) => ths.filter((h) => !(h as HTMLElement).hidden).map((h) => (h as HTMLElement).dataset.cluster));
+const visibleRows = (page: Page) =>
+  page.$$eval('#matrix tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).map((r) => (r as HTMLElement).dataset.app));
+const visibleClusters = (page: Page) =>
+  page.$$eval('#matrix thead th[data-cluster]', (ths) => ths.filter((h) => !(h as HTMLElement).hidden).map((h) => (h as HTMLElement).dataset.cluster));
 const background = (page: Page, application: string) => page.$eval(`td[data-application="${application}"]`, (td) => getComputedStyle(td).backgroundColor);
 
 t.test('the page renders the app x cluster matrix of the example platform with Argo CD status', async (t) => {
@@ -58,7 +69,11 @@ t.test('the page renders the app x cluster matrix of the example platform with A
   t.equal(await background(page, DEGRADED), 'rgb(255, 193, 192)', 'errors are highlighted');
   t.equal(await background(page, COMPARISON_ERROR), 'rgb(255, 193, 192)');
   t.equal(await page.getAttribute(`td[data-application="${MISSING}"]`, 'data-state'), 'missing');
-  t.equal(await page.getAttribute(`td[data-application="${DRIFTED}"] a`, 'href'), `${argo.url}/applications/argocd/${DRIFTED}`, 'cells link into the Argo CD UI');
+  t.equal(
+    await page.getAttribute(`td[data-application="${DRIFTED}"] a`, 'href'),
+    `${argo.url}/applications/argocd/${DRIFTED}`,
+    'cells link into the Argo CD UI',
+  );
   t.match(await page.textContent('#orphans'), ORPHAN);
   t.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined, 'markup in Argo CD messages stays text');
   t.match(await page.textContent(`td[data-application="${COMPARISON_ERROR}"] .msg`), '<script>window.pwned=1</script>');
@@ -91,7 +106,11 @@ t.test('filters by namespace, cluster and provider, and to drift and errors only
   await page.selectOption('#filter-provider', '');
   await page.check('#filter-problems');
   const bad = await visibleRows(page);
-  t.same(bad.sort(), ['ingress/traefik', 'kube-system/headlamp', 'observe/eck-operator', 'observe/logging'], 'only rows with drift, errors or missing Applications');
+  t.same(
+    bad.sort(),
+    ['ingress/traefik', 'kube-system/headlamp', 'observe/eck-operator', 'observe/logging'],
+    'only rows with drift, errors or missing Applications',
+  );
   await page.screenshot({ path: path.join(artifacts, 'status-page-problems.png'), fullPage: true });
   t.same(problems, []);
 });

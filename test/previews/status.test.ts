@@ -5,7 +5,17 @@ import { openLocalRepo, renderPlatform } from '../../src/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { buildStatusMatrix, classifyArgoApp, collectStatus } from '../../src/integrations/status/status-matrix.js';
 import { argoItem, startFakeArgo } from '../fixtures/previews-support/support.js';
-import { COMPARISON_ERROR, DEGRADED, DRIFTED, examplePlatform, exampleArgoItems, HOSTILE_MESSAGE, MISSING, ORPHAN, PROGRESSING } from '../fixtures/previews-support/example-argo.js';
+import {
+  COMPARISON_ERROR,
+  DEGRADED,
+  DRIFTED,
+  examplePlatform,
+  exampleArgoItems,
+  HOSTILE_MESSAGE,
+  MISSING,
+  ORPHAN,
+  PROGRESSING,
+} from '../fixtures/previews-support/example-argo.js';
 
 const TOKEN = 'argocd-token-0123456789abcdef';
 const argo = await startFakeArgo({ token: TOKEN, items: exampleArgoItems() });
@@ -15,7 +25,11 @@ const platform = renderPlatform(openLocalRepo(examplePlatform));
 
 t.test('Argo CD settings come from ARGOCD_SERVER and ARGOCD_AUTH_TOKEN; none means Git only', async (t) => {
   t.equal(readArgoSettings({}), undefined);
-  t.same(readArgoSettings({ ARGOCD_SERVER: 'argocd.example.com', ARGOCD_AUTH_TOKEN: 'tok-123456' }), { server: 'https://argocd.example.com', token: 'tok-123456', insecure: false });
+  t.same(readArgoSettings({ ARGOCD_SERVER: 'argocd.example.com', ARGOCD_AUTH_TOKEN: 'tok-123456' }), {
+    server: 'https://argocd.example.com',
+    token: 'tok-123456',
+    insecure: false,
+  });
   t.throws(() => readArgoSettings({ ARGOCD_SERVER: 'https://argocd.example.com' }), { code: 'GK_CONFIG' });
   t.equal(argoAppURL('https://argocd.example.com', 'argocd', 'a-b'), 'https://argocd.example.com/applications/argocd/a-b');
 });
@@ -28,7 +42,10 @@ t.test('the Argo CD client lists Applications with a bearer token, the gitops-k8
   t.equal(url.pathname, '/api/v1/applications');
   t.equal(url.searchParams.get('selector'), 'app.kubernetes.io/managed-by=gitops-k8s');
   t.match(url.searchParams.get('fields'), /items\.status\.sync\.status/);
-  t.notOk(apps.some((a) => a.name === 'someone-elses-app'), 'the selector keeps other Applications out');
+  t.notOk(
+    apps.some((a) => a.name === 'someone-elses-app'),
+    'the selector keeps other Applications out',
+  );
   const drifted = apps.find((a) => a.name === DRIFTED)!;
   t.match(drifted, { namespace: 'argocd', sync: 'OutOfSync', health: 'Healthy' });
   t.same(await listArgoApplications(settings, { selector: 'nothing=matches' }), [], 'items: null is an empty list');
@@ -43,12 +60,19 @@ t.test('the Argo CD client takes an injected undici dispatcher', async (t) => {
     .intercept({ path: (p) => p.startsWith('/api/v1/applications?'), method: 'GET', headers: { authorization: 'Bearer mock-token-123' } })
     .reply(200, { metadata: {}, items: [argoItem('a-b-c', 'Synced', 'Healthy')] });
   const apps = await listArgoApplications({ server: 'https://argocd.test', token: 'mock-token-123', insecure: false }, { dispatcher: agent });
-  t.same(apps.map((a) => [a.name, a.sync, a.health]), [['a-b-c', 'Synced', 'Healthy']]);
+  t.same(
+    apps.map((a) => [a.name, a.sync, a.health]),
+    [['a-b-c', 'Synced', 'Healthy']],
+  );
   await agent.close();
 });
 
 t.test('Argo CD failures are GK_ARGOCD errors that never hold the token', async (t) => {
-  const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', message: 'resolved' }), (e: unknown) => e as Error & { code: string });
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => ({ code: 'none', message: 'resolved' }),
+      (e: unknown) => e as Error & { code: string },
+    );
   const refused = await failure(listArgoApplications({ ...settings, token: 'wrong-token-123456' }));
   t.equal(refused.code, 'GK_ARGOCD');
   t.match(refused.message, /refused the token \(HTTP 401\)/);
@@ -59,7 +83,8 @@ t.test('Argo CD failures are GK_ARGOCD errors that never hold the token', async 
 });
 
 t.test('sync and health are classified into the states the matrix highlights', async (t) => {
-  const c = (sync: string, health: string, extra = {}) => classifyArgoApp({ name: 'x', namespace: 'argocd', labels: {}, sync, health, conditions: [], ...extra }).state;
+  const c = (sync: string, health: string, extra = {}) =>
+    classifyArgoApp({ name: 'x', namespace: 'argocd', labels: {}, sync, health, conditions: [], ...extra }).state;
   t.equal(c('Synced', 'Healthy'), 'ok');
   t.equal(c('OutOfSync', 'Healthy'), 'drift');
   t.equal(c('Synced', 'Missing'), 'drift');
@@ -73,7 +98,10 @@ t.test('sync and health are classified into the states the matrix highlights', a
 
 t.test('the matrix joins every generated Application with Argo CD, and lists orphans', async (t) => {
   const matrix = await collectStatus(platform, { settings });
-  t.same(matrix.clusters.map((c) => `${c.name}:${c.provider}`), ['do-ams3:digitalocean', 'eks-eu-west-1:eks', 'gke-europe-west4:gke']);
+  t.same(
+    matrix.clusters.map((c) => `${c.name}:${c.provider}`),
+    ['do-ams3:digitalocean', 'eks-eu-west-1:eks', 'gke-europe-west4:gke'],
+  );
   const cell = (name: string) => matrix.rows.flatMap((r) => Object.values(r.cells)).find((x) => x.application === name)!;
   t.equal(cell(DRIFTED).state, 'drift');
   t.equal(cell(DEGRADED).state, 'error');
@@ -82,7 +110,10 @@ t.test('the matrix joins every generated Application with Argo CD, and lists orp
   t.equal(cell(MISSING).state, 'missing');
   t.equal(cell(PROGRESSING).state, 'progressing');
   t.equal(cell('guestbook-guestbook-do-ams3').url, `${argo.url}/applications/argocd/guestbook-guestbook-do-ams3`);
-  t.same(matrix.orphans.map((o) => o.name), [ORPHAN]);
+  t.same(
+    matrix.orphans.map((o) => o.name),
+    [ORPHAN],
+  );
   const guestbook = matrix.rows.find((r) => r.namespace === 'guestbook')!;
   t.same(Object.keys(guestbook.cells), ['do-ams3'], 'no cell where the app does not run');
   t.equal(matrix.counts.ok + matrix.counts.drift + matrix.counts.error + matrix.counts.missing + matrix.counts.progressing, platform.apps.length);
@@ -175,7 +206,12 @@ t.test('on a broken commit the pages without the token name files, lines and cod
   );
   const logs: string[] = [];
   const { Writable } = await import('node:stream');
-  const app = await buildApp({ repo: dir, token: GENERATOR_TOKEN, warm: false, logger: { level: 'info', stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) } as never });
+  const app = await buildApp({
+    repo: dir,
+    token: GENERATOR_TOKEN,
+    warm: false,
+    logger: { level: 'info', stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) } as never,
+  });
   t.teardown(() => app.close());
 
   const page = await app.inject({ method: 'GET', url: '/' });

@@ -60,7 +60,15 @@ function prPayload(action: string, number: number, head: string, base = first, c
     action,
     number,
     pull_request: { number, state: 'open', head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' } },
-    repository: { id: 1, name: 'platform', full_name: 'example/platform', owner: { login: 'example' }, clone_url: cloneUrl, html_url: 'https://github.com/example/platform', default_branch: 'main' },
+    repository: {
+      id: 1,
+      name: 'platform',
+      full_name: 'example/platform',
+      owner: { login: 'example' },
+      clone_url: cloneUrl,
+      html_url: 'https://github.com/example/platform',
+      default_branch: 'main',
+    },
     sender: { login: 'dev' },
   };
 }
@@ -81,7 +89,8 @@ async function deliver(event: string, payload: unknown, signature?: string) {
 }
 
 const commentsOf = (n: number) => github.comments.get(`example/platform#${n}`) ?? [];
-const writes = (n: number) => github.requests.filter((r) => r.method !== 'GET' && (r.url.includes(`/issues/${n}/comments`) || r.url.includes('/issues/comments/')));
+const writes = (n: number) =>
+  github.requests.filter((r) => r.method !== 'GET' && (r.url.includes(`/issues/${n}/comments`) || r.url.includes('/issues/comments/')));
 
 t.test('signatures are checked with @octokit/webhooks over the raw body', async (t) => {
   const body = Buffer.from('{"zen":"Keep it logically awesome."}');
@@ -100,7 +109,12 @@ t.test('a delivery with a bad or missing signature is refused with 401 and does 
   t.equal(bad.statusCode, 401);
   t.equal(bad.json().code, 'GK_BAD_SIGNATURE');
   const body = JSON.stringify(prPayload('opened', 1, first));
-  const missing = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request' }, payload: body });
+  const missing = await app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks/github',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request' },
+    payload: body,
+  });
   t.equal(missing.statusCode, 401);
   const signedOther = await deliver('pull_request', prPayload('opened', 1, first), await signWebhookBody('not-the-secret', body));
   t.equal(signedOther.statusCode, 401);
@@ -111,7 +125,8 @@ t.test('a delivery with a bad or missing signature is refused with 401 and does 
 t.test('a signed pull_request leads to one preview comment, updated in place on the next push', async (t) => {
   const head1 = commitChanges(dir, platform, {
     'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.1\n',
-    'apps/kube-system/metrics-server.yaml': 'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 1\n',
+    'apps/kube-system/metrics-server.yaml':
+      'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 1\n',
   });
   const opened = await deliver('pull_request', prPayload('opened', 7, head1));
   t.equal(opened.statusCode, 202, 'replies at once; the work runs after');
@@ -138,7 +153,7 @@ t.test('a signed pull_request leads to one preview comment, updated in place on 
   t.notMatch(commentsOf(7)[0]!.body, /grafana/);
 });
 
-t.test('the comment is found across pages and a spoofed marker in someone else\'s comment is not edited', async (t) => {
+t.test("the comment is found across pages and a spoofed marker in someone else's comment is not edited", async (t) => {
   github.addComment('example/platform#8', 'first');
   github.addComment('example/platform#8', `I pasted ${PREVIEW_MARKER} here`, 'mallory');
   github.addComment('example/platform#8', 'third');
@@ -158,22 +173,37 @@ t.test('the comment is found across pages and a spoofed marker in someone else\'
 });
 
 t.test('a pull request whose head breaks the repo gets a comment naming the broken file and line', async (t) => {
-  const broken = commitChanges(dir, platform, { 'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevison: main\n' });
+  const broken = commitChanges(dir, platform, {
+    'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevison: main\n',
+  });
   t.equal((await deliver('pull_request', prPayload('synchronize', 9, broken))).statusCode, 202);
   await waitFor(() => commentsOf(9).length === 1);
   const body = commentsOf(9)[0]!.body;
   t.match(body, /breaks the platform repo/);
   t.match(body, /apps\/guestbook\/guestbook\.yaml:3: /);
   t.notMatch(body, /\| added \|/, 'no diff is shown for a broken head');
-  commitChanges(dir, platform, { 'apps/guestbook/guestbook.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: 0d521c6e049889134f3122eb32d7ed342f43ca0d\n' });
+  commitChanges(dir, platform, {
+    'apps/guestbook/guestbook.yaml':
+      'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: 0d521c6e049889134f3122eb32d7ed342f43ca0d\n',
+  });
 });
 
 t.test('a form-encoded delivery is verified over its raw body too', async (t) => {
   const body = `payload=${encodeURIComponent(JSON.stringify({ zen: 'Approachable is better than simple.', hook_id: 2 }))}`;
   const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'ping' };
-  const good = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, body) }, payload: body });
+  const good = await app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks/github',
+    headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, body) },
+    payload: body,
+  });
   t.equal(good.statusCode, 200);
-  const bad = await app.inject({ method: 'POST', url: '/api/v1/webhooks/github', headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, `${body}x`) }, payload: body });
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks/github',
+    headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, `${body}x`) },
+    payload: body,
+  });
   t.equal(bad.statusCode, 401);
 });
 
@@ -196,7 +226,19 @@ t.test('a push drops the caches of its repository and is forwarded, signed as re
   const before = await app.gitops.getPlatform({ revision: 'main' });
   t.equal(before.platform.apps.length, 5);
   const commit = commitChanges(dir, dir, { 'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.1\n' });
-  const payload = { ref: 'refs/heads/main', before: first, after: commit, repository: { name: 'platform', full_name: 'example/platform', owner: { login: 'example' }, clone_url: repoURL, html_url: 'https://github.com/example/platform', default_branch: 'main' } };
+  const payload = {
+    ref: 'refs/heads/main',
+    before: first,
+    after: commit,
+    repository: {
+      name: 'platform',
+      full_name: 'example/platform',
+      owner: { login: 'example' },
+      clone_url: repoURL,
+      html_url: 'https://github.com/example/platform',
+      default_branch: 'main',
+    },
+  };
   const res = await deliver('push', payload);
   t.equal(res.statusCode, 202);
   const after = await app.gitops.getPlatform({ revision: 'main' });
@@ -210,7 +252,11 @@ t.test('a push drops the caches of its repository and is forwarded, signed as re
 
 t.test('neither the GitHub token nor the webhook secret reaches a comment or a log line', async (t) => {
   await app.inject({ method: 'GET', url: '/healthz' });
-  const everything = [...github.comments.values()].flat().map((c) => c.body).join('\n') + logs.join('');
+  const everything =
+    [...github.comments.values()]
+      .flat()
+      .map((c) => c.body)
+      .join('\n') + logs.join('');
   t.ok(logs.length > 0, 'there are log lines to check');
   t.notMatch(everything, GITHUB_TOKEN);
   t.notMatch(everything, SECRET);

@@ -33,7 +33,8 @@ function goJson(value: unknown): string {
 /** Go's fmt %v of a parameter value. */
 function goPrint(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return Math.abs(value) >= 1e6 || (value !== 0 && Math.abs(value) < 1e-4) ? value.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : String(value);
+  if (typeof value === 'number')
+    return Math.abs(value) >= 1e6 || (value !== 0 && Math.abs(value) < 1e-4) ? value.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : String(value);
   if (typeof value === 'boolean') return String(value);
   throw new Error(`%v of a ${typeof value} is not something a template here should print`);
 }
@@ -65,17 +66,27 @@ function mergePatch(base: unknown, patch: unknown): unknown {
   return patch;
 }
 
-t.test('the ApplicationSet of manifests/install, fed this generator\'s reply, makes render\'s Applications', async (t) => {
+t.test("the ApplicationSet of manifests/install, fed this generator's reply, makes render's Applications", async (t) => {
   const appSet = parse(readFileSync(MANIFEST, 'utf8')) as {
     metadata: { namespace: string };
-    spec: { goTemplate: boolean; goTemplateOptions?: string[]; generators: { plugin?: { input?: { parameters?: Record<string, unknown> } } }[]; template: unknown; templatePatch?: string; syncPolicy?: { preserveResourcesOnDeletion?: boolean } };
+    spec: {
+      goTemplate: boolean;
+      goTemplateOptions?: string[];
+      generators: { plugin?: { input?: { parameters?: Record<string, unknown> } } }[];
+      template: unknown;
+      templatePatch?: string;
+      syncPolicy?: { preserveResourcesOnDeletion?: boolean };
+    };
   };
   t.equal(appSet.spec.goTemplate, true);
   t.same(crdProblemsAll([appSet as never]), [], 'the ApplicationSet itself is valid');
   const plugin = appSet.spec.generators.find((g) => g.plugin)?.plugin;
   t.ok(plugin, 'it has a plugin generator');
   const inputKeys = Object.keys(plugin?.input?.parameters ?? {});
-  t.ok(inputKeys.every((k) => ['repoURL', 'revision', 'path', 'cluster', 'clusters', 'namespace', 'namespaces', 'labels', 'clusterLabels'].includes(k)), `its input parameters are ones the generator accepts: ${inputKeys.join(', ')}`);
+  t.ok(
+    inputKeys.every((k) => ['repoURL', 'revision', 'path', 'cluster', 'clusters', 'namespace', 'namespaces', 'labels', 'clusterLabels'].includes(k)),
+    `its input parameters are ones the generator accepts: ${inputKeys.join(', ')}`,
+  );
 
   // The manifest's repo and path point at GitHub; serve the same layout locally under that path.
   const path = String(plugin?.input?.parameters?.path ?? '');
@@ -97,7 +108,12 @@ t.test('the ApplicationSet of manifests/install, fed this generator\'s reply, ma
     return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...application, metadata } as unknown as Application;
   });
   t.same(crdProblemsAll(applications), []);
-  const rendered = renderPlatform(openLocalRepo(`${dir}/${path}`), { repoURL: `file://${dir}`, targetRevision: 'main', pathPrefix: path || undefined, argocdNamespace: appSet.metadata.namespace });
+  const rendered = renderPlatform(openLocalRepo(`${dir}/${path}`), {
+    repoURL: `file://${dir}`,
+    targetRevision: 'main',
+    pathPrefix: path || undefined,
+    argocdNamespace: appSet.metadata.namespace,
+  });
   t.equal(applications.length, rendered.apps.length);
   for (const [i, r] of inReplyOrder(rendered.apps).entries()) {
     const a = applications[i]!;

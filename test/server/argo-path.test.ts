@@ -25,7 +25,14 @@ t.test('files get the folder as path plus filename and filenameNormalized, as th
     segments: ['cluster-config', 'engineering', 'prod'],
   });
   t.same(filePathParams('apps/kube-system/Metrics_Server.yaml').filenameNormalized, 'metrics-server.yaml');
-  t.same(filePathParams('top.yaml'), { path: '.', basename: '.', filename: 'top.yaml', basenameNormalized: '', filenameNormalized: 'top.yaml', segments: ['.'] });
+  t.same(filePathParams('top.yaml'), {
+    path: '.',
+    basename: '.',
+    filename: 'top.yaml',
+    basenameNormalized: '',
+    filenameNormalized: 'top.yaml',
+    segments: ['.'],
+  });
 });
 
 t.test("SanitizeName lower-cases, replaces what DNS names may not hold, trims '-' and '.', and cuts at 253", async (t) => {

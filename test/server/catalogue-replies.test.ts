@@ -57,7 +57,12 @@ t.test('a request that arrives while the server closes gets a catalogue 503 and 
   const [head, body] = raw.split('\r\n\r\n');
   t.match(head, /^HTTP\/1\.1 503 /);
   t.match(head, /\r\nconnection: close\r\n/i);
-  t.same(JSON.parse(body!), { statusCode: 503, code: 'GK_NOT_READY', error: errorCatalogue.GK_NOT_READY.title, message: 'the generator is shutting down; retry' });
+  t.same(JSON.parse(body!), {
+    statusCode: 503,
+    code: 'GK_NOT_READY',
+    error: errorCatalogue.GK_NOT_READY.title,
+    message: 'the generator is shutting down; retry',
+  });
 });
 
 t.test("--version prints package.json's version, the one place it is written", async (t) => {

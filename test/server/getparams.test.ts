@@ -38,7 +38,13 @@ t.test('the reply has one set per (app, cluster), shaped for goTemplate, and agr
     t.equal(set.app, r.app.name);
     t.equal(set.namespace, r.namespace.name);
     t.equal(set.project, r.application.spec.project);
-    t.same(set.cluster, { name: r.cluster.name, server: r.cluster.server, provider: r.cluster.provider, labels: r.cluster.labels, vars: goSafe(r.cluster.vars) });
+    t.same(set.cluster, {
+      name: r.cluster.name,
+      server: r.cluster.server,
+      provider: r.cluster.provider,
+      labels: r.cluster.labels,
+      vars: goSafe(r.cluster.vars),
+    });
     t.same(set.labels, r.application.metadata.labels);
     t.same(set.annotations, r.application.metadata.annotations);
     t.same(set.spec, r.application.spec, `${set.name}: spec equals render's`);
@@ -58,7 +64,12 @@ t.test("a client asking for gzip (Argo CD's Go client does) gets the same reply 
   const { app } = await testApp({ repo: dir });
   t.teardown(() => app.close());
   const ask = (encoding?: string) =>
-    app.inject({ method: 'POST', url: '/api/v1/getparams.execute', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(encoding ? { 'accept-encoding': encoding } : {}) }, payload: '{}' });
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/getparams.execute',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(encoding ? { 'accept-encoding': encoding } : {}) },
+      payload: '{}',
+    });
   const plain = await ask();
   const zipped = await ask('gzip, deflate');
   t.equal(zipped.statusCode, 200);
@@ -70,7 +81,8 @@ t.test("a client asking for gzip (Argo CD's Go client does) gets the same reply 
 t.test('numbers Go would print in exponent form are strings in fields templated directly; spec keeps its types for toJson', async (t) => {
   const dir = makeWorkTree({
     ...platformFiles(),
-    'clusters/kind-dev.yaml': 'provider: kind\nserver: https://kubernetes.default.svc\nlabels: { env: dev }\nvars: { domain: dev.example.com, maxBytes: 1000000, ratio: 0.00001, replicas: 3, small: 123456 }\n',
+    'clusters/kind-dev.yaml':
+      'provider: kind\nserver: https://kubernetes.default.svc\nlabels: { env: dev }\nvars: { domain: dev.example.com, maxBytes: 1000000, ratio: 0.00001, replicas: 3, small: 123456 }\n',
     'apps/observe/elasticsearch/values.yaml': 'maxBytes: 1000000\nreplicas: 3\n',
   });
   const { app, call } = await testApp({ repo: dir });
@@ -90,19 +102,39 @@ t.test("the path object is what Argo CD's Git generators compute, including wher
   const { app, call } = await testApp({ repo: `file://${dir}` });
   t.teardown(() => app.close());
   const res = await call({ path: 'platform', revision: 'main' });
-  t.equal(res.statusCode, 200, res.statusCode === 200 ? "answered" : res.body);
+  t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
   const sets = (res.json() as Reply).output.parameters;
   const es = sets.find((s) => s.app === 'elasticsearch')!;
-  t.same(es.path, { path: 'platform/apps/observe/elasticsearch', basename: 'elasticsearch', basenameNormalized: 'elasticsearch', segments: ['platform', 'apps', 'observe', 'elasticsearch'] }, 'an app folder: the directory generator');
+  t.same(
+    es.path,
+    {
+      path: 'platform/apps/observe/elasticsearch',
+      basename: 'elasticsearch',
+      basenameNormalized: 'elasticsearch',
+      segments: ['platform', 'apps', 'observe', 'elasticsearch'],
+    },
+    'an app folder: the directory generator',
+  );
   const ms = sets.find((s) => s.app === 'metrics-server')!;
   t.same(
     ms.path,
-    { path: 'platform/apps/kube-system', basename: 'kube-system', filename: 'metrics-server.yaml', basenameNormalized: 'kube-system', filenameNormalized: 'metrics-server.yaml', segments: ['platform', 'apps', 'kube-system'] },
+    {
+      path: 'platform/apps/kube-system',
+      basename: 'kube-system',
+      filename: 'metrics-server.yaml',
+      basenameNormalized: 'kube-system',
+      filenameNormalized: 'metrics-server.yaml',
+      segments: ['platform', 'apps', 'kube-system'],
+    },
     'an app file: the files generator',
   );
   const files = await openGitCommit(dir, git(dir, 'rev-parse', 'HEAD'), { path: 'platform' });
   const rendered = renderPlatform(files, { repoURL: `file://${dir}`, targetRevision: 'main', pathPrefix: 'platform' });
-  t.same(sets.map((s) => s.spec), inReplyOrder(rendered.apps).map((r) => r.application.spec), 'render of the same commit and path agrees');
+  t.same(
+    sets.map((s) => s.spec),
+    inReplyOrder(rendered.apps).map((r) => r.application.spec),
+    'render of the same commit and path agrees',
+  );
 });
 
 t.test('input parameters select clusters (by file name, Argo CD name or server), namespaces and labels', async (t) => {
@@ -114,7 +146,7 @@ t.test('input parameters select clusters (by file name, Argo CD name or server),
   t.teardown(() => app.close());
   const names = async (parameters: Record<string, unknown>) => {
     const res = await call(parameters);
-    t.equal(res.statusCode, 200, res.statusCode === 200 ? "answered" : res.body);
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
     return res.statusCode === 200 ? (res.json() as Reply).output.parameters.map((s) => s.name).sort() : [];
   };
   t.same(await names({ cluster: 'kind-dev' }), ['guestbook-guestbook-kind-dev', 'kube-system-metrics-server-kind-dev']);
@@ -158,7 +190,12 @@ t.test('a wrong or missing token is 403 and the token never reaches the log', as
   t.match(missing.json(), { message: /token/ });
   t.equal((await call({}, { token: 'wrong-token-0123456789abcdef' })).statusCode, 403);
   t.equal((await call({}, { token: TOKEN.slice(0, -1) })).statusCode, 403);
-  const ok = await app.inject({ method: 'POST', url: '/api/v1/getparams.execute', headers: { authorization: `bearer ${TOKEN}`, 'content-type': 'application/json' }, payload: '{}' });
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/api/v1/getparams.execute',
+    headers: { authorization: `bearer ${TOKEN}`, 'content-type': 'application/json' },
+    payload: '{}',
+  });
   t.equal(ok.statusCode, 200, 'the scheme is case-insensitive');
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'health needs no token');
   t.ok(log().length > 0, 'something was logged');
@@ -198,7 +235,10 @@ t.test('a new commit on the branch is served on the next call that names the bra
   const { app, call } = await testApp({ repo: `file://${remote.bare}` });
   t.teardown(() => app.close());
   const before = (await call({ revision: 'main' })).json() as Reply;
-  commitFiles(remote.work, { 'apps/guestbook/second.yaml': 'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: helm-guestbook\ntargetRevision: 53e28ff20cc530b9ada2173fbbd64d48338583ba\n' });
+  commitFiles(remote.work, {
+    'apps/guestbook/second.yaml':
+      'repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: helm-guestbook\ntargetRevision: 53e28ff20cc530b9ada2173fbbd64d48338583ba\n',
+  });
   remote.push();
   const after = (await call({ revision: 'main' })).json() as Reply;
   t.equal(after.output.parameters.length, before.output.parameters.length + 2, 'the new app on both clusters');
@@ -239,7 +279,10 @@ t.test('every failure is a non-2xx with a message naming the file and line', asy
   t.equal(broken.statusCode, 422, 'a broken commit');
   t.match(broken.json(), { code: 'GK_INVALID_YAML', message: /apps\/observe\/elasticsearch\/app\.yaml:\d+/ });
 
-  commitFiles(remote.work, { 'apps/observe/elasticsearch/app.yaml': 'repoURL: https://helm.elastic.co\nchart: elasticsearch\nversion: 8.5.1\nvalues:\n  hosts: ["{{cluster.vars.nope}}"]\n' });
+  commitFiles(remote.work, {
+    'apps/observe/elasticsearch/app.yaml':
+      'repoURL: https://helm.elastic.co\nchart: elasticsearch\nversion: 8.5.1\nvalues:\n  hosts: ["{{cluster.vars.nope}}"]\n',
+  });
   remote.push();
   const invalid = await call({ revision: 'main' });
   t.equal(invalid.statusCode, 422, 'a template error');
@@ -269,7 +312,7 @@ t.test('a git outage, a hanging server and wrong credentials are non-2xx; secret
   });
   t.teardown(() => app.close());
   const ok = await call({ revision: 'main' });
-  t.equal(ok.statusCode, 200, ok.statusCode === 200 ? "answered" : ok.body);
+  t.equal(ok.statusCode, 200, ok.statusCode === 200 ? 'answered' : ok.body);
 
   server.mode = 'down';
   const outage = await call({ revision: 'main' });
@@ -370,7 +413,10 @@ t.test('with a refresh interval a stale branch is fetched in the background, and
     await new Promise((r) => setTimeout(r, 50));
   }
   t.equal(seen.at(-1), before + 2, `the new commit is served once the background fetch is in (${seen.join(', ')})`);
-  t.ok(seen.every((n) => n === before || n === before + 2), 'meanwhile the last fetched commit, never a partial reply');
+  t.ok(
+    seen.every((n) => n === before || n === before + 2),
+    'meanwhile the last fetched commit, never a partial reply',
+  );
 
   server.mode = 'down';
   await new Promise((r) => setTimeout(r, 250));
@@ -381,6 +427,12 @@ t.test('with a refresh interval a stale branch is fetched in the background, and
   }
   const firstFailure = statuses.indexOf(502);
   t.ok(firstFailure >= 0, `the outage shows as a 502 (${statuses.join(', ')})`);
-  t.ok(statuses.slice(0, firstFailure).every((s) => s === 200), 'until the background fetch has failed, the last fetch is served');
-  t.ok(statuses.slice(firstFailure).every((s) => s === 502), 'after it failed, every call is a 502 until a fetch succeeds');
+  t.ok(
+    statuses.slice(0, firstFailure).every((s) => s === 200),
+    'until the background fetch has failed, the last fetch is served',
+  );
+  t.ok(
+    statuses.slice(firstFailure).every((s) => s === 502),
+    'after it failed, every call is a 502 until a fetch succeeds',
+  );
 });

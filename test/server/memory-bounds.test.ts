@@ -13,11 +13,12 @@ const gc = runInNewContext('gc') as () => void;
 function largeReplyRepo(): string {
   const files = { ...platformFiles() };
   const filler = 'x'.repeat(24 * 1024);
-  for (let i = 0; i < 60; i++) files[`apps/bulk/app-${i}.yaml`] = `repoURL: https://charts.example.com\nchart: app-${i}\nversion: 1.0.0\nvalues:\n  filler: ${filler}\n`;
+  for (let i = 0; i < 60; i++)
+    files[`apps/bulk/app-${i}.yaml`] = `repoURL: https://charts.example.com\nchart: app-${i}\nversion: 1.0.0\nvalues:\n  filler: ${filler}\n`;
   return makeWorkTree(files);
 }
 
-t.test("concurrent clients without gzip do not each hold a copy of the plain reply, even when they stall", async (t) => {
+t.test('concurrent clients without gzip do not each hold a copy of the plain reply, even when they stall', async (t) => {
   const { app, call } = await testApp({ repo: largeReplyRepo(), logger: false });
   t.teardown(() => app.close());
   const warm = await call({});
@@ -48,10 +49,19 @@ t.test("concurrent clients without gzip do not each hold a copy of the plain rep
   }
   t.teardown(() => sockets.forEach((s) => s.destroy()));
   const firsts = await Promise.all(heads);
-  t.ok(firsts.every((h) => h.startsWith('HTTP/1.1 200 ')), 'every client is being answered');
-  t.ok(firsts.every((h) => new RegExp(`\\r\\ncontent-length: ${plainBytes}\\r\\n`, 'i').test(h)), 'with the length of the plain body');
+  t.ok(
+    firsts.every((h) => h.startsWith('HTTP/1.1 200 ')),
+    'every client is being answered',
+  );
+  t.ok(
+    firsts.every((h) => new RegExp(`\\r\\ncontent-length: ${plainBytes}\\r\\n`, 'i').test(h)),
+    'with the length of the plain body',
+  );
   await new Promise((resolve) => setTimeout(resolve, 300));
   clearInterval(sampler);
   const held = peak - before;
-  t.ok(held < (clients * plainBytes) / 3, `at most ${clients} clients hold ${(held / 2 ** 20).toFixed(1)} MiB of buffers, not ${clients} × ${(plainBytes / 2 ** 20).toFixed(1)} MiB`);
+  t.ok(
+    held < (clients * plainBytes) / 3,
+    `at most ${clients} clients hold ${(held / 2 ** 20).toFixed(1)} MiB of buffers, not ${clients} × ${(plainBytes / 2 ** 20).toFixed(1)} MiB`,
+  );
 });

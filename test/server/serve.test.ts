@@ -69,7 +69,11 @@ t.test('serve takes GITOPS_K8S_TOKEN and rejects a short one', async (t) => {
   const running = runCli(['serve', '--port', '0', '--host', '127.0.0.1', dir], io);
   const [, base] = await io.waitFor(/listening on (\S+)/);
   t.notMatch(io.out(), /curl/, 'no curl call without --dev');
-  const res = await fetch(`${base}/api/v1/getparams.execute`, { method: 'POST', headers: { authorization: 'Bearer env-token-0123456789abcdef', 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${base}/api/v1/getparams.execute`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer env-token-0123456789abcdef', 'content-type': 'application/json' },
+    body: '{}',
+  });
   t.equal(res.status, 200);
   process.emit('SIGTERM', 'SIGTERM');
   t.equal(await running, 0);

@@ -10,5 +10,8 @@ t.test('the byte bound of a cache counts its keys: many small values under long 
   t.ok(cache.calculatedSize <= maxBytes, `counted ${cache.calculatedSize} bytes`);
   t.ok(keyTotal <= maxBytes, `the keys kept hold ${keyTotal} bytes`);
   t.ok(keys.length > 10 && keys.length < 100, `${keys.length} entries kept, the most recent`);
-  t.equal(cache.calculatedSize, keys.reduce((n, k) => n + 10 + keyBytes(k), 0));
+  t.equal(
+    cache.calculatedSize,
+    keys.reduce((n, k) => n + 10 + keyBytes(k), 0),
+  );
 });

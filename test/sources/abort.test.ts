@@ -35,7 +35,11 @@ t.test('with deferred reads a file that was not read ahead is read between loads
   const dir = makeWorkTree({ ...platformFiles(), 'docs/deep/a/b/c/notes.txt': 'later' });
   const files = await openGitCommit(dir, await resolveRevision(dir, 'HEAD'), { deferReads: true });
   t.equal(files.read('clusters/kind-dev.yaml').toString().startsWith('provider: kind'), true, 'what was read ahead reads at once');
-  t.throws(() => files.read('docs/deep/a/b/c/notes.txt'), { code: 'GK_GIT', problems: [{ file: 'docs/deep/a/b/c/notes.txt' }] }, 'the rest fails, naming the file');
+  t.throws(
+    () => files.read('docs/deep/a/b/c/notes.txt'),
+    { code: 'GK_GIT', problems: [{ file: 'docs/deep/a/b/c/notes.txt' }] },
+    'the rest fails, naming the file',
+  );
   t.equal(await files.readDeferred!(), true, 'and is read in one batch');
   t.equal(files.read('docs/deep/a/b/c/notes.txt').toString(), 'later');
   t.equal(await files.readDeferred!(), false, 'nothing is left to read');
@@ -59,7 +63,13 @@ t.test("an aborted signal stops a call's wait for a remote that does not answer"
   const server = await startGitHttpServer(remote.bare.replace(/\/platform\.git$/, ''));
   t.teardown(() => server.close());
   server.mode = 'hang';
-  const source = openGitRemote({ url: `${server.url}/platform.git`, cacheDir: tempDir('gk-cache-'), credentials: {}, refreshIntervalMs: 0, fetchTimeoutMs: 60_000 });
+  const source = openGitRemote({
+    url: `${server.url}/platform.git`,
+    cacheDir: tempDir('gk-cache-'),
+    credentials: {},
+    refreshIntervalMs: 0,
+    fetchTimeoutMs: 60_000,
+  });
   t.teardown(() => source.close());
   const controller = new AbortController();
   const started = Date.now();

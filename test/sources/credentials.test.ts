@@ -3,7 +3,7 @@ import { gitAccess } from '../../src/sources/credentials.js';
 import { displayURL, redact, registerSecret } from '../../src/sources/redact.js';
 import { tempDir, writeFiles } from '../fixtures/server-support/git-repos.js';
 
-t.test('HTTPS credentials travel in git\'s environment, never in the URL git is given', async (t) => {
+t.test("HTTPS credentials travel in git's environment, never in the URL git is given", async (t) => {
   const access = gitAccess('https://bot:url-password-123456@git.example.com/platform.git', {});
   t.equal(access.url, 'https://git.example.com/platform.git');
   t.equal(access.env.GIT_CONFIG_KEY_0, 'http.extraHeader');
@@ -25,7 +25,10 @@ t.test('a mounted password file is read on every use (rotation without restart)'
 t.test('ssh URLs get a non-interactive ssh with the mounted key and known hosts', async (t) => {
   const access = gitAccess('ssh://git@git.example.com/platform.git', { sshKeyFile: '/keys/id ed25519', sshKnownHostsFile: '/keys/known_hosts' });
   t.equal(access.url, 'ssh://git@git.example.com/platform.git');
-  t.equal(access.env.GIT_SSH_COMMAND, "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -i '/keys/id ed25519' -o IdentitiesOnly=yes -o 'UserKnownHostsFile=/keys/known_hosts'");
+  t.equal(
+    access.env.GIT_SSH_COMMAND,
+    "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -i '/keys/id ed25519' -o IdentitiesOnly=yes -o 'UserKnownHostsFile=/keys/known_hosts'",
+  );
 });
 
 t.test('redaction covers userinfo, bearer tokens, GitHub token shapes and registered secrets', async (t) => {

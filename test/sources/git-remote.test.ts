@@ -9,7 +9,14 @@ const HOUR = 3_600_000;
 
 function openRemote(url: string, refreshIntervalMs: number) {
   const fetches: boolean[] = [];
-  const source = openGitRemote({ url, cacheDir: tempDir('gk-cache-'), credentials: {}, refreshIntervalMs, fetchTimeoutMs: 10_000, onFetch: (_s, ok) => fetches.push(ok) });
+  const source = openGitRemote({
+    url,
+    cacheDir: tempDir('gk-cache-'),
+    credentials: {},
+    refreshIntervalMs,
+    fetchTimeoutMs: 10_000,
+    onFetch: (_s, ok) => fetches.push(ok),
+  });
   return { source, fetches };
 }
 
@@ -80,7 +87,11 @@ t.test("a fork pull request's head commit resolves by its id, without fetching e
   git(remote.work, 'checkout', '-q', 'main');
   t.equal(await source.resolve(head), head);
   t.equal((await source.open(head, '')).kind('apps/guestbook/fork.yaml'), 'file');
-  t.same(clonedRefs(cacheDir).filter((r) => r.startsWith('refs/pull/')), [], 'no pull-request ref was fetched');
+  t.same(
+    clonedRefs(cacheDir).filter((r) => r.startsWith('refs/pull/')),
+    [],
+    'no pull-request ref was fetched',
+  );
   t.equal(await source.resolve('main'), main, 'branches are unchanged');
 });
 
@@ -105,7 +116,14 @@ t.test('a pull-request ref asked for by name is fetched from then on, and one th
   const remote = makeBareRemote(platformFiles());
   const cacheDir = tempDir('gk-cache-');
   const fetches: boolean[] = [];
-  const source = openGitRemote({ url: `file://${remote.bare}`, cacheDir, credentials: {}, refreshIntervalMs: 0, fetchTimeoutMs: 10_000, onFetch: (_s, ok) => fetches.push(ok) });
+  const source = openGitRemote({
+    url: `file://${remote.bare}`,
+    cacheDir,
+    credentials: {},
+    refreshIntervalMs: 0,
+    fetchTimeoutMs: 10_000,
+    onFetch: (_s, ok) => fetches.push(ok),
+  });
   const main = await source.resolve('main');
   git(remote.work, 'checkout', '-q', '-b', 'fork');
   const first = commitFiles(remote.work, { 'apps/guestbook/fork.yaml': 'repoURL: https://github.com/x/y.git\npath: y\ntargetRevision: main\n' });
@@ -113,7 +131,11 @@ t.test('a pull-request ref asked for by name is fetched from then on, and one th
   git(remote.work, 'push', '-q', 'origin', `${main}:refs/pull/8/head`);
   t.equal(await source.resolve('refs/pull/7/head'), first);
   t.equal(await source.resolve('pull/7/head'), first, 'without refs/ too');
-  t.same(clonedRefs(cacheDir).filter((r) => r.startsWith('refs/pull/')), ['refs/pull/7/head'], 'that ref alone');
+  t.same(
+    clonedRefs(cacheDir).filter((r) => r.startsWith('refs/pull/')),
+    ['refs/pull/7/head'],
+    'that ref alone',
+  );
 
   const second = commitFiles(remote.work, { 'apps/guestbook/fork.yaml': 'repoURL: https://github.com/x/y.git\npath: z\ntargetRevision: main\n' });
   git(remote.work, 'push', '-q', '-f', 'origin', 'HEAD:refs/pull/7/head');

@@ -31,7 +31,7 @@ function useFakeSsh(t: Test, fail = false): string {
   return log;
 }
 
-t.test('an ssh:// remote is fetched over git\'s ssh transport with the mounted key and known hosts, never prompting', async (t) => {
+t.test("an ssh:// remote is fetched over git's ssh transport with the mounted key and known hosts, never prompting", async (t) => {
   const log = useFakeSsh(t);
   const remote = makeBareRemote(platformFiles());
   const secrets = tempDir('gk-ssh secrets-');
@@ -40,22 +40,48 @@ t.test('an ssh:// remote is fetched over git\'s ssh transport with the mounted k
   const knownHosts = path.join(secrets, 'known_hosts');
   writeFileSync(keyFile, '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n');
   writeFileSync(knownHosts, 'git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk\n');
-  const source = openGitRemote({ url: `ssh://git@git.example.com:2222${remote.bare}`, cacheDir: tempDir('gk-cache-'), credentials: { sshKeyFile: keyFile, sshKnownHostsFile: knownHosts }, refreshIntervalMs: 0 });
+  const source = openGitRemote({
+    url: `ssh://git@git.example.com:2222${remote.bare}`,
+    cacheDir: tempDir('gk-cache-'),
+    credentials: { sshKeyFile: keyFile, sshKnownHostsFile: knownHosts },
+    refreshIntervalMs: 0,
+  });
   const commit = await source.resolve('main');
   t.match(commit, /^[0-9a-f]{40}$/);
   const files = await source.open(commit, '');
   const fromSsh = renderModel(loadPlatformRepo(files)).apps.map((r) => r.application);
-  t.same(fromSsh, renderPlatform(openLocalRepo(makeWorkTree(platformFiles()))).apps.map((r) => r.application), 'the same Applications as the files on disk');
+  t.same(
+    fromSsh,
+    renderPlatform(openLocalRepo(makeWorkTree(platformFiles()))).apps.map((r) => r.application),
+    'the same Applications as the files on disk',
+  );
   const args = readFileSync(log, 'utf8').split('\n');
-  for (const wanted of ['BatchMode=yes', 'StrictHostKeyChecking=yes', 'IdentitiesOnly=yes', `UserKnownHostsFile=${knownHosts}`, keyFile, 'git@git.example.com', '2222']) {
+  for (const wanted of [
+    'BatchMode=yes',
+    'StrictHostKeyChecking=yes',
+    'IdentitiesOnly=yes',
+    `UserKnownHostsFile=${knownHosts}`,
+    keyFile,
+    'git@git.example.com',
+    '2222',
+  ]) {
     t.ok(args.includes(wanted), `ssh got ${wanted}`);
   }
-  t.ok(args.some((a) => a.startsWith('git-upload-pack') && a.includes(remote.bare)), 'and ran upload-pack for the repo');
+  t.ok(
+    args.some((a) => a.startsWith('git-upload-pack') && a.includes(remote.bare)),
+    'and ran upload-pack for the repo',
+  );
 });
 
 t.test('an ssh failure (a host key that does not match) is a GK_GIT error that names the repo, not a hang or a prompt', async (t) => {
   useFakeSsh(t, true);
   const remote = makeBareRemote(platformFiles());
-  const source = openGitRemote({ url: `ssh://git@git.example.com${remote.bare}`, cacheDir: tempDir('gk-cache-'), credentials: {}, refreshIntervalMs: 0, fetchTimeoutMs: 10_000 });
+  const source = openGitRemote({
+    url: `ssh://git@git.example.com${remote.bare}`,
+    cacheDir: tempDir('gk-cache-'),
+    credentials: {},
+    refreshIntervalMs: 0,
+    fetchTimeoutMs: 10_000,
+  });
   await t.rejects(source.resolve('main'), { code: 'GK_GIT', message: /fetching ssh:\/\/git\.example\.com\/.*: Host key verification failed\.$/ });
 });

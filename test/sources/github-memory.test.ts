@@ -17,7 +17,15 @@ t.test('what is kept for conditional requests stays bounded over many commits of
   const work = makeWorkTree(platformFiles());
   const gh = await startFakeGitHub('acme', 'platform', work);
   t.teardown(() => gh.close());
-  const source = openGitHubRepo({ url: 'https://github.com/acme/platform.git', apiUrl: gh.url, credentials: {}, refreshIntervalMs: 0, retryBaseMs: 5, blobCacheBytes: 4 * 1024 * 1024, etagCacheBytes: 2 * 1024 * 1024 });
+  const source = openGitHubRepo({
+    url: 'https://github.com/acme/platform.git',
+    apiUrl: gh.url,
+    credentials: {},
+    refreshIntervalMs: 0,
+    retryBaseMs: 5,
+    blobCacheBytes: 4 * 1024 * 1024,
+    etagCacheBytes: 2 * 1024 * 1024,
+  });
   const gc = exposeGc();
   const heap = (): number => {
     gc();

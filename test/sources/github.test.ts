@@ -30,9 +30,15 @@ t.test('a repo read through the GitHub API renders like the same files on disk',
   t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
   const sets = (res.json() as Reply).output.parameters;
   const local = renderPlatform(openLocalRepo(`${work}/deploy`), { repoURL: 'https://github.com/acme/platform.git', pathPrefix: 'deploy' });
-  t.same(sets.map((s) => s.spec), inReplyOrder(local.apps).map((r) => r.application.spec));
+  t.same(
+    sets.map((s) => s.spec),
+    inReplyOrder(local.apps).map((r) => r.application.spec),
+  );
   t.ok(gh.log.some((l) => l.startsWith('GET /repos/acme/platform/git/trees/') && l.includes('recursive=1')));
-  t.ok(gh.authorizations.every((a) => a === `token ${GH_TOKEN}`), 'the token is sent to the API');
+  t.ok(
+    gh.authorizations.every((a) => a === `token ${GH_TOKEN}`),
+    'the token is sent to the API',
+  );
   t.notMatch(log(), GH_TOKEN);
   t.notMatch(res.body, GH_TOKEN);
 });
@@ -43,7 +49,10 @@ t.test('repeated calls are conditional (304) and blobs are not downloaded again'
   const blobs = gh.log.filter((l) => l.includes('/git/blobs/')).length;
   t.ok(blobs >= 5);
   t.equal((await call({ path: 'deploy' })).statusCode, 200);
-  t.ok(gh.log.some((l) => l.includes('/commits/main') && l.endsWith(' 304')), 'the ref check came back 304');
+  t.ok(
+    gh.log.some((l) => l.includes('/commits/main') && l.endsWith(' 304')),
+    'the ref check came back 304',
+  );
   t.equal(gh.log.filter((l) => l.includes('/git/blobs/')).length, blobs, 'no blob fetched twice');
 });
 

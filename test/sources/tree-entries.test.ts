@@ -66,7 +66,12 @@ t.test('a symlink whose target was removed is refused by every source, under its
 });
 
 t.test('a symlink to a symlink whose target is gone is reported under the name asked for', async (t) => {
-  const work = makeWorkTree({ ...platformFiles(), 'common/c3.yaml': CLUSTER, 'common/hop.yaml': { symlink: 'c3.yaml' }, 'clusters/c3.yaml': { symlink: '../common/hop.yaml' } });
+  const work = makeWorkTree({
+    ...platformFiles(),
+    'common/c3.yaml': CLUSTER,
+    'common/hop.yaml': { symlink: 'c3.yaml' },
+    'clusters/c3.yaml': { symlink: '../common/hop.yaml' },
+  });
   commitFiles(work, {}, ['common/c3.yaml']);
   for (const [name, repo] of await everySource(t, work)) {
     t.throws(() => repo.list('clusters'), { code: 'GK_PATH_ESCAPE', problems: [{ file: 'clusters/c3.yaml', message: 'is a broken symlink' }] }, name);
@@ -112,8 +117,15 @@ t.test('a submodule where the platform repo reads is an error naming it, in ever
     const files = found.map((p) => p.file);
     t.ok(files.includes('apps/guestbook/vendored'), `${name}: the app folder that is a submodule is named: ${JSON.stringify(found)}`);
     t.ok(files.includes('apps/team'), `${name}: the namespace folder that is a submodule is named`);
-    t.notOk(files.some((f) => f?.startsWith('docs')), `${name}: a submodule outside the platform folders is no problem`);
-    t.match(found.find((p) => p.file === 'apps/team'), { code: 'GK_SUBMODULE', message: name === 'checkout' ? /empty folder/ : /is a git submodule at commit [0-9a-f]{12}/ }, name);
+    t.notOk(
+      files.some((f) => f?.startsWith('docs')),
+      `${name}: a submodule outside the platform folders is no problem`,
+    );
+    t.match(
+      found.find((p) => p.file === 'apps/team'),
+      { code: 'GK_SUBMODULE', message: name === 'checkout' ? /empty folder/ : /is a git submodule at commit [0-9a-f]{12}/ },
+      name,
+    );
     t.equal(repo.kind('docs/vendored'), 'dir', `${name}: a path: key may name a submodule (Argo CD checks it out)`);
   }
 });
@@ -122,7 +134,11 @@ t.test('a backslash in a name outside the platform folders fails nothing; inside
   const strange: Files = { 'docs/we\\ird.txt': 'x', 'manifests/a\\b/cm.yaml': 'x' };
   const work = makeWorkTree({ ...platformFiles(), ...strange });
   for (const [name, repo] of await everySource(t, work)) {
-    t.same(loadPlatformRepo(repo).namespaces.map((n) => n.name), ['guestbook', 'kube-system', 'observe'], `${name}: loads`);
+    t.same(
+      loadPlatformRepo(repo).namespaces.map((n) => n.name),
+      ['guestbook', 'kube-system', 'observe'],
+      `${name}: loads`,
+    );
   }
   commitFiles(work, { 'apps/guestbook/we\\ird.yaml': APP });
   for (const [name, repo] of await everySource(t, work)) {

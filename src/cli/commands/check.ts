@@ -36,7 +36,9 @@ function matchesApp(wanted: readonly string[], r: RenderedApp): boolean {
 export function registerCheck(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('check')
-    .description('render what every Application deploys (helm, kustomize, directories) and check it against its AppProject, other Applications, the cluster\'s Kubernetes version and CRDs (exit 0 clean, 1 problems, 2 usage)')
+    .description(
+      "render what every Application deploys (helm, kustomize, directories) and check it against its AppProject, other Applications, the cluster's Kubernetes version and CRDs (exit 0 clean, 1 problems, 2 usage)",
+    )
     .argument('[dir]', 'the platform repo', '.')
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only the apps of these namespace folders (repeat or comma-separate)', collect)
@@ -44,7 +46,11 @@ export function registerCheck(program: Command, io: CliIO, setExit: (code: numbe
     .addOption(createOutputOption(['text', 'json'], 'text'))
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository')
-    .option('--repo-map <from=to>', 'fetch repoURLs starting with FROM from TO instead (a mirror); repeatable, also GITOPS_K8S_REPO_MAP (comma-separated)', collect)
+    .option(
+      '--repo-map <from=to>',
+      'fetch repoURLs starting with FROM from TO instead (a mirror); repeatable, also GITOPS_K8S_REPO_MAP (comma-separated)',
+      collect,
+    )
     .option('--cache-dir <dir>', 'where charts and Git checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
@@ -52,11 +58,13 @@ export function registerCheck(program: Command, io: CliIO, setExit: (code: numbe
     .action(async (dir: string, opts: CheckOptions) => {
       try {
         const concurrency = opts.concurrency === undefined ? Math.max(1, os.availableParallelism()) : Number(opts.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1) throw createError('GK_USAGE', `--concurrency must be a positive integer (got ${JSON.stringify(opts.concurrency)})`);
+        if (!Number.isInteger(concurrency) || concurrency < 1)
+          throw createError('GK_USAGE', `--concurrency must be a positive integer (got ${JSON.stringify(opts.concurrency)})`);
         const repoMap = parseRepoMap([...splitList(io.env.GITOPS_K8S_REPO_MAP), ...(opts.repoMap ?? [])]);
         const root = path.resolve(io.cwd, dir);
         const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl });
-        const pathPrefix = opts.pathPrefix !== undefined ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }) : (repo.settings.path ?? detectGitPrefix(root));
+        const pathPrefix =
+          opts.pathPrefix !== undefined ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }) : (repo.settings.path ?? detectGitPrefix(root));
         const platform = renderModel(repo, { pathPrefix });
         // Every app of the clusters checked is rendered: whether a CRD is there, or an object is
         // managed twice, depends on the apps left out by --namespace and --app too.

@@ -47,9 +47,11 @@ async function locateInGit(dir: string): Promise<{ top: string; sub: string }> {
   } catch (error) {
     throw createError('GK_NOT_FOUND', `folder ${dir} does not exist`, {}, { cause: error });
   }
-  const top = (await gitText(['rev-parse', '--show-toplevel'], { cwd: real, timeoutMs: 30_000 }).catch((error: unknown) => {
-    throw createError('GK_GIT', `${dir} is not inside a git work tree (diff compares two revisions in git)`, {}, { cause: error });
-  })).trim();
+  const top = (
+    await gitText(['rev-parse', '--show-toplevel'], { cwd: real, timeoutMs: 30_000 }).catch((error: unknown) => {
+      throw createError('GK_GIT', `${dir} is not inside a git work tree (diff compares two revisions in git)`, {}, { cause: error });
+    })
+  ).trim();
   const sub = path.relative(realpathSync(top), real).split(path.sep).join('/');
   return { top, sub: sub === '' ? '.' : sub };
 }
@@ -76,13 +78,28 @@ interface Revision {
  * revision's platform folder is checked out into the cache (by commit, like
  * any Git source): the work tree may hold neither revision.
  */
-async function diffRevisionManifests(top: string, sub: string, base: Revision, head: Revision, diff: PlatformDiff, opts: DiffOptions, io: CliIO): Promise<ManifestDiff> {
+async function diffRevisionManifests(
+  top: string,
+  sub: string,
+  base: Revision,
+  head: Revision,
+  diff: PlatformDiff,
+  opts: DiffOptions,
+  io: CliIO,
+): Promise<ManifestDiff> {
   const concurrency = opts.concurrency === undefined ? Math.max(1, os.availableParallelism()) : Number(opts.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw createError('GK_USAGE', `--concurrency must be a positive integer (got ${JSON.stringify(opts.concurrency)})`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw createError('GK_USAGE', `--concurrency must be a positive integer (got ${JSON.stringify(opts.concurrency)})`);
   const cacheDir = opts.cacheDir ? path.resolve(io.cwd, opts.cacheDir) : defaultCacheDir(io.env);
   const checkouts = new Map<string, Promise<string>>();
-  const folderAt = async (commit: string): Promise<string> => path.join(await checkoutGitSource(pathToFileURL(top).href, commit, { cacheDir, env: io.env, checkouts }), sub);
-  const side = async (r: Revision) => ({ repo: r.platform.repo, apps: r.platform.apps, platformDir: await folderAt(r.commit), pathPrefix: r.platform.repo.settings.path });
+  const folderAt = async (commit: string): Promise<string> =>
+    path.join(await checkoutGitSource(pathToFileURL(top).href, commit, { cacheDir, env: io.env, checkouts }), sub);
+  const side = async (r: Revision) => ({
+    repo: r.platform.repo,
+    apps: r.platform.apps,
+    platformDir: await folderAt(r.commit),
+    pathPrefix: r.platform.repo.settings.path,
+  });
   return renderManifestDiff({
     base: await side(base),
     head: await side(head),
@@ -114,8 +131,15 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .addOption(new Option('-f, --format <format>').choices(diffFormats).conflicts('output').hideHelp())
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'targetRevision for path sources, when gitops.yaml has none')
-    .option('--manifests', 'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions and show the Kubernetes resources added, removed and changed')
-    .option('--repo-map <from=to>', 'with --manifests: fetch repoURLs starting with FROM from TO instead (a mirror); repeatable, also GITOPS_K8S_REPO_MAP', collect)
+    .option(
+      '--manifests',
+      'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions and show the Kubernetes resources added, removed and changed',
+    )
+    .option(
+      '--repo-map <from=to>',
+      'with --manifests: fetch repoURLs starting with FROM from TO instead (a mirror); repeatable, also GITOPS_K8S_REPO_MAP',
+      collect,
+    )
     .option('--cache-dir <dir>', 'with --manifests: where charts and checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'with --manifests: most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'with --manifests: pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
@@ -141,10 +165,22 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
           io.stdout(text);
         } else {
           rendering = `manifests of ${opts.base}..${opts.head}`;
-          const manifests = await diffRevisionManifests(top, sub, { commit: baseCommit, platform: base }, { commit: headCommit, platform: head }, diff, opts, io);
+          const manifests = await diffRevisionManifests(
+            top,
+            sub,
+            { commit: baseCommit, platform: base },
+            { commit: headCommit, platform: head },
+            diff,
+            opts,
+            io,
+          );
           rendering = undefined;
           // JSON stays one document: the resources go under `manifests`.
-          io.stdout(format === 'json' ? `${JSON.stringify({ ...(JSON.parse(text) as object), manifests }, null, 2)}\n` : `${text}\n${formatManifestDiff(manifests, format)}`);
+          io.stdout(
+            format === 'json'
+              ? `${JSON.stringify({ ...(JSON.parse(text) as object), manifests }, null, 2)}\n`
+              : `${text}\n${formatManifestDiff(manifests, format)}`,
+          );
           if (manifests.apps.some((a) => a.resources.length > 0)) {
             setExit(EXIT_DIFFERENT);
             return;

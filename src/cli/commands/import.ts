@@ -30,23 +30,25 @@ export function registerImport(program: Command, io: CliIO, setExit: (code: numb
     .option('--adopt-defaults', 'Applications without syncPolicy take the gitops-k8s default (automated), and all get the resources finalizer')
     .option('--accept <field>', 'accept differences at or under this field path, or missing / extra (repeat or comma-separate)', collect)
     .addHelpText('after', formatEnvironmentHelp(TOOL_VARIABLES.filter((v) => v.name === 'GITOPS_K8S_HELM')))
-    .action(async (sources: string[], opts: { out: string; values?: string[]; set?: string[]; force?: boolean; adoptDefaults?: boolean; accept?: string[] }) => {
-      try {
-        const { report, verification } = await runImport(sources, {
-          cwd: io.cwd,
-          env: io.env,
-          out: opts.out,
-          valueFiles: opts.values,
-          set: opts.set,
-          force: opts.force,
-          adoptDefaults: opts.adoptDefaults,
-          accept: splitList(opts.accept),
-          readStdin,
-        });
-        io.stdout(report);
-        setExit(verification.differences.length === 0 ? EXIT_OK : EXIT_INVALID);
-      } catch (error) {
-        setExit(reportError(io, error));
-      }
-    });
+    .action(
+      async (sources: string[], opts: { out: string; values?: string[]; set?: string[]; force?: boolean; adoptDefaults?: boolean; accept?: string[] }) => {
+        try {
+          const { report, verification } = await runImport(sources, {
+            cwd: io.cwd,
+            env: io.env,
+            out: opts.out,
+            valueFiles: opts.values,
+            set: opts.set,
+            force: opts.force,
+            adoptDefaults: opts.adoptDefaults,
+            accept: splitList(opts.accept),
+            readStdin,
+          });
+          io.stdout(report);
+          setExit(verification.differences.length === 0 ? EXIT_OK : EXIT_INVALID);
+        } catch (error) {
+          setExit(reportError(io, error));
+        }
+      },
+    );
 }

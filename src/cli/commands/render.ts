@@ -20,38 +20,57 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only these namespace folders (repeat or comma-separate)', collect)
     .addOption(createOutputOption(['yaml', 'json'], 'yaml'))
-    .option('--only <kinds>', 'all (AppProjects and Applications), projects (AppProjects only), applications (Applications only) or applicationset (the ApplicationSet that generates them)', 'all')
+    .option(
+      '--only <kinds>',
+      'all (AppProjects and Applications), projects (AppProjects only), applications (Applications only) or applicationset (the ApplicationSet that generates them)',
+      'all',
+    )
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
     .addHelpText('after', formatEnvironmentHelp([]))
-    .action((dir: string, opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string }) => {
-      try {
-        const only = parseRenderKinds(opts.only, '--only');
-        const root = path.resolve(io.cwd, dir);
-        const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
-        // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.
-        const pathPrefix = opts.pathPrefix !== undefined ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }) : repo.settings.path === undefined ? detectGitPrefix(root) : undefined;
-        const platform = renderModel(repo, { pathPrefix });
-        if (only === 'applicationset') {
-          if (opts.cluster?.length || opts.namespace?.length) throw createError('GK_USAGE', '--only applicationset covers the whole repo; leave out --cluster and --namespace');
-          const text = formatObjectChunks([applicationSetOf(platform, pathPrefix)], opts.output as OutputFormat).join('');
-          io.stdout(opts.output === 'yaml' ? `${APPLICATIONSET_HEADER}${text}` : text);
+    .action(
+      (
+        dir: string,
+        opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string },
+      ) => {
+        try {
+          const only = parseRenderKinds(opts.only, '--only');
+          const root = path.resolve(io.cwd, dir);
+          const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
+          // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.
+          const pathPrefix =
+            opts.pathPrefix !== undefined
+              ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' })
+              : repo.settings.path === undefined
+                ? detectGitPrefix(root)
+                : undefined;
+          const platform = renderModel(repo, { pathPrefix });
+          if (only === 'applicationset') {
+            if (opts.cluster?.length || opts.namespace?.length)
+              throw createError('GK_USAGE', '--only applicationset covers the whole repo; leave out --cluster and --namespace');
+            const text = formatObjectChunks([applicationSetOf(platform, pathPrefix)], opts.output as OutputFormat).join('');
+            io.stdout(opts.output === 'yaml' ? `${APPLICATIONSET_HEADER}${text}` : text);
+            setExit(EXIT_OK);
+            return;
+          }
+          const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
+          // Every chunk is made before the first is written: stdout is whole or empty.
+          for (const chunk of formatObjectChunks(objectsOfKinds(selection, only), opts.output as OutputFormat)) io.stdout(chunk);
           setExit(EXIT_OK);
-          return;
+        } catch (error) {
+          setExit(reportError(io, error));
         }
-        const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
-        // Every chunk is made before the first is written: stdout is whole or empty.
-        for (const chunk of formatObjectChunks(objectsOfKinds(selection, only), opts.output as OutputFormat)) io.stdout(chunk);
-        setExit(EXIT_OK);
-      } catch (error) {
-        setExit(reportError(io, error));
-      }
-    });
+      },
+    );
 }
 
 function applicationSetOf(platform: RenderedPlatform, pathPrefix: string | undefined): Record<string, unknown> {
   const { settings } = platform.repo;
   if (!settings.repoURL) throw createError('GK_USAGE', 'the ApplicationSet names the platform repo: set repoURL in gitops.yaml or pass --repo-url');
-  return buildApplicationSet(platform.repo, platform.rollout ?? [], { repoURL: settings.repoURL, revision: settings.targetRevision, path: pathPrefix ?? settings.path ?? '.' });
+  return buildApplicationSet(platform.repo, platform.rollout ?? [], {
+    repoURL: settings.repoURL,
+    revision: settings.targetRevision,
+    path: pathPrefix ?? settings.path ?? '.',
+  });
 }

@@ -159,7 +159,8 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
  * when gitops.yaml has no repoURL; undefined outside a git work tree.
  */
 function gitRemoteOf(dir: string): string | undefined {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
   try {
     const remotes = git('remote').split('\n').filter(Boolean);
     const remote = remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0]! : undefined;

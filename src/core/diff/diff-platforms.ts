@@ -103,13 +103,7 @@ export function diffValues(before: unknown, after: unknown, path = ''): FieldCha
     }
     return changes;
   }
-  if (
-    Array.isArray(before) &&
-    Array.isArray(after) &&
-    before.length === after.length &&
-    !before.every(isScalar) &&
-    !after.every(isScalar)
-  ) {
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && !before.every(isScalar) && !after.every(isScalar)) {
     return before.flatMap((item, i) => diffValues(item, after[i], joinPath(path, i)));
   }
   return [{ path: path === '' ? '(root)' : path, change: 'changed', before, after }];

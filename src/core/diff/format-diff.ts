@@ -116,7 +116,11 @@ function formatMarkdown(diff: PlatformDiff, o: Required<Pick<FormatDiffOptions, 
   const f = diff.fieldCounts;
   if (f.added + f.removed + f.changed > 0) out.push('', `Fields: ${f.changed} changed, ${f.added} added, ${f.removed} removed.`);
 
-  const sections: [ChangeKind, string][] = [['added', 'Added'], ['removed', 'Removed'], ['changed', 'Changed']];
+  const sections: [ChangeKind, string][] = [
+    ['added', 'Added'],
+    ['removed', 'Removed'],
+    ['changed', 'Changed'],
+  ];
   for (const [change, title] of sections) {
     const list = diff.objects.filter((x) => x.change === change);
     if (list.length === 0) continue;
@@ -179,7 +183,10 @@ export function formatDiff(diff: PlatformDiff, format: DiffFormat, options: Form
  * object's `<details>` so no block is left open.
  */
 function truncateMarkdown(text: string, max: number, format: DiffFormat): string {
-  const note = format === 'markdown' ? '\n\n_The diff is too long to show in full; run `gitops-k8s diff` locally for the rest._\n' : '\n… output cut; the rest is too long\n';
+  const note =
+    format === 'markdown'
+      ? '\n\n_The diff is too long to show in full; run `gitops-k8s diff` locally for the rest._\n'
+      : '\n… output cut; the rest is too long\n';
   const budget = Math.max(0, max - note.length);
   let cut = text.lastIndexOf(format === 'markdown' ? '\n<details>' : '\n', budget);
   if (cut <= 0) cut = text.lastIndexOf('\n', budget);

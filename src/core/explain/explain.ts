@@ -82,7 +82,14 @@ function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): s
     return key in data ? `${cluster.yaml.file}:${cluster.yaml.lineOf([key]) ?? 1}` : `${cluster.yaml.file} (default server)`;
   };
   // Its syncPolicy, project, ignoreDifferences, info, labels and annotations are layered as app keys: traced below.
-  const layered = [['spec', 'syncPolicy'], ['spec', 'project'], ['spec', 'ignoreDifferences'], ['spec', 'info'], ['metadata', 'labels'], ['metadata', 'annotations']];
+  const layered = [
+    ['spec', 'syncPolicy'],
+    ['spec', 'project'],
+    ['spec', 'ignoreDifferences'],
+    ['spec', 'info'],
+    ['metadata', 'labels'],
+    ['metadata', 'annotations'],
+  ];
   if (app.kind === 'application' && !layered.some((prefix) => startsWith(path, prefix))) {
     if (startsWith(path, ['spec', 'destination'])) return destination();
     const line = app.yaml?.lineOf(path);

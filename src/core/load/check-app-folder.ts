@@ -17,7 +17,11 @@ const HELM_STYLE_VALUES = /^values[-_](.+)\.ya?ml$/;
 
 /** Every `valueFiles` an app's own definition names (its keys and its overrides), untemplated. */
 function valueFilesOf(app: AppDefinition): string[] {
-  const lists = [app.keys.valueFiles, ...Object.values(app.keys.overrides?.providers ?? {}).map((o) => o.valueFiles), ...Object.values(app.keys.overrides?.clusters ?? {}).map((o) => o.valueFiles)];
+  const lists = [
+    app.keys.valueFiles,
+    ...Object.values(app.keys.overrides?.providers ?? {}).map((o) => o.valueFiles),
+    ...Object.values(app.keys.overrides?.clusters ?? {}).map((o) => o.valueFiles),
+  ];
   return lists.flatMap((list) => list ?? []);
 }
 

@@ -16,7 +16,9 @@ export function checkApplicationFile(yaml: YamlFile): Problem[] {
   if (problems.length > 0) return problems;
   const spec = (yaml.data as { spec: Record<string, unknown> }).spec;
   if (!isPlainObject(spec.source) && !Array.isArray(spec.sources)) {
-    return [{ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(['spec']), field: 'spec', message: 'an Application needs spec.source or spec.sources' }];
+    return [
+      { code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(['spec']), field: 'spec', message: 'an Application needs spec.source or spec.sources' },
+    ];
   }
   return [];
 }
@@ -49,7 +51,8 @@ export function namespaceObjectProblem(yaml: YamlFile): Problem | undefined {
     file: yaml.file,
     line: yaml.lineOf(['kind']),
     field: 'kind',
-    message: 'is a Kubernetes Namespace object; write its labels and annotations as top-level labels: and annotations: instead (gitops-k8s creates the Namespace with them)',
+    message:
+      'is a Kubernetes Namespace object; write its labels and annotations as top-level labels: and annotations: instead (gitops-k8s creates the Namespace with them)',
   };
 }
 

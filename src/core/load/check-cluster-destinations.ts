@@ -22,8 +22,11 @@ export function checkClusterDestinations(clusters: readonly Cluster[], problems:
       continue;
     }
     const field = cluster.destinationName !== undefined ? 'name' : 'server';
-    const explicit = field === 'name' || cluster.yaml.data !== null && typeof cluster.yaml.data === 'object' && 'server' in cluster.yaml.data;
-    const what = field === 'name' ? `Argo CD cluster name ${JSON.stringify(cluster.destinationName)}` : `server ${cluster.server}${explicit ? '' : ' (the default without server or name)'}`;
+    const explicit = field === 'name' || (cluster.yaml.data !== null && typeof cluster.yaml.data === 'object' && 'server' in cluster.yaml.data);
+    const what =
+      field === 'name'
+        ? `Argo CD cluster name ${JSON.stringify(cluster.destinationName)}`
+        : `server ${cluster.server}${explicit ? '' : ' (the default without server or name)'}`;
     problems.push({
       code: 'GK_NAME_COLLISION',
       file: cluster.yaml.file,

@@ -21,12 +21,19 @@ export function entryNameProblem(dir: string, name: string, type: 'file' | 'dir'
     return undefined;
   }
   if (YAML_NAME.test(name)) {
-    return expect === 'folder' ? { code: 'GK_INVALID_NAME', file, message: `${dir}/ holds one folder per namespace; move this file into ${dir}/<namespace>/` } : undefined;
+    return expect === 'folder'
+      ? { code: 'GK_INVALID_NAME', file, message: `${dir}/ holds one folder per namespace; move this file into ${dir}/<namespace>/` }
+      : undefined;
   }
   if (yamlLike) {
     const fixed = name.trim().replace(/\.(ya?ml)$/i, (_, ext: string) => `.${ext.toLowerCase()}`);
-    return { code: 'GK_INVALID_NAME', file, message: `is not read: only names ending exactly in .yaml or .yml are${fixed !== name && YAML_NAME.test(fixed) ? ` (rename it to ${JSON.stringify(fixed)})` : ''}` };
+    return {
+      code: 'GK_INVALID_NAME',
+      file,
+      message: `is not read: only names ending exactly in .yaml or .yml are${fixed !== name && YAML_NAME.test(fixed) ? ` (rename it to ${JSON.stringify(fixed)})` : ''}`,
+    };
   }
-  const holds = expect === 'folder' ? 'one folder per namespace' : expect === 'yaml' ? 'only <name>.yaml files' : 'only <app>.yaml files, app folders and namespace.yaml';
+  const holds =
+    expect === 'folder' ? 'one folder per namespace' : expect === 'yaml' ? 'only <name>.yaml files' : 'only <app>.yaml files, app folders and namespace.yaml';
   return { code: 'GK_INVALID_NAME', file, message: `is not part of the platform repo: ${dir}/ holds ${holds}; move it elsewhere` };
 }

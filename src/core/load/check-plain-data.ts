@@ -53,7 +53,7 @@ function walk(yaml: YamlFile, value: unknown, path: (string | number)[], problem
         file: yaml.file,
         line: yaml.lineOfKey(path, key),
         field: fieldOf([...path, key]),
-        message: 'the key __proto__ is refused: JavaScript reads it as an object\'s prototype, so it would not survive layering',
+        message: "the key __proto__ is refused: JavaScript reads it as an object's prototype, so it would not survive layering",
       });
       continue;
     }

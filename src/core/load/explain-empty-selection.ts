@@ -49,7 +49,11 @@ export function checkEmptySelections(platform: Pick<PlatformRepo, 'clusters' | '
       const names = Array.isArray(selector) ? selector : [...(selector.names ?? []), ...(selector.exclude ?? [])];
       if (!names.every((n) => clusters.some((c) => c.name === n))) continue;
       if (!Array.isArray(selector) && !(selector.providers ?? []).every((p) => providers.has(p))) continue;
-      const [yaml, at] = app.keys.clusters ? [app.yaml, ['clusters']] : ns.defaults.clusters ? [ns.yaml, ['defaults', 'clusters']] : [settings.yaml, ['defaults', 'clusters']];
+      const [yaml, at] = app.keys.clusters
+        ? [app.yaml, ['clusters']]
+        : ns.defaults.clusters
+          ? [ns.yaml, ['defaults', 'clusters']]
+          : [settings.yaml, ['defaults', 'clusters']];
       problems.push({
         code: 'GK_UNKNOWN_CLUSTER',
         file: yaml?.file ?? app.source,

@@ -81,7 +81,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   const readYaml = (file: string): YamlFile | undefined => {
     if (++filesRead > maxFiles) {
       if (filesRead === maxFiles + 1) {
-        problems.push({ code: 'GK_REPO_TOO_LARGE', file, message: `more than ${maxFiles} YAML files; raise limits.maxFiles in gitops.yaml if this is intended` });
+        problems.push({
+          code: 'GK_REPO_TOO_LARGE',
+          file,
+          message: `more than ${maxFiles} YAML files; raise limits.maxFiles in gitops.yaml if this is intended`,
+        });
       }
       return undefined;
     }
@@ -153,7 +157,8 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     defaults: {},
     templateLimits: defaultTemplateLimits,
   };
-  const settingsName = guard(() => repo.kind('gitops.yaml')) === 'file' ? 'gitops.yaml' : guard(() => repo.kind('gitops.yml')) === 'file' ? 'gitops.yml' : undefined;
+  const settingsName =
+    guard(() => repo.kind('gitops.yaml')) === 'file' ? 'gitops.yaml' : guard(() => repo.kind('gitops.yml')) === 'file' ? 'gitops.yml' : undefined;
   if (settingsName) {
     const yaml = readYaml(settingsName);
     const data = yaml && checkMap(yaml, 'settings', 'gitops.yaml');
@@ -199,7 +204,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     const yaml = readYaml(file);
     if (!yaml) continue;
     if (!DNS_LABEL.test(base)) {
-      problems.push({ code: 'GK_INVALID_NAME', file, message: `provider name ${JSON.stringify(base)} must be a DNS-1123 label (lower case letters, digits and -)` });
+      problems.push({
+        code: 'GK_INVALID_NAME',
+        file,
+        message: `provider name ${JSON.stringify(base)} must be a DNS-1123 label (lower case letters, digits and -)`,
+      });
       continue;
     }
     const data = checkMap(yaml, 'provider', 'provider');
@@ -230,19 +239,35 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   } else {
     const clusterFiles = yamlEntries('clusters');
     if (clusterFiles.length === 0) {
-      problems.push({ code: 'GK_NOT_FOUND', file: 'clusters', message: 'holds no clusters/<name>.yaml; add one, or remove the folder to deploy to the in-cluster cluster' });
+      problems.push({
+        code: 'GK_NOT_FOUND',
+        file: 'clusters',
+        message: 'holds no clusters/<name>.yaml; add one, or remove the folder to deploy to the in-cluster cluster',
+      });
     }
     for (const { base, file } of clusterFiles) {
       brokenClusters.add(base);
       const yaml = readYaml(file);
       if (!yaml) continue;
       if (!DNS_LABEL.test(base) || base.length > 63) {
-        problems.push({ code: 'GK_INVALID_NAME', file, message: `cluster name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters` });
+        problems.push({
+          code: 'GK_INVALID_NAME',
+          file,
+          message: `cluster name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters`,
+        });
         continue;
       }
       const data = checkMap(yaml, 'cluster', 'cluster');
       if (!data) continue;
-      const d = data as { provider: string; environment?: string; server?: string; name?: string; labels?: Record<string, string>; vars?: Record<string, unknown>; defaults?: AppKeys } & Pick<Cluster, 'kubernetesVersion' | 'apiVersions' | 'crds'>;
+      const d = data as {
+        provider: string;
+        environment?: string;
+        server?: string;
+        name?: string;
+        labels?: Record<string, string>;
+        vars?: Record<string, unknown>;
+        defaults?: AppKeys;
+      } & Pick<Cluster, 'kubernetesVersion' | 'apiVersions' | 'crds'>;
       if (brokenProviders.has(d.provider)) continue;
       if (!providers.has(d.provider)) {
         problems.push({
@@ -312,7 +337,13 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
         kind = repo.kind(normal);
       } catch (error) {
         if (error instanceof GitopsError) {
-          problems.push(...error.problems.map((problem) => ({ ...problem, ...locate(), message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/  +/, ' ') })));
+          problems.push(
+            ...error.problems.map((problem) => ({
+              ...problem,
+              ...locate(),
+              message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/ {2,}/, ' '),
+            })),
+          );
           return;
         }
         throw error;
@@ -340,7 +371,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
   const brokenApps = new Set<string>();
   const appsListing = guard(() => repo.list('apps'));
   if (appsListing === undefined && !problems.some((p) => p.code === 'GK_PATH_ESCAPE')) {
-    problems.push({ code: 'GK_NOT_FOUND', file: 'apps', message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)` });
+    problems.push({
+      code: 'GK_NOT_FOUND',
+      file: 'apps',
+      message: `no apps/ folder in ${repo.label}: is this a platform repo? (gitops-k8s init DIR makes one)`,
+    });
   }
   for (const nsEntry of appsListing ?? []) {
     const wrongEntry = entryNameProblem('apps', nsEntry.name, nsEntry.type, 'folder');
@@ -348,7 +383,11 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
     if (wrongEntry || nsEntry.name.startsWith('.')) continue;
     const dir = `apps/${nsEntry.name}`;
     if (!DNS_LABEL.test(nsEntry.name) || nsEntry.name.length > 63) {
-      problems.push({ code: 'GK_INVALID_NAME', file: dir, message: `namespace folder ${JSON.stringify(nsEntry.name)} must be a DNS-1123 label of at most 63 characters` });
+      problems.push({
+        code: 'GK_INVALID_NAME',
+        file: dir,
+        message: `namespace folder ${JSON.stringify(nsEntry.name)} must be a DNS-1123 label of at most 63 characters`,
+      });
       continue;
     }
     const ns: NamespaceFolder = { name: nsEntry.name, dir, labels: {}, annotations: {}, vars: {}, defaults: {}, project: {}, apps: [] };
@@ -382,7 +421,14 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
           const data = yaml && checkMap(yaml, 'namespace', 'namespace.yaml');
           if (yaml && data) {
             const d = data as Partial<NamespaceFolder>;
-            Object.assign(ns, { labels: d.labels ?? {}, annotations: d.annotations ?? {}, vars: d.vars ?? {}, defaults: d.defaults ?? {}, project: d.project ?? {}, yaml });
+            Object.assign(ns, {
+              labels: d.labels ?? {},
+              annotations: d.annotations ?? {},
+              vars: d.vars ?? {},
+              defaults: d.defaults ?? {},
+              project: d.project ?? {},
+              yaml,
+            });
             checkSelector(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableProviders, referableClusters, problems);
             checkSelectorEnvironments(ns.defaults.clusters, yaml, ['defaults', 'clusters'], referableEnvironmentNames, problems);
             checkPaths(ns.defaults, yaml, ['defaults'], undefined);
@@ -500,7 +546,11 @@ function checkVersion(version: string | undefined, yaml: YamlFile, path: (string
 
 function checkAppName(name: string, file: string, problems: Problem[]): boolean {
   if (DNS_LABEL.test(name) && name.length <= 63) return true;
-  problems.push({ code: 'GK_INVALID_NAME', file, message: `app name ${JSON.stringify(name)} must be a DNS-1123 label (lower case letters, digits and -, at most 63 characters)` });
+  problems.push({
+    code: 'GK_INVALID_NAME',
+    file,
+    message: `app name ${JSON.stringify(name)} must be a DNS-1123 label (lower case letters, digits and -, at most 63 characters)`,
+  });
   return false;
 }
 
@@ -516,7 +566,9 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
     const block = yaml.data['gitops-k8s'];
     if (block !== undefined) found.push(...validateAgainst('applicationKeys', yaml, block, ['gitops-k8s']));
     problems.push(...found);
-    return found.length === 0 ? { ...base, kind: 'application', keys: { ...keysOfApplication(yaml.data), ...((block ?? {}) as AppKeys) }, application: yaml.data } : undefined;
+    return found.length === 0
+      ? { ...base, kind: 'application', keys: { ...keysOfApplication(yaml.data), ...((block ?? {}) as AppKeys) }, application: yaml.data }
+      : undefined;
   }
   if (!isPlainObject(yaml.data)) {
     problems.push({ code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf([]), message: 'an app definition must be a map of app keys' });
@@ -540,12 +592,19 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
   if (keys.chart !== undefined) {
     if (!keys.repoURL) problems.push({ code: 'GK_INVALID_VALUE', ...at('chart'), message: 'a chart needs repoURL (the Helm repository)' });
     if (!keys.version) {
-      problems.push({ code: 'GK_UNPINNED_CHART', file: yaml.file, line: yaml.lineOf(['chart']), field: 'version', message: `chart ${JSON.stringify(keys.chart)} has no version; pin one (nothing unpinned reaches a cluster)` });
+      problems.push({
+        code: 'GK_UNPINNED_CHART',
+        file: yaml.file,
+        line: yaml.lineOf(['chart']),
+        field: 'version',
+        message: `chart ${JSON.stringify(keys.chart)} has no version; pin one (nothing unpinned reaches a cluster)`,
+      });
     }
   }
   checkVersion(keys.version, yaml, ['version'], problems);
   for (const kind of ['providers', 'environments', 'clusters'] as const) {
-    for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {})) checkVersion(override.version, yaml, ['overrides', kind, name, 'version'], problems);
+    for (const [name, override] of Object.entries(keys.overrides?.[kind] ?? {}))
+      checkVersion(override.version, yaml, ['overrides', kind, name, 'version'], problems);
   }
   if (keys.chart !== undefined) {
     if (keys.path !== undefined) problems.push({ code: 'GK_INVALID_VALUE', ...at('path'), message: 'give chart or path, not both' });
@@ -559,7 +618,14 @@ function readDefinition(name: string, namespace: string, yaml: YamlFile, problem
 }
 
 /** Cluster and provider names in a `clusters` selector at `at` of `yaml` must exist. */
-function checkSelector(selector: AppKeys['clusters'], yaml: YamlFile, at: (string | number)[], providers: Map<string, Provider>, clusters: Set<string>, problems: Problem[]): void {
+function checkSelector(
+  selector: AppKeys['clusters'],
+  yaml: YamlFile,
+  at: (string | number)[],
+  providers: Map<string, Provider>,
+  clusters: Set<string>,
+  problems: Problem[],
+): void {
   if (!selector) return;
   const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER'): void => {
     const list = [...known];
@@ -585,7 +651,13 @@ function checkReferences(app: AppDefinition, providers: Map<string, Provider>, c
   const yaml = app.yaml;
   if (yaml && app.kind === 'application') checkSelector(app.keys.clusters, yaml, ['gitops-k8s', 'clusters'], providers, clusters, problems);
   if (!yaml || app.kind !== 'spec') return;
-  const check = (name: string, known: Iterable<string>, path: (string | number)[], code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER', line?: () => number | undefined): void => {
+  const check = (
+    name: string,
+    known: Iterable<string>,
+    path: (string | number)[],
+    code: 'GK_UNKNOWN_CLUSTER' | 'GK_UNKNOWN_PROVIDER',
+    line?: () => number | undefined,
+  ): void => {
     const list = [...known];
     if (list.includes(name)) return;
     problems.push({

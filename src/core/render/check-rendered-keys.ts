@@ -12,8 +12,10 @@ function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return `label key prefix ${JSON.stringify(prefix)} must be a DNS subdomain of at most 253 characters`;
-  if (name.length > 63 || !LABEL_NAME.test(name)) return `label key ${JSON.stringify(key)} must be a name of at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit (with an optional DNS prefix and /)`;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+    return `label key prefix ${JSON.stringify(prefix)} must be a DNS subdomain of at most 253 characters`;
+  if (name.length > 63 || !LABEL_NAME.test(name))
+    return `label key ${JSON.stringify(key)} must be a name of at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit (with an optional DNS prefix and /)`;
   return undefined;
 }
 
@@ -28,7 +30,11 @@ export function checkRenderedKeys(keys: AppKeys, raw: AppKeys, report: Report): 
     if (keyProblem) report('GK_INVALID_VALUE', ['labels', key], keyProblem);
     if (value === null || value === undefined) continue;
     if (value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
-      report('GK_INVALID_VALUE', ['labels', key], `label value ${JSON.stringify(value)} must be at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit`);
+      report(
+        'GK_INVALID_VALUE',
+        ['labels', key],
+        `label value ${JSON.stringify(value)} must be at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit`,
+      );
     }
   }
   const checkPath = (p: unknown, at: (string | number)[], what: string): void => {
@@ -44,7 +50,8 @@ export function checkRenderedKeys(keys: AppKeys, raw: AppKeys, report: Report): 
   if (keys.path !== raw.path) checkPath(keys.path, ['path'], keys.repoURL === undefined ? 'a folder of the platform repo' : 'a folder of its repoURL');
   (keys.valueFiles ?? []).forEach((file, i) => {
     // `..` inside is refused too: a values file is one of the chart's own files.
-    if (typeof file === 'string' && file.split('/').includes('..')) report('GK_PATH_ESCAPE', ['valueFiles', i], `value file ${JSON.stringify(file)} may not hold ..; give a file of the chart's own source`);
+    if (typeof file === 'string' && file.split('/').includes('..'))
+      report('GK_PATH_ESCAPE', ['valueFiles', i], `value file ${JSON.stringify(file)} may not hold ..; give a file of the chart's own source`);
     else checkPath(file, ['valueFiles', i], "a file of the chart's own source");
   });
 }

@@ -42,7 +42,10 @@ export function objectsOfKinds(selection: { projects: readonly AppProject[]; app
   const applications = kinds === 'projects' ? [] : selection.apps.map((r) => r.application);
   const objects = [...projects, ...applications];
   if (objects.length === 0) {
-    throw createError('GK_NO_APPS', `the selection holds no ${kinds === 'projects' ? 'AppProject' : 'Application'}; refusing to print nothing (Argo CD would prune every object)`);
+    throw createError(
+      'GK_NO_APPS',
+      `the selection holds no ${kinds === 'projects' ? 'AppProject' : 'Application'}; refusing to print nothing (Argo CD would prune every object)`,
+    );
   }
   return objects;
 }

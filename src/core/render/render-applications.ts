@@ -243,7 +243,10 @@ function afterLayers(app: AppDefinition, cluster: Cluster): Layer[] {
   }
   const byEnvironment = cluster.environment === undefined ? undefined : app.keys.overrides?.environments?.[cluster.environment];
   if (byEnvironment && app.yaml) {
-    after.push({ data: byEnvironment, origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'environments', cluster.environment!, ...p] } });
+    after.push({
+      data: byEnvironment,
+      origin: { file: app.source, yaml: app.yaml, toFilePath: (p) => ['overrides', 'environments', cluster.environment!, ...p] },
+    });
   }
   const byCluster = app.keys.overrides?.clusters?.[cluster.name];
   if (byCluster && app.yaml) {
@@ -286,7 +289,15 @@ const clusterContexts = new WeakMap<Cluster, Record<string, unknown>>();
 function clusterContext(cluster: Cluster): Record<string, unknown> {
   let context = clusterContexts.get(cluster);
   if (!context) {
-    context = { name: cluster.name, server: cluster.server ?? '', provider: cluster.provider, environment: cluster.environment ?? '', labels: cluster.labels, vars: cluster.vars, destinationName: cluster.destinationName ?? '' };
+    context = {
+      name: cluster.name,
+      server: cluster.server ?? '',
+      provider: cluster.provider,
+      environment: cluster.environment ?? '',
+      labels: cluster.labels,
+      vars: cluster.vars,
+      destinationName: cluster.destinationName ?? '',
+    };
     clusterContexts.set(cluster, context);
   }
   return context;
@@ -315,7 +326,13 @@ function platformPath(prefix: string | undefined, p: string): string {
   return path.posix.join(prefix, normal);
 }
 
-function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, ownFolder: boolean, problem: (field: string, message: string) => void): Record<string, unknown> {
+function buildSource(
+  repo: PlatformRepo,
+  keys: AppKeys,
+  options: RenderOptions,
+  ownFolder: boolean,
+  problem: (field: string, message: string) => void,
+): Record<string, unknown> {
   const source: Record<string, unknown> = {};
   if (keys.chart !== undefined) {
     source.repoURL = keys.repoURL;
@@ -327,7 +344,10 @@ function buildSource(repo: PlatformRepo, keys: AppKeys, options: RenderOptions, 
     source.targetRevision = keys.targetRevision ?? 'HEAD';
   } else {
     if (!repo.settings.repoURL) {
-      problem('path', 'a path in the platform repo needs its URL: set repoURL in gitops.yaml or pass --repo-url (the CMP and the server fill it in themselves)');
+      problem(
+        'path',
+        'a path in the platform repo needs its URL: set repoURL in gitops.yaml or pass --repo-url (the CMP and the server fill it in themselves)',
+      );
     }
     source.repoURL = repo.settings.repoURL ?? '';
     source.path = platformPath(options.pathPrefix ?? repo.settings.path, keys.path ?? '.');
@@ -376,7 +396,8 @@ function destinationOf(cluster: Cluster, namespace: string): Record<string, stri
   if (!byNamespace) destinations.set(cluster, (byNamespace = new Map()));
   let destination = byNamespace.get(namespace);
   if (!destination) {
-    const fresh: Record<string, string> = cluster.destinationName !== undefined ? { name: cluster.destinationName, namespace } : { server: cluster.server!, namespace };
+    const fresh: Record<string, string> =
+      cluster.destinationName !== undefined ? { name: cluster.destinationName, namespace } : { server: cluster.server!, namespace };
     destination = Object.freeze(fresh);
     byNamespace.set(namespace, destination);
   }
@@ -481,8 +502,10 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
         checkRenderedKeys(keys, templatable, (code, p, message) => once({ code, ...originFile(p), field: fieldOf(p), message }));
         let application: Application;
         if (app.kind === 'application') {
-          const rendered = renderTemplates(unlayeredOf(app), context, (p, m) =>
-            templateProblem({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: m }, cluster.name),
+          const rendered = renderTemplates(
+            unlayeredOf(app),
+            context,
+            (p, m) => templateProblem({ code: 'GK_TEMPLATE', file: app.source, line: app.yaml?.lineOf(p), field: fieldOf(p), message: m }, cluster.name),
             [],
             repo.settings.templateLimits,
           ) as Record<string, unknown>;
@@ -490,13 +513,20 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
           checkApplicationTargets(app, ns, rendered, keys, knownProjects(), once);
         } else {
           // The app folder itself as the source (not a path or repository app.yaml points elsewhere).
-          const ownFolder = app.plainFolder === true && keys.repoURL === undefined && keys.chart === undefined && path.posix.normalize(keys.path ?? '.') === app.dir;
-          const source = buildSource(repo, keys, options, ownFolder, (field, message) => once({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }));
+          const ownFolder =
+            app.plainFolder === true && keys.repoURL === undefined && keys.chart === undefined && path.posix.normalize(keys.path ?? '.') === app.dir;
+          const source = buildSource(repo, keys, options, ownFolder, (field, message) =>
+            once({ code: 'GK_INVALID_VALUE', ...originFile([field]), field, message }),
+          );
           application = fromKeys(repo, ns, app, cluster, keys, source, project);
         }
         const naming = (() => {
           // A function: finding the line is only worth it on the error path.
-          const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'application']), field: 'naming.application' });
+          const where = () => ({
+            file: repo.settings.yaml?.file ?? 'gitops.yaml',
+            line: repo.settings.yaml?.lineOf(['naming', 'application']),
+            field: 'naming.application',
+          });
           try {
             // An app's own `name` (already templated with the other keys) wins over the repo-wide pattern.
             const name = toDnsLabel(String(keys.name ?? renderString(repo.settings.naming.application, context, repo.settings.templateLimits)));
@@ -556,7 +586,8 @@ function plainAnnotationsOf(app: AppDefinition, wave: string | undefined): Recor
   let annotations = byWave.get(key);
   if (!annotations) {
     // In key order: sortedRecord would put SYNC_WAVE first too.
-    const fresh: Record<string, string> = wave === undefined ? { [`${LABEL_PREFIX}source`]: app.source } : { [SYNC_WAVE]: wave, [`${LABEL_PREFIX}source`]: app.source };
+    const fresh: Record<string, string> =
+      wave === undefined ? { [`${LABEL_PREFIX}source`]: app.source } : { [SYNC_WAVE]: wave, [`${LABEL_PREFIX}source`]: app.source };
     annotations = Object.freeze(fresh);
     byWave.set(key, annotations);
   }
@@ -579,10 +610,7 @@ function metadataOf(repo: PlatformRepo, app: AppDefinition, cluster: Cluster, ke
   return {
     name: '',
     namespace: repo.settings.argocdNamespace,
-    labels:
-      isEmptyRecord(keys.labels)
-        ? standardLabels(app, cluster)
-        : sortedRecord({ ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
+    labels: isEmptyRecord(keys.labels) ? standardLabels(app, cluster) : sortedRecord({ ...stripNulls(keys.labels ?? {}), ...standardLabels(app, cluster) }),
     annotations,
     finalizers: keys.finalizer === false ? [] : FINALIZERS,
   };
@@ -612,7 +640,15 @@ function buildSyncPolicy(ns: NamespaceFolder, keys: AppKeys): Record<string, unk
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function fromKeys(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, cluster: Cluster, keys: AppKeys, source: Record<string, unknown>, project: string): Application {
+function fromKeys(
+  repo: PlatformRepo,
+  ns: NamespaceFolder,
+  app: AppDefinition,
+  cluster: Cluster,
+  keys: AppKeys,
+  source: Record<string, unknown>,
+  project: string,
+): Application {
   const spec: Record<string, unknown> = {
     project: keys.project ?? project,
     source,
@@ -639,7 +675,15 @@ function unlayeredOf(app: AppDefinition): Record<string, unknown> {
  * cluster's, in the folder's namespace) and the parts layered as app keys
  * (`keys`: syncPolicy, project, ignoreDifferences, info, labels, annotations).
  */
-function fromApplication(repo: PlatformRepo, ns: NamespaceFolder, app: AppDefinition, cluster: Cluster, written: Record<string, unknown>, keys: AppKeys, project: string): Application {
+function fromApplication(
+  repo: PlatformRepo,
+  ns: NamespaceFolder,
+  app: AppDefinition,
+  cluster: Cluster,
+  written: Record<string, unknown>,
+  keys: AppKeys,
+  project: string,
+): Application {
   const meta = isPlainObject(written.metadata) ? written.metadata : {};
   const spec: Record<string, unknown> = { ...(written.spec as Record<string, unknown>), destination: destinationOf(cluster, ns.name) };
   const syncPolicy = syncPolicyOf(ns, keys);
@@ -678,7 +722,14 @@ function projectsOf(repo: PlatformRepo): Set<string> {
  * (another one would silently move its workloads), and a project nothing
  * creates leaves Argo CD unable to sync it.
  */
-function checkApplicationTargets(app: AppDefinition, ns: NamespaceFolder, rendered: Record<string, unknown>, keys: AppKeys, projects: Set<string>, report: (problem: Problem) => void): void {
+function checkApplicationTargets(
+  app: AppDefinition,
+  ns: NamespaceFolder,
+  rendered: Record<string, unknown>,
+  keys: AppKeys,
+  projects: Set<string>,
+  report: (problem: Problem) => void,
+): void {
   const yaml = app.yaml;
   const destination = (rendered.spec as Record<string, unknown>).destination;
   const namespace = isPlainObject(destination) ? destination.namespace : undefined;
@@ -709,11 +760,17 @@ export function checkFilters(repo: PlatformRepo, filters: { clusters?: string[];
   const problems: Problem[] = [];
   const clusters = repo.clusters.map((c) => c.name);
   for (const name of filters.clusters ?? []) {
-    if (!clusters.includes(name)) problems.push({ code: 'GK_UNKNOWN_CLUSTER', field: 'cluster', message: `unknown cluster ${JSON.stringify(name)}${didYouMean(name, clusters)}; known: ${clusters.join(', ')}` });
+    if (!clusters.includes(name))
+      problems.push({
+        code: 'GK_UNKNOWN_CLUSTER',
+        field: 'cluster',
+        message: `unknown cluster ${JSON.stringify(name)}${didYouMean(name, clusters)}; known: ${clusters.join(', ')}`,
+      });
   }
   const namespaces = repo.namespaces.map((n) => n.name);
   for (const name of filters.namespaces ?? []) {
-    if (!namespaces.includes(name)) problems.push({ code: 'GK_NOT_FOUND', field: 'namespace', message: `no namespace folder apps/${name}${didYouMean(name, namespaces)}` });
+    if (!namespaces.includes(name))
+      problems.push({ code: 'GK_NOT_FOUND', field: 'namespace', message: `no namespace folder apps/${name}${didYouMean(name, namespaces)}` });
   }
   if (problems.length > 0) throw new GitopsError(problems);
 }

@@ -69,13 +69,15 @@ export function selectOutput(platform: RenderedPlatform, filters: Filters = {}):
   checkFilters(platform.repo, filters);
   const unfiltered = !filters.clusters?.length && !filters.namespaces?.length && isEmpty(filters.clusterLabels) && isEmpty(filters.labels);
   // Without filters (the usual render) nothing is tested per Application.
-  const apps = unfiltered ? platform.apps.slice() : platform.apps.filter(
-    (r) =>
-      (!filters.clusters?.length || filters.clusters.includes(r.cluster.name)) &&
-      (!filters.namespaces?.length || filters.namespaces.includes(r.namespace.name)) &&
-      Object.entries(filters.clusterLabels ?? {}).every(([k, v]) => r.cluster.labels[k] === v) &&
-      Object.entries(filters.labels ?? {}).every(([k, v]) => r.application.metadata.labels[k] === v),
-  );
+  const apps = unfiltered
+    ? platform.apps.slice()
+    : platform.apps.filter(
+        (r) =>
+          (!filters.clusters?.length || filters.clusters.includes(r.cluster.name)) &&
+          (!filters.namespaces?.length || filters.namespaces.includes(r.namespace.name)) &&
+          Object.entries(filters.clusterLabels ?? {}).every(([k, v]) => r.cluster.labels[k] === v) &&
+          Object.entries(filters.labels ?? {}).every(([k, v]) => r.application.metadata.labels[k] === v),
+      );
   if (apps.length === 0) {
     throw createError('GK_NO_APPS', 'the selection matches no Application; refusing to answer with an empty list (Argo CD would prune every app)');
   }

@@ -80,7 +80,8 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
     // >= 3.x matches `name`, so the project may create its own namespace only.
     // An app of another folder that names this project brings its own namespace along.
     const foreign = new Set<string>();
-    for (const r of own) if (r.namespace !== ns) foreign.add(String((r.application.spec.destination as { namespace?: string } | undefined)?.namespace ?? r.namespace.name));
+    for (const r of own)
+      if (r.namespace !== ns) foreign.add(String((r.application.spec.destination as { namespace?: string } | undefined)?.namespace ?? r.namespace.name));
     const whitelist: { group: string; kind: string; name?: string }[] = [
       { group: '', kind: 'Namespace', name: ns.name },
       ...[...foreign].map((name) => ({ group: '', kind: 'Namespace', name })),

@@ -36,7 +36,13 @@ export function computeSyncWaves(apps: readonly AppDefinition[], problems: Probl
       const dep = dependencyId(app.namespace, raw);
       if (options.broken?.has(dep)) return;
       if (dep === id) {
-        problems.push({ code: 'GK_DEPENDENCY_CYCLE', file: app.source, line: app.yaml?.lineOf(['dependsOn', i]), field: `dependsOn[${i}]`, message: 'an app cannot depend on itself' });
+        problems.push({
+          code: 'GK_DEPENDENCY_CYCLE',
+          file: app.source,
+          line: app.yaml?.lineOf(['dependsOn', i]),
+          field: `dependsOn[${i}]`,
+          message: 'an app cannot depend on itself',
+        });
       } else if (!byId.has(dep)) {
         problems.push({
           code: 'GK_UNKNOWN_DEPENDENCY',

@@ -138,7 +138,11 @@ const ignoreDifferences = {
 /** The app keys that overrides may set (everything but where and when it runs). */
 const overridableProperties = {
   enabled: { type: 'boolean', description: 'false: no Application (per layer, e.g. one provider off).' },
-  repoURL: { type: 'string', minLength: 1, description: 'Helm repository (with chart) or Git repository (with path). Without it, path is a folder of the platform repo.' },
+  repoURL: {
+    type: 'string',
+    minLength: 1,
+    description: 'Helm repository (with chart) or Git repository (with path). Without it, path is a folder of the platform repo.',
+  },
   chart: { type: 'string', minLength: 1, description: 'Helm chart name in repoURL.' },
   version: { type: ['string'], minLength: 1, description: 'Exact chart version (required with chart; ranges and latest are errors).' },
   path: { type: 'string', description: 'Folder of a Git source.' },
@@ -159,7 +163,10 @@ const overridableProperties = {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'value'],
-      properties: { name: { type: 'string', description: 'What the value is.' }, value: { type: 'string', description: 'The value (a URL is shown as a link).' } },
+      properties: {
+        name: { type: 'string', description: 'What the value is.' },
+        value: { type: 'string', description: 'The value (a URL is shown as a link).' },
+      },
     },
   },
   labels: { ...nullableLabelMap, description: 'Labels on the Application, next to the generated ones; null removes one.' },
@@ -219,7 +226,12 @@ export const clusterSchema = {
       examples: builtInProviders,
       description: `The cluster's provider: ${builtInProviders.join(', ')} or one defined in providers/.`,
     },
-    environment: { type: 'string', pattern: dns1123, maxLength: 63, description: "The cluster's environment (environments/<name>.yaml), {{cluster.environment}}." },
+    environment: {
+      type: 'string',
+      pattern: dns1123,
+      maxLength: 63,
+      description: "The cluster's environment (environments/<name>.yaml), {{cluster.environment}}.",
+    },
     server: { type: 'string', pattern: '^https?://', description: "The cluster's API server URL (or give name, not both)." },
     name: { type: 'string', minLength: 1, description: 'The name of a cluster registered in Argo CD (or give server, not both).' },
     labels: { ...labelMap, description: 'Labels for clusters.matchLabels, and {{cluster.labels.<key>}}.' },
@@ -228,7 +240,7 @@ export const clusterSchema = {
     kubernetesVersion: {
       type: 'string',
       pattern: '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$',
-      description: "The cluster's Kubernetes version (\"1.33\"): `check` looks for removed APIs, and helm template gets --kube-version.",
+      description: 'The cluster\'s Kubernetes version ("1.33"): `check` looks for removed APIs, and helm template gets --kube-version.',
     },
     apiVersions: {
       type: 'array',
@@ -296,7 +308,11 @@ export const settingsSchema = {
   additionalProperties: false,
   properties: {
     repoURL: { type: 'string', minLength: 1, description: 'URL of this repo: the source of path apps.' },
-    targetRevision: { type: 'string', minLength: 1, description: 'Revision of this repo for path apps (default HEAD; the CMP and the server pass theirs when unset).' },
+    targetRevision: {
+      type: 'string',
+      minLength: 1,
+      description: 'Revision of this repo for path apps (default HEAD; the CMP and the server pass theirs when unset).',
+    },
     path: { type: 'string', minLength: 1, description: 'Where this platform repo sits in its Git repo (default: the root).' },
     argocdNamespace: { type: 'string', pattern: dns1123, description: 'Where Applications and AppProjects go (default argocd).' },
     argocdURL: { type: 'string', pattern: '^https?://', description: 'URL of the Argo CD UI, for links.' },
@@ -333,7 +349,10 @@ export const settingsSchema = {
               clusters: { ...clusterSelector, description: "The step's clusters (none: every cluster not in an earlier step)." },
               // As RollingSync takes it.
               maxUpdate: {
-                anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^(100|[1-9]?[0-9])%$' }],
+                anyOf: [
+                  { type: 'integer', minimum: 0 },
+                  { type: 'string', pattern: '^(100|[1-9]?[0-9])%$' },
+                ],
                 description: "Most Applications RollingSync updates at once in this step: a count, or a percentage of the step's Applications.",
               },
             },

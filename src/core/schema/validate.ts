@@ -143,9 +143,7 @@ function messageOf(error: ErrorObject, data: unknown, path: (string | number)[])
   switch (error.keyword) {
     case 'type': {
       const hint =
-        typeof value === 'number' && [(error.params as { type: unknown }).type].flat().includes('string')
-          ? '; quote it so YAML keeps it as written'
-          : '';
+        typeof value === 'number' && [(error.params as { type: unknown }).type].flat().includes('string') ? '; quote it so YAML keeps it as written' : '';
       return `must be ${typeName((error.params as { type: unknown }).type)} (got ${describe(value)})${hint}`;
     }
     case 'required':
@@ -208,7 +206,9 @@ function problemsOf(pair: ValidatorPair, schema: SchemaName | undefined, yaml: Y
   const problems: Problem[] = [];
   const errors = pickBranches(validate.errors ?? []);
   // A value of the wrong type also fails the checks of its type's keywords: report the type.
-  const filtered = errors.filter((e) => !(e.keyword === 'type' && errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'type' && o.keyword !== 'anyOf')));
+  const filtered = errors.filter(
+    (e) => !(e.keyword === 'type' && errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'type' && o.keyword !== 'anyOf')),
+  );
   const seen = new Set<string>();
   for (const error of filtered) {
     const path = pathOf(error.instancePath);
@@ -227,7 +227,13 @@ function problemsOf(pair: ValidatorPair, schema: SchemaName | undefined, yaml: Y
     } else if (error.keyword === 'not' && path.length === 0 && schema === 'cluster') {
       problem = { code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOf(full), field: fieldOf(full), message: 'give either server or name, not both' };
     } else if (error.keyword === 'not' && schema === 'provider') {
-      problem = { code: 'GK_INVALID_VALUE', file: yaml.file, line: yaml.lineOfKey(full, 'name'), field: 'name', message: 'is reserved: a provider is named by its file' };
+      problem = {
+        code: 'GK_INVALID_VALUE',
+        file: yaml.file,
+        line: yaml.lineOfKey(full, 'name'),
+        field: 'name',
+        message: 'is reserved: a provider is named by its file',
+      };
     } else {
       problem = {
         code: 'GK_INVALID_VALUE',

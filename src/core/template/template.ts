@@ -77,7 +77,9 @@ interface Budget {
 let budget: Budget | undefined;
 
 function overLimit(what: string, limit: number, key: keyof TemplateLimits): TemplateError {
-  return new TemplateError(`template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${templateLimitCeiling[key].toLocaleString('en-US')})`);
+  return new TemplateError(
+    `template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${templateLimitCeiling[key].toLocaleString('en-US')})`,
+  );
 }
 
 function spend(output: number): void {
@@ -92,7 +94,8 @@ function countingBlock(helper: Handlebars.HelperDelegate): Handlebars.HelperDele
   const count = (body: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate =>
     function (this: unknown, ...args: Parameters<Handlebars.TemplateDelegate>) {
       const b = budget;
-      if (b && ++b.steps > b.limits.maxTemplateSteps) throw overLimit('runs more block bodies (each iteration is one) than', b.limits.maxTemplateSteps, 'maxTemplateSteps');
+      if (b && ++b.steps > b.limits.maxTemplateSteps)
+        throw overLimit('runs more block bodies (each iteration is one) than', b.limits.maxTemplateSteps, 'maxTemplateSteps');
       const text = body.apply(this, args);
       spend(text.length);
       return text;
@@ -166,7 +169,7 @@ function viewOf(value: unknown): unknown {
 function lookupPath(context: unknown, parts: readonly string[]): { found: boolean; value?: unknown; missingAt?: number } {
   let node: unknown = context;
   for (let i = 0; i < parts.length; i++) {
-    if (!isPlainObject(node) || !Object.prototype.hasOwnProperty.call(node, parts[i]!)) return { found: false, missingAt: i };
+    if (!isPlainObject(node) || !Object.hasOwn(node, parts[i]!)) return { found: false, missingAt: i };
     node = node[parts[i]!];
   }
   return { found: true, value: node };
@@ -178,7 +181,7 @@ const MISSING = Symbol('missing');
 function valueAt(context: unknown, parts: readonly string[]): unknown {
   let node: unknown = context;
   for (let i = 0; i < parts.length; i++) {
-    if (!isPlainObject(node) || !Object.prototype.hasOwnProperty.call(node, parts[i]!)) return MISSING;
+    if (!isPlainObject(node) || !Object.hasOwn(node, parts[i]!)) return MISSING;
     node = node[parts[i]!];
   }
   return node;
@@ -204,11 +207,13 @@ function topLevelPaths(source: string): string[][] {
   try {
     ast = handlebars().parse(source);
   } catch (error) {
-    throw new TemplateError(`template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]} (for a literal {{, as in values a chart passes to tpl, write \\{{)`);
+    throw new TemplateError(
+      `template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]} (for a literal {{, as in values a chart passes to tpl, write \\{{)`,
+    );
   }
   const paths: string[][] = [];
   const collect = (expr: hbs.AST.Expression | undefined): void => {
-    if (!expr || expr.type !== 'PathExpression') return;
+    if (expr?.type !== 'PathExpression') return;
     const path = expr as hbs.AST.PathExpression;
     if (path.data || path.depth > 0 || path.parts.length === 0 || (path as { this_?: boolean }).this_) return;
     if (path.parts.length === 1 && isKnownHelper(path.parts[0]!)) return;
@@ -279,7 +284,8 @@ function compile(source: string, limits: TemplateLimits): CompiledTemplate {
   let entry = compiled.get(source);
   if (entry) {
     // Compiled under another repo's limits, maybe.
-    if (entry.depth !== undefined && entry.depth > limits.maxTemplateDepth) throw overLimit('nests blocks deeper than', limits.maxTemplateDepth, 'maxTemplateDepth');
+    if (entry.depth !== undefined && entry.depth > limits.maxTemplateDepth)
+      throw overLimit('nests blocks deeper than', limits.maxTemplateDepth, 'maxTemplateDepth');
     return entry;
   }
   const single = singleVariable.exec(source);
@@ -347,7 +353,8 @@ function nestingDepth(source: string): number {
 }
 
 // `{{ .Values.x }}`, `{{- if .Values.y }}`, `{{ include "x" . }}`, `{{ $.Chart }}`: Helm's (Go's) templates, not Handlebars.
-const goTemplate = /(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent)\s+[.$"(]))/;
+const goTemplate =
+  /(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent)\s+[.$"(]))/;
 
 function goTemplateHint(source: string): string | undefined {
   const m = goTemplate.exec(source);
@@ -387,7 +394,9 @@ export function renderString(source: string, context: TemplateContext, limits: T
         const value = values[piece];
         if (value !== null && typeof value === 'object') {
           const name = template.paths[piece]!.join('.');
-          throw new TemplateError(`"${name}" is ${Array.isArray(value) ? 'a list' : 'a map'}: use it alone as "{{${name}}}" to keep it whole, or name one of its fields`);
+          throw new TemplateError(
+            `"${name}" is ${Array.isArray(value) ? 'a list' : 'a map'}: use it alone as "{{${name}}}" to keep it whole, or name one of its fields`,
+          );
         }
         if (value !== null && value !== undefined) text += value as string;
         if (text.length > limits.maxTemplateOutput) throw overLimit('produces more characters than', limits.maxTemplateOutput, 'maxTemplateOutput');
@@ -399,7 +408,8 @@ export function renderString(source: string, context: TemplateContext, limits: T
   try {
     const text = template.render!(viewOf(context), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
     if (text.length > limits.maxTemplateOutput) throw overLimit('produces more characters than', limits.maxTemplateOutput, 'maxTemplateOutput');
-    if (text.includes(inText)) throw new TemplateError(`${text.includes(MAP_IN_TEXT) ? 'a map' : 'a list'} cannot be written into text; name one of its fields`);
+    if (text.includes(inText))
+      throw new TemplateError(`${text.includes(MAP_IN_TEXT) ? 'a map' : 'a list'} cannot be written into text; name one of its fields`);
     return text;
   } catch (error) {
     if (error instanceof TemplateError) throw error;

@@ -32,7 +32,8 @@ const unprintableTest = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
 // What a literal block cannot hold exactly: C0 controls but tab and newline,
 // the characters above, lone surrogates; and a trailing tab or space before
 // a line break only survives in a block when nothing reader-specific trims it.
-const notForBlock = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[ \t]\n|[ \t]$/;
+const notForBlock =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[ \t]\n|[ \t]$/;
 // Keys longer than this are written as explicit `? key` entries (YAML limits implicit keys to 1024 characters).
 const MAX_IMPLICIT_KEY = 1000;
 
@@ -149,15 +150,15 @@ const frozenText = new WeakMap<object, Map<string, string>>();
 
 function emitMutable(out: string[], value: object, indent: string, inline: boolean): void {
   let first = inline;
-  const childIndent = indent + '  ';
+  const childIndent = `${indent}  `;
   if (Array.isArray(value)) {
-    const dash = indent + '- ';
+    const dash = `${indent}- `;
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       const lead = first ? '- ' : dash;
       first = false;
       const line = inlineOf(item, childIndent);
-      if (line !== undefined) out.push(lead + line + '\n');
+      if (line !== undefined) out.push(`${lead + line}\n`);
       else {
         out.push(lead);
         emitCollection(out, item as object, childIndent, true);
@@ -174,9 +175,9 @@ function emitMutable(out: string[], value: object, indent: string, inline: boole
     const lead = first ? k : indent + k;
     first = false;
     const line = inlineOf(item, childIndent);
-    if (line !== undefined) out.push(lead + ': ' + line + '\n');
+    if (line !== undefined) out.push(`${lead}: ${line}\n`);
     else {
-      out.push(lead + ':\n');
+      out.push(`${lead}:\n`);
       emitCollection(out, item as object, Array.isArray(item) ? indent : childIndent, false);
     }
   }

@@ -29,7 +29,8 @@ export function refuseAmbiguousText(file: string, text: string): void {
       code: 'GK_INVALID_YAML',
       file,
       line: lineOfOffset(text, bareCr.index),
-      message: 'a line ends with a bare carriage return (\\r, classic Mac OS line endings), which YAML readers split differently; save the file with \\n (or \\r\\n) line endings',
+      message:
+        'a line ends with a bare carriage return (\\r, classic Mac OS line endings), which YAML readers split differently; save the file with \\n (or \\r\\n) line endings',
     });
   }
   for (const directive of text.matchAll(/^%\S*/gm)) {
@@ -107,7 +108,10 @@ export function explainGoTemplate<T>(file: string, text: string, read: () => T):
     if (!action) throw error;
     const line = lineOfOffset(text, action.index);
     const end = text.indexOf('\n', action.index);
-    const snippet = text.slice(text.lastIndexOf('\n', action.index) + 1, end < 0 ? undefined : end).trim().slice(0, 60);
+    const snippet = text
+      .slice(text.lastIndexOf('\n', action.index) + 1, end < 0 ? undefined : end)
+      .trim()
+      .slice(0, 60);
     throw createError(
       'GK_INVALID_YAML',
       `looks like a Helm (Go) template (${snippet}), not YAML: gitops-k8s files are plain YAML whose strings may hold Handlebars expressions such as "{{vars.x}}"; keep chart templates in the chart`,

@@ -101,7 +101,8 @@ export function parsePositional(file: string, text: string, maxAliasCount = defa
 
 // `yaml` reports a line indented deeper than a finished `key: value` as a
 // multi-line key at the line above; the mistake is the deeper line.
-const overIndented = 'this line is indented deeper than the line above, which already has its value, so YAML reads it as part of that line; indent it like the keys beside it';
+const overIndented =
+  'this line is indented deeper than the line above, which already has its value, so YAML reads it as part of that line; indent it like the keys beside it';
 
 /** Offset of the first text of the line after the one holding `offset` when that line is indented deeper, else undefined. */
 function overIndentedLine(text: string, offset: number): number | undefined {

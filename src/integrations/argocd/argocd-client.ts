@@ -157,7 +157,12 @@ export async function listArgoApplications(settings: ArgoSettings, options: List
     });
   } catch (error) {
     const timedOut = (error as { name?: string }).name === 'TimeoutError' || /timeout/i.test(String((error as Error).message));
-    throw createError(timedOut ? 'GK_TIMEOUT' : 'GK_ARGOCD', `Argo CD API at ${settings.server} ${timedOut ? `did not answer within ${timeoutMs} ms` : `cannot be reached: ${redact(String((error as Error).message))}`}`, {}, { cause: error });
+    throw createError(
+      timedOut ? 'GK_TIMEOUT' : 'GK_ARGOCD',
+      `Argo CD API at ${settings.server} ${timedOut ? `did not answer within ${timeoutMs} ms` : `cannot be reached: ${redact(String((error as Error).message))}`}`,
+      {},
+      { cause: error },
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -109,7 +109,14 @@ function manifestSection(manifests: ManifestResult, budget: number): string {
 }
 
 /** The comment for a pull (or merge) request: the diff, or the problems that stop the head from rendering. */
-export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>, base: RevisionResult, head: RevisionResult, marker = PREVIEW_MARKER, manifests?: ManifestResult, noun = 'pull request'): { body: string; diff?: PlatformDiff; headBroken: boolean } {
+export function buildPreviewComment(
+  event: Pick<PullRequestEvent, 'baseSha' | 'headSha'>,
+  base: RevisionResult,
+  head: RevisionResult,
+  marker = PREVIEW_MARKER,
+  manifests?: ManifestResult,
+  noun = 'pull request',
+): { body: string; diff?: PlatformDiff; headBroken: boolean } {
   const lines = [marker, '### gitops-k8s preview', ''];
   const footer = `<sub>base <code>${short(event.baseSha)}</code> · head <code>${short(event.headSha)}</code> · updated on every push</sub>`;
   if (!head.ok) {
@@ -134,7 +141,11 @@ export function buildPreviewComment(event: Pick<PullRequestEvent, 'baseSha' | 'h
   }
   const budget = MAX_COMMENT - lines.join('\n').length - footer.length - 10;
   // With manifests, the Application diff may take half the room; the resources get what it leaves.
-  const applications = formatDiff(diff, 'markdown', { base: short(event.baseSha), head: short(event.headSha), maxLength: manifests ? Math.floor(budget / 2) : budget }).trimEnd();
+  const applications = formatDiff(diff, 'markdown', {
+    base: short(event.baseSha),
+    head: short(event.headSha),
+    maxLength: manifests ? Math.floor(budget / 2) : budget,
+  }).trimEnd();
   lines.push(applications, '');
   if (manifests) lines.push(manifestSection(manifests, budget - applications.length - 4), '');
   lines.push(footer);
@@ -180,7 +191,10 @@ export async function postPullRequestPreview(event: Pick<PullRequestEvent, 'base
   let manifests: ManifestResult | undefined;
   if (deps.manifests && base.ok && head.ok) {
     const changes = diffPlatforms(base.platform, head.platform);
-    manifests = await deps.manifests(changes).then((diff): ManifestResult => ({ ok: true, diff }), (error: unknown): ManifestResult => ({ ok: false, error }));
+    manifests = await deps.manifests(changes).then(
+      (diff): ManifestResult => ({ ok: true, diff }),
+      (error: unknown): ManifestResult => ({ ok: false, error }),
+    );
   }
   const { body, headBroken, diff } = buildPreviewComment(event, base, head, marker, manifests, deps.forge.noun);
   // A last line of defence: messages are built without secrets, and any that slipped in are scrubbed.

@@ -48,26 +48,40 @@ export class GitlabClient {
     this.#settings = settings;
   }
 
-  async #call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ data: unknown; headers: Record<string, string | string[] | undefined> }> {
+  async #call(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+  ): Promise<{ data: unknown; headers: Record<string, string | string[] | undefined> }> {
     // undici loads with the first merge request, not with every server.
     const undici = await import('undici');
     this.#dispatcher ??= new undici.RetryAgent(new undici.Agent(), { maxRetries: 3, minTimeout: 500, maxTimeout: 10_000 });
-    const res = await undici.request(`${this.#settings.baseUrl}${path}`, {
-      method,
-      dispatcher: this.#dispatcher,
-      headers: { 'private-token': this.#settings.token, accept: 'application/json', 'user-agent': 'gitops-k8s', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: 15_000,
-      bodyTimeout: 15_000,
-    }).catch((error: unknown) => {
-      throw createError('GK_GITLAB', `GitLab ${method} ${path.split('?')[0]} failed: ${redact(String((error as Error).message))}`, {}, { cause: error });
-    });
+    const res = await undici
+      .request(`${this.#settings.baseUrl}${path}`, {
+        method,
+        dispatcher: this.#dispatcher,
+        headers: {
+          'private-token': this.#settings.token,
+          accept: 'application/json',
+          'user-agent': 'gitops-k8s',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headersTimeout: 15_000,
+        bodyTimeout: 15_000,
+      })
+      .catch((error: unknown) => {
+        throw createError('GK_GITLAB', `GitLab ${method} ${path.split('?')[0]} failed: ${redact(String((error as Error).message))}`, {}, { cause: error });
+      });
     if (res.statusCode >= 400) {
       let text = '';
       for await (const chunk of res.body) {
         if (text.length < MAX_ERROR_BODY) text += String(chunk);
       }
-      const error = createError('GK_GITLAB', `GitLab answered ${res.statusCode} to ${method} ${path.split('?')[0]}: ${redact(text.slice(0, 300))}`) as GitlabFailure;
+      const error = createError(
+        'GK_GITLAB',
+        `GitLab answered ${res.statusCode} to ${method} ${path.split('?')[0]}: ${redact(text.slice(0, 300))}`,
+      ) as GitlabFailure;
       error.status = res.statusCode;
       throw error;
     }
@@ -84,7 +98,10 @@ export class GitlabClient {
     const notes: GitlabNote[] = [];
     let page = '1';
     for (let n = 0; n < MAX_PAGES && page; n++) {
-      const { data, headers } = await this.#call('GET', `/projects/${projectId}/merge_requests/${iid}/notes?sort=asc&order_by=created_at&per_page=100&page=${encodeURIComponent(page)}`);
+      const { data, headers } = await this.#call(
+        'GET',
+        `/projects/${projectId}/merge_requests/${iid}/notes?sort=asc&order_by=created_at&per_page=100&page=${encodeURIComponent(page)}`,
+      );
       if (!Array.isArray(data)) throw createError('GK_GITLAB', 'GitLab listed the notes of a merge request as something other than an array');
       notes.push(...(data as GitlabNote[]));
       const next = headers['x-next-page'];

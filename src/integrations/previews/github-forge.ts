@@ -25,7 +25,11 @@ export function createGithubForge(github: GithubClientFactory, event: PullReques
               headSha: report.headSha,
               name: CHECK_RUN_NAME,
               conclusion: report.headBroken ? 'failure' : 'success',
-              title: report.headBroken ? 'The platform repo does not render' : report.changed === 0 ? 'No change to generated objects' : `${report.changed} generated object${report.changed === 1 ? '' : 's'} change`,
+              title: report.headBroken
+                ? 'The platform repo does not render'
+                : report.changed === 0
+                  ? 'No change to generated objects'
+                  : `${report.changed} generated object${report.changed === 1 ? '' : 's'} change`,
               summary: report.summary,
               ...(report.noteUrl ? { detailsUrl: report.noteUrl } : {}),
             }),

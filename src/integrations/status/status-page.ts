@@ -122,7 +122,10 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
   const providers = [...new Set(matrix.clusters.map((c) => c.provider))].sort();
   const argoClass = matrix.argocd.state === 'ok' ? 'argo-ok' : matrix.argocd.state === 'error' ? 'argo-error' : 'argo-off';
   const head = matrix.clusters
-    .map((c) => `<th data-cluster="${escapeHtml(c.name)}" data-provider="${escapeHtml(c.provider)}">${escapeHtml(c.name)}<small>${escapeHtml(c.provider)}</small></th>`)
+    .map(
+      (c) =>
+        `<th data-cluster="${escapeHtml(c.name)}" data-provider="${escapeHtml(c.provider)}">${escapeHtml(c.name)}<small>${escapeHtml(c.provider)}</small></th>`,
+    )
     .join('');
   const rows = matrix.rows
     .map((r) => {
@@ -138,7 +141,10 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
     matrix.orphans.length === 0
       ? ''
       : `<section id="orphans"><h2>In Argo CD, no longer generated from Git (${matrix.orphans.length})</h2><ul>${matrix.orphans
-          .map((o) => `<li class="state-error">${o.url ? `<a href="${escapeHtml(o.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(o.name)}</a>` : escapeHtml(o.name)} <span class="msg">${escapeHtml(`${o.sync || '?'} / ${o.health || '?'}`)}</span></li>`)
+          .map(
+            (o) =>
+              `<li class="state-error">${o.url ? `<a href="${escapeHtml(o.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(o.name)}</a>` : escapeHtml(o.name)} <span class="msg">${escapeHtml(`${o.sync || '?'} / ${o.health || '?'}`)}</span></li>`,
+          )
           .join('')}</ul></section>`;
   const revision = options_.revision ? ` at <code>${escapeHtml(options_.revision.slice(0, 12))}</code>` : '';
   return `<!doctype html>
@@ -156,7 +162,10 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
 <p id="argocd-status" class="banner ${argoClass}">${escapeHtml(describeArgo(matrix))}</p>
 <form class="filters" id="filters">
 <label>Namespace <select id="filter-namespace">${options(namespaces, 'all')}</select></label>
-<label>Cluster <select id="filter-cluster">${options(matrix.clusters.map((c) => c.name), 'all')}</select></label>
+<label>Cluster <select id="filter-cluster">${options(
+    matrix.clusters.map((c) => c.name),
+    'all',
+  )}</select></label>
 <label>Provider <select id="filter-provider">${options(providers, 'all')}</select></label>
 <label><input type="checkbox" id="filter-problems"> only drift and errors</label>
 </form>

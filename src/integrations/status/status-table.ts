@@ -28,11 +28,17 @@ export function describeArgo(matrix: StatusMatrix): string {
 
 /** One line per rollout step: its clusters and how many of its Applications are Synced and Healthy. */
 export function describeRollout(rollout: RolloutStatus): string[] {
-  const head = rollout.current === undefined ? (rollout.steps.every((s) => s.state === 'done') ? 'rollout: complete' : 'rollout: planned') : `rollout: step ${rollout.current} of ${rollout.steps.length} under way`;
+  const head =
+    rollout.current === undefined
+      ? rollout.steps.every((s) => s.state === 'done')
+        ? 'rollout: complete'
+        : 'rollout: planned'
+      : `rollout: step ${rollout.current} of ${rollout.steps.length} under way`;
   return [
     head,
     ...rollout.steps.map((s) => {
-      const progress = s.state === 'planned' ? `${s.applications} Applications` : `${s.synced}/${s.applications} synced, ${s.healthy}/${s.applications} healthy`;
+      const progress =
+        s.state === 'planned' ? `${s.applications} Applications` : `${s.synced}/${s.applications} synced, ${s.healthy}/${s.applications} healthy`;
       return `  step ${s.step} (${s.clusters.join(', ')}): ${progress}, ${s.state}`;
     }),
   ];
@@ -47,7 +53,13 @@ export function formatStatusTable(matrix: StatusMatrix): string {
   const body = matrix.rows.map((r) => [`${r.namespace}/${r.app}`, ...matrix.clusters.map((c) => cellText(r.cells[c.name]))]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const lines = [describeArgo(matrix), ''];
-  for (const row of [header, ...body]) lines.push(row.map((t, i) => pad(t, widths[i]!)).join('  ').trimEnd());
+  for (const row of [header, ...body])
+    lines.push(
+      row
+        .map((t, i) => pad(t, widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   if (matrix.rollout) lines.push('', ...describeRollout(matrix.rollout));
   const counted = (Object.entries(matrix.counts) as [CellState, number][]).filter(([, n]) => n > 0);
   lines.push('', counted.map(([s, n]) => `${n} ${s}`).join(', ') || 'no Applications');

@@ -155,12 +155,17 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   // (a preview's base and head), and only for a minute after their last use.
   const platforms = new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true });
   // A new commit changes a few files: the others' parses are taken from here (keyed by blob id, so shared by every repo and branch).
-  const parseCache = createParseCache({ maxBytes: options.parseCacheBytes, onLookup: (hit) => metrics.cache.inc({ cache: 'parse', result: hit ? 'hit' : 'miss' }) });
+  const parseCache = createParseCache({
+    maxBytes: options.parseCacheBytes,
+    onLookup: (hit) => metrics.cache.inc({ cache: 'parse', result: hit ? 'hit' : 'miss' }),
+  });
   const buildModel = createCoalescer<Model>();
   const buildPlatform = createCoalescer<RenderedPlatform>();
   const coalesceReply = createCoalescer<Reply>();
   const guard = createDropGuard(options.maxDrop);
-  const githubHost = (options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')).toLowerCase();
+  const githubHost = (
+    options.github?.host ?? (options.github?.apiUrl ? new URL(options.github.apiUrl).hostname.replace(/^api\./, '') : 'github.com')
+  ).toLowerCase();
   let ready = false;
   let warming: Promise<void> | undefined;
   // Stops render workers when the server closes.
@@ -181,10 +186,24 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       if (options.github && gh && gh.host === githubHost) {
         const github = options.github;
         source = openLazySource(displayURL(repoURL), async () =>
-          (await import('../../sources/github/github.js')).openGitHubRepo({ url: repoURL, apiUrl: github.apiUrl, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, retryBaseMs: github.retryBaseMs, onFetch: observe('github') }),
+          (await import('../../sources/github/github.js')).openGitHubRepo({
+            url: repoURL,
+            apiUrl: github.apiUrl,
+            credentials: options.credentials ?? {},
+            refreshIntervalMs: options.refreshIntervalMs,
+            retryBaseMs: github.retryBaseMs,
+            onFetch: observe('github'),
+          }),
         );
       } else if (['https:', 'http:', 'ssh:', 'file:'].includes(protocol)) {
-        source = openGitRemote({ url: repoURL, cacheDir, credentials: options.credentials ?? {}, refreshIntervalMs: options.refreshIntervalMs, fetchTimeoutMs: options.fetchTimeoutMs ?? 25_000, onFetch: observe('git') });
+        source = openGitRemote({
+          url: repoURL,
+          cacheDir,
+          credentials: options.credentials ?? {},
+          refreshIntervalMs: options.refreshIntervalMs,
+          fetchTimeoutMs: options.fetchTimeoutMs ?? 25_000,
+          onFetch: observe('git'),
+        });
       } else {
         throw createError('GK_BAD_REQUEST', `repoURL scheme ${protocol} is not supported; use https://, ssh:// or file://`, { field: 'repoURL' });
       }
@@ -235,7 +254,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     }
     return repo;
   };
-  const renderTarget = async (target: Target, signal: AbortSignal): Promise<RenderedPlatform> => renderModel(await loadTarget(target, signal), renderOptionsOf(target));
+  const renderTarget = async (target: Target, signal: AbortSignal): Promise<RenderedPlatform> =>
+    renderModel(await loadTarget(target, signal), renderOptionsOf(target));
 
   const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<Model> => {
     const target = await resolveTarget(params, signal);
@@ -276,7 +296,10 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
 
   // The rendered model, for the rarer callers that need it whole (status
   // page, previews): rendered on demand, kept briefly in a small cache of its own.
-  const loadPlatform = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<{ target: Target; platform: RenderedPlatform }> => {
+  const loadPlatform = async (
+    params: { repoURL?: string; revision?: string; path?: string },
+    signal: AbortSignal,
+  ): Promise<{ target: Target; platform: RenderedPlatform }> => {
     const target = await resolveTarget(params, signal);
     const cached = platforms.get(target.key);
     if (cached) {
@@ -328,7 +351,12 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
       );
     };
     const reply = await withTimeout(work, requestTimeoutMs, 'answering getparams');
-    guard(body.applicationSetName ? `${body.applicationSetName}\0${JSON.stringify([parameters.repoURL, parameters.revision, parameters.path])}\0${selection.key}` : undefined, reply.count);
+    guard(
+      body.applicationSetName
+        ? `${body.applicationSetName}\0${JSON.stringify([parameters.repoURL, parameters.revision, parameters.path])}\0${selection.key}`
+        : undefined,
+      reply.count,
+    );
     return reply;
   };
 

@@ -112,7 +112,8 @@ export async function writeReply(prepared: PreparedSets, filters: Filters, sink:
   checkFilters(names as unknown as PlatformRepo, filters);
   const wanted: number[] = [];
   prepared.clusters.forEach((c, i) => {
-    if ((!filters.clusters?.length || filters.clusters.includes(c.name)) && Object.entries(filters.clusterLabels ?? {}).every(([k, v]) => c.labels[k] === v)) wanted.push(i);
+    if ((!filters.clusters?.length || filters.clusters.includes(c.name)) && Object.entries(filters.clusterLabels ?? {}).every(([k, v]) => c.labels[k] === v))
+      wanted.push(i);
   });
   const folders: number[] = [];
   prepared.namespaces.forEach((n, i) => {

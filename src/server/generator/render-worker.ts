@@ -129,7 +129,12 @@ export function checkRenderInWorker(job: RenderJob, signal: AbortSignal): Promis
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
     const { script, execArgv } = workerScript();
-    const worker = fork(script, [], { ...(execArgv ? { execArgv } : {}), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, [WORKER_ENV]: '1' } });
+    const worker = fork(script, [], {
+      ...(execArgv ? { execArgv } : {}),
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, [WORKER_ENV]: '1' },
+    });
     running.add(worker);
     worker.send(job);
     let settled = false;

@@ -109,7 +109,8 @@ function labelsOf(value: string | Record<string, string> | undefined, field: str
     else if (pairs.includes('')) problems.push({ code: 'GK_BAD_REQUEST', message: `has a blank item in ${JSON.stringify(value)}`, ...where(field) });
     for (const pair of pairs.filter(Boolean)) {
       const eq = pair.indexOf('=');
-      if (eq < 0 || pair.slice(0, eq).trim() === '') problems.push({ code: 'GK_BAD_REQUEST', message: `${JSON.stringify(pair)} is not key=value`, ...where(field) });
+      if (eq < 0 || pair.slice(0, eq).trim() === '')
+        problems.push({ code: 'GK_BAD_REQUEST', message: `${JSON.stringify(pair)} is not key=value`, ...where(field) });
       else entries.push([pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()]);
     }
   } else {
@@ -141,7 +142,9 @@ export function selectionOf(parameters: InputParameters): Selection {
   const labels = labelsOf(parameters.labels, 'labels', problems);
   const clusterLabels = labelsOf(parameters.clusterLabels, 'clusterLabels', problems);
   if (problems.length > 0) throw new GitopsError(problems);
-  const key = createHash('sha256').update(JSON.stringify([clusters, namespaces, sortedLabels(labels), sortedLabels(clusterLabels)])).digest('base64url');
+  const key = createHash('sha256')
+    .update(JSON.stringify([clusters, namespaces, sortedLabels(labels), sortedLabels(clusterLabels)]))
+    .digest('base64url');
   return { clusters, namespaces, ...(labels ? { labels } : {}), ...(clusterLabels ? { clusterLabels } : {}), key };
 }
 

@@ -15,5 +15,8 @@ export function keyBytes(key: string): number {
 
 /** An LRU bounded in bytes, keys included. */
 export function createSizedCache<V extends {}>(maxBytes: number, sizeOf: (value: V) => number): LRUCache<string, V> {
-  return new LRUCache<string, V>({ maxSize: Math.max(1, Math.floor(maxBytes)), sizeCalculation: (value, key) => Math.max(1, Math.ceil(sizeOf(value))) + keyBytes(key) });
+  return new LRUCache<string, V>({
+    maxSize: Math.max(1, Math.floor(maxBytes)),
+    sizeCalculation: (value, key) => Math.max(1, Math.ceil(sizeOf(value))) + keyBytes(key),
+  });
 }

@@ -24,7 +24,10 @@ export const getParamsRoute: FastifyPluginAsync<GetParamsRouteOptions> = async (
   });
   app.post<{ Body: GetParamsBody }>('/api/v1/getparams.execute', { schema: { body: getParamsBodySchema } }, async (request, reply) => {
     const result = await generator.getReply(request.body ?? {});
-    request.log.info({ applicationSet: request.body?.applicationSetName, commit: result.commit, sets: result.count, jsonBytes: result.length }, 'getparams answered');
+    request.log.info(
+      { applicationSet: request.body?.applicationSetName, commit: result.commit, sets: result.count, jsonBytes: result.length },
+      'getparams answered',
+    );
     reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
     if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
       return reply.header('content-encoding', 'gzip').send(await result.gzipped());

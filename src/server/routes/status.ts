@@ -24,7 +24,8 @@ function errorPage(title: string, lines: string, note: string, nonce: string): s
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gitops-k8s status</title><style nonce="${nonce}">body{font:14px system-ui,sans-serif;margin:1.5rem}pre{background:#fff1f0;border:1px solid #ffa39e;padding:.75rem;white-space:pre-wrap}</style></head><body><h1>${escapeHtml(title)}</h1><pre id="problems">${escapeHtml(lines)}</pre>${note ? `<p id="withheld">${escapeHtml(note)}</p>` : ''}</body></html>\n`;
 }
 
-const WITHHELD = "Messages are left out: they can quote values from the repo. Ask with the generator's bearer token (Authorization: Bearer ...) or read the server log.";
+const WITHHELD =
+  "Messages are left out: they can quote values from the repo. Ask with the generator's bearer token (Authorization: Bearer ...) or read the server log.";
 
 /**
  * A broken commit as pages without the token show it: which files and lines
@@ -63,7 +64,8 @@ export const statusRoutes: FastifyPluginAsync<StatusRouteOptions> = async (app, 
   const load = async () => {
     const { repoURL, commit, platform } = await app.gitops.getPlatform({});
     const matrix = await collectStatus(platform, { settings, dispatcher: options.dispatcher, timeoutMs: options.argocdTimeoutMs ?? 5_000 });
-    if (settingsError && matrix.argocd.state === 'off') Object.assign(matrix, { argocd: { state: 'error', server: env.ARGOCD_SERVER ?? '', error: settingsError } });
+    if (settingsError && matrix.argocd.state === 'off')
+      Object.assign(matrix, { argocd: { state: 'error', server: env.ARGOCD_SERVER ?? '', error: settingsError } });
     return { repoURL, commit, matrix };
   };
 

@@ -63,14 +63,20 @@ function payloadOf(raw: Buffer, contentType: string | undefined): unknown {
  */
 export function retarget(platform: Pick<RenderedPlatform, 'projects' | 'apps'>, commit: string, revision: string): Pick<RenderedPlatform, 'projects' | 'apps'> {
   const swap = (source: unknown): unknown =>
-    source !== null && typeof source === 'object' && (source as { targetRevision?: unknown }).targetRevision === commit ? { ...(source as object), targetRevision: revision } : source;
+    source !== null && typeof source === 'object' && (source as { targetRevision?: unknown }).targetRevision === commit
+      ? { ...(source as object), targetRevision: revision }
+      : source;
   return {
     projects: platform.projects,
     apps: platform.apps.map((r) => {
       const spec = r.application.spec as { source?: unknown; sources?: unknown[] };
       const touched = swap(spec.source) !== spec.source || (Array.isArray(spec.sources) && spec.sources.some((s) => swap(s) !== s));
       if (!touched) return r;
-      const next = { ...spec, ...(spec.source ? { source: swap(spec.source) } : {}), ...(Array.isArray(spec.sources) ? { sources: spec.sources.map(swap) } : {}) };
+      const next = {
+        ...spec,
+        ...(spec.source ? { source: swap(spec.source) } : {}),
+        ...(Array.isArray(spec.sources) ? { sources: spec.sources.map(swap) } : {}),
+      };
       return { ...r, application: { ...r.application, spec: next } };
     }),
   };
@@ -94,7 +100,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   try {
     settings = readGithubSettings(env);
   } catch (error) {
-    app.log.error({ code: (error as { code?: string }).code, message: redact(String((error as Error).message)) }, 'GitHub settings are invalid; pull-request previews are off');
+    app.log.error(
+      { code: (error as { code?: string }).code, message: redact(String((error as Error).message)) },
+      'GitHub settings are invalid; pull-request previews are off',
+    );
   }
   registerSecret(settings?.token);
   const github = options.github ?? (settings ? createGithubClientFactory(settings) : undefined);
@@ -107,12 +116,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
   const previewManifests = previewManifestsFrom(env, previewPath);
   const forwardTo = env.GITOPS_K8S_APPSET_WEBHOOK_URL || undefined;
   if (!secret) app.log.warn('GITOPS_K8S_WEBHOOK_SECRET is not set; /api/v1/webhooks/github refuses every delivery');
-  if (gitlabSettings && !gitlabToken) app.log.warn('GITLAB_TOKEN is set but GITOPS_K8S_GITLAB_WEBHOOK_TOKEN is not; /api/v1/webhooks/gitlab refuses every delivery');
+  if (gitlabSettings && !gitlabToken)
+    app.log.warn('GITLAB_TOKEN is set but GITOPS_K8S_GITLAB_WEBHOOK_TOKEN is not; /api/v1/webhooks/gitlab refuses every delivery');
 
   const { queue } = options;
 
   // Only inside this plugin: the signature covers the bytes as sent.
-  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
 
   /** Queues the preview of one pull or merge request; `resolve` runs in the queue and says which commits to compare and where the note goes. */
   const preview = (key: string, repoURL: string, baseRef: string, resolve: () => Promise<{ baseSha: string; headSha: string; forge: PreviewForge }>): void => {
@@ -125,8 +137,17 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         rendered.set(commit, { commit, platform: result.platform });
         return retarget(result.platform, commit, baseRef);
       };
-      const manifests = previewManifests && ((diff: Parameters<ReturnType<typeof previewManifests>>[0]) => previewManifests(repoURL, rendered.get(event.baseSha)!, rendered.get(event.headSha)!)(diff));
-      const outcome = await postPullRequestPreview(event, { render, forge, marker: previewMarker(previewPath), secrets: [secret, gitlabToken, settings?.token, gitlabSettings?.token], ...(manifests ? { manifests } : {}) });
+      const manifests =
+        previewManifests &&
+        ((diff: Parameters<ReturnType<typeof previewManifests>>[0]) =>
+          previewManifests(repoURL, rendered.get(event.baseSha)!, rendered.get(event.headSha)!)(diff));
+      const outcome = await postPullRequestPreview(event, {
+        render,
+        forge,
+        marker: previewMarker(previewPath),
+        secrets: [secret, gitlabToken, settings?.token, gitlabSettings?.token],
+        ...(manifests ? { manifests } : {}),
+      });
       app.log.info({ pr: key, head: event.headSha.slice(0, 12), comment: outcome.action, headBroken: outcome.headBroken }, `${forge.noun} preview posted`);
     });
     if (!accepted) throw createError('GK_NOT_READY', 'the preview queue is full; the forge will show this delivery as failed and it can be redelivered');
@@ -137,7 +158,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     const sent = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
     // undici loads with the first forwarded push, not with every server.
     import('undici')
-      .then(({ request }) => request(forwardTo, { method: 'POST', body: raw, headers: sent, dispatcher: options.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 }))
+      .then(({ request }) =>
+        request(forwardTo, { method: 'POST', body: raw, headers: sent, dispatcher: options.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 }),
+      )
       .then(async (res) => {
         await res.body.dump();
         if (res.statusCode >= 300) app.log.warn({ status: res.statusCode }, 'Argo CD ApplicationSet webhook refused the forwarded push');
@@ -183,10 +206,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       const repoURL = pr.repoURLs.find((u) => app.gitops.isAllowed(u));
       if (!repoURL) throw createError('GK_REPO_NOT_ALLOWED', `repository ${pr.owner}/${pr.repo} is not on the allowlist of this server`);
       if (!github) throw createError('GK_CONFIG', 'GITHUB_TOKEN or a GitHub App is not configured; pull-request previews are off', {}, { statusCode: 503 });
-      const baseRef = typeof (payload as { pull_request?: { base?: { ref?: unknown } } }).pull_request?.base?.ref === 'string'
-        ? (payload as { pull_request: { base: { ref: string } } }).pull_request.base.ref
-        : pr.baseSha;
-      preview(`${pr.owner}/${pr.repo}#${pr.number}`, repoURL, baseRef, async () => ({ baseSha: pr.baseSha, headSha: pr.headSha, forge: createGithubForge(github, pr, { checkRuns: settings?.checkRuns }) }));
+      const baseRef =
+        typeof (payload as { pull_request?: { base?: { ref?: unknown } } }).pull_request?.base?.ref === 'string'
+          ? (payload as { pull_request: { base: { ref: string } } }).pull_request.base.ref
+          : pr.baseSha;
+      preview(`${pr.owner}/${pr.repo}#${pr.number}`, repoURL, baseRef, async () => ({
+        baseSha: pr.baseSha,
+        headSha: pr.headSha,
+        forge: createGithubForge(github, pr, { checkRuns: settings?.checkRuns }),
+      }));
       return reply.code(202).send({ message: `preview of ${pr.owner}/${pr.repo}#${pr.number} queued` });
     }
 

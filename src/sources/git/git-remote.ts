@@ -157,7 +157,8 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
   // (shared with every call that needs a fetch started after it). Still
   // missing: only a pull request (or nothing) reaches it, so ask for it by id.
   const fetchFor = async (commit: string, signal: AbortSignal): Promise<void> => {
-    const wait = <T>(work: Promise<T>): Promise<T> => waitUnlessAborted(work, signal, () => abortError(signal, `fetching ${commit.slice(0, 12)} from ${display}`));
+    const wait = <T>(work: Promise<T>): Promise<T> =>
+      waitUnlessAborted(work, signal, () => abortError(signal, `fetching ${commit.slice(0, 12)} from ${display}`));
     if (fetching) {
       await wait(fetching.catch(() => undefined));
       if (await hasCommit(commit, signal)) return;
@@ -208,7 +209,8 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
     async resolve(revision, callSignal) {
       const signal = eitherSignal(closing.signal, callSignal);
       if (signal.aborted) throw abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`);
-      const wait = <T>(work: Promise<T>): Promise<T> => waitUnlessAborted(work, signal, () => abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`));
+      const wait = <T>(work: Promise<T>): Promise<T> =>
+        waitUnlessAborted(work, signal, () => abortError(signal, `resolving ${JSON.stringify(revision || 'HEAD')} of ${display}`));
       const pull = PULL_REF.exec(revision);
       const rev = revision === '' || revision === 'HEAD' ? REMOTE_HEAD : pull ? `refs/pull/${pull[1]}/${pull[2]}` : revision;
       if (pull) await wantPullRef(rev, signal);
@@ -222,7 +224,11 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
           knownCommits.add(commit);
           return commit;
         }
-        throw createError('GK_UNKNOWN_REVISION', `commit ${commit} is not in ${display} (asked for it just now: the remote does not have it, or will not give a commit no branch, tag or pull request reaches)`, { field: 'revision' });
+        throw createError(
+          'GK_UNKNOWN_REVISION',
+          `commit ${commit} is not in ${display} (asked for it just now: the remote does not have it, or will not give a commit no branch, tag or pull request reaches)`,
+          { field: 'revision' },
+        );
       } else if (mustWait || refreshIntervalMs === 0) {
         await wait(fetchShared());
       } else if (Date.now() - lastFetch >= refreshIntervalMs) {
@@ -243,14 +249,25 @@ export function openGitRemote(options: GitRemoteOptions): PlatformSource {
         return commit;
       } catch (error) {
         if ((error as { code?: string }).code === 'GK_UNKNOWN_REVISION') {
-          throw createError('GK_UNKNOWN_REVISION', `revision ${JSON.stringify(revision || 'HEAD')} names no branch, tag or commit of ${display}`, { field: 'revision' }, { cause: error });
+          throw createError(
+            'GK_UNKNOWN_REVISION',
+            `revision ${JSON.stringify(revision || 'HEAD')} names no branch, tag or commit of ${display}`,
+            { field: 'revision' },
+            { cause: error },
+          );
         }
         throw error;
       }
     },
     open(commit, dir, openOptions): Promise<RepoFiles> {
       const signal = eitherSignal(closing.signal, openOptions?.signal);
-      return openGitCommit(gitDir, commit, { path: dir, label: `${display}@${commit.slice(0, 12)}`, parseCache: openOptions?.parseCache, deferReads: true, signal });
+      return openGitCommit(gitDir, commit, {
+        path: dir,
+        label: `${display}@${commit.slice(0, 12)}`,
+        parseCache: openOptions?.parseCache,
+        deferReads: true,
+        signal,
+      });
     },
     invalidate() {
       generation++;

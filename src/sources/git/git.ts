@@ -6,7 +6,7 @@ import { redact } from '../redact.js';
 import { gitEnvironment, runGit } from './run-git.js';
 
 /** A revision as users write it: a branch, tag, `HEAD` or a commit id. Refuses what could be read as an option or a range. */
-const REVISION = /^(?!-)(?!.*\.\.)[A-Za-z0-9._\/@^~{}+-]{1,250}$/;
+const REVISION = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/@^~{}+-]{1,250}$/;
 
 /** Resolves a branch, tag or commit to a full commit id in a local git dir or work tree. GK_UNKNOWN_REVISION if none. */
 export async function resolveRevision(gitDir: string, revision: string, options: { lowPriority?: boolean; signal?: AbortSignal } = {}): Promise<string> {
@@ -62,7 +62,7 @@ function parseLsTree(out: Buffer): TreeEntry[] {
 async function readBlobs(gitDir: string, objects: readonly string[], signal?: AbortSignal): Promise<Map<string, Buffer>> {
   const blobs = new Map<string, Buffer>();
   if (objects.length === 0) return blobs;
-  const { stdout } = await runGit(['cat-file', '--batch'], { cwd: gitDir, input: objects.join('\n') + '\n', timeoutMs: 60_000, signal });
+  const { stdout } = await runGit(['cat-file', '--batch'], { cwd: gitDir, input: `${objects.join('\n')}\n`, timeoutMs: 60_000, signal });
   let at = 0;
   while (at < stdout.length) {
     const eol = stdout.indexOf(0x0a, at);
@@ -118,7 +118,6 @@ export interface OpenCommitOptions {
   signal?: AbortSignal;
 }
 
-
 /**
  * The tree of one commit as RepoFiles (via `git ls-tree -r -z -l` +
  * `git cat-file --batch`), optionally narrowed to a sub-folder. The YAML
@@ -146,12 +145,13 @@ export async function openGitCommit(gitDir: string, commit: string, options: Ope
   // A submodule (a `commit` entry) is kept: leaving it out would drop what it holds without a word.
   const tree = parseLsTree(listing).filter((e) => e.type === 'blob' || e.type === 'commit');
   const prefix = base === '.' ? '' : `${base}/`;
-  const wanted = tree.filter((e) => e.type === 'blob').filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
+  const wanted = tree
+    .filter((e) => e.type === 'blob')
+    .filter((e) => e.mode === '120000' || (e.path.startsWith(prefix) && readAhead(e.path.slice(prefix.length), e.size)));
   const cache = options.parseCache;
-  const ahead =
-    cache && cache.canHold(wanted.reduce((n, e) => n + e.size, 0))
-      ? wanted.filter((e) => e.mode === '120000' || !cache.has(e.object, e.path.slice(prefix.length)))
-      : wanted;
+  const ahead = cache?.canHold(wanted.reduce((n, e) => n + e.size, 0))
+    ? wanted.filter((e) => e.mode === '120000' || !cache.has(e.object, e.path.slice(prefix.length)))
+    : wanted;
   const blobs = await readBlobs(gitDir, [...new Set(ahead.map((e) => e.object))], options.signal);
 
   // Blobs asked for that were not read ahead, by id: the next readDeferred() reads them.

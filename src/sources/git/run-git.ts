@@ -48,7 +48,10 @@ export function gitEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
 export async function runGit(args: readonly string[], options: RunGitOptions): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const input = options.input === undefined ? undefined : Buffer.isBuffer(options.input) ? options.input : Buffer.from(options.input);
-  const result = await execGit({ args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs, lowPriority: options.lowPriority }, options.signal);
+  const result = await execGit(
+    { args: ['-C', options.cwd, ...args], env: gitEnvironment(options.env), input, timeoutMs, lowPriority: options.lowPriority },
+    options.signal,
+  );
   if (result.aborted) throw abortError(options.signal!, `git ${args[0]}`);
   if (result.spawnError) {
     throw createError('GK_GIT', `git ${args[0]} could not run: ${redact(result.spawnError)}`, {}, { cause: new Error(redact(result.spawnError)) });
@@ -75,7 +78,10 @@ const BOILERPLATE = /^(fatal: Could not read from remote repository\.|Please mak
 
 /** The lines of git's stderr worth showing: its own boilerplate left out, at most four lines and 600 characters. */
 function stderrSummary(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const telling = lines.filter((l) => !BOILERPLATE.test(l));
   const text = (telling.length > 0 ? telling : lines).slice(-4).join(' ');
   return text.length > 600 ? `${text.slice(0, 600)}...` : text;

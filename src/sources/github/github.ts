@@ -123,10 +123,20 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
       if (signal.aborted) throw abortError(signal, `reading ${what} of ${display}`);
       const status = (error as { status?: number }).status;
       if (status === 404 || status === 422) {
-        throw createError('GK_UNKNOWN_REVISION', `GitHub knows no ${what} in ${display}`, { field: 'revision' }, { cause: new Error(redact(String((error as Error).message))) });
+        throw createError(
+          'GK_UNKNOWN_REVISION',
+          `GitHub knows no ${what} in ${display}`,
+          { field: 'revision' },
+          { cause: new Error(redact(String((error as Error).message))) },
+        );
       }
       const detail = status ? `HTTP ${status}` : redact(String((error as Error).message ?? error));
-      throw createError('GK_GITHUB', `GitHub API: reading ${what} of ${display} failed: ${detail}`, {}, { cause: new Error(redact(String((error as Error).message))) });
+      throw createError(
+        'GK_GITHUB',
+        `GitHub API: reading ${what} of ${display} failed: ${detail}`,
+        {},
+        { cause: new Error(redact(String((error as Error).message))) },
+      );
     } finally {
       options.onFetch?.((performance.now() - started) / 1000, ok);
     }
@@ -140,7 +150,9 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
   const readBlob = async (sha: string, signal: AbortSignal): Promise<Buffer> => {
     const cached = blobs.get(sha);
     if (cached) return cached;
-    const { data } = await call(`blob ${sha}`, signal, (request) => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha, request }));
+    const { data } = await call(`blob ${sha}`, signal, (request) =>
+      octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha, request }),
+    );
     const content = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
     blobs.set(sha, content);
     return content;
@@ -189,13 +201,22 @@ export function openGitHubRepo(options: GitHubRepoOptions): PlatformSource {
         octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: commit, recursive: '1', request }),
       );
       if (data.truncated) {
-        throw createError('GK_GITHUB', `GitHub truncated the tree of ${display}@${commit.slice(0, 12)} (too many files); use a git URL instead of the GitHub API for this repository`);
+        throw createError(
+          'GK_GITHUB',
+          `GitHub truncated the tree of ${display}@${commit.slice(0, 12)} (too many files); use a git URL instead of the GitHub API for this repository`,
+        );
       }
       // A submodule (a `commit` item) is kept: leaving it out would drop what it holds without a word.
       const items = (data.tree as TreeItem[]).filter((i) => i.type === 'blob' || i.type === 'commit');
       const prefix = base === '.' ? '' : `${base}/`;
       const wanted = items.filter(
-        (i) => i.type === 'blob' && (i.mode === '120000' || (i.path.startsWith(prefix) && /\.ya?ml$/.test(i.path) && (i.size ?? 0) <= READ_AHEAD_MAX_BYTES && i.path.slice(prefix.length).split('/').length <= 4)),
+        (i) =>
+          i.type === 'blob' &&
+          (i.mode === '120000' ||
+            (i.path.startsWith(prefix) &&
+              /\.ya?ml$/.test(i.path) &&
+              (i.size ?? 0) <= READ_AHEAD_MAX_BYTES &&
+              i.path.slice(prefix.length).split('/').length <= 4)),
       );
       const contents = new Map<string, Buffer>();
       await eachLimited([...new Set(wanted.map((i) => i.sha))], 8, async (sha) => {
