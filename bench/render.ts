@@ -89,7 +89,7 @@ function benchRender(): void {
   const helm = ensureHelm(work);
   const helmVersion = spawnSync(helm, ['version', '--short']).stdout.toString().trim();
 
-  let t = performance.now();
+  const t = performance.now();
   const repo = makeLargeRepo(path.join(work, 'large-repo'), { apps, clusters });
   const chart = makeSeedChart(path.join(work, 'seed-chart'), { apps, clusters });
   console.log(

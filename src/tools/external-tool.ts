@@ -7,13 +7,13 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { createError, GitopsError } from '../core/errors.js';
+import { createError, type GitopsError } from '../core/errors.js';
 
 export type ToolName = 'helm' | 'kustomize' | 'kubectl';
 
 const ENV_OF: Record<ToolName, string> = { helm: 'GITOPS_K8S_HELM', kustomize: 'GITOPS_K8S_KUSTOMIZE', kubectl: 'GITOPS_K8S_KUBECTL' };
 const INSTALL_HINT: Record<ToolName, string> = {
-  helm: 'install Helm 3 (https://helm.sh/docs/intro/install/) or set GITOPS_K8S_HELM to its path',
+  helm: 'install Helm (https://helm.sh/docs/intro/install/) or set GITOPS_K8S_HELM to its path',
   kustomize: 'install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/), or kubectl, or set GITOPS_K8S_KUSTOMIZE',
   kubectl: 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or set GITOPS_K8S_KUBECTL to its path',
 };

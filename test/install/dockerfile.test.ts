@@ -124,3 +124,26 @@ t.test('.dockerignore keeps node_modules, Git data, tests and secrets out, and l
   for (const source of copied) t.notOk(ignore.includes(source) || ignore.includes(source.split('/')[0]!), `${source} is in the build context`);
   t.end();
 });
+
+t.test("the image ships the helm and kustomize Argo CD v3.5.1 bundles, each download checked against Argo CD's checksum", (t) => {
+  const vendor = path.join(projectRoot, 'vendor/argo-cd');
+  const pinned = Object.fromEntries([...readFileSync(path.join(vendor, 'tool-versions.sh'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const tools = parseDockerfile(dockerfile).find((s) => s.name === 'tools');
+  if (!tools) return t.fail('a stage named tools installs helm and kustomize');
+  const args = Object.fromEntries(tools.instructions.filter((i) => i.op === 'ARG').map((i) => i.args.split('=') as [string, string]));
+  t.equal(args.HELM_VERSION, pinned.helm4_version, 'helm is the version Argo CD bundles');
+  t.equal(args.KUSTOMIZE_VERSION, pinned.kustomize5_version, 'kustomize is the version Argo CD bundles');
+  const checksum = (file: string) => readFileSync(path.join(vendor, 'checksums', `${file}.sha256`), 'utf8').split(/\s+/)[0];
+  for (const arch of ['amd64', 'arm64']) {
+    t.equal(args[`HELM_SHA256_${arch.toUpperCase()}`], checksum(`helm-v${args.HELM_VERSION}-linux-${arch}.tar.gz`), `helm ${arch} checksum`);
+    t.equal(args[`KUSTOMIZE_SHA256_${arch.toUpperCase()}`], checksum(`kustomize_${args.KUSTOMIZE_VERSION}_linux_${arch}.tar.gz`), `kustomize ${arch} checksum`);
+  }
+  const run = tools.instructions.find((i) => i.op === 'RUN')?.args ?? '';
+  t.equal(run.match(/sha256sum -c/g)?.length, 2, 'both downloads are checked before they are installed');
+  const final = parseDockerfile(dockerfile).at(-1)!;
+  t.ok(
+    final.instructions.some((i) => i.op === 'COPY' && /--from=tools .*\/helm .*\/kustomize \/usr\/local\/bin\/$/.test(i.args)),
+    'the runtime stage has both on the PATH',
+  );
+  t.end();
+});

@@ -247,7 +247,7 @@ t.test('a missing helm is an error saying how to install it; usage errors exit 2
   });
   const missing = await check([dir], { PATH: '/nonexistent', GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache') });
   t.equal(missing.code, 1);
-  t.match(missing.stderr, /helm is not on the PATH: install Helm 3/);
+  t.match(missing.stderr, /helm is not on the PATH: install Helm \(/);
   t.equal((await check([dir, '-o', 'yaml'], {})).code, 2);
   t.equal((await check([dir, '--app', 'nope'], {})).code, 2);
 });

@@ -195,6 +195,6 @@ t.test('check passes on examples/platform, its charts served on loopback', async
   );
   t.match(
     refused.stdout,
-    /To permit these kinds, add to apps\/ingress\/namespace\.yaml:\n  project:\n    clusterResourceWhitelist:\n    - group: gateway\.networking\.k8s\.io\n      kind: GatewayClass\n/,
+    /To permit these kinds, add to apps\/ingress\/namespace\.yaml:\n {2}project:\n {4}clusterResourceWhitelist:\n {4}- group: gateway\.networking\.k8s\.io\n {6}kind: GatewayClass\n/,
   );
 });

@@ -341,7 +341,7 @@ export function inspectPlatformRepo(repo: RepoFiles, options: LoadOptions = {}):
             ...error.problems.map((problem) => ({
               ...problem,
               ...locate(),
-              message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/  +/, ' '),
+              message: `path ${JSON.stringify(p)}: ${problem.file ?? ''} ${problem.message}`.replace(/ {2,}/, ' '),
             })),
           );
           return;

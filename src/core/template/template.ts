@@ -169,7 +169,7 @@ function viewOf(value: unknown): unknown {
 function lookupPath(context: unknown, parts: readonly string[]): { found: boolean; value?: unknown; missingAt?: number } {
   let node: unknown = context;
   for (let i = 0; i < parts.length; i++) {
-    if (!isPlainObject(node) || !Object.prototype.hasOwnProperty.call(node, parts[i]!)) return { found: false, missingAt: i };
+    if (!isPlainObject(node) || !Object.hasOwn(node, parts[i]!)) return { found: false, missingAt: i };
     node = node[parts[i]!];
   }
   return { found: true, value: node };
@@ -181,7 +181,7 @@ const MISSING = Symbol('missing');
 function valueAt(context: unknown, parts: readonly string[]): unknown {
   let node: unknown = context;
   for (let i = 0; i < parts.length; i++) {
-    if (!isPlainObject(node) || !Object.prototype.hasOwnProperty.call(node, parts[i]!)) return MISSING;
+    if (!isPlainObject(node) || !Object.hasOwn(node, parts[i]!)) return MISSING;
     node = node[parts[i]!];
   }
   return node;

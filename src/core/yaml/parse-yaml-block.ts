@@ -138,7 +138,7 @@ class BlockParser {
       const key = resolvePlain(m[1]!);
       // `null:` or `true:`: not a string, which the positional parse refuses.
       if (typeof key !== 'string') throw BAIL;
-      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) throw BAIL;
+      if (key === '__proto__' || Object.hasOwn(out, key)) throw BAIL;
       const rest = line.text.slice(m[0].length);
       this.i++;
       if (rest === '' || rest[0] === '#') out[key] = this.parseNested(indent, true);

@@ -6,7 +6,7 @@ import { redact } from '../redact.js';
 import { gitEnvironment, runGit } from './run-git.js';
 
 /** A revision as users write it: a branch, tag, `HEAD` or a commit id. Refuses what could be read as an option or a range. */
-const REVISION = /^(?!-)(?!.*\.\.)[A-Za-z0-9._\/@^~{}+-]{1,250}$/;
+const REVISION = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/@^~{}+-]{1,250}$/;
 
 /** Resolves a branch, tag or commit to a full commit id in a local git dir or work tree. GK_UNKNOWN_REVISION if none. */
 export async function resolveRevision(gitDir: string, revision: string, options: { lowPriority?: boolean; signal?: AbortSignal } = {}): Promise<string> {
