@@ -35,13 +35,18 @@ export interface FetchChartOptions {
   pulls: Map<string, Promise<string>>;
 }
 
-function chartDirName(ref: ChartRef): string {
-  return createHash('sha256').update(`${ref.repoURL}\u0000${ref.chart}\u0000${ref.version}`).digest('hex').slice(0, 32);
+/**
+ * A chart pulled with a project's Secret is that project's: Argo CD would refuse an app of another
+ * project, so such an app never reuses the pull (in this run or from the cache) and pulls on its own.
+ */
+function chartDirName(ref: ChartRef, credential: RepoCredential | undefined): string {
+  const scope = credential?.project === undefined ? '' : `\u0000project:${credential.project}`;
+  return createHash('sha256').update(`${ref.repoURL}\u0000${ref.chart}\u0000${ref.version}${scope}`).digest('hex').slice(0, 32);
 }
 
 /** The folder of the unpacked chart, pulled on first use. */
 export function fetchChart(ref: ChartRef, options: FetchChartOptions): Promise<string> {
-  const dir = path.join(options.cacheDir, 'charts', chartDirName(ref));
+  const dir = path.join(options.cacheDir, 'charts', chartDirName(ref, options.credential));
   let pull = options.pulls.get(dir);
   if (!pull) {
     pull = pullChart(ref, dir, options);

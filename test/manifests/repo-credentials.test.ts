@@ -127,6 +127,33 @@ t.test('a private HTTP chart repository: check fails without credentials, passes
   );
 });
 
+t.test('a Secret scoped to a project serves only that project: an app of another project never reuses its pull', async (t) => {
+  const dir = t.testdir({});
+  packageCharts(path.join(dir, 'charts'), [{ name: 'demo', version: '1.0.0', templates: { 'cm.yaml': configMap } }]);
+  const repo = await startChartRepo(path.join(dir, 'charts'), { username: USER, password: PASSWORD });
+  t.teardown(() => repo.server.close());
+  const app = `repoURL: ${repo.url}\nchart: demo\nversion: 1.0.0\n`;
+  const platform = writeTree(path.join(dir, 'platform'), {
+    'gitops.yaml': 'repoURL: https://git.example.com/platform.git\n',
+    'clusters/c1.yaml': 'provider: generic\nserver: https://c1.example.com\n',
+    'apps/web/demo.yaml': app,
+    'apps/other/demo.yaml': app,
+  });
+  const creds = path.join(dir, 'creds.yaml');
+  writeFileSync(
+    creds,
+    kubectlList([{ name: 'web-charts', type: 'repository', data: { type: 'helm', url: repo.url, username: USER, password: PASSWORD, project: 'web' } }]),
+  );
+  const env = { ...helmEnv(dir), GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache'), GITOPS_K8S_REPO_CREDENTIALS: creds };
+  for (const round of ['cold cache', 'warm cache']) {
+    const result = await check([platform], env);
+    t.equal(result.code, 1, `${round}: the other project's app fails`);
+    t.match(result.stderr, /^apps\/other\/demo\.yaml: other\/demo on cluster c1: .*401 Unauthorized/m, `${round}: as Argo CD would refuse it`);
+    t.notMatch(result.stderr, /web\/demo on cluster c1/, `${round}: the project's own app pulls with its Secret`);
+    t.notMatch(result.stdout + result.stderr, PASSWORD);
+  }
+});
+
 t.test('repo-creds match by prefix on URL boundaries: another host or path never gets the password', async (t) => {
   const dir = t.testdir({});
   packageCharts(path.join(dir, 'charts'), [{ name: 'demo', version: '1.0.0', templates: { 'cm.yaml': configMap } }]);
