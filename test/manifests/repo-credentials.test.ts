@@ -8,6 +8,8 @@ import { runCli } from '../../src/cli/cli.js';
 import { isGitopsError } from '../../src/core/errors.js';
 import { findRepoCredential, loadRepoCredentials, parseRepoCredentials, type RepoCredentials } from '../../src/manifests/repo-credentials.js';
 import { helmBinary } from '../helpers/tools.js';
+import { startGitHttpServer } from '../fixtures/server-support/git-http-server.js';
+import { makeBareRemote } from '../fixtures/server-support/git-repos.js';
 import { helmEnv, packageCharts, run, startChartRepo, startOciRegistry } from '../helpers/manifest-servers.js';
 
 const USER = 'chart-reader';
@@ -152,6 +154,30 @@ t.test('a Secret scoped to a project serves only that project: an app of another
     t.notMatch(result.stderr, /web\/demo on cluster c1/, `${round}: the project's own app pulls with its Secret`);
     t.notMatch(result.stdout + result.stderr, PASSWORD);
   }
+});
+
+t.test('a private Git source takes the username and password of a type: git Secret', async (t) => {
+  const dir = t.testdir({});
+  const remote = makeBareRemote({ 'deploy/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: private-config}\ndata: {a: "1"}\n' });
+  remote.push();
+  const server = await startGitHttpServer(path.dirname(remote.bare), { user: USER, password: PASSWORD });
+  t.teardown(() => server.close());
+  const platform = writeTree(path.join(dir, 'platform'), {
+    'gitops.yaml': 'repoURL: https://git.example.com/platform.git\n',
+    'clusters/c1.yaml': 'provider: generic\nserver: https://c1.example.com\n',
+    'apps/web/private.yaml': `repoURL: ${server.url}/platform.git\npath: deploy\ntargetRevision: main\n`,
+  });
+  const base = { ...helmEnv(dir), GIT_TERMINAL_PROMPT: '0' };
+  const anonymous = await check([platform], { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-1') });
+  t.equal(anonymous.code, 1, 'without the Secret the source cannot be fetched');
+  t.match(anonymous.stderr, /web\/private on cluster c1/);
+  const creds = path.join(dir, 'creds.yaml');
+  writeFileSync(creds, kubectlList([{ name: 'git', type: 'repo-creds', data: { type: 'git', url: server.url, username: USER, password: PASSWORD } }]));
+  const ok = await check([platform, '-o', 'json'], { ...base, GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache-2'), GITOPS_K8S_REPO_CREDENTIALS: creds });
+  t.equal(ok.stderr, '');
+  t.equal(ok.code, 0, 'with it the source is fetched and rendered');
+  t.match(JSON.parse(ok.stdout), { findings: [] });
+  for (const r of [anonymous, ok]) t.notMatch(r.stdout + r.stderr, PASSWORD, 'the password is in no output');
 });
 
 t.test('repo-creds match by prefix on URL boundaries: another host or path never gets the password', async (t) => {
