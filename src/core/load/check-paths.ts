@@ -25,7 +25,11 @@ function checkPath(repo: RepoFiles, p: string | undefined, yaml: YamlFile, where
   if (p === undefined || p === null) return;
   // Lines cost a positional parse: only work them out for a problem.
   const locate = (): { file: string; line?: number; field: string } => ({ file: yaml.file, line: yaml.lineOf(where), field: fieldOf(where) });
-  const normal = relocate(() => normalizeRepoPath(p, { file: yaml.file, field: fieldOf(where) }), problems, (problem) => ({ ...problem, ...locate() }));
+  const normal = relocate(
+    () => normalizeRepoPath(p, { file: yaml.file, field: fieldOf(where) }),
+    problems,
+    (problem) => ({ ...problem, ...locate() }),
+  );
   if (normal === undefined || external) return;
   const kind = relocate(
     () => repo.kind(normal) ?? 'none',
@@ -40,7 +44,9 @@ function checkPath(repo: RepoFiles, p: string | undefined, yaml: YamlFile, where
   problems.push({
     code: 'GK_NOT_FOUND',
     ...locate(),
-    message: `${kind === 'file' ? 'is a file' : 'no such folder'} ${JSON.stringify(normal)} in the platform repo; a path without repoURL is a folder of this repo, relative to its root`,
+    message:
+      `${kind === 'file' ? 'is a file' : 'no such folder'} ${JSON.stringify(normal)} in the platform repo; ` +
+      'a path without repoURL is a folder of this repo, relative to its root',
   });
 }
 

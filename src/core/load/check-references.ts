@@ -30,23 +30,21 @@ function checkName(name: string, known: Iterable<string>, code: UnknownNameCode,
   const list = [...known];
   if (list.includes(name)) return;
   const { yaml, path } = use;
+  const line = use.line ? use.line() : yaml.lineOf(path);
+  const hint = didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined);
+  // Sorted after the hint: didYouMean sees the names in their own order.
+  const knownList = use.listKnown ? `; known: ${list.sort().join(', ')}` : '';
   problems.push({
     code,
     file: yaml.file,
-    line: use.line ? use.line() : yaml.lineOf(path),
+    line,
     field: fieldOf(path),
-    message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${didYouMean(name, list, code === 'GK_UNKNOWN_PROVIDER' ? providerAliases : undefined)}${use.listKnown ? `; known: ${list.sort().join(', ')}` : ''}`,
+    message: `unknown ${code === 'GK_UNKNOWN_CLUSTER' ? 'cluster' : 'provider'} ${JSON.stringify(name)}${hint}${knownList}`,
   });
 }
 
 /** Cluster and provider names in a `clusters` selector at `at` of `yaml` must exist. */
-function checkSelectorNames(
-  selector: AppKeys['clusters'],
-  yaml: YamlFile,
-  at: (string | number)[],
-  referable: Referable,
-  problems: ProblemCollector,
-): void {
+function checkSelectorNames(selector: AppKeys['clusters'], yaml: YamlFile, at: (string | number)[], referable: Referable, problems: ProblemCollector): void {
   if (!selector) return;
   const check = (name: string, known: Iterable<string>, path: (string | number)[], code: UnknownNameCode): void => {
     checkName(name, known, code, { yaml, path, listKnown: true }, problems);

@@ -61,7 +61,9 @@ export function collectEnvironments(
     problems.push({
       code: 'GK_NAME_COLLISION',
       ...namedBy,
-      message: `environment ${JSON.stringify(environment.name)} has the name of a ${other}; values.${environment.name}.yaml and overrides would mean two things: rename the environment`,
+      message:
+        `environment ${JSON.stringify(environment.name)} has the name of a ${other}; ` +
+        `values.${environment.name}.yaml and overrides would mean two things: rename the environment`,
     });
   }
   return environments;

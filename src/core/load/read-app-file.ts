@@ -105,6 +105,8 @@ function checkVersion(version: string | undefined, yaml: YamlFile, path: (string
     file: yaml.file,
     line: yaml.lineOf(path),
     field: fieldOf(path),
-    message: `version ${JSON.stringify(version)} is ${range ? 'a range, not a pinned version' : 'not an exact version'}; pin one exact chart version (MAJOR.MINOR.PATCH)`,
+    message:
+      `version ${JSON.stringify(version)} is ${range ? 'a range, not a pinned version' : 'not an exact version'}; ` +
+      'pin one exact chart version (MAJOR.MINOR.PATCH)',
   });
 }

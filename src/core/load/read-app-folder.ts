@@ -79,10 +79,11 @@ function readValuesFiles(reader: RepoReader, app: AppDefinition, entries: readon
     } else if (layers.referable.environments.has(layer)) {
       (app.environmentValues ??= new Map()).set(layer, yaml);
     } else {
+      const names = [...layers.providers.keys(), ...layers.environments.keys(), ...layers.clusters];
       reader.problems.push({
         code: layers.clustersFolder ? 'GK_UNKNOWN_CLUSTER' : 'GK_UNKNOWN_PROVIDER',
         file: yaml.file,
-        message: `values.${layer}.yaml names no provider, environment or cluster${didYouMean(layer, [...layers.providers.keys(), ...layers.environments.keys(), ...layers.clusters], providerAliases)}`,
+        message: `values.${layer}.yaml names no provider, environment or cluster${didYouMean(layer, names, providerAliases)}`,
       });
     }
   }

@@ -70,7 +70,9 @@ export function readClusters(reader: RepoReader, { providers, broken: brokenProv
         file,
         line: yaml.lineOf(['provider']),
         field: 'provider',
-        message: `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys(), providerAliases)}; known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
+        message:
+          `unknown provider ${JSON.stringify(d.provider)}${didYouMean(d.provider, providers.keys(), providerAliases)}; ` +
+          `known: ${[...providers.keys()].sort().join(', ')} (or add providers/${d.provider}.yaml)`,
       });
       continue;
     }

@@ -64,7 +64,10 @@ function readNamespaceFolder(reader: RepoReader, name: string, dir: string, laye
     const path = `${dir}/${entry.name}`;
     if (entry.type !== 'file') {
       if (!checkAppName(entry.name, path, problems) || !claim(entry.name, path)) continue;
-      addApp(entry.name, problems.capture(() => readAppFolder(reader, entry.name, ns.name, path, layers)));
+      addApp(
+        entry.name,
+        problems.capture(() => readAppFolder(reader, entry.name, ns.name, path, layers)),
+      );
       continue;
     }
     const m = YAML_FILE.exec(entry.name);
