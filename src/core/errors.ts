@@ -152,12 +152,20 @@ export function isGitopsError(error: unknown): error is GitopsError {
   return error instanceof GitopsError;
 }
 
-/** Collects problems across a pass, then throws them all at once. */
+/**
+ * Collects the problems of one pass (one repo load) so that every reader adds
+ * to the same list and the pass throws them all at once. The list keeps the
+ * order problems were found in: `lint` reports them in that order.
+ */
 export class ProblemCollector {
   readonly problems: Problem[] = [];
 
+  push(...problems: Problem[]): void {
+    for (const p of problems) this.problems.push(p);
+  }
+
   add(code: ErrorCode, message: string, location: Location = {}): void {
-    this.problems.push({ code, message, ...location });
+    this.problems.push({ code, ...location, message });
   }
 
   addAll(problems: Iterable<Problem>): void {
@@ -175,6 +183,10 @@ export class ProblemCollector {
       }
       throw error;
     }
+  }
+
+  has(code: ErrorCode): boolean {
+    return this.problems.some((p) => p.code === code);
   }
 
   get size(): number {

@@ -60,6 +60,20 @@ t.test('malformed YAML is never kept: the next load reports it again', async (t)
     t.throws(() => loadPlatformRepo(repoOf(files), { parseCache: cache }), { code: 'GK_INVALID_YAML', message: /apps\/web\/bad\.yaml:/ }, `load ${round}`);
 });
 
+t.test('a kept parse keeps what the plain-data check found: the next load reports it again, without parsing', async (t) => {
+  const lookups: boolean[] = [];
+  const cache = createParseCache({ onLookup: (hit) => lookups.push(hit) });
+  const files = { ...base, 'apps/web/inf.yaml': 'repoURL: https://charts.example.com\nchart: x\nversion: 1.0.0\nvalues:\n  ratio: .inf\n' };
+  for (const round of [1, 2]) {
+    t.throws(
+      () => loadPlatformRepo(repoOf(files), { parseCache: cache }),
+      { code: 'GK_INVALID_VALUE', message: /apps\/web\/inf\.yaml:5: values\.ratio: must be a finite number/ },
+      `load ${round}`,
+    );
+  }
+  t.equal(lookups.filter((hit) => hit).length, Object.keys(files).length, 'the second load took every parse from the cache');
+});
+
 t.test('a file parsed under looser limits is checked again when gitops.yaml lowers them', async (t) => {
   const cache = createParseCache();
   const big = { ...base, 'apps/web/big.yaml': `repoURL: https://charts.example.com\nchart: big\nversion: 1.0.0\nvalues:\n  blob: "${'x'.repeat(4000)}"\n` };

@@ -48,7 +48,9 @@ export function checkAppFolder({ dir, entries, app, layerNames }: AppFolder): Pr
       problems.push({
         code: 'GK_INVALID_NAME',
         file,
-        message: `is not read: values for a provider or cluster are values.<name>.yaml (rename it to "values.${layer}.${ext}")${hint}${isSource ? ', or list it in valueFiles' : ''}`,
+        message:
+          `is not read: values for a provider or cluster are values.<name>.yaml (rename it to "values.${layer}.${ext}")` +
+          `${hint}${isSource ? ', or list it in valueFiles' : ''}`,
       });
       continue;
     }
@@ -56,7 +58,9 @@ export function checkAppFolder({ dir, entries, app, layerNames }: AppFolder): Pr
       problems.push({
         code: 'GK_INVALID_VALUE',
         file,
-        message: `is not read: the app's source is ${describeSource(app)}, not this folder, so only app.yaml, values.yaml and values.<provider|cluster>.yaml are read here; move or remove it`,
+        message:
+          `is not read: the app's source is ${describeSource(app)}, not this folder, ` +
+          'so only app.yaml, values.yaml and values.<provider|cluster>.yaml are read here; move or remove it',
       });
     }
   }

@@ -31,10 +31,16 @@ export function checkApplicationFile(yaml: YamlFile): Problem[] {
 export function misplacedObjectMessage(kind: string, apiVersion: string, namespace: string): string {
   const argo = apiVersion.startsWith('argoproj.io/');
   if (argo && kind === 'AppProject') {
-    return `is an Argo CD AppProject, which gitops-k8s makes for every namespace folder; set its rules under project: in apps/${namespace}/namespace.yaml (name, sourceRepos, extraDestinations, resource lists) instead`;
+    return (
+      'is an Argo CD AppProject, which gitops-k8s makes for every namespace folder; ' +
+      `set its rules under project: in apps/${namespace}/namespace.yaml (name, sourceRepos, extraDestinations, resource lists) instead`
+    );
   }
   if (argo && kind === 'ApplicationSet') {
-    return 'is an Argo CD ApplicationSet, which belongs outside the platform repo, applied next to Argo CD itself (gitops-k8s can be its plugin generator: README "ApplicationSet plugin generator"); here, write one app file per app';
+    return (
+      'is an Argo CD ApplicationSet, which belongs outside the platform repo, applied next to Argo CD itself ' +
+      '(gitops-k8s can be its plugin generator: README "ApplicationSet plugin generator"); here, write one app file per app'
+    );
   }
   return `is a Kubernetes ${kind}, not an app definition; put manifests in an app folder (apps/${namespace}/<app>/), which becomes a path source`;
 }
@@ -52,7 +58,8 @@ export function namespaceObjectProblem(yaml: YamlFile): Problem | undefined {
     line: yaml.lineOf(['kind']),
     field: 'kind',
     message:
-      'is a Kubernetes Namespace object; write its labels and annotations as top-level labels: and annotations: instead (gitops-k8s creates the Namespace with them)',
+      'is a Kubernetes Namespace object; write its labels and annotations as top-level labels: and annotations: instead ' +
+      '(gitops-k8s creates the Namespace with them)',
   };
 }
 

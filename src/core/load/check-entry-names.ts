@@ -27,10 +27,11 @@ export function entryNameProblem(dir: string, name: string, type: 'file' | 'dir'
   }
   if (yamlLike) {
     const fixed = name.trim().replace(/\.(ya?ml)$/i, (_, ext: string) => `.${ext.toLowerCase()}`);
+    const rename = fixed !== name && YAML_NAME.test(fixed) ? ` (rename it to ${JSON.stringify(fixed)})` : '';
     return {
       code: 'GK_INVALID_NAME',
       file,
-      message: `is not read: only names ending exactly in .yaml or .yml are${fixed !== name && YAML_NAME.test(fixed) ? ` (rename it to ${JSON.stringify(fixed)})` : ''}`,
+      message: `is not read: only names ending exactly in .yaml or .yml are${rename}`,
     };
   }
   const holds =

@@ -2,9 +2,6 @@ import type { Problem } from '../errors.js';
 import type { YamlFile } from '../yaml/parse-yaml.js';
 import { fieldOf } from '../schema/validate.js';
 
-// A parse shared through the parse cache is checked once.
-const checked = new WeakMap<YamlFile, Problem[]>();
-
 /**
  * Values a platform repo file may not hold in any key, at any depth:
  *
@@ -16,14 +13,12 @@ const checked = new WeakMap<YamlFile, Problem[]>();
  *   than carried in null-prototype maps because no Kubernetes, Argo CD or
  *   Helm field is named that, and one check where files are read protects
  *   every later copy (merges, templates, output) at once.
+ *
+ * A parse shared through the parse cache is checked once, by the cache.
  */
 export function checkPlainData(yaml: YamlFile): Problem[] {
-  let problems = checked.get(yaml);
-  if (!problems) {
-    problems = [];
-    walk(yaml, yaml.data, [], problems);
-    checked.set(yaml, problems);
-  }
+  const problems: Problem[] = [];
+  walk(yaml, yaml.data, [], problems);
   return problems;
 }
 
@@ -43,7 +38,9 @@ function walk(yaml: YamlFile, value: unknown, path: (string | number)[], problem
   }
   if (value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    value.forEach((item, i) => walk(yaml, item, [...path, i], problems));
+    value.forEach((item, i) => {
+      walk(yaml, item, [...path, i], problems);
+    });
     return;
   }
   for (const key of Object.keys(value)) {

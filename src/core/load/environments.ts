@@ -1,32 +1,25 @@
 import { didYouMean } from '../did-you-mean.js';
-import type { Problem } from '../errors.js';
+import type { Problem, ProblemCollector } from '../errors.js';
 import type { AppDefinition, AppKeys, Cluster, Environment } from '../model.js';
 import type { YamlFile } from '../yaml/parse-yaml.js';
 import { fieldOf } from '../schema/validate.js';
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** What the loader lends to read `environments/`: its file listing, reader and schema check. */
-export interface EnvironmentReader {
-  yamlEntries(dir: string): { base: string; file: string }[];
-  readYaml(file: string): YamlFile | undefined;
-  checkMap(yaml: YamlFile, schema: 'environment', what: string): Record<string, unknown> | undefined;
-}
+import { isDnsLabel } from './dns-label.js';
+import type { RepoReader } from './repo-reader.js';
 
 /**
  * Reads `environments/<name>.yaml`. Returns the environments with a sound
  * file and the names of those whose file has a problem (reported already):
  * naming a broken one elsewhere is not also "unknown".
  */
-export function readEnvironmentFiles(reader: EnvironmentReader, problems: Problem[]): { environments: Map<string, Environment>; broken: Set<string> } {
+export function readEnvironmentFiles(reader: RepoReader): { environments: Map<string, Environment>; broken: Set<string> } {
   const environments = new Map<string, Environment>();
   const broken = new Set<string>();
   for (const { base, file } of reader.yamlEntries('environments')) {
     broken.add(base);
     const yaml = reader.readYaml(file);
     if (!yaml) continue;
-    if (!DNS_LABEL.test(base) || base.length > 63) {
-      problems.push({
+    if (!isDnsLabel(base, 63)) {
+      reader.problems.push({
         code: 'GK_INVALID_NAME',
         file,
         message: `environment name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters`,
@@ -51,7 +44,7 @@ export function collectEnvironments(
   files: Map<string, Environment>,
   clusters: readonly Cluster[],
   providers: Iterable<string>,
-  problems: Problem[],
+  problems: ProblemCollector,
 ): Map<string, Environment> {
   const environments = new Map(files);
   for (const cluster of clusters) {
@@ -68,7 +61,9 @@ export function collectEnvironments(
     problems.push({
       code: 'GK_NAME_COLLISION',
       ...namedBy,
-      message: `environment ${JSON.stringify(environment.name)} has the name of a ${other}; values.${environment.name}.yaml and overrides would mean two things: rename the environment`,
+      message:
+        `environment ${JSON.stringify(environment.name)} has the name of a ${other}; ` +
+        `values.${environment.name}.yaml and overrides would mean two things: rename the environment`,
     });
   }
   return environments;
@@ -96,7 +91,7 @@ export function checkSelectorEnvironments(
   yaml: YamlFile,
   at: (string | number)[],
   known: Set<string>,
-  problems: Problem[],
+  problems: ProblemCollector,
 ): void {
   if (!selector || Array.isArray(selector)) return;
   selector.environments?.forEach((name, i) => {
@@ -107,7 +102,7 @@ export function checkSelectorEnvironments(
 }
 
 /** An app's `clusters.environments` and `overrides.environments` must name environments. */
-export function checkAppEnvironments(app: AppDefinition, known: Set<string>, problems: Problem[]): void {
+export function checkAppEnvironments(app: AppDefinition, known: Set<string>, problems: ProblemCollector): void {
   const yaml = app.yaml;
   if (!yaml || app.kind !== 'spec') return;
   checkSelectorEnvironments(app.keys.clusters, yaml, ['clusters'], known, problems);

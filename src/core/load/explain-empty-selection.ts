@@ -29,7 +29,10 @@ export function explainEmptySelection(selector: NonNullable<AppKeys['clusters']>
   });
   const more = clusters.length > SHOWN ? ` and ${clusters.length - SHOWN} more` : '';
   const has = `the clusters are ${shown.join('; ')}${more}`;
-  return `matches no cluster, so the app would run nowhere (and Argo CD would prune it): ${[...hints, has].join('; ')}. An app meant to run nowhere says enabled: false`;
+  return (
+    `matches no cluster, so the app would run nowhere (and Argo CD would prune it): ${[...hints, has].join('; ')}. ` +
+    'An app meant to run nowhere says enabled: false'
+  );
 }
 
 /**

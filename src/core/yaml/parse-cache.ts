@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Problem } from '../errors.js';
 import { parseYamlFile, type YamlFile, type YamlLimits } from './parse-yaml.js';
 
 /**
@@ -16,8 +17,19 @@ export interface ParseCache {
    * is evicted during the load and read one by one.
    */
   canHold(textBytes: number): boolean;
-  /** The parse of `file` with content `id` under `limits`, parsing on a miss. Parse errors are thrown, not kept. */
-  parse(id: string, file: string, limits: YamlLimits, read: () => Buffer): YamlFile;
+  /**
+   * The parse of `file` with content `id` under `limits`, parsing on a miss,
+   * and what `check` finds in it. Parse errors are thrown, not kept; the
+   * check's problems are kept with the parse, as its data is deep-frozen and
+   * the answer cannot change.
+   */
+  parse(id: string, file: string, limits: YamlLimits, read: () => Buffer, check: (yaml: YamlFile) => Problem[]): CheckedParse;
+}
+
+/** A parse and the problems its check found (none: the data is sound). */
+export interface CheckedParse {
+  yaml: YamlFile;
+  problems: Problem[];
 }
 
 /** Options of {@link createParseCache}. */
@@ -31,7 +43,7 @@ export interface ParseCacheOptions {
 interface Entry {
   /** Parsed again under other limits (a changed gitops.yaml). */
   limits: string;
-  yaml: YamlFile;
+  parse: CheckedParse;
   bytes: number;
 }
 
@@ -47,19 +59,20 @@ export function createParseCache(options: ParseCacheOptions = {}): ParseCache {
   return {
     has: (id, file) => entries.has(keyOf(id, file)),
     canHold: (textBytes) => textBytes * BYTES_PER_TEXT_BYTE <= maxBytes / 2,
-    parse(id, file, limits, read) {
+    parse(id, file, limits, read, check) {
       const key = keyOf(id, file);
       const variant = `${limits.maxFileBytes ?? ''}\0${limits.maxAliasCount ?? ''}`;
       const kept = entries.get(key);
       if (kept?.limits === variant) {
         options.onLookup?.(true);
-        return kept.yaml;
+        return kept.parse;
       }
       options.onLookup?.(false);
       const content = read();
       const yaml = parseYamlFile(file, content, limits);
-      entries.set(key, { limits: variant, yaml, bytes: content.length * BYTES_PER_TEXT_BYTE + 512 });
-      return yaml;
+      const parse = { yaml, problems: check(yaml) };
+      entries.set(key, { limits: variant, parse, bytes: content.length * BYTES_PER_TEXT_BYTE + 512 });
+      return parse;
     },
   };
 }
