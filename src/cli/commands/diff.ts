@@ -3,7 +3,8 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
+import { collect, splitList, type CliIO } from '../cli-io.js';
+import { defineCommand } from '../define-command.js';
 import { diffPlatforms, hasChanges, type PlatformDiff } from '../../core/diff/diff-platforms.js';
 import { diffFormats, formatDiff, type DiffFormat } from '../../core/diff/format-diff.js';
 import { createError, isGitopsError } from '../../core/errors.js';
@@ -119,8 +120,8 @@ function formatManifestDiff(manifests: ManifestDiff, format: DiffFormat): string
   return format === 'markdown' ? formatManifestDiffMarkdown(manifests) : formatManifestDiffText(manifests);
 }
 
-export function registerDiff(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+export function registerDiff(program: Command, io: CliIO): void {
+  const command = program
     .command('diff')
     .description('show the Applications and AppProjects added, removed and changed between two git revisions (exit 0 same, 1 different, 2 error)')
     .argument('[dir]', 'the platform repo: a folder in a git work tree', '.')
@@ -143,8 +144,12 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .option('--cache-dir <dir>', 'with --manifests: where charts and checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'with --manifests: most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'with --manifests: pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
-    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES.map((v) => ({ ...v, what: `with --manifests: ${v.what}` }))))
-    .action(async (dir: string, opts: DiffOptions) => {
+    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES.map((v) => ({ ...v, what: `with --manifests: ${v.what}` }))));
+  defineCommand(io, {
+    command,
+    // Any error is trouble (2): 1 means the revisions differ.
+    exitCodeOf: () => EXIT_TROUBLE,
+    run: async (dir: string, opts: DiffOptions) => {
       // Which revision is being rendered, so a failure says which side is broken.
       let rendering: string | undefined;
       try {
@@ -181,16 +186,13 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
               ? `${JSON.stringify({ ...(JSON.parse(text) as object), manifests }, null, 2)}\n`
               : `${text}\n${formatManifestDiff(manifests, format)}`,
           );
-          if (manifests.apps.some((a) => a.resources.length > 0)) {
-            setExit(EXIT_DIFFERENT);
-            return;
-          }
+          if (manifests.apps.some((a) => a.resources.length > 0)) return EXIT_DIFFERENT;
         }
-        setExit(hasChanges(diff) ? EXIT_DIFFERENT : EXIT_SAME);
+        return hasChanges(diff) ? EXIT_DIFFERENT : EXIT_SAME;
       } catch (error) {
         if (rendering && isGitopsError(error)) io.stderr(`the ${rendering} ${rendering.startsWith('manifests') ? 'cannot be rendered' : 'does not render'}:\n`);
-        const code = reportError(io, error);
-        setExit(code === EXIT_OK ? EXIT_OK : EXIT_TROUBLE);
+        throw error;
       }
-    });
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
+import { collect, EXIT_OK, splitList, type CliIO } from '../cli-io.js';
+import { defineCommand } from '../define-command.js';
 import { createError } from '../../core/errors.js';
 import { formatObjectChunks, type OutputFormat } from '../format-output.js';
 import { objectsOfKinds, parseRenderKinds } from '../../core/render/output-kinds.js';
@@ -12,8 +13,8 @@ import path from 'node:path';
 import { formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
-export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+export function registerRender(program: Command, io: CliIO): void {
+  const command = program
     .command('render')
     .description('print the AppProjects and Applications of a platform repo')
     .argument('[dir]', 'the platform repo', '.')
@@ -28,41 +29,37 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
     .option('--path-prefix <dir>', 'where the platform repo sits in its Git repository (path sources carry it, as under the CMP)')
-    .addHelpText('after', formatEnvironmentHelp([]))
-    .action(
-      (
-        dir: string,
-        opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string },
-      ) => {
-        try {
-          const only = parseRenderKinds(opts.only, '--only');
-          const root = path.resolve(io.cwd, dir);
-          const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
-          // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.
-          const pathPrefix =
-            opts.pathPrefix !== undefined
-              ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' })
-              : repo.settings.path === undefined
-                ? detectGitPrefix(root)
-                : undefined;
-          const platform = renderModel(repo, { pathPrefix });
-          if (only === 'applicationset') {
-            if (opts.cluster?.length || opts.namespace?.length)
-              throw createError('GK_USAGE', '--only applicationset covers the whole repo; leave out --cluster and --namespace');
-            const text = formatObjectChunks([applicationSetOf(platform, pathPrefix)], opts.output as OutputFormat).join('');
-            io.stdout(opts.output === 'yaml' ? `${APPLICATIONSET_HEADER}${text}` : text);
-            setExit(EXIT_OK);
-            return;
-          }
-          const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
-          // Every chunk is made before the first is written: stdout is whole or empty.
-          for (const chunk of formatObjectChunks(objectsOfKinds(selection, only), opts.output as OutputFormat)) io.stdout(chunk);
-          setExit(EXIT_OK);
-        } catch (error) {
-          setExit(reportError(io, error));
-        }
-      },
-    );
+    .addHelpText('after', formatEnvironmentHelp([]));
+  defineCommand(io, {
+    command,
+    run: (
+      dir: string,
+      opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string },
+    ) => {
+      const only = parseRenderKinds(opts.only, '--only');
+      const root = path.resolve(io.cwd, dir);
+      const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
+      // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.
+      const pathPrefix =
+        opts.pathPrefix !== undefined
+          ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' })
+          : repo.settings.path === undefined
+            ? detectGitPrefix(root)
+            : undefined;
+      const platform = renderModel(repo, { pathPrefix });
+      if (only === 'applicationset') {
+        if (opts.cluster?.length || opts.namespace?.length)
+          throw createError('GK_USAGE', '--only applicationset covers the whole repo; leave out --cluster and --namespace');
+        const text = formatObjectChunks([applicationSetOf(platform, pathPrefix)], opts.output as OutputFormat).join('');
+        io.stdout(opts.output === 'yaml' ? `${APPLICATIONSET_HEADER}${text}` : text);
+        return EXIT_OK;
+      }
+      const selection = selectOutput(platform, { clusters: splitList(opts.cluster), namespaces: splitList(opts.namespace) });
+      // Every chunk is made before the first is written: stdout is whole or empty.
+      for (const chunk of formatObjectChunks(objectsOfKinds(selection, only), opts.output as OutputFormat)) io.stdout(chunk);
+      return EXIT_OK;
+    },
+  });
 }
 
 function applicationSetOf(platform: RenderedPlatform, pathPrefix: string | undefined): Record<string, unknown> {
