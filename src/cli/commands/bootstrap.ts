@@ -1,15 +1,15 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { EXIT_OK, type CliIO } from '../cli-io.js';
 import { defineCommand } from '../define-command.js';
 import { formatEnvironmentHelp } from './environment-help.js';
 import path from 'node:path';
-import { ARGOCD_INSTALL_URL, ARGOCD_VERSION, buildBootstrap, writeArgocdApp, type BootstrapPart } from '../../install/bootstrap.js';
+import { ARGOCD_INSTALL_URL, ARGOCD_VERSION, BOOTSTRAP_PARTS, buildBootstrap, writeArgocdApp, type BootstrapPart } from '../../install/bootstrap.js';
 
 interface BootstrapFlags {
   repo: string;
   revision: string;
   path: string;
-  part: string;
+  part: BootstrapPart;
   argocdInstall?: string;
   argocdApp?: string;
   argocdCluster: string;
@@ -24,7 +24,7 @@ export function registerBootstrap(program: Command, io: CliIO): void {
     .requiredOption('--repo <url>', 'Git URL of the platform repository (no credentials in it)')
     .option('--revision <rev>', 'branch, tag or commit the root Application follows', 'HEAD')
     .option('--path <dir>', 'folder of the platform repo inside the Git repository', '.')
-    .option('--part <part>', 'crds (apply first), install (after the CRDs are Established) or all', 'all')
+    .addOption(new Option('--part <part>', 'crds (apply first), install (after the CRDs are Established) or all').choices(BOOTSTRAP_PARTS).default('all'))
     .option('--argocd-install <file|url>', `Argo CD's install.yaml, for offline or mirrored installs (default ${ARGOCD_INSTALL_URL})`)
     .option('--argocd-app <dir>', 'instead: write the app folder (kustomization.yaml, app.yaml) that keeps Argo CD managing itself, sidecar included')
     .option('--argocd-cluster <name>', 'with --argocd-app: the cluster (clusters/<name>.yaml) Argo CD runs on', 'in-cluster')
@@ -42,7 +42,7 @@ export function registerBootstrap(program: Command, io: CliIO): void {
         repoURL: flags.repo,
         revision: flags.revision,
         path: flags.path,
-        part: flags.part as BootstrapPart,
+        part: flags.part,
         argocdInstall: flags.argocdInstall,
         kubectl: io.env.KUBECTL || undefined,
         cwd: io.cwd,

@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { collect, EXIT_OK, splitList, type CliIO } from '../cli-io.js';
 import { defineCommand } from '../define-command.js';
 import { createError } from '../../core/errors.js';
 import { formatObjectChunks, type OutputFormat } from '../format-output.js';
-import { objectsOfKinds, parseRenderKinds } from '../../core/render/output-kinds.js';
+import { objectsOfKinds, RENDER_KINDS, type RenderKinds } from '../../core/render/output-kinds.js';
 import { detectGitPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../../core/load/load-platform-repo.js';
 import { renderModel, selectOutput, type RenderedPlatform } from '../../core/render/render-platform.js';
@@ -21,10 +21,13 @@ export function registerRender(program: Command, io: CliIO): void {
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)
     .option('-n, --namespace <ns>', 'only these namespace folders (repeat or comma-separate)', collect)
     .addOption(createOutputOption(['yaml', 'json'], 'yaml'))
-    .option(
-      '--only <kinds>',
-      'all (AppProjects and Applications), projects (AppProjects only), applications (Applications only) or applicationset (the ApplicationSet that generates them)',
-      'all',
+    .addOption(
+      new Option(
+        '--only <kinds>',
+        'what to print: AppProjects and Applications (all), only the one kind, or the ApplicationSet that generates the Applications',
+      )
+        .choices(RENDER_KINDS)
+        .default('all'),
     )
     .option('--repo-url <url>', 'URL of the platform repo, when gitops.yaml has no repoURL')
     .option('--revision <rev>', 'revision of the platform repo, when gitops.yaml has no targetRevision')
@@ -34,9 +37,9 @@ export function registerRender(program: Command, io: CliIO): void {
     command,
     run: (
       dir: string,
-      opts: { cluster?: string[]; namespace?: string[]; output: string; only: string; repoUrl?: string; revision?: string; pathPrefix?: string },
+      opts: { cluster?: string[]; namespace?: string[]; output: string; only: RenderKinds; repoUrl?: string; revision?: string; pathPrefix?: string },
     ) => {
-      const only = parseRenderKinds(opts.only, '--only');
+      const { only } = opts;
       const root = path.resolve(io.cwd, dir);
       const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
       // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.

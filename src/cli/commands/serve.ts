@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { collect, EXIT_OK, splitList, type CliIO } from '../cli-io.js';
@@ -28,6 +28,9 @@ interface ServeOptions {
   argocdNamespace?: string;
   logLevel: string;
 }
+
+/** pino's levels, most severe first. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function numberOption(value: string, name: string, min: number, max: number): number {
   const n = Number(value);
@@ -60,7 +63,7 @@ export function registerServe(program: Command, io: CliIO): void {
     .option('--body-limit <bytes>', 'largest request body (413 above)', '65536')
     .option('--cache-mb <mb>', 'memory for loaded commits and gzipped replies', '256')
     .option('--argocd-namespace <ns>', 'namespace of Argo CD, when gitops.yaml does not say')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .addOption(new Option('--log-level <level>', 'how much the server logs').choices(LOG_LEVELS).default('info'))
     .addHelpText(
       'after',
       formatEnvironmentHelp([
