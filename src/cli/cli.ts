@@ -125,7 +125,10 @@ function descriptorOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
       while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return closedReader();
+      if (code === 'EPIPE') {
+        closedReader();
+        return;
+      }
       if (code !== 'EAGAIN') throw error;
       handedOver = stream();
       handedOver.on('error', (streamError: NodeJS.ErrnoException) => {
