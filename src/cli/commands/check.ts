@@ -4,7 +4,7 @@ import path from 'node:path';
 import { collect, EXIT_INVALID, EXIT_OK, splitList, type CliIO } from '../cli-io.js';
 import { defineCommand } from '../define-command.js';
 import { createError } from '../../core/errors.js';
-import { detectGitPrefix } from '../git-prefix.js';
+import { resolveLocalPathPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../../core/load/load-platform-repo.js';
 import { checkManifests } from '../../manifests/check-manifests.js';
 import { formatCheckJson, formatCheckText } from '../../manifests/format-check.js';
@@ -12,7 +12,7 @@ import { defaultCacheDir, renderManifests } from '../../manifests/render-manifes
 import { parseRepoMap } from '../../manifests/repo-map.js';
 import { renderModel, selectOutput } from '../../core/render/render-platform.js';
 import type { RenderedApp } from '../../core/render/render-applications.js';
-import { normalizeRepoPath, openLocalRepo } from '../../sources/repo-files.js';
+import { openLocalRepo } from '../../sources/repo-files.js';
 import { formatEnvironmentHelp, RENDERING_VARIABLES } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
 
@@ -65,8 +65,7 @@ export function registerCheck(program: Command, io: CliIO): void {
       const repoMap = parseRepoMap([...splitList(io.env.GITOPS_K8S_REPO_MAP), ...(opts.repoMap ?? [])]);
       const root = path.resolve(io.cwd, dir);
       const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl });
-      const pathPrefix =
-        opts.pathPrefix !== undefined ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' }) : (repo.settings.path ?? detectGitPrefix(root));
+      const pathPrefix = resolveLocalPathPrefix(root, repo.settings.path, opts.pathPrefix);
       const platform = renderModel(repo, { pathPrefix });
       // Every app of the clusters checked is rendered: whether a CRD is there, or an object is
       // managed twice, depends on the apps left out by --namespace and --app too.

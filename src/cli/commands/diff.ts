@@ -12,6 +12,7 @@ import type { ManifestDiff } from '../../manifests/diff-manifests.js';
 import { formatManifestDiffMarkdown, formatManifestDiffText } from '../../manifests/format-manifest-diff.js';
 import { checkoutGitSource } from '../../manifests/git-checkout.js';
 import { renderManifestDiff } from '../../manifests/render-manifest-diff.js';
+import { resolvePathPrefix } from '../../core/render/path-prefix.js';
 import { defaultCacheDir } from '../../manifests/render-manifests.js';
 import { parseRepoMap } from '../../manifests/repo-map.js';
 import { renderPlatform, type RenderedPlatform } from '../../core/render/render-platform.js';
@@ -99,7 +100,7 @@ async function diffRevisionManifests(
     repo: r.platform.repo,
     apps: r.platform.apps,
     platformDir: await folderAt(r.commit),
-    pathPrefix: r.platform.repo.settings.path,
+    pathPrefix: resolvePathPrefix({ settings: r.platform.repo.settings.path }),
   });
   return renderManifestDiff({
     base: await side(base),

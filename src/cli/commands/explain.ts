@@ -5,7 +5,7 @@ import { defineCommand } from '../define-command.js';
 import { emitScalar } from '../../core/yaml/emit-yaml.js';
 import { createError } from '../../core/errors.js';
 import { explainApp } from '../../core/explain/explain.js';
-import { detectGitPrefix } from '../git-prefix.js';
+import { resolveLocalPathPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../../core/load/load-platform-repo.js';
 import { openLocalRepo } from '../../sources/repo-files.js';
 import { formatEnvironmentHelp } from './environment-help.js';
@@ -34,8 +34,8 @@ export function registerExplain(program: Command, io: CliIO): void {
       const [dir, id] = args.length === 2 ? [args[0]!, args[1]!] : ['.', args[0]!];
       const root = path.resolve(io.cwd, dir);
       const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
-      // Path sources as `render` prints them: gitops.yaml `path`, else where git says the folder sits.
-      const explanations = explainApp(repo, id, { cluster: opts.cluster, pathPrefix: repo.settings.path === undefined ? detectGitPrefix(root) : undefined });
+      // Path sources as `render` prints them.
+      const explanations = explainApp(repo, id, { cluster: opts.cluster, pathPrefix: resolveLocalPathPrefix(root, repo.settings.path) });
       if (opts.output === 'json') {
         io.stdout(`${JSON.stringify(explanations, null, 2)}\n`);
       } else {

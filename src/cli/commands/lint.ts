@@ -5,6 +5,7 @@ import { defineCommand } from '../define-command.js';
 import { GitopsError } from '../../core/errors.js';
 import { formatProblemsGithub, formatProblemsJson, PROBLEM_FORMATS, type ProblemFormat } from '../format-output.js';
 import { detectGitPrefix } from '../git-prefix.js';
+import { resolvePathPrefix } from '../../core/render/path-prefix.js';
 import { lintPlatform } from '../../core/render/render-platform.js';
 import { openLocalRepo } from '../../sources/repo-files.js';
 import { formatEnvironmentHelp } from './environment-help.js';
@@ -31,7 +32,11 @@ export function registerLint(program: Command, io: CliIO): void {
       } catch (error) {
         if (opts.output === 'text' || !(error instanceof GitopsError)) throw error;
         // Problems go to stdout for the tool reading them; stderr keeps the count for the log.
-        io.stdout(opts.output === 'json' ? formatProblemsJson(error.problems) : formatProblemsGithub(error.problems, detectGitPrefix(root)));
+        io.stdout(
+          opts.output === 'json'
+            ? formatProblemsJson(error.problems)
+            : formatProblemsGithub(error.problems, resolvePathPrefix({ detect: () => detectGitPrefix(root) })),
+        );
         io.stderr(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}\n`);
         return error.code === 'GK_USAGE' ? EXIT_USAGE : EXIT_INVALID;
       }

@@ -4,11 +4,11 @@ import { defineCommand } from '../define-command.js';
 import { createError } from '../../core/errors.js';
 import { formatObjectChunks, type OutputFormat } from '../format-output.js';
 import { objectsOfKinds, RENDER_KINDS, type RenderKinds } from '../../core/render/output-kinds.js';
-import { detectGitPrefix } from '../git-prefix.js';
+import { resolveLocalPathPrefix } from '../git-prefix.js';
 import { loadPlatformRepo } from '../../core/load/load-platform-repo.js';
 import { renderModel, selectOutput, type RenderedPlatform } from '../../core/render/render-platform.js';
 import { APPLICATIONSET_HEADER, buildApplicationSet } from '../../core/render/render-applicationset.js';
-import { normalizeRepoPath, openLocalRepo } from '../../sources/repo-files.js';
+import { openLocalRepo } from '../../sources/repo-files.js';
 import path from 'node:path';
 import { formatEnvironmentHelp } from './environment-help.js';
 import { createOutputOption } from './output-option.js';
@@ -42,13 +42,7 @@ export function registerRender(program: Command, io: CliIO): void {
       const { only } = opts;
       const root = path.resolve(io.cwd, dir);
       const repo = loadPlatformRepo(openLocalRepo(root), { repoURL: opts.repoUrl, targetRevision: opts.revision });
-      // --path-prefix, then gitops.yaml `path`, then where git says the folder sits.
-      const pathPrefix =
-        opts.pathPrefix !== undefined
-          ? normalizeRepoPath(opts.pathPrefix, { field: '--path-prefix' })
-          : repo.settings.path === undefined
-            ? detectGitPrefix(root)
-            : undefined;
+      const pathPrefix = resolveLocalPathPrefix(root, repo.settings.path, opts.pathPrefix);
       const platform = renderModel(repo, { pathPrefix });
       if (only === 'applicationset') {
         if (opts.cluster?.length || opts.namespace?.length)
@@ -65,12 +59,12 @@ export function registerRender(program: Command, io: CliIO): void {
   });
 }
 
-function applicationSetOf(platform: RenderedPlatform, pathPrefix: string | undefined): Record<string, unknown> {
+function applicationSetOf(platform: RenderedPlatform, pathPrefix: string): Record<string, unknown> {
   const { settings } = platform.repo;
   if (!settings.repoURL) throw createError('GK_USAGE', 'the ApplicationSet names the platform repo: set repoURL in gitops.yaml or pass --repo-url');
   return buildApplicationSet(platform.repo, platform.rollout ?? [], {
     repoURL: settings.repoURL,
     revision: settings.targetRevision,
-    path: pathPrefix ?? settings.path ?? '.',
+    path: pathPrefix,
   });
 }
