@@ -19,7 +19,8 @@ export function registerBootstrap(program: Command, io: CliIO): void {
   const command = program
     .command('bootstrap')
     .description(
-      `print the whole install (Argo CD ${ARGOCD_VERSION} + the gitops-k8s sidecar + a root Application for the platform repo) for kubectl apply --server-side -f -`,
+      `print the whole install (Argo CD ${ARGOCD_VERSION} + the gitops-k8s sidecar + a root Application for the platform repo) ` +
+        'for kubectl apply --server-side -f -',
     )
     .requiredOption('--repo <url>', 'Git URL of the platform repository (no credentials in it)')
     .option('--revision <rev>', 'branch, tag or commit the root Application follows', 'HEAD')

@@ -38,7 +38,8 @@ export function registerCheck(program: Command, io: CliIO): void {
   const command = program
     .command('check')
     .description(
-      "render what every Application deploys (helm, kustomize, directories) and check it against its AppProject, other Applications, the cluster's Kubernetes version and CRDs (exit 0 clean, 1 problems, 2 usage)",
+      'render what every Application deploys (helm, kustomize, directories) and check it against its AppProject, other Applications, ' +
+        "the cluster's Kubernetes version and CRDs (exit 0 clean, 1 problems, 2 usage)",
     )
     .argument('[dir]', 'the platform repo', '.')
     .option('-c, --cluster <name>', 'only these clusters (repeat or comma-separate)', collect)

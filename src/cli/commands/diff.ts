@@ -135,7 +135,8 @@ export function registerDiff(program: Command, io: CliIO): void {
     .option('--revision <rev>', 'targetRevision for path sources, when gitops.yaml has none')
     .option(
       '--manifests',
-      'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions and show the Kubernetes resources added, removed and changed',
+      'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions ' +
+        'and show the Kubernetes resources added, removed and changed',
     )
     .option(
       '--repo-map <from=to>',

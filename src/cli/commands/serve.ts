@@ -143,9 +143,8 @@ export function registerServe(program: Command, io: CliIO): void {
       io.stdout(`gitops-k8s serve: listening on ${base} for ${displayURL(app.gitops.defaultRepo)}\n`);
       if (opts.dev && token) {
         io.stdout(`dev token (made for this run): ${token}\ntry it:\n`);
-        io.stdout(
-          `curl -sS -X POST ${base}/api/v1/getparams.execute -H ${shellQuote(`Authorization: Bearer ${token}`)} -H 'Content-Type: application/json' -d '{"applicationSetName":"dev","input":{"parameters":{}}}'\n`,
-        );
+        const headers = `-H ${shellQuote(`Authorization: Bearer ${token}`)} -H 'Content-Type: application/json'`;
+        io.stdout(`curl -sS -X POST ${base}/api/v1/getparams.execute ${headers} -d '{"applicationSetName":"dev","input":{"parameters":{}}}'\n`);
       }
       await closed;
       process.off('SIGTERM', stop);
