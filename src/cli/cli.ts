@@ -3,13 +3,14 @@ import { realpathSync, writeSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, type CliIO } from './cli-io.js';
+import { COMMAND_EXIT } from './define-command.js';
 import { readPackageVersion } from '../package-version.js';
 
 // Node >= 22.1 keeps compiled code on disk (under the OS temp dir, writable in
 // the CMP sidecar): Argo CD starts this CLI on every refresh. A no-op on Node 20.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-type Register = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
+type Register = (program: Command, io: CliIO) => void;
 
 /**
  * Each command's module, loaded only when that command runs (help and unknown
@@ -40,10 +41,6 @@ const commands: Record<string, () => Promise<Register>> = {
  * they stop.
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  let exitCode = 0;
-  const setExit = (code: number): void => {
-    exitCode = code;
-  };
   const program = new Command('gitops-k8s')
     .description('Turns a platform repo (one folder per namespace, one file per app) into Argo CD Applications')
     .option('-V, --version', 'output the version number')
@@ -59,16 +56,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   });
   const named = argv.find((arg) => !arg.startsWith('-'));
   const wanted = named !== undefined && Object.hasOwn(commands, named) ? [named] : Object.keys(commands);
-  for (const name of wanted) (await commands[name]!())(program, io, setExit);
+  for (const name of wanted) (await commands[name]!())(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    }
-    throw error;
+    if (!(error instanceof CommanderError)) throw error;
+    // A command's own exit code; anything else commander ends with is help, the version, or a usage error.
+    if (error.code === COMMAND_EXIT) return error.exitCode;
+    return error.exitCode === 0 ? 0 : EXIT_USAGE;
   }
-  return exitCode;
+  return 0;
 }
 
 // Writes of at most this many characters: each becomes a small Buffer (or
@@ -128,7 +125,10 @@ function descriptorOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
       while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return closedReader();
+      if (code === 'EPIPE') {
+        closedReader();
+        return;
+      }
       if (code !== 'EAGAIN') throw error;
       handedOver = stream();
       handedOver.on('error', (streamError: NodeJS.ErrnoException) => {

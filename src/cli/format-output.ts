@@ -1,5 +1,6 @@
 import { emitYamlChunks, emitYamlStream } from '../core/yaml/emit-yaml.js';
 import { errorCatalogue, type ErrorCode, type Problem } from '../core/errors.js';
+import { prefixPath } from '../core/render/path-prefix.js';
 
 export type OutputFormat = 'yaml' | 'json';
 
@@ -57,7 +58,7 @@ export function formatProblemsGithub(problems: readonly Problem[], prefix?: stri
   return problems
     .map((p) => {
       const properties: string[] = [];
-      if (p.file !== undefined) properties.push(`file=${escapeCommandProperty(prefix ? `${prefix}/${p.file}` : p.file)}`);
+      if (p.file !== undefined) properties.push(`file=${escapeCommandProperty(prefixPath(prefix, p.file))}`);
       if (p.line !== undefined) properties.push(`line=${p.line}`);
       properties.push(`title=${escapeCommandProperty(`${errorCatalogue[p.code].title} (${p.code})`)}`);
       const text = p.field ? `${p.field}: ${p.message}` : p.message;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { normalizeRepoPath } from '../sources/repo-files.js';
+import { readPathPrefix, resolvePathPrefix } from '../core/render/path-prefix.js';
 
 /**
  * Where a folder sits in the Git work tree that holds it (`git rev-parse
@@ -22,6 +22,19 @@ export function detectGitPrefix(dir: string): string | undefined {
     git('check-ignore', '-q', '.');
     return undefined;
   } catch {
-    return normalizeRepoPath(prefix);
+    return readPathPrefix(prefix);
   }
+}
+
+/**
+ * The path prefix of the platform repo in the local folder `root`:
+ * `--path-prefix` (`given`), else gitops.yaml `path`, else where git says
+ * the folder sits (asked only then: it runs git).
+ */
+export function resolveLocalPathPrefix(root: string, settings: string | undefined, given?: string): string {
+  return resolvePathPrefix({
+    given: given === undefined ? undefined : readPathPrefix(given, '--path-prefix'),
+    settings,
+    detect: () => detectGitPrefix(root),
+  });
 }

@@ -1,6 +1,6 @@
 import { createError } from '../core/errors.js';
 import { parseOutputKinds, type OutputKinds } from '../core/render/output-kinds.js';
-import { normalizeRepoPath } from '../sources/repo-files.js';
+import { readPathPrefix } from '../core/render/path-prefix.js';
 import type { Filters } from '../core/render/render-platform.js';
 
 /** What `gitops-k8s generate` takes from Argo CD's CMP environment. */
@@ -90,7 +90,7 @@ export function readCmpEnvironment(env: NodeJS.ProcessEnv): CmpSettings {
     throw createError('GK_USAGE', `the output is set twice with different values (${outputs.map((o) => `${o.from}=${o.value}`).join(', ')}); set it once`);
   }
   // A path in the Git repo: `./platform/` and `platform` are one folder, `..` leaves the repo.
-  const sourcePath = env.ARGOCD_APP_SOURCE_PATH ? normalizeRepoPath(env.ARGOCD_APP_SOURCE_PATH, { field: 'ARGOCD_APP_SOURCE_PATH' }) : undefined;
+  const sourcePath = env.ARGOCD_APP_SOURCE_PATH ? readPathPrefix(env.ARGOCD_APP_SOURCE_PATH, 'ARGOCD_APP_SOURCE_PATH') : undefined;
   return {
     repoURL: env.ARGOCD_APP_SOURCE_REPO_URL || undefined,
     targetRevision: env.ARGOCD_APP_SOURCE_TARGET_REVISION || undefined,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXIT_OK, reportError, type CliIO } from '../cli/cli-io.js';
+import { EXIT_OK, type CliIO } from '../cli/cli-io.js';
+import { defineCommand } from '../cli/define-command.js';
 import { readCmpEnvironment } from './cmp-environment.js';
 import { formatObjectChunks } from '../cli/format-output.js';
 import { objectsOfKinds } from '../core/render/output-kinds.js';
@@ -7,8 +8,8 @@ import { renderPlatform, selectOutput } from '../core/render/render-platform.js'
 import { openLocalRepo } from '../sources/repo-files.js';
 import { formatEnvironmentHelp } from '../cli/commands/environment-help.js';
 
-export function registerGenerate(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+export function registerGenerate(program: Command, io: CliIO): void {
+  const command = program
     .command('generate')
     .description("the Config Management Plugin command: renders the platform repo in the working directory from Argo CD's environment")
     .addHelpText(
@@ -25,25 +26,24 @@ export function registerGenerate(program: Command, io: CliIO, setExit: (code: nu
         { name: 'ARGOCD_ENV_NAMESPACES', what: 'the same as ARGOCD_ENV_NAMESPACE' },
         { name: 'ARGOCD_ENV_OUTPUT', what: 'all, projects or applications', default: 'all' },
       ]),
-    )
-    .action(() => {
-      try {
-        const cmp = readCmpEnvironment(io.env);
-        const platform = renderPlatform(openLocalRepo(io.cwd), {
-          repoURL: cmp.repoURL,
-          targetRevision: cmp.targetRevision,
-          argocdNamespace: cmp.argocdNamespace,
-          pathPrefix: cmp.pathPrefix,
-        });
-        const selection = selectOutput(platform, cmp.filters);
-        // Written only after everything succeeded, every chunk made first: stdout is whole or empty.
-        const objects = objectsOfKinds(selection, cmp.output);
-        for (const chunk of formatObjectChunks(objects)) io.stdout(chunk);
-        const applications = cmp.output === 'projects' ? 0 : selection.apps.length;
-        io.stderr(`gitops-k8s: ${applications} Applications, ${objects.length - applications} AppProjects\n`);
-        setExit(EXIT_OK);
-      } catch (error) {
-        setExit(reportError(io, error));
-      }
-    });
+    );
+  defineCommand(io, {
+    command,
+    run: () => {
+      const cmp = readCmpEnvironment(io.env);
+      const platform = renderPlatform(openLocalRepo(io.cwd), {
+        repoURL: cmp.repoURL,
+        targetRevision: cmp.targetRevision,
+        argocdNamespace: cmp.argocdNamespace,
+        pathPrefix: cmp.pathPrefix,
+      });
+      const selection = selectOutput(platform, cmp.filters);
+      // Written only after everything succeeded, every chunk made first: stdout is whole or empty.
+      const objects = objectsOfKinds(selection, cmp.output);
+      for (const chunk of formatObjectChunks(objects)) io.stdout(chunk);
+      const applications = cmp.output === 'projects' ? 0 : selection.apps.length;
+      io.stderr(`gitops-k8s: ${applications} Applications, ${objects.length - applications} AppProjects\n`);
+      return EXIT_OK;
+    },
+  });
 }

@@ -14,6 +14,7 @@ import { checkoutGitSource } from './git-checkout.js';
 import { renderManifestDiff } from './render-manifest-diff.js';
 import { defaultCacheDir } from './render-manifests.js';
 import { parseRepoMap } from './repo-map.js';
+import { readPathPrefix, resolvePathPrefix } from '../core/render/path-prefix.js';
 
 /** One side of a pull request as the server rendered it (before any retargeting). */
 export interface PreviewRevision {
@@ -28,14 +29,14 @@ export function previewManifestsFrom(
 ): ((repoURL: string, base: PreviewRevision, head: PreviewRevision) => (diff: PlatformDiff) => Promise<ManifestDiff>) | undefined {
   if (env.GITOPS_K8S_PREVIEW_MANIFESTS !== 'true') return undefined;
   const cacheDir = defaultCacheDir(env);
-  const sub = previewPath === '' ? '.' : previewPath;
+  const sub = resolvePathPrefix({ given: readPathPrefix(previewPath, 'GITOPS_K8S_PREVIEW_PATH') });
   return (repoURL, base, head) => async (diff) => {
     const checkouts = new Map<string, Promise<string>>();
     const side = async (r: PreviewRevision) => ({
       repo: r.platform.repo,
       apps: r.platform.apps,
       platformDir: path.join(await checkoutGitSource(repoURL, r.commit, { cacheDir, env, checkouts }), sub),
-      pathPrefix: sub === '.' ? undefined : sub,
+      pathPrefix: sub,
     });
     return renderManifestDiff({
       base: await side(base),

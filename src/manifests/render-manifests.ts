@@ -24,6 +24,7 @@ import { createLimiter, type Limiter } from './limit-concurrency.js';
 import { createRenderCache, type RenderCache } from './render-cache.js';
 import { findRepoCredential, loadRepoCredentials, type RepoCredentials } from './repo-credentials.js';
 import { mapRepoURL, type RepoMapping } from './repo-map.js';
+import { unprefixPath } from '../core/render/path-prefix.js';
 import { resolveInside } from './resolve-inside.js';
 
 export interface ManifestOptions {
@@ -109,11 +110,7 @@ export function platformFolderOf(
 ): string | undefined {
   const url = repo.settings.repoURL;
   if (source.chart || !url || !source.repoURL || !sameRepo(url, source.repoURL)) return undefined;
-  const prefix = (pathPrefix ?? '').replace(/^\.?\/?$/, '');
-  const p = path.posix.normalize(source.path ?? '.');
-  if (prefix === '') return p;
-  if (p === prefix) return '.';
-  return p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : undefined;
+  return unprefixPath(pathPrefix, source.path ?? '.');
 }
 
 /** The folder a path source is in: the platform folder or a checkout of its Git repository. */

@@ -163,5 +163,5 @@ t.test('an unknown output value exits non-zero with nothing on stdout', async (t
   const bad = render('--only', 'apps');
   t.equal(bad.status, 2);
   t.equal(bad.stdout, '');
-  t.match(bad.stderr, '--only: must be one of all, projects, applications, applicationset (got "apps")');
+  t.match(bad.stderr, "option '--only <kinds>' argument 'apps' is invalid. Allowed choices are all, projects, applications, applicationset.");
 });

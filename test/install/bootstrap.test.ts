@@ -239,7 +239,7 @@ t.test('bootstrap refuses bad input with a usage error before building anything'
     [['--repo', 'not a url'], /--repo: the repo URL must be/],
     [['--repo', REPO, '--path', '../elsewhere'], /--path: the path must stay inside the repository/],
     [['--repo', REPO, '--revision', 'main branch'], /--revision: not a branch, tag or commit/],
-    [['--repo', REPO, '--part', 'everything'], /--part: unknown part "everything"/],
+    [['--repo', REPO, '--part', 'everything'], /option '--part <part>' argument 'everything' is invalid\. Allowed choices are crds, install, all\./],
     [['--repo', REPO, '--argocd-install', 'no/such/install.yaml'], /--argocd-install: no such file/],
     [['--repo', REPO, '--argocd-install', 'http://mirror.example/install.yaml'], /local file or an https:\/\/ URL/],
   ];

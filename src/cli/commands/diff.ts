@@ -3,7 +3,8 @@ import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { collect, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
+import { collect, splitList, type CliIO } from '../cli-io.js';
+import { defineCommand } from '../define-command.js';
 import { diffPlatforms, hasChanges, type PlatformDiff } from '../../core/diff/diff-platforms.js';
 import { diffFormats, formatDiff, type DiffFormat } from '../../core/diff/format-diff.js';
 import { createError, isGitopsError } from '../../core/errors.js';
@@ -11,6 +12,7 @@ import type { ManifestDiff } from '../../manifests/diff-manifests.js';
 import { formatManifestDiffMarkdown, formatManifestDiffText } from '../../manifests/format-manifest-diff.js';
 import { checkoutGitSource } from '../../manifests/git-checkout.js';
 import { renderManifestDiff } from '../../manifests/render-manifest-diff.js';
+import { resolvePathPrefix } from '../../core/render/path-prefix.js';
 import { defaultCacheDir } from '../../manifests/render-manifests.js';
 import { parseRepoMap } from '../../manifests/repo-map.js';
 import { renderPlatform, type RenderedPlatform } from '../../core/render/render-platform.js';
@@ -98,7 +100,7 @@ async function diffRevisionManifests(
     repo: r.platform.repo,
     apps: r.platform.apps,
     platformDir: await folderAt(r.commit),
-    pathPrefix: r.platform.repo.settings.path,
+    pathPrefix: resolvePathPrefix({ settings: r.platform.repo.settings.path }),
   });
   return renderManifestDiff({
     base: await side(base),
@@ -119,8 +121,8 @@ function formatManifestDiff(manifests: ManifestDiff, format: DiffFormat): string
   return format === 'markdown' ? formatManifestDiffMarkdown(manifests) : formatManifestDiffText(manifests);
 }
 
-export function registerDiff(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+export function registerDiff(program: Command, io: CliIO): void {
+  const command = program
     .command('diff')
     .description('show the Applications and AppProjects added, removed and changed between two git revisions (exit 0 same, 1 different, 2 error)')
     .argument('[dir]', 'the platform repo: a folder in a git work tree', '.')
@@ -133,7 +135,8 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .option('--revision <rev>', 'targetRevision for path sources, when gitops.yaml has none')
     .option(
       '--manifests',
-      'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions and show the Kubernetes resources added, removed and changed',
+      'also render what the changed Applications deploy (helm, kustomize, directories) at both revisions ' +
+        'and show the Kubernetes resources added, removed and changed',
     )
     .option(
       '--repo-map <from=to>',
@@ -143,8 +146,12 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .option('--cache-dir <dir>', 'with --manifests: where charts and checkouts are kept (default $GITOPS_K8S_CACHE_DIR or ~/.cache/gitops-k8s)')
     .option('--concurrency <n>', 'with --manifests: most helm/kustomize runs at once (default: the number of CPUs)')
     .option('--oci-plain-http', 'with --manifests: pull oci:// charts over plain HTTP (also GITOPS_K8S_OCI_PLAIN_HTTP=true)')
-    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES.map((v) => ({ ...v, what: `with --manifests: ${v.what}` }))))
-    .action(async (dir: string, opts: DiffOptions) => {
+    .addHelpText('after', formatEnvironmentHelp(RENDERING_VARIABLES.map((v) => ({ ...v, what: `with --manifests: ${v.what}` }))));
+  defineCommand(io, {
+    command,
+    // Any error is trouble (2): 1 means the revisions differ.
+    exitCodeOf: () => EXIT_TROUBLE,
+    run: async (dir: string, opts: DiffOptions) => {
       // Which revision is being rendered, so a failure says which side is broken.
       let rendering: string | undefined;
       try {
@@ -181,16 +188,13 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
               ? `${JSON.stringify({ ...(JSON.parse(text) as object), manifests }, null, 2)}\n`
               : `${text}\n${formatManifestDiff(manifests, format)}`,
           );
-          if (manifests.apps.some((a) => a.resources.length > 0)) {
-            setExit(EXIT_DIFFERENT);
-            return;
-          }
+          if (manifests.apps.some((a) => a.resources.length > 0)) return EXIT_DIFFERENT;
         }
-        setExit(hasChanges(diff) ? EXIT_DIFFERENT : EXIT_SAME);
+        return hasChanges(diff) ? EXIT_DIFFERENT : EXIT_SAME;
       } catch (error) {
         if (rendering && isGitopsError(error)) io.stderr(`the ${rendering} ${rendering.startsWith('manifests') ? 'cannot be rendered' : 'does not render'}:\n`);
-        const code = reportError(io, error);
-        setExit(code === EXIT_OK ? EXIT_OK : EXIT_TROUBLE);
+        throw error;
       }
-    });
+    },
+  });
 }

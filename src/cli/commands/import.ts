@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, EXIT_INVALID, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
+import { collect, EXIT_INVALID, EXIT_OK, splitList, type CliIO } from '../cli-io.js';
+import { defineCommand } from '../define-command.js';
 import { createError } from '../../core/errors.js';
 import { runImport } from '../../import/run-import.js';
 import { formatEnvironmentHelp, TOOL_VARIABLES } from './environment-help.js';
@@ -18,8 +19,8 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function registerImport(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+export function registerImport(program: Command, io: CliIO): void {
+  const command = program
     .command('import')
     .description('turn an app-of-apps Helm chart or Argo CD Applications into a platform repo, then prove it renders the same Applications')
     .argument('<source...>', 'a Helm app-of-apps chart folder, a YAML file of Applications (documents or a kind: List), or - for stdin')
@@ -29,26 +30,23 @@ export function registerImport(program: Command, io: CliIO, setExit: (code: numb
     .option('--force', 'replace gitops.yaml, clusters/ and apps/ in a non-empty --out')
     .option('--adopt-defaults', 'Applications without syncPolicy take the gitops-k8s default (automated), and all get the resources finalizer')
     .option('--accept <field>', 'accept differences at or under this field path, or missing / extra (repeat or comma-separate)', collect)
-    .addHelpText('after', formatEnvironmentHelp(TOOL_VARIABLES.filter((v) => v.name === 'GITOPS_K8S_HELM')))
-    .action(
-      async (sources: string[], opts: { out: string; values?: string[]; set?: string[]; force?: boolean; adoptDefaults?: boolean; accept?: string[] }) => {
-        try {
-          const { report, verification } = await runImport(sources, {
-            cwd: io.cwd,
-            env: io.env,
-            out: opts.out,
-            valueFiles: opts.values,
-            set: opts.set,
-            force: opts.force,
-            adoptDefaults: opts.adoptDefaults,
-            accept: splitList(opts.accept),
-            readStdin,
-          });
-          io.stdout(report);
-          setExit(verification.differences.length === 0 ? EXIT_OK : EXIT_INVALID);
-        } catch (error) {
-          setExit(reportError(io, error));
-        }
-      },
-    );
+    .addHelpText('after', formatEnvironmentHelp(TOOL_VARIABLES.filter((v) => v.name === 'GITOPS_K8S_HELM')));
+  defineCommand(io, {
+    command,
+    run: async (sources: string[], opts: { out: string; values?: string[]; set?: string[]; force?: boolean; adoptDefaults?: boolean; accept?: string[] }) => {
+      const { report, verification } = await runImport(sources, {
+        cwd: io.cwd,
+        env: io.env,
+        out: opts.out,
+        valueFiles: opts.values,
+        set: opts.set,
+        force: opts.force,
+        adoptDefaults: opts.adoptDefaults,
+        accept: splitList(opts.accept),
+        readStdin,
+      });
+      io.stdout(report);
+      return verification.differences.length === 0 ? EXIT_OK : EXIT_INVALID;
+    },
+  });
 }

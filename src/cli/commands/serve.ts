@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { collect, EXIT_INVALID, EXIT_OK, reportError, splitList, type CliIO } from '../cli-io.js';
+import { collect, EXIT_OK, splitList, type CliIO } from '../cli-io.js';
+import { defineCommand } from '../define-command.js';
 import { createError } from '../../core/errors.js';
 import { buildApp } from '../../server/app.js';
 import { generateToken } from '../../server/auth.js';
@@ -28,6 +29,9 @@ interface ServeOptions {
   logLevel: string;
 }
 
+/** pino's levels, most severe first. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 function numberOption(value: string, name: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) throw createError('GK_USAGE', `${name} must be a number from ${min} to ${max} (got ${JSON.stringify(value)})`);
@@ -39,8 +43,8 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function registerServe(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+export function registerServe(program: Command, io: CliIO): void {
+  const command = program
     .command('serve')
     .description('run the ApplicationSet plugin generator (POST /api/v1/getparams.execute)')
     .argument('[repo]', 'the default platform repo: a git URL or a local folder (same as --repo)')
@@ -59,7 +63,7 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
     .option('--body-limit <bytes>', 'largest request body (413 above)', '65536')
     .option('--cache-mb <mb>', 'memory for loaded commits and gzipped replies', '256')
     .option('--argocd-namespace <ns>', 'namespace of Argo CD, when gitops.yaml does not say')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .addOption(new Option('--log-level <level>', 'how much the server logs').choices(LOG_LEVELS).default('info'))
     .addHelpText(
       'after',
       formatEnvironmentHelp([
@@ -87,70 +91,67 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
         ...RENDERING_VARIABLES.filter((v) => !v.name.startsWith('GITOPS_K8S_GIT_') && !v.name.startsWith('GITOPS_K8S_SSH_')),
         ...ARGOCD_API_VARIABLES,
       ]),
-    )
-    .action(async (repoArgument: string | undefined, opts: ServeOptions) => {
+    );
+  defineCommand(io, {
+    command,
+    run: async (repoArgument: string | undefined, opts: ServeOptions) => {
+      const repo = opts.repo ?? repoArgument;
+      if (!repo) throw createError('GK_USAGE', 'serve needs a platform repo: gitops-k8s serve --repo URL|DIR');
+      let token = io.env.GITOPS_K8S_TOKEN || undefined;
+      if (opts.dev && !token && !opts.tokenFile) token = generateToken();
+      if (!token && !opts.tokenFile) {
+        throw createError('GK_USAGE', 'no token: set GITOPS_K8S_TOKEN or pass --token-file PATH (or --dev to make one for trying it out)');
+      }
+      const port = numberOption(opts.port, '--port', 0, 65535);
+      const host = opts.host ?? (opts.dev ? '127.0.0.1' : '0.0.0.0');
+      const isURL = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo);
+      const app = await buildApp({
+        repo: isURL ? repo : path.resolve(io.cwd, repo),
+        localRepoURL: isURL ? undefined : gitRemoteOf(path.resolve(io.cwd, repo)),
+        cwd: io.cwd,
+        token: opts.tokenFile ? undefined : token,
+        tokenFile: opts.tokenFile ? path.resolve(io.cwd, opts.tokenFile) : undefined,
+        allow: splitList(opts.allow),
+        cacheDir: opts.cacheDir ? path.resolve(io.cwd, opts.cacheDir) : undefined,
+        credentials: credentialsFromEnv(io.env),
+        github: opts.github ? { apiUrl: opts.githubApiUrl ?? io.env.GITHUB_API_URL } : undefined,
+        refreshIntervalMs: numberOption(opts.refreshInterval, '--refresh-interval', 0, 3_600_000),
+        requestTimeoutMs: numberOption(opts.requestTimeout, '--request-timeout', 100, 600_000),
+        maxDrop: opts.maxDrop === undefined ? undefined : numberOption(opts.maxDrop, '--max-drop', 0, 1),
+        bodyLimit: numberOption(opts.bodyLimit, '--body-limit', 1024, 64 * 1024 * 1024),
+        cacheBytes: numberOption(opts.cacheMb, '--cache-mb', 1, 65536) * 1024 * 1024,
+        argocdNamespace: opts.argocdNamespace,
+        logger: { level: opts.logLevel, stream: { write: (line: string) => io.stderr(line) } },
+      });
+      const closed = new Promise<void>((resolve) => app.addHook('onClose', async () => resolve()));
+      const stop = (): void => {
+        void app.close();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
       try {
-        const repo = opts.repo ?? repoArgument;
-        if (!repo) throw createError('GK_USAGE', 'serve needs a platform repo: gitops-k8s serve --repo URL|DIR');
-        let token = io.env.GITOPS_K8S_TOKEN || undefined;
-        if (opts.dev && !token && !opts.tokenFile) token = generateToken();
-        if (!token && !opts.tokenFile) {
-          throw createError('GK_USAGE', 'no token: set GITOPS_K8S_TOKEN or pass --token-file PATH (or --dev to make one for trying it out)');
-        }
-        const port = numberOption(opts.port, '--port', 0, 65535);
-        const host = opts.host ?? (opts.dev ? '127.0.0.1' : '0.0.0.0');
-        const isURL = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo);
-        const app = await buildApp({
-          repo: isURL ? repo : path.resolve(io.cwd, repo),
-          localRepoURL: isURL ? undefined : gitRemoteOf(path.resolve(io.cwd, repo)),
-          cwd: io.cwd,
-          token: opts.tokenFile ? undefined : token,
-          tokenFile: opts.tokenFile ? path.resolve(io.cwd, opts.tokenFile) : undefined,
-          allow: splitList(opts.allow),
-          cacheDir: opts.cacheDir ? path.resolve(io.cwd, opts.cacheDir) : undefined,
-          credentials: credentialsFromEnv(io.env),
-          github: opts.github ? { apiUrl: opts.githubApiUrl ?? io.env.GITHUB_API_URL } : undefined,
-          refreshIntervalMs: numberOption(opts.refreshInterval, '--refresh-interval', 0, 3_600_000),
-          requestTimeoutMs: numberOption(opts.requestTimeout, '--request-timeout', 100, 600_000),
-          maxDrop: opts.maxDrop === undefined ? undefined : numberOption(opts.maxDrop, '--max-drop', 0, 1),
-          bodyLimit: numberOption(opts.bodyLimit, '--body-limit', 1024, 64 * 1024 * 1024),
-          cacheBytes: numberOption(opts.cacheMb, '--cache-mb', 1, 65536) * 1024 * 1024,
-          argocdNamespace: opts.argocdNamespace,
-          logger: { level: opts.logLevel, stream: { write: (line: string) => io.stderr(line) } },
-        });
-        const closed = new Promise<void>((resolve) => app.addHook('onClose', async () => resolve()));
-        const stop = (): void => {
-          void app.close();
-        };
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-        try {
-          await app.listen({ port, host });
-        } catch (error) {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          await app.close();
-          throw createError('GK_USAGE', `cannot listen on ${host}:${port}: ${(error as Error).message}`, {}, { cause: error });
-        }
-        const address = app.server.address();
-        const actualPort = typeof address === 'object' && address ? address.port : port;
-        const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-        io.stdout(`gitops-k8s serve: listening on ${base} for ${displayURL(app.gitops.defaultRepo)}\n`);
-        if (opts.dev && token) {
-          io.stdout(`dev token (made for this run): ${token}\ntry it:\n`);
-          io.stdout(
-            `curl -sS -X POST ${base}/api/v1/getparams.execute -H ${shellQuote(`Authorization: Bearer ${token}`)} -H 'Content-Type: application/json' -d '{"applicationSetName":"dev","input":{"parameters":{}}}'\n`,
-          );
-        }
-        await closed;
+        await app.listen({ port, host });
+      } catch (error) {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
-        setExit(EXIT_OK);
-      } catch (error) {
-        const code = reportError(io, error);
-        setExit(code === EXIT_OK ? EXIT_INVALID : code);
+        await app.close();
+        throw createError('GK_USAGE', `cannot listen on ${host}:${port}: ${(error as Error).message}`, {}, { cause: error });
       }
-    });
+      const address = app.server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+      io.stdout(`gitops-k8s serve: listening on ${base} for ${displayURL(app.gitops.defaultRepo)}\n`);
+      if (opts.dev && token) {
+        io.stdout(`dev token (made for this run): ${token}\ntry it:\n`);
+        const headers = `-H ${shellQuote(`Authorization: Bearer ${token}`)} -H 'Content-Type: application/json'`;
+        io.stdout(`curl -sS -X POST ${base}/api/v1/getparams.execute ${headers} -d '{"applicationSetName":"dev","input":{"parameters":{}}}'\n`);
+      }
+      await closed;
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      return EXIT_OK;
+    },
+  });
 }
 
 /**

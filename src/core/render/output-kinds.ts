@@ -23,15 +23,6 @@ export function parseOutputKinds(value: string, field: string): OutputKinds {
 export const RENDER_KINDS = [...OUTPUT_KINDS, 'applicationset'] as const;
 export type RenderKinds = (typeof RENDER_KINDS)[number];
 
-/** Reads `render --only`; anything else is a usage error naming `field`. */
-export function parseRenderKinds(value: string, field: string): RenderKinds {
-  const found = RENDER_KINDS.find((k) => k === value.trim());
-  if (!found) {
-    throw createError('GK_USAGE', `must be one of ${RENDER_KINDS.join(', ')} (got ${JSON.stringify(value)})`, { field });
-  }
-  return found;
-}
-
 /**
  * The objects of a selection limited to `kinds`, in the order and shape
  * `objectsOf` gives them (AppProjects first). Never empty: an empty stream

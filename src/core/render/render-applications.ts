@@ -3,6 +3,7 @@ import { applicationPathOf, unlayeredApplication } from '../load/check-applicati
 import { didYouMean } from '../did-you-mean.js';
 import { createError, GitopsError, type Problem } from '../errors.js';
 import { checkRenderedKeys } from './check-rendered-keys.js';
+import { prefixPath, resolvePathPrefix } from './path-prefix.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from '../layering/merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from '../model.js';
 import { toDnsLabel } from './naming.js';
@@ -320,12 +321,6 @@ export function projectName(repo: PlatformRepo, ns: NamespaceFolder): string {
 }
 
 /** Argo CD paths are Git paths: inside the platform repo they carry its prefix. */
-function platformPath(prefix: string | undefined, p: string): string {
-  const normal = path.posix.normalize(p).replace(/\/+$/, '');
-  if (!prefix || prefix === '.' || prefix === '') return normal;
-  return path.posix.join(prefix, normal);
-}
-
 function buildSource(
   repo: PlatformRepo,
   keys: AppKeys,
@@ -350,7 +345,7 @@ function buildSource(
       );
     }
     source.repoURL = repo.settings.repoURL ?? '';
-    source.path = platformPath(options.pathPrefix ?? repo.settings.path, keys.path ?? '.');
+    source.path = prefixPath(resolvePathPrefix({ given: options.pathPrefix, settings: repo.settings.path }), keys.path ?? '.');
     source.targetRevision = keys.targetRevision ?? repo.settings.targetRevision;
   }
   const values = keys.values;

@@ -6,7 +6,7 @@ import { loadPlatformRepo } from '../../core/load/load-platform-repo.js';
 import type { PlatformRepo } from '../../core/model.js';
 import { createParseCache } from '../../core/yaml/parse-cache.js';
 import { renderModel, type RenderedPlatform } from '../../core/render/render-platform.js';
-import { normalizeRepoPath } from '../../sources/repo-files.js';
+import { readPathPrefix, resolvePathPrefix } from '../../core/render/path-prefix.js';
 import type { CredentialSources } from '../../sources/credentials.js';
 import { openGitRemote } from '../../sources/git/git-remote.js';
 import { parseGitHubURL } from '../../sources/github/github-url.js';
@@ -218,7 +218,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     if (!isAllowed(repoURL)) {
       throw createError('GK_REPO_NOT_ALLOWED', `repository ${displayURL(repoURL)} is not on the allowlist of this generator`, { field: 'repoURL' });
     }
-    const pathPrefix = normalizeRepoPath(params.path ?? '.', { field: 'path' });
+    const pathPrefix = readPathPrefix(params.path ?? '.', 'path');
     const revision = params.revision ?? '';
     const source = sourceFor(repoURL);
     const commit = await source.resolve(revision, signal);
@@ -283,7 +283,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         // A repo the status page or a preview loaded a moment ago is reused.
         const repo = platforms.get(key)?.repo ?? (await loadTarget(target, signal));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
-        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
+        const render = renderOptionsOf(target);
+        const sets = prepareSets(repo, resolvePathPrefix({ given: render.pathPrefix, settings: repo.settings.path }), { render });
         end();
         const bytes = repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP;
         const model: Model = { key, commit: target.commit, sets, bytes };
