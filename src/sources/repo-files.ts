@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createError, GitopsError } from '../core/errors.js';
 
@@ -119,7 +119,7 @@ export function openLocalRepo(root: string): RepoFiles {
       if (!statSync(abs).isDirectory()) return undefined;
       const prefix = dir === '.' || dir === '' ? '' : `${normalizeRepoPath(dir)}/`;
       const entries: RepoEntry[] = [];
-      let dirents;
+      let dirents: Dirent[];
       try {
         dirents = readdirSync(abs, { withFileTypes: true });
       } catch (error) {

@@ -294,8 +294,8 @@ t.test('every failure is a non-2xx with a message naming the file and line', asy
 
   const noPath = await call({ revision: 'main', path: 'nowhere' });
   t.equal(noPath.statusCode, 404);
-  const escape = await call({ revision: 'main', path: '../x' });
-  t.equal(escape.statusCode, 422);
+  const outside = await call({ revision: 'main', path: '../x' });
+  t.equal(outside.statusCode, 422);
 });
 
 t.test('a git outage, a hanging server and wrong credentials are non-2xx; secrets stay out of messages and logs', async (t) => {

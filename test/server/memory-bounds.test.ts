@@ -44,10 +44,17 @@ t.test('concurrent clients without gzip do not each hold a copy of the plain rep
     const socket = connect(port, '127.0.0.1');
     sockets.push(socket);
     // Reads the first chunk (the status line and headers), then stops reading, as a stalled client does.
-    heads.push(once(socket, 'data').then(([chunk]) => (socket.pause(), String(chunk))));
+    heads.push(
+      once(socket, 'data').then(([chunk]) => {
+        socket.pause();
+        return String(chunk);
+      }),
+    );
     socket.write(request);
   }
-  t.teardown(() => sockets.forEach((s) => s.destroy()));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+  });
   const firsts = await Promise.all(heads);
   t.ok(
     firsts.every((h) => h.startsWith('HTTP/1.1 200 ')),
