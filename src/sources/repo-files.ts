@@ -201,7 +201,8 @@ function submoduleError(file: string, entry: MemoryEntry): GitopsError {
   const commit = entry.id ? ` at commit ${entry.id.slice(0, 12)}` : '';
   return createError(
     'GK_SUBMODULE',
-    `is a git submodule${commit}; the generator does not fetch submodules (their URLs come from the repository), so what it holds cannot be read: move these files into the platform repo`,
+    `is a git submodule${commit}; the generator does not fetch submodules (their URLs come from the repository), ` +
+      'so what it holds cannot be read: move these files into the platform repo',
     { file },
   );
 }

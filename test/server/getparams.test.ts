@@ -82,7 +82,8 @@ t.test('numbers Go would print in exponent form are strings in fields templated 
   const dir = makeWorkTree({
     ...platformFiles(),
     'clusters/kind-dev.yaml':
-      'provider: kind\nserver: https://kubernetes.default.svc\nlabels: { env: dev }\nvars: { domain: dev.example.com, maxBytes: 1000000, ratio: 0.00001, replicas: 3, small: 123456 }\n',
+      'provider: kind\nserver: https://kubernetes.default.svc\nlabels: { env: dev }\n' +
+      'vars: { domain: dev.example.com, maxBytes: 1000000, ratio: 0.00001, replicas: 3, small: 123456 }\n',
     'apps/observe/elasticsearch/values.yaml': 'maxBytes: 1000000\nreplicas: 3\n',
   });
   const { app, call } = await testApp({ repo: dir });

@@ -14,7 +14,10 @@ import type { WebhookContext } from './webhook-delivery.js';
 
 /** Options of the webhook routes; everything defaults from the environment. */
 export interface WebhookRouteOptions {
-  /** Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS, GITOPS_K8S_GITLAB_WEBHOOK_TOKEN, GITLAB_TOKEN, GITLAB_API_URL, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH, GITOPS_K8S_PREVIEW_MANIFESTS. */
+  /**
+   * Default `process.env`: GITOPS_K8S_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_*, GITHUB_API_URL, GITOPS_K8S_CHECK_RUNS,
+   * GITOPS_K8S_GITLAB_WEBHOOK_TOKEN, GITLAB_TOKEN, GITLAB_API_URL, GITOPS_K8S_APPSET_WEBHOOK_URL, GITOPS_K8S_PREVIEW_PATH, GITOPS_K8S_PREVIEW_MANIFESTS.
+   */
   env?: NodeJS.ProcessEnv;
   /** The queue previews run in (the app's, so that it can be awaited idle). */
   queue: PreviewQueue;

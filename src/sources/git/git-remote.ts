@@ -157,7 +157,8 @@ class GitRemote implements PlatformSource {
     }
     throw createError(
       'GK_UNKNOWN_REVISION',
-      `commit ${commit} is not in ${this.display} (asked for it just now: the remote does not have it, or will not give a commit no branch, tag or pull request reaches)`,
+      `commit ${commit} is not in ${this.display} ` +
+        '(asked for it just now: the remote does not have it, or will not give a commit no branch, tag or pull request reaches)',
       { field: 'revision' },
     );
   }

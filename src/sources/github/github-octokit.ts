@@ -38,7 +38,8 @@ export function createGitHubOctokit(options: GitHubOctokitOptions): Octokit {
   });
   // Conditional GETs: remember each answer's ETag and reuse the answer on 304.
   octokit.hook.wrap('request', async (request, requestOptions) => {
-    const key = `${requestOptions.method} ${requestOptions.url} ${JSON.stringify(requestOptions.headers?.accept ?? '')} ${JSON.stringify({ ...requestOptions, headers: undefined, request: undefined })}`;
+    const rest = JSON.stringify({ ...requestOptions, headers: undefined, request: undefined });
+    const key = `${requestOptions.method} ${requestOptions.url} ${JSON.stringify(requestOptions.headers?.accept ?? '')} ${rest}`;
     const known = requestOptions.method === 'GET' ? etags.get(key) : undefined;
     if (known) requestOptions.headers = { ...requestOptions.headers, 'if-none-match': known.etag };
     try {
