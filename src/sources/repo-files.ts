@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createError, GitopsError } from '../core/errors.js';
 
@@ -119,7 +119,7 @@ export function openLocalRepo(root: string): RepoFiles {
       if (!statSync(abs).isDirectory()) return undefined;
       const prefix = dir === '.' || dir === '' ? '' : `${normalizeRepoPath(dir)}/`;
       const entries: RepoEntry[] = [];
-      let dirents;
+      let dirents: Dirent[];
       try {
         dirents = readdirSync(abs, { withFileTypes: true });
       } catch (error) {
@@ -201,7 +201,8 @@ function submoduleError(file: string, entry: MemoryEntry): GitopsError {
   const commit = entry.id ? ` at commit ${entry.id.slice(0, 12)}` : '';
   return createError(
     'GK_SUBMODULE',
-    `is a git submodule${commit}; the generator does not fetch submodules (their URLs come from the repository), so what it holds cannot be read: move these files into the platform repo`,
+    `is a git submodule${commit}; the generator does not fetch submodules (their URLs come from the repository), ` +
+      'so what it holds cannot be read: move these files into the platform repo',
     { file },
   );
 }

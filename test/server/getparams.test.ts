@@ -82,7 +82,8 @@ t.test('numbers Go would print in exponent form are strings in fields templated 
   const dir = makeWorkTree({
     ...platformFiles(),
     'clusters/kind-dev.yaml':
-      'provider: kind\nserver: https://kubernetes.default.svc\nlabels: { env: dev }\nvars: { domain: dev.example.com, maxBytes: 1000000, ratio: 0.00001, replicas: 3, small: 123456 }\n',
+      'provider: kind\nserver: https://kubernetes.default.svc\nlabels: { env: dev }\n' +
+      'vars: { domain: dev.example.com, maxBytes: 1000000, ratio: 0.00001, replicas: 3, small: 123456 }\n',
     'apps/observe/elasticsearch/values.yaml': 'maxBytes: 1000000\nreplicas: 3\n',
   });
   const { app, call } = await testApp({ repo: dir });
@@ -294,8 +295,8 @@ t.test('every failure is a non-2xx with a message naming the file and line', asy
 
   const noPath = await call({ revision: 'main', path: 'nowhere' });
   t.equal(noPath.statusCode, 404);
-  const escape = await call({ revision: 'main', path: '../x' });
-  t.equal(escape.statusCode, 422);
+  const outside = await call({ revision: 'main', path: '../x' });
+  t.equal(outside.statusCode, 422);
 });
 
 t.test('a git outage, a hanging server and wrong credentials are non-2xx; secrets stay out of messages and logs', async (t) => {

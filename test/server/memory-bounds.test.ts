@@ -37,17 +37,25 @@ t.test('concurrent clients without gzip do not each hold a copy of the plain rep
   t.teardown(() => clearInterval(sampler));
   const clients = 30;
   const body = JSON.stringify({ applicationSetName: 'slow', input: { parameters: {} } });
-  const request = `POST /api/v1/getparams.execute HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const headers = `Host: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+  const request = `POST /api/v1/getparams.execute HTTP/1.1\r\n${headers}\r\n${body}`;
   const sockets: Socket[] = [];
   const heads: Promise<string>[] = [];
   for (let i = 0; i < clients; i++) {
     const socket = connect(port, '127.0.0.1');
     sockets.push(socket);
     // Reads the first chunk (the status line and headers), then stops reading, as a stalled client does.
-    heads.push(once(socket, 'data').then(([chunk]) => (socket.pause(), String(chunk))));
+    heads.push(
+      once(socket, 'data').then(([chunk]) => {
+        socket.pause();
+        return String(chunk);
+      }),
+    );
     socket.write(request);
   }
-  t.teardown(() => sockets.forEach((s) => s.destroy()));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+  });
   const firsts = await Promise.all(heads);
   t.ok(
     firsts.every((h) => h.startsWith('HTTP/1.1 200 ')),

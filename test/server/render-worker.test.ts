@@ -28,6 +28,7 @@ t.test(
   'a slow render runs in a worker process: /healthz answers, the 504 kills it, SIGTERM stops the server',
   { skip: !existsSync('/proc/self/task') && 'needs /proc' },
   async (t) => {
+    const values = Array.from({ length: 40 }, (_, i) => `  k${i}: ${JSON.stringify(slow)}\n`).join('');
     const dir = t.testdir({
       'gitops.yaml': [
         'repoURL: https://git.example.com/platform.git',
@@ -38,7 +39,7 @@ t.test(
       clusters: { 'prod.yaml': 'provider: generic\nserver: https://prod.example.com\n' },
       apps: {
         web: {
-          'site.yaml': `repoURL: https://charts.example.com\nchart: site\nversion: 1.0.0\nvalues:\n${Array.from({ length: 40 }, (_, i) => `  k${i}: ${JSON.stringify(slow)}\n`).join('')}`,
+          'site.yaml': `repoURL: https://charts.example.com\nchart: site\nversion: 1.0.0\nvalues:\n${values}`,
         },
       },
     });

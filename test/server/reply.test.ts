@@ -28,7 +28,12 @@ t.test('only the gzip is held; the plain body is unzipped as it is read, a slice
   t.ok(reply.bytes < 1024 * 1024, `only the gzip is held (${reply.bytes} bytes)`);
   // A client that reads one chunk and stops: what the stream holds stays near its buffer sizes, not the 10 MiB body.
   const slow = reply.plain();
-  const first = await new Promise<Buffer>((resolve) => slow.once('data', (chunk: Buffer) => (slow.pause(), resolve(chunk))));
+  const first = await new Promise<Buffer>((resolve) =>
+    slow.once('data', (chunk: Buffer) => {
+      slow.pause();
+      resolve(chunk);
+    }),
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.ok(first.length <= 64 * 1024);
   t.ok(slow.readableLength < 512 * 1024, `a paused reader holds ${slow.readableLength} bytes`);

@@ -15,7 +15,8 @@ export function createDropGuard(maxDrop: number | undefined): (key: string | und
     if (previous !== undefined && count < previous * (1 - maxDrop)) {
       throw createError(
         'GK_GUARD',
-        `the reply would drop ${previous - count} of ${previous} parameter sets (more than ${Math.round(maxDrop * 100)}%) compared with the last good reply; refusing so Argo CD deletes nothing. If this is intended, raise --max-drop or restart the generator`,
+        `the reply would drop ${previous - count} of ${previous} parameter sets (more than ${Math.round(maxDrop * 100)}%) compared with the last good reply; ` +
+          'refusing so Argo CD deletes nothing. If this is intended, raise --max-drop or restart the generator',
       );
     }
     last.set(key, count);

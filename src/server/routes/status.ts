@@ -21,7 +21,10 @@ export interface StatusRouteOptions {
 }
 
 function errorPage(title: string, lines: string, note: string, nonce: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gitops-k8s status</title><style nonce="${nonce}">body{font:14px system-ui,sans-serif;margin:1.5rem}pre{background:#fff1f0;border:1px solid #ffa39e;padding:.75rem;white-space:pre-wrap}</style></head><body><h1>${escapeHtml(title)}</h1><pre id="problems">${escapeHtml(lines)}</pre>${note ? `<p id="withheld">${escapeHtml(note)}</p>` : ''}</body></html>\n`;
+  const style = 'body{font:14px system-ui,sans-serif;margin:1.5rem}pre{background:#fff1f0;border:1px solid #ffa39e;padding:.75rem;white-space:pre-wrap}';
+  const head = `<head><meta charset="utf-8"><title>gitops-k8s status</title><style nonce="${nonce}">${style}</style></head>`;
+  const withheld = note ? `<p id="withheld">${escapeHtml(note)}</p>` : '';
+  return `<!doctype html><html lang="en">${head}<body><h1>${escapeHtml(title)}</h1><pre id="problems">${escapeHtml(lines)}</pre>${withheld}</body></html>\n`;
 }
 
 const WITHHELD =
