@@ -91,7 +91,11 @@ async function bundleCli(file, unbundled) {
     tsconfig: 'tsconfig.build.json',
     // Strict first, as ES modules are: code after the banner is too late to ask for it.
     banner: {
-      js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.\n'use strict';\nvar __bundleUrl = require('node:url').pathToFileURL(__filename).href;`,
+      js: [
+        `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.`,
+        "'use strict';",
+        "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;",
+      ].join('\n'),
     },
     external: ['ajv', 'handlebars'],
     plugins: [

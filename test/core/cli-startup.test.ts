@@ -76,7 +76,10 @@ Module.enableCompileCache = function (...args) {
   state.compileCache ??= { bundleLoaded: Object.keys(require.cache).some((file) => /cli-(bundle|generate)\\.cjs$/.test(file)) };
   return real?.apply(this, args);
 };
-process.on('exit', () => writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ...state, loaded: Object.keys(require.cache).filter((file) => !before.has(file)) })));
+process.on('exit', () => {
+  const loaded = Object.keys(require.cache).filter((file) => !before.has(file));
+  writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ...state, loaded }));
+});
 `,
   );
   const run = spawnSync(process.execPath, ['--require', preload, cliPath, ...args], {
