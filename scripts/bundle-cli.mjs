@@ -20,6 +20,12 @@
 // Everything else in dist/src/ stays tsc's output, so the package's exports
 // and in-process users are unchanged.
 //
+// A second bundle, dist/src/cli-generate.cjs, holds src/cli/cli.ts with
+// `generate` alone: every other command import()s tsc's modules there. The
+// bin requires it for `generate` (Argo CD runs it on every refresh): on Node
+// 20, which has no compile cache, the bundle is parsed on every start, and
+// this one is ~40 % smaller than the whole CLI.
+//
 // What only some runs need is required on first use, through a stand-in
 // module with a getter per export:
 // - child_process: commander requires it (with net, dgram and streams) for
@@ -41,6 +47,8 @@ const lazyBuiltins = new Set(['child_process', 'crypto']);
 const lazyPackages = new Map([['yaml', 'cli-yaml.cjs']]);
 /** The commands src/cli/cli.ts import()s from tsc's output, as it names them. */
 const unbundledCommands = /^\.\/commands\/(serve|diff|status|bootstrap)\.js$/;
+/** The same in the generate bundle: every command in src/cli/commands/ (generate is in src/cmp/). */
+const unbundledBesideGenerate = /^\.\/commands\/[a-z-]+\.js$/;
 /** Where tsc puts what src/ holds, and where the bundle goes. */
 const srcDir = `${root}src/`;
 
@@ -71,59 +79,69 @@ for (const [name, file] of lazyPackages) {
   await build({ ...common, entryPoints: [requireHere.resolve(name, { paths: [root] })], outfile: `${root}dist/src/${file}`, format: 'cjs' });
 }
 
-const { BUNDLE_FILE } = requireHere(`${root}dist/src/gitops-k8s.cjs`);
+const { BUNDLE_FILE, GENERATE_BUNDLE_FILE } = requireHere(`${root}dist/src/gitops-k8s.cjs`);
 
-await build({
-  ...common,
-  entryPoints: ['src/cli/cli.ts'],
-  outfile: `${root}dist/src/${BUNDLE_FILE}`,
-  format: 'cjs',
-  tsconfig: 'tsconfig.build.json',
-  // Strict first, as ES modules are: code after the banner is too late to ask for it.
-  banner: {
-    js: `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.\n'use strict';\nvar __bundleUrl = require('node:url').pathToFileURL(__filename).href;`,
-  },
-  external: ['ajv', 'handlebars'],
-  plugins: [
-    {
-      name: 'unbundled-commands',
-      setup(b) {
-        // Made relative to the bundle, which is in dist/src/, where tsc puts what src/ holds.
-        b.onResolve({ filter: unbundledCommands }, (args) => {
-          if (args.kind !== 'dynamic-import' || !/[\\/]src[\\/]cli[\\/]cli\.ts$/.test(args.importer)) return undefined;
-          return { path: `./${path.posix.join('cli', args.path)}`, external: true };
-        });
-      },
+/** Bundles src/cli/cli.ts into dist/src/`file`, the commands matching `unbundled` left to import() tsc's modules. */
+async function bundleCli(file, unbundled) {
+  await build({
+    ...common,
+    entryPoints: ['src/cli/cli.ts'],
+    outfile: `${root}dist/src/${file}`,
+    format: 'cjs',
+    tsconfig: 'tsconfig.build.json',
+    // Strict first, as ES modules are: code after the banner is too late to ask for it.
+    banner: {
+      js: [
+        `// Bundled by scripts/bundle-cli.mjs (esbuild ${version}) from src/cli/cli.ts; the bin, dist/src/gitops-k8s.cjs, requires it.`,
+        "'use strict';",
+        "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;",
+      ].join('\n'),
     },
-    {
-      name: 'module-urls',
-      setup(b) {
-        // Each module keeps the import.meta.url of its tsc output (validate.ts requires the validators
-        // beside it, the git spawner forks its sibling): the bundle's own URL would be wrong for all
-        // but the modules at the root of src/.
-        b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
-          const source = readFileSync(args.path, 'utf8');
-          if (!source.includes('import.meta.url')) return undefined;
-          const out = path.relative(srcDir, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
-          return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(out)}, __bundleUrl).href`), loader: 'ts' };
-        });
+    external: ['ajv', 'handlebars'],
+    plugins: [
+      {
+        name: 'unbundled-commands',
+        setup(b) {
+          // Made relative to the bundle, which is in dist/src/, where tsc puts what src/ holds.
+          b.onResolve({ filter: unbundled }, (args) => {
+            if (args.kind !== 'dynamic-import' || !/[\\/]src[\\/]cli[\\/]cli\.ts$/.test(args.importer)) return undefined;
+            return { path: `./${path.posix.join('cli', args.path)}`, external: true };
+          });
+        },
       },
-    },
-    {
-      name: 'stand-ins',
-      setup(b) {
-        b.onResolve({ filter: /.*/ }, (args) => {
-          if (args.namespace === 'stand-in') return { path: args.path, external: true };
-          if (lazyPackages.has(args.path)) return { path: args.path, namespace: 'stand-in' };
-          const name = args.path.replace(/^node:/, '');
-          return lazyBuiltins.has(name) ? { path: `node:${name}`, namespace: 'stand-in' } : undefined;
-        });
-        b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => {
-          const file = lazyPackages.get(args.path);
-          if (file) return { contents: lazyModule(`./${file}`, Object.keys(requireHere(requireHere.resolve(args.path, { paths: [root] })))), loader: 'js' };
-          return { contents: lazyModule(args.path, Object.keys(requireHere(args.path))), loader: 'js' };
-        });
+      {
+        name: 'module-urls',
+        setup(b) {
+          // Each module keeps the import.meta.url of its tsc output (validate.ts requires the validators
+          // beside it, the git spawner forks its sibling): the bundle's own URL would be wrong for all
+          // but the modules at the root of src/.
+          b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+            const source = readFileSync(args.path, 'utf8');
+            if (!source.includes('import.meta.url')) return undefined;
+            const out = path.relative(srcDir, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
+            return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(out)}, __bundleUrl).href`), loader: 'ts' };
+          });
+        },
       },
-    },
-  ],
-});
+      {
+        name: 'stand-ins',
+        setup(b) {
+          b.onResolve({ filter: /.*/ }, (args) => {
+            if (args.namespace === 'stand-in') return { path: args.path, external: true };
+            if (lazyPackages.has(args.path)) return { path: args.path, namespace: 'stand-in' };
+            const name = args.path.replace(/^node:/, '');
+            return lazyBuiltins.has(name) ? { path: `node:${name}`, namespace: 'stand-in' } : undefined;
+          });
+          b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => {
+            const file = lazyPackages.get(args.path);
+            if (file) return { contents: lazyModule(`./${file}`, Object.keys(requireHere(requireHere.resolve(args.path, { paths: [root] })))), loader: 'js' };
+            return { contents: lazyModule(args.path, Object.keys(requireHere(args.path))), loader: 'js' };
+          });
+        },
+      },
+    ],
+  });
+}
+
+await bundleCli(BUNDLE_FILE, unbundledCommands);
+await bundleCli(GENERATE_BUNDLE_FILE, unbundledBesideGenerate);

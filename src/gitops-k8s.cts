@@ -8,7 +8,9 @@
  * one esbuild bundle of the CLI (scripts/bundle-cli.mjs): Node reads one file
  * instead of resolving ~110 modules, and from the second run on it takes the
  * compiled code from the cache instead of parsing the bundle again. Node 20
- * has no compile cache: there the bundle is compiled on every start.
+ * has no compile cache: there the bundle is compiled on every start, so
+ * `generate`, which Argo CD runs, gets a bundle of its own without the other
+ * commands (dist/src/cli-generate.cjs, ~40 % less to compile).
  *
  * CommonJS on purpose: an ES module entry makes Node set up its ES module
  * loader, measured at ~11 ms more per start than this file.
@@ -28,6 +30,22 @@ export interface BundledCli {
 /** The bundle's file name in dist/src/, shared with scripts/bundle-cli.mjs. */
 export const BUNDLE_FILE = 'cli-bundle.cjs';
 
+/** The file name in dist/src/ of the bundle of the CLI with `generate` alone in it (the other commands load tsc's modules). */
+export const GENERATE_BUNDLE_FILE = 'cli-generate.cjs';
+
+/**
+ * The bundle for `argv`: the generate one when the command is `generate`,
+ * found as src/cli/cli.ts finds it (the first argument that is not an
+ * option), which then loads that command alone.
+ */
+function bundleFor(argv: readonly string[], dir: string): string {
+  if (argv.find((arg) => !arg.startsWith('-')) === 'generate') {
+    const generate = path.join(dir, GENERATE_BUNDLE_FILE);
+    if (existsSync(generate)) return generate;
+  }
+  return path.join(dir, BUNDLE_FILE);
+}
+
 /**
  * The version `--version` and `-V` print, read from the package.json two
  * folders up (the package's, and /app/package.json in the image), as the CLI
@@ -39,7 +57,7 @@ function readVersion(): string {
 }
 
 /**
- * Runs the CLI: the bundle in `dir` when there is one, tsc's cli/cli.js beside it
+ * Runs the CLI: a bundle in `dir` when there is one, tsc's cli/cli.js beside it
  * otherwise.
  */
 export function runBin(argv: readonly string[], dir: string = __dirname): void {
@@ -52,7 +70,7 @@ export function runBin(argv: readonly string[], dir: string = __dirname): void {
   // cached; where the cache lives is NODE_COMPILE_CACHE's or Node's default
   // (under the OS temp dir). A cache that cannot be written only means compiling.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  const bundle = path.join(dir, BUNDLE_FILE);
+  const bundle = bundleFor(argv, dir);
   if (existsSync(bundle)) void (require(bundle) as BundledCli).main();
   else void (import(pathToFileURL(path.join(dir, 'cli', 'cli.js')).href) as Promise<BundledCli>).then((cli) => cli.main());
 }

@@ -73,10 +73,13 @@ const before = new Set(Object.keys(require.cache));
 const real = Module.enableCompileCache;
 Module.enableCompileCache = function (...args) {
   // The first call: src/cli/cli.ts calls it again, from inside the bundle.
-  state.compileCache ??= { bundleLoaded: Object.keys(require.cache).some((file) => file.endsWith('cli-bundle.cjs')) };
+  state.compileCache ??= { bundleLoaded: Object.keys(require.cache).some((file) => /cli-(bundle|generate)\\.cjs$/.test(file)) };
   return real?.apply(this, args);
 };
-process.on('exit', () => writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ...state, loaded: Object.keys(require.cache).filter((file) => !before.has(file)) })));
+process.on('exit', () => {
+  const loaded = Object.keys(require.cache).filter((file) => !before.has(file));
+  writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ...state, loaded }));
+});
 `,
   );
   const run = spawnSync(process.execPath, ['--require', preload, cliPath, ...args], {
@@ -107,7 +110,7 @@ t.test('--version and -V print the version in package.json without loading the C
   }
   const other = probe(t, ['--version', 'generate']);
   t.ok(
-    other.loaded.some((file) => file.endsWith('cli-bundle.cjs')),
+    other.loaded.some((file) => /cli-(bundle|generate)\.cjs$/.test(file)),
     'anything more than the flag alone goes to the CLI',
   );
   t.end();
@@ -118,14 +121,14 @@ t.test('the bin turns on the compile cache before it loads the bundle, and gener
   t.equal(run.status, 0, run.stderr);
   t.equal(run.stderr, 'gitops-k8s: 24 Applications, 5 AppProjects\n');
   t.same(run.compileCache, { bundleLoaded: false }, 'enableCompileCache, then the bundle');
-  t.ok(run.loaded.includes(path.join(projectRoot, 'dist/src/cli-bundle.cjs')), 'the bundle');
+  t.ok(run.loaded.includes(path.join(projectRoot, 'dist/src/cli-generate.cjs')), 'the generate bundle');
+  t.notOk(run.loaded.includes(path.join(projectRoot, 'dist/src/cli-bundle.cjs')), 'not the whole CLI');
   // The example has a fluent-bit config with ${ES_PASSWORD} beside its {{variables}}:
   // it needs no Handlebars, ajv or the validators that explain errors. Its flow lists
-  // and maps and block scalars are outside the block parser's subset, and the `yaml`
-  // package (cli-yaml.cjs) is the one reader of such files, so that a file means one
-  // thing whichever path reads it (issue 10, item 16): that load is expected here.
-  const slow = run.loaded.filter((file) => /[\\/]node_modules[\\/](handlebars|ajv)[\\/]|validators-full/.test(file));
-  t.same(slow, [], 'no Handlebars, ajv or full validators');
+  // and maps and literal block scalars are inside the block parser's subset, so the
+  // `yaml` package (cli-yaml.cjs), the positional parser, is not loaded either.
+  const slow = run.loaded.filter((file) => /[\\/]node_modules[\\/](handlebars|ajv|yaml)[\\/]|validators-full|cli-yaml/.test(file));
+  t.same(slow, [], 'no Handlebars, ajv, yaml or full validators');
   t.end();
 });
 
@@ -146,15 +149,37 @@ t.test(
   },
 );
 
-t.test("without the bundle the bin runs tsc's modules and prints exactly the same", (t) => {
+t.test("without the generate bundle the bin runs the CLI's, without that tsc's modules, and prints exactly the same", (t) => {
   const expected = generateWith(cliPath);
   t.equal(expected.status, 0, expected.stderr);
   t.match(expected.stdout, /kind: Application\n/);
   const dir = copyOfDist(t);
   const bin = path.join(dir, 'gitops-k8s.cjs');
-  t.same(generateWith(bin), expected, 'a copy of dist/src with the bundle');
+  t.same(generateWith(bin), expected, 'a copy of dist/src with the bundles');
+  rmSync(path.join(dir, 'cli-generate.cjs'));
+  t.same(generateWith(bin), expected, 'the bundle of the whole CLI runs in its place');
   rmSync(path.join(dir, 'cli-bundle.cjs'));
   t.same(generateWith(bin), expected, "tsc's dist/src/cli/cli.js runs in its place");
+  t.end();
+});
+
+t.test('only the generate command takes the generate bundle, found as the CLI finds its command', (t) => {
+  const bundleOf = (run: Probed): string[] => run.loaded.filter((file) => /cli-(bundle|generate)\.cjs$/.test(file)).map((file) => path.basename(file));
+  for (const [args, bundle] of [
+    [['generate', '--help'], 'cli-generate.cjs'],
+    [['--no-such-flag', 'generate'], 'cli-generate.cjs'],
+    [['render', 'generate'], 'cli-bundle.cjs'],
+    [['lint', '--help'], 'cli-bundle.cjs'],
+    [['--help'], 'cli-bundle.cjs'],
+  ] as const) {
+    const run = probe(t, [...args], { cwd: t.testdir() });
+    t.same(bundleOf(run), [bundle], args.join(' '));
+    const whole = spawnSync(process.execPath, [path.join(projectRoot, 'dist/src/cli/cli.js'), ...args], { cwd: t.testdir(), encoding: 'utf8' });
+    t.same([run.status, run.stdout, run.stderr], [whole.status, whole.stdout, whole.stderr], `${args.join(' ')}: as tsc's CLI answers`);
+  }
+  // In the generate bundle the other commands are tsc's modules, as serve is in the whole one.
+  const lint = probe(t, ['generate', 'lint'], { cwd: t.testdir() });
+  t.same(bundleOf(lint), ['cli-generate.cjs']);
   t.end();
 });
 
@@ -209,7 +234,8 @@ t.test('output to a descriptor that would block goes on through the stream and a
         value = Number.parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/${writer.pid}/fdinfo/1`, 'utf8'))![1]!, 8);
       } catch {
         // The process is gone: report what was last seen.
-        return resolve(value);
+        resolve(value);
+        return;
       }
       if (value & 0o4000) resolve(value);
       else setTimeout(poll, 2);
@@ -231,6 +257,7 @@ t.test('a reader that goes away ends render quietly, with 141 as SIGPIPE would, 
     'bash',
     [
       '-c',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${PIPESTATUS[0]}, in a bash script
       'node "$0" render "$1" 2>"$2" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"',
       cliPath,
       largeRepo().dir,

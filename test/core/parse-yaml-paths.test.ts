@@ -138,6 +138,13 @@ const disagreements: [string, number, RegExp][] = [
   ['a: 1\nb:\r  c: 2\n', 2, /bare carriage return/],
   ['a:\n\tb: 1\n', 2, /Tabs/],
   ['a:\n  b: 1\n\tc: 2\n', 3, /Tabs/],
+  // The same inside the flow collections and literal block scalars the block parser reads.
+  ['a: [x]\nb: {~: 1}\n', 2, /key \("~"\) reads as null/],
+  ['a: |\n  x\nb: {k: v, true: 1}\n', 3, /the boolean true/],
+  ['a:\n  - [1, {80: http}]\n', 2, /the number 80/],
+  ['a: |-\n  x\nb: [1, 1e400]\n', 3, /1e400 is too large/],
+  ['a:\n  - {k: [9007199254740993]}\n', 2, /beyond 2\^53/],
+  ['a: |\n  x\nb:\n\tc: 1\n', 4, /Tabs/],
 ];
 
 t.test('what YAML readers disagree on is refused at its line, whichever parser reads the file', async (t) => {
@@ -178,8 +185,24 @@ t.test('random documents with keys and numbers readers disagree on get the same 
   // `%` becomes the entry's number, so that keys do not repeat.
   const goodKeys = ['a%', 'name%', '"1%"', "'~%'", 'on%', 'y%'];
   const badKeys = ['~', 'null', 'true', 'False', '1', '0x10', '.inf', ''];
-  const goodValues = ['v', '1', '1e308', '.inf', '.nan', '9007199254740991', '0o17', '~', 'true', '"1e400"', '[1, 2]', '|\n  x'];
-  const badValues = ['1e400', '-1e999', '9007199254740993', '[1, 1e400]', '{~: 1}'];
+  const goodValues = [
+    'v',
+    '1',
+    '1e308',
+    '.inf',
+    '.nan',
+    '9007199254740991',
+    '0o17',
+    '~',
+    'true',
+    '"1e400"',
+    '[1, 2]',
+    '|\n  x',
+    '{ k: [a, "b"] }',
+    '|-\n  x\n\n  y',
+    "['it''s', {}]",
+  ];
+  const badValues = ['1e400', '-1e999', '9007199254740993', '[1, 1e400]', '{~: 1}', '{a: 1, a: 2}', '[{true: x}]', '{k: [0x20000000000001]}', '|\n  x\n y'];
   const extras = ['', '', '', '# comment\n', 'z: &x 1\n', '%YAML 1.1\n---\n', 'z:\r  w: 1\n', 'z:\n\tw: 1\n'];
   const key = (k: number): string => (random() < 0.9 ? pick(goodKeys).replace('%', String(k)) : pick(badKeys));
   const value = (): string => (random() < 0.9 ? pick(goodValues) : pick(badValues));

@@ -48,6 +48,7 @@ t.test('the tarball holds what runs and what users copy, and no tests, sources o
     'README.md',
     'dist/src/gitops-k8s.cjs',
     'dist/src/cli-bundle.cjs',
+    'dist/src/cli-generate.cjs',
     'dist/src/index.js',
     'dist/src/index.d.ts',
     'plugin/plugin.yaml',

@@ -1,96 +1,49 @@
 /**
  * A parser for the plain block YAML that platform repos are made of (maps,
- * lists, plain and simply quoted one-line scalars, comments), several times
- * faster than a general parser on a repo of thousands of files. It gives
+ * lists, plain and simply quoted one-line scalars, one-line flow collections,
+ * literal block scalars, comments), several times faster than a general
+ * parser on a repo of thousands of files, and without loading one. It gives
  * exactly what the positional parse (eemeli `yaml`, core schema) gives, or
- * undefined for anything outside that subset (flow collections, block
- * scalars, multi-line or escaped scalars, anchors, tags, several documents,
- * tabs, carriage returns, non-ASCII text, duplicate keys, keys that are not
- * strings, numbers that do not survive reading, anything malformed), which
- * the caller then parses the positional way, where such things are refused.
- * test/core/parse-yaml-block.test.ts holds the two to each other.
+ * undefined for anything outside that subset (multi-line flow collections,
+ * folded or kept block scalars, multi-line or escaped scalars, anchors, tags,
+ * several documents, tabs, carriage returns, non-ASCII text, duplicate keys,
+ * keys that are not strings, numbers that do not survive reading, anything
+ * malformed), which the caller then parses the positional way, where such
+ * things are refused. test/core/parse-yaml-block.test.ts holds the two to
+ * each other.
  */
+import { readFlow } from './parse-yaml-flow.js';
+import { BAIL, Bail, checkLineEnd, readQuoted, resolvePlain } from './parse-yaml-scalar.js';
 
 // Printable ASCII and line feeds only: anything else goes the general way.
 const outsideSubset = /[^\x20-\x7e\n]/;
 // A key: a plain word (`app.kubernetes.io/name`, `sync-wave`, `_x`) followed by `:` and a space or the end.
 const mapEntry = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: +|$)/;
+// A literal block scalar's header: `|` or `|-`, then nothing or a comment.
+const literalHeader = /^\|(-?)(.*)$/;
 
 interface Line {
   indent: number;
   /** The line without its indentation (and, for the first entry of a list item's map, without `- `). */
   text: string;
+  /** Offset in the document of the line's start, and of the next line's. */
+  start: number;
+  next: number;
 }
 
-class Bail extends Error {}
-const BAIL = new Bail();
-
-/**
- * A plain scalar as the YAML 1.2 core schema resolves it (YAML 1.2.2
- * section 10.3.2, the table `yaml` implements): null, boolean, integer,
- * float, else the text. Written out rather than taken from `yaml`, which
- * the CLI loads only when a file needs the positional parse;
- * test/core/parse-yaml-block.test.ts holds the two to each other.
- */
-function resolvePlain(text: string): unknown {
-  if (!mayResolve.test(text)) return text;
-  if (/^(?:~|[Nn]ull|NULL)$/.test(text)) return null;
-  if (/^(?:[Tt]rue|TRUE)$/.test(text)) return true;
-  if (/^(?:[Ff]alse|FALSE)$/.test(text)) return false;
-  let value: number;
-  if (/^0o[0-7]+$/.test(text)) value = parseInt(text.slice(2), 8);
-  else if (/^0x[0-9a-fA-F]+$/.test(text)) value = parseInt(text.slice(2), 16);
-  else if (/^[-+]?[0-9]+$/.test(text)) value = (text[0] === '-' ? -1 : 1) * parseInt(text.replace(/^[-+]/, ''), 10);
-  else if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) return text[0] === '-' ? -Infinity : Infinity;
-  else if (/^\.(?:nan|NaN|NAN)$/.test(text)) return NaN;
-  else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) value = parseFloat(text);
-  else return text;
-  // The positional parse refuses an overflow to Infinity and an integer past 2^53: let it say so.
-  if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) throw BAIL;
-  return value;
-}
-
-// Only these first characters can start a core-schema null, boolean or number.
-const mayResolve = /^[~nNtTfF0-9+.-]/;
-
-/** What follows a closing quote: nothing, spaces, or spaces and a comment. */
-function checkAfterQuote(rest: string): void {
-  const trimmed = rest.trimStart();
-  if (trimmed !== '' && !(trimmed[0] === '#' && trimmed.length < rest.length)) throw BAIL;
-}
-
-/** A one-line scalar after `key: ` or `- ` (neither empty nor a comment). */
+/** A one-line scalar or flow collection after `key: ` or `- ` (neither empty nor a comment). */
 function parseScalar(text: string): unknown {
   const first = text[0]!;
-  if (first === '"') {
-    const end = text.indexOf('"', 1);
-    if (end < 0) throw BAIL;
-    const body = text.slice(1, end);
-    if (body.includes('\\')) throw BAIL;
-    checkAfterQuote(text.slice(end + 1));
-    return body;
-  }
-  if (first === "'") {
-    let body = '';
-    let i = 1;
-    for (;;) {
-      const end = text.indexOf("'", i);
-      if (end < 0) throw BAIL;
-      body += text.slice(i, end);
-      if (text[end + 1] === "'") {
-        body += "'";
-        i = end + 2;
-      } else {
-        checkAfterQuote(text.slice(end + 1));
-        return body;
-      }
-    }
+  if (first === '"' || first === "'" || first === '[' || first === '{') {
+    const node = first === '[' || first === '{' ? readFlow(text) : readQuoted(text);
+    checkLineEnd(text.slice(node.end));
+    return node.value;
   }
   // `-`, `?` and `:` start a plain scalar when a non-space follows (`--flag=x`,
   // `-1`); alone or before a space they are a sequence entry, a complex key or a value.
   if ('-?:'.includes(first)) {
     if (text.length === 1 || text[1] === ' ') throw BAIL;
-  } else if (',[]{}#&*!|>%@`'.includes(first)) throw BAIL; // indicators that start something else (or an error)
+  } else if (',]}#&*!|>%@`'.includes(first)) throw BAIL; // indicators that start something else (or an error)
   const comment = text.indexOf(' #');
   const plain = (comment < 0 ? text : text.slice(0, comment)).trimEnd();
   if (plain.includes(': ') || plain.endsWith(':')) throw BAIL;
@@ -103,7 +56,10 @@ function isListItem(text: string): boolean {
 
 class BlockParser {
   private i = 0;
-  constructor(private readonly lines: Line[]) {}
+  constructor(
+    private readonly text: string,
+    private readonly lines: Line[],
+  ) {}
 
   parseDocument(): unknown {
     if (this.lines.length === 0) return null;
@@ -127,6 +83,51 @@ class BlockParser {
     if (next && next.indent > indent) throw BAIL;
   }
 
+  /** What follows `key: ` or `- ` on `line`, a node of the map or list at `indent`: a literal block scalar or a one-line node. */
+  private parseValue(rest: string, line: Line, indent: number): unknown {
+    const value = rest[0] === '|' ? this.parseLiteral(rest, line, indent) : parseScalar(rest);
+    this.checkNoDeeper(indent);
+    return value;
+  }
+
+  /**
+   * A literal block scalar (`|` or `|-`) whose header ends `line`, for a node
+   * of the map or list at `indent`: the lines after it indented as its first
+   * line is (deeper than `indent`), with empty lines between them. Leading
+   * empty lines, lines of spaces alone, an empty scalar and a last line
+   * without a line break are left to the positional parse.
+   */
+  private parseLiteral(header: string, line: Line, indent: number): string {
+    const [, strip, after] = literalHeader.exec(header)!;
+    checkLineEnd(after!);
+    const { text } = this;
+    const content: string[] = [];
+    let column = -1;
+    let pos = line.next;
+    let empty = 0;
+    while (pos < text.length) {
+      const end = text.indexOf('\n', pos);
+      if (end < 0) throw BAIL;
+      let first = pos;
+      while (text.charCodeAt(first) === 32) first++;
+      if (first === end) {
+        if (end > pos || column < 0) throw BAIL;
+        empty++;
+      } else if (column < 0 || first - pos >= column) {
+        if (column < 0) {
+          column = first - pos;
+          if (column <= indent) throw BAIL;
+        }
+        for (; empty > 0; empty--) content.push('');
+        content.push(text.slice(pos + column, end));
+      } else break;
+      pos = end + 1;
+    }
+    if (column < 0) throw BAIL;
+    while (this.i < this.lines.length && this.lines[this.i]!.start < pos) this.i++;
+    return strip ? content.join('\n') : `${content.join('\n')}\n`;
+  }
+
   private parseMap(indent: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     while (this.i < this.lines.length) {
@@ -142,10 +143,7 @@ class BlockParser {
       const rest = line.text.slice(m[0].length);
       this.i++;
       if (rest === '' || rest[0] === '#') out[key] = this.parseNested(indent, true);
-      else {
-        out[key] = parseScalar(rest);
-        this.checkNoDeeper(indent);
-      }
+      else out[key] = this.parseValue(rest, line, indent);
     }
     return out;
   }
@@ -167,12 +165,11 @@ class BlockParser {
       } else if (mapEntry.test(text)) {
         // `- key: value`: a map whose entries sit at the column of its first key.
         const column = indent + 1 + (after.length - text.length);
-        this.lines[this.i] = { indent: column, text };
+        this.lines[this.i] = { ...line, indent: column, text };
         out.push(this.parseMap(column));
       } else {
         this.i++;
-        out.push(parseScalar(text));
-        this.checkNoDeeper(indent);
+        out.push(this.parseValue(text, line, indent));
       }
     }
     return out;
@@ -196,12 +193,12 @@ export function parseBlockYaml(text: string): { data: unknown } | undefined {
       const body = text.slice(indent, end).trimEnd();
       // Document markers and directives: the general way.
       if (indent === start && (body.startsWith('---') || body.startsWith('...') || body[0] === '%')) return undefined;
-      lines.push({ indent: indent - start, text: body });
+      lines.push({ indent: indent - start, text: body, start, next: end + 1 });
     }
     start = end + 1;
   }
   try {
-    return { data: new BlockParser(lines).parseDocument() };
+    return { data: new BlockParser(text, lines).parseDocument() };
   } catch (error) {
     if (error instanceof Bail) return undefined;
     throw error;

@@ -30,7 +30,8 @@ export function refuseAmbiguousText(file: string, text: string): void {
       file,
       line: lineOfOffset(text, bareCr.index),
       message:
-        'a line ends with a bare carriage return (\\r, classic Mac OS line endings), which YAML readers split differently; save the file with \\n (or \\r\\n) line endings',
+        'a line ends with a bare carriage return (\\r, classic Mac OS line endings), which YAML readers split differently; ' +
+        'save the file with \\n (or \\r\\n) line endings',
     });
   }
   for (const directive of text.matchAll(/^%\S*/gm)) {
@@ -114,7 +115,8 @@ export function explainGoTemplate<T>(file: string, text: string, read: () => T):
       .slice(0, 60);
     throw createError(
       'GK_INVALID_YAML',
-      `looks like a Helm (Go) template (${snippet}), not YAML: gitops-k8s files are plain YAML whose strings may hold Handlebars expressions such as "{{vars.x}}"; keep chart templates in the chart`,
+      `looks like a Helm (Go) template (${snippet}), not YAML: gitops-k8s files are plain YAML ` +
+        'whose strings may hold Handlebars expressions such as "{{vars.x}}"; keep chart templates in the chart',
       { file, line },
       { cause: error },
     );
