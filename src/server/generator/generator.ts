@@ -6,6 +6,7 @@ import { loadPlatformRepo } from '../../core/load/load-platform-repo.js';
 import type { PlatformRepo } from '../../core/model.js';
 import { createParseCache } from '../../core/yaml/parse-cache.js';
 import { renderModel, type RenderedPlatform } from '../../core/render/render-platform.js';
+import { createRenderCache } from '../../core/render/render-cache.js';
 import { normalizeRepoPath } from '../../sources/repo-files.js';
 import type { CredentialSources } from '../../sources/credentials.js';
 import { openGitRemote } from '../../sources/git/git-remote.js';
@@ -159,6 +160,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     maxBytes: options.parseCacheBytes,
     onLookup: (hit) => metrics.cache.inc({ cache: 'parse', result: hit ? 'hit' : 'miss' }),
   });
+  // What rendering learns of those parses (layers, template analyses, shared parts), weak on them: kept as long as they are.
+  const renderCache = createRenderCache();
   const buildModel = createCoalescer<Model>();
   const buildPlatform = createCoalescer<RenderedPlatform>();
   const coalesceReply = createCoalescer<Reply>();
@@ -255,7 +258,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     return repo;
   };
   const renderTarget = async (target: Target, signal: AbortSignal): Promise<RenderedPlatform> =>
-    renderModel(await loadTarget(target, signal), renderOptionsOf(target));
+    renderModel(await loadTarget(target, signal), renderOptionsOf(target), renderCache);
 
   const loadModel = async (params: { repoURL?: string; revision?: string; path?: string }, signal: AbortSignal): Promise<Model> => {
     const target = await resolveTarget(params, signal);
@@ -283,7 +286,10 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
         // A repo the status page or a preview loaded a moment ago is reused.
         const repo = platforms.get(key)?.repo ?? (await loadTarget(target, signal));
         // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
-        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, { render: renderOptionsOf(target) });
+        const sets = prepareSets(repo, target.pathPrefix === '.' ? (repo.settings.path ?? '') : target.pathPrefix, {
+          render: renderOptionsOf(target),
+          cache: renderCache,
+        });
         end();
         const bytes = repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP;
         const model: Model = { key, commit: target.commit, sets, bytes };
