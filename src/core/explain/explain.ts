@@ -52,7 +52,8 @@ function rolloutStepSource(repo: PlatformRepo, step: number): string {
 /** How a wave under a rollout was made: the step's first wave, plus the rank of the app's own wave in its step. */
 function explainRolloutWave(repo: PlatformRepo, placement: RolloutPlacement, own: string): string {
   const { step, stepStart, rank, dependencyWave, syncWave } = placement;
-  return `${rolloutStepSource(repo, step)}: step ${step} starts at wave ${stepStart}; dependency wave ${dependencyWave} (${own}) is number ${rank} of the step's waves, so ${stepStart} + ${rank - 1} = ${syncWave}`;
+  const rankText = `dependency wave ${dependencyWave} (${own}) is number ${rank} of the step's waves`;
+  return `${rolloutStepSource(repo, step)}: step ${step} starts at wave ${stepStart}; ${rankText}, so ${stepStart} + ${rank - 1} = ${syncWave}`;
 }
 
 function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): string {

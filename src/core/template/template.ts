@@ -77,9 +77,8 @@ interface Budget {
 let budget: Budget | undefined;
 
 function overLimit(what: string, limit: number, key: keyof TemplateLimits): TemplateError {
-  return new TemplateError(
-    `template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${templateLimitCeiling[key].toLocaleString('en-US')})`,
-  );
+  const ceiling = templateLimitCeiling[key].toLocaleString('en-US');
+  return new TemplateError(`template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${ceiling})`);
 }
 
 function spend(output: number): void {
@@ -228,9 +227,8 @@ function topLevelPaths(source: string): string[][] {
   try {
     ast = handlebars().parse(source);
   } catch (error) {
-    throw new TemplateError(
-      `template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]} (for a literal {{, as in values a chart passes to tpl, write \\{{)`,
-    );
+    const why = (error as Error).message.split('\n').filter(Boolean).slice(-1)[0];
+    throw new TemplateError(`template does not parse: ${why} (for a literal {{, as in values a chart passes to tpl, write \\{{)`);
   }
   const paths: string[][] = [];
   const collect = (expr: hbs.AST.Expression | undefined): void => {
@@ -374,8 +372,8 @@ function nestingDepth(source: string): number {
 }
 
 // `{{ .Values.x }}`, `{{- if .Values.y }}`, `{{ include "x" . }}`, `{{ $.Chart }}`: Helm's (Go's) templates, not Handlebars.
-const goTemplate =
-  /(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent)\s+[.$"(]))/;
+const goWords = 'if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent';
+const goTemplate = new RegExp(String.raw`(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:${goWords})\s+[.$"(]))`);
 
 function goTemplateHint(source: string): string | undefined {
   const m = goTemplate.exec(source);
@@ -384,7 +382,9 @@ function goTemplateHint(source: string): string | undefined {
   const tag = source.slice(m.index, end < 0 ? undefined : end + 2);
   const values = /\.Values\.([\w.]+)/.exec(tag);
   const ours = values ? `{{vars.${values[1]}}}` : '{{vars.<name>}}';
-  return `${tag} is Helm/Go template syntax, which gitops-k8s does not read: its templates are Handlebars over cluster, provider, namespace, app, repo and vars (write ${ours}); to pass it through to a chart that templates its own values (tpl), write \\${tag}`;
+  const ourSyntax = 'its templates are Handlebars over cluster, provider, namespace, app, repo and vars';
+  const passThrough = `to pass it through to a chart that templates its own values (tpl), write \\${tag}`;
+  return `${tag} is Helm/Go template syntax, which gitops-k8s does not read: ${ourSyntax} (write ${ours}); ${passThrough}`;
 }
 
 /**

@@ -34,7 +34,8 @@ const unprintableTest = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
 // a line break only survives in a block when nothing reader-specific trims it.
 const notForBlock =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the C0 controls a literal block cannot hold is this pattern's purpose.
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[ \t]\n|[ \t]$/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[ \t]\n|[ \t]$/;
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // Keys longer than this are written as explicit `? key` entries (YAML limits implicit keys to 1024 characters).
 const MAX_IMPLICIT_KEY = 1000;
 
@@ -80,7 +81,7 @@ export function emitScalar(value: string | number | boolean | null): string {
  * undefined when a block would not read back exactly.
  */
 function literalBlock(value: string, indent: string): string | undefined {
-  if (!value.includes('\n') || notForBlock.test(value)) return undefined;
+  if (!value.includes('\n') || notForBlock.test(value) || loneSurrogate.test(value)) return undefined;
   let chomp = '-';
   let body = value;
   if (value.endsWith('\n')) {
