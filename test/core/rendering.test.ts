@@ -6,14 +6,15 @@ import { explainApp } from '../../src/core/explain/explain.js';
 import { formatObjects } from '../../src/cli/format-output.js';
 import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import { toDnsLabel } from '../../src/core/render/naming.js';
-import { objectsOf, renderPlatform, selectOutput } from '../../src/core/render/render-platform.js';
+import { createRenderCache } from '../../src/core/render/render-cache.js';
+import { objectsOf, renderModel, renderPlatform, selectOutput } from '../../src/core/render/render-platform.js';
 import { openLocalRepo, openMemoryRepo, type MemoryEntry } from '../../src/sources/repo-files.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import { applicationsByName, fixture, listFiles, projectRoot, renderFixture } from '../fixtures/core-support/support.js';
 
 type Values = Record<string, unknown>;
 const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values =>
-  ((app?.spec.source as { helm?: { valuesObject?: Values } }).helm?.valuesObject ?? {}) as Values;
+  ((app?.spec.source as { helm?: { valuesObject?: Values } } | undefined)?.helm?.valuesObject ?? {}) as Values;
 const waveOf = (app: { metadata: { annotations: Record<string, string> } } | undefined): string | undefined =>
   app?.metadata.annotations['argocd.argoproj.io/sync-wave'];
 
@@ -310,6 +311,17 @@ t.test('every AppProject and Application emitted validates against the Argo CD C
   const objects = objectsOf(selectOutput(renderPlatform(openLocalRepo(example))));
   t.same(crdProblemsAll(objects), [], 'examples/platform');
   t.ok(count > 40, `${count} objects checked`);
+});
+
+t.test('a RenderCache kept across renders and repos, as the server keeps one, renders what a fresh one does', async (t) => {
+  const kept = createRenderCache();
+  for (const round of [1, 2]) {
+    for (const name of RENDERABLE) {
+      const repo = loadPlatformRepo(openLocalRepo(fixture(name)), { repoURL: 'https://git.example.com/platform.git' });
+      const fresh = formatObjects(objectsOf(selectOutput(renderModel(repo))));
+      t.equal(formatObjects(objectsOf(selectOutput(renderModel(repo, {}, kept)))), fresh, `${name}, round ${round}`);
+    }
+  }
 });
 
 t.test('the emitted YAML parses back to exactly the objects', async (t) => {

@@ -1,6 +1,8 @@
 import { createError } from '../errors.js';
-import { isPlainObject, originOf, type FieldPath } from '../layering/merge.js';
+import { isPlainObject, type FieldPath } from '../layering/merge.js';
+import { originOf } from '../layering/provenance.js';
 import type { PlatformRepo } from '../model.js';
+import { applicationFieldOf, KEY_FIELDS } from '../render/app-key-fields.js';
 import { LABEL_PREFIX, SYNC_WAVE, type RenderedApp } from '../render/render-applications.js';
 import { renderModel } from '../render/render-platform.js';
 import { ROLLOUT_STEP_LABEL, ROLLOUT_WAVE_LABEL, type RolloutPlacement } from '../render/rollout.js';
@@ -20,24 +22,11 @@ export interface Explanation {
   fields: ExplainedField[];
 }
 
-// Application fields that come straight from an app key.
-const KEY_OF: [FieldPath, FieldPath][] = [
-  [['spec', 'source', 'helm', 'valuesObject'], ['values']],
-  [['spec', 'source', 'helm', 'releaseName'], ['releaseName']],
-  [['spec', 'source', 'helm', 'valueFiles'], ['valueFiles']],
-  [['spec', 'source', 'chart'], ['chart']],
-  [['spec', 'source', 'repoURL'], ['repoURL']],
-  [['spec', 'source', 'path'], ['path']],
-  [['spec', 'source', 'kustomize'], ['kustomize']],
-  [['spec', 'source', 'directory'], ['directory']],
-  [['spec', 'syncPolicy'], ['syncPolicy']],
-  [['spec', 'ignoreDifferences'], ['ignoreDifferences']],
-  [['spec', 'info'], ['info']],
-  [['spec', 'project'], ['project']],
-];
+// Application fields that come straight from an app key, and that key.
+const KEY_OF: [FieldPath, FieldPath][] = KEY_FIELDS.map((row) => [applicationFieldOf(row), [row.key]]);
 
 function leaves(value: unknown, path: FieldPath, out: [FieldPath, unknown][]): void {
-  if (Array.isArray(value) && value.length > 0) value.forEach((v, i) => leaves(v, [...path, i], out));
+  if (Array.isArray(value) && value.length > 0) for (let i = 0; i < value.length; i++) leaves(value[i], [...path, i], out);
   else if (isPlainObject(value) && Object.keys(value).length > 0) for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
   else out.push([path, value]);
 }
@@ -63,7 +52,8 @@ function rolloutStepSource(repo: PlatformRepo, step: number): string {
 /** How a wave under a rollout was made: the step's first wave, plus the rank of the app's own wave in its step. */
 function explainRolloutWave(repo: PlatformRepo, placement: RolloutPlacement, own: string): string {
   const { step, stepStart, rank, dependencyWave, syncWave } = placement;
-  return `${rolloutStepSource(repo, step)}: step ${step} starts at wave ${stepStart}; dependency wave ${dependencyWave} (${own}) is number ${rank} of the step's waves, so ${stepStart} + ${rank - 1} = ${syncWave}`;
+  const rankText = `dependency wave ${dependencyWave} (${own}) is number ${rank} of the step's waves`;
+  return `${rolloutStepSource(repo, step)}: step ${step} starts at wave ${stepStart}; ${rankText}, so ${stepStart} + ${rank - 1} = ${syncWave}`;
 }
 
 function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): string {

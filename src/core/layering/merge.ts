@@ -54,15 +54,6 @@ export function mergeLayer<O>(base: unknown, layer: unknown, trace?: Trace<O>, o
   return out;
 }
 
-/** The origin of the deepest traced field that holds `path`. */
-export function originOf<O>(trace: Trace<O>, path: FieldPath): { path: FieldPath; origin: O } | undefined {
-  for (let i = path.length; i >= 0; i--) {
-    const hit = trace.get(JSON.stringify(path.slice(0, i)));
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
 /** Removes null-valued keys, recursively, copying only what changes. */
 export function stripNulls<T>(value: T): T {
   if (Array.isArray(value)) {

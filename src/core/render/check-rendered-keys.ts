@@ -3,6 +3,7 @@ import type { AppKeys } from '../model.js';
 import { normalizeRepoPath } from '../../sources/repo-files.js';
 
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_NAME_ENDS = 'starting and ending with a letter or digit (with an optional DNS prefix and /)';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export type Report = (code: ErrorCode, path: (string | number)[], message: string) => void;
@@ -15,7 +16,7 @@ function labelKeyProblem(key: string): string | undefined {
   if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
     return `label key prefix ${JSON.stringify(prefix)} must be a DNS subdomain of at most 253 characters`;
   if (name.length > 63 || !LABEL_NAME.test(name))
-    return `label key ${JSON.stringify(key)} must be a name of at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit (with an optional DNS prefix and /)`;
+    return `label key ${JSON.stringify(key)} must be a name of at most 63 letters, digits, -, _ or ., ${LABEL_NAME_ENDS}`;
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { createError, GitopsError } from '../errors.js';
 import { inspectPlatformRepo, loadPlatformRepo, type LoadOptions } from '../load/load-platform-repo.js';
 import type { PlatformRepo } from '../model.js';
 import { checkFilters, renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
+import { createRenderCache, type RenderCache } from './render-cache.js';
 import { renderProjects, type AppProject } from './render-projects.js';
 import type { RepoFiles } from '../../sources/repo-files.js';
 import { applyRollout, planRollout, type RolloutPlanStep } from './rollout.js';
@@ -50,12 +51,12 @@ export function lintPlatform(files: RepoFiles, options: LoadOptions & RenderOpti
   throw new GitopsError(problems);
 }
 
-/** Renders an already loaded repo (the server caches the model per commit). */
-export function renderModel(repo: PlatformRepo, options: RenderOptions = {}): RenderedPlatform {
-  const apps = renderApplications(repo, options);
+/** Renders an already loaded repo (the server caches the model per commit, and passes the RenderCache it keeps). */
+export function renderModel(repo: PlatformRepo, options: RenderOptions = {}, cache: RenderCache = createRenderCache()): RenderedPlatform {
+  const apps = renderApplications(repo, options, cache);
   if (!repo.settings.rollout) return { repo, apps, projects: renderProjects(repo, apps) };
   // A step's waves depend on all its Applications: a partial render (explain) plans from a whole one.
-  const rollout = planRollout(repo, options.only ? renderApplications(repo, { pathPrefix: options.pathPrefix }) : apps);
+  const rollout = planRollout(repo, options.only ? renderApplications(repo, { pathPrefix: options.pathPrefix }, cache) : apps);
   applyRollout(repo, apps, rollout);
   return { repo, apps, projects: renderProjects(repo, apps), rollout };
 }

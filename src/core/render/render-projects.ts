@@ -2,6 +2,8 @@ import { GitopsError, type Problem } from '../errors.js';
 import type { PlatformRepo } from '../model.js';
 import { MANAGED_BY, LABEL_PREFIX, projectName, type RenderedApp } from './render-applications.js';
 
+const OWN_PROJECT = 'give each namespace folder its own project (project.name in namespace.yaml or naming.project in gitops.yaml)';
+
 export type AppProject = {
   apiVersion: 'argoproj.io/v1alpha1';
   kind: 'AppProject';
@@ -57,7 +59,7 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
         file: ns.yaml?.file ?? ns.dir,
         line: ns.yaml?.lineOf(['project', 'name']),
         field: ns.project.name ? 'project.name' : undefined,
-        message: `AppProject name ${JSON.stringify(name)} is also the project of ${owner}/; give each namespace folder its own project (project.name in namespace.yaml or naming.project in gitops.yaml)`,
+        message: `AppProject name ${JSON.stringify(name)} is also the project of ${owner}/; ${OWN_PROJECT}`,
       });
       continue;
     }

@@ -8,6 +8,8 @@ import type { AppKeys, Cluster, PlatformRepo, RolloutStep, Settings } from '../m
 import type { YamlFile } from '../yaml/parse-yaml.js';
 import { LABEL_PREFIX, selectsCluster, SYNC_WAVE, type RenderedApp } from './render-applications.js';
 
+const ADD_TO_A_STEP = 'add them to a step, or end with a step without clusters: (it takes every cluster not in an earlier step)';
+
 export const ROLLOUT_STEP_LABEL = `${LABEL_PREFIX}rollout-step`;
 /** The 1-based rank of an Application's dependency wave among those of its step: what RollingSync selects by. */
 export const ROLLOUT_WAVE_LABEL = `${LABEL_PREFIX}rollout-wave`;
@@ -72,7 +74,7 @@ export function checkRollout(
       file: yaml.file,
       line: yaml.lineOf(['rollout', 'steps']),
       field: 'rollout.steps',
-      message: `no step selects ${missing.length === 1 ? 'cluster' : 'clusters'} ${missing.join(', ')}; add them to a step, or end with a step without clusters: (it takes every cluster not in an earlier step)`,
+      message: `no step selects ${missing.length === 1 ? 'cluster' : 'clusters'} ${missing.join(', ')}; ${ADD_TO_A_STEP}`,
     });
   }
   members.forEach((names, i) => {

@@ -77,9 +77,8 @@ interface Budget {
 let budget: Budget | undefined;
 
 function overLimit(what: string, limit: number, key: keyof TemplateLimits): TemplateError {
-  return new TemplateError(
-    `template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${templateLimitCeiling[key].toLocaleString('en-US')})`,
-  );
+  const ceiling = templateLimitCeiling[key].toLocaleString('en-US');
+  return new TemplateError(`template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${ceiling})`);
 }
 
 function spend(output: number): void {
@@ -122,8 +121,29 @@ const inText = `\u0000gitops-k8s-${Math.random().toString(36).slice(2)}:`;
 const MAP_IN_TEXT = `${inText}map\u0000`;
 const LIST_IN_TEXT = `${inText}list\u0000`;
 
-// One view per object of the context, so that identity holds across renders.
-const views = new WeakMap<object, object>();
+/**
+ * What templating keeps between strings: views of the context's objects,
+ * what is known of each collection of the layers, and its renderings. Weak
+ * on those objects; made per render, or kept longer by an owner that
+ * renders the same files again (the server, commit after commit).
+ */
+export interface TemplateCache {
+  /** One view per object of the context, so that identity holds across renders. */
+  views: WeakMap<object, object>;
+  /**
+   * What each collection holds: layers share their subtrees between the thousands
+   * of (app, cluster) merges, and merged values are never mutated, so each
+   * subtree is examined once.
+   */
+  nodeInfos: WeakMap<object, NodeInfo>;
+  /** Object values in memo keys are told apart by identity: an id per object, from `nextObjectId`. */
+  objectIds: WeakMap<object, number>;
+  nextObjectId: number;
+}
+
+export function createTemplateCache(): TemplateCache {
+  return { views: new WeakMap(), nodeInfos: new WeakMap(), objectIds: new WeakMap(), nextObjectId: 0 };
+}
 
 /**
  * The context as Handlebars sees it: only own properties exist
@@ -133,7 +153,7 @@ const views = new WeakMap<object, object>();
  * stand-in: the context's values may be frozen, and a proxy of a frozen
  * object must return its properties unchanged, not as views.
  */
-function viewOf(value: unknown): unknown {
+function viewOf(value: unknown, views: WeakMap<object, object>): unknown {
   if (value === null || typeof value !== 'object') return value;
   let view = views.get(value);
   if (view) return view;
@@ -151,7 +171,7 @@ function viewOf(value: unknown): unknown {
       if (typeof key === 'symbol' || !Object.hasOwn(real, key)) return undefined;
       const read = real[key];
       if (typeof read === 'string' && budget) spend(read.length);
-      return viewOf(read);
+      return viewOf(read, views);
     },
     ownKeys: () => Reflect.ownKeys(real),
     getOwnPropertyDescriptor(_, key) {
@@ -159,7 +179,7 @@ function viewOf(value: unknown): unknown {
       if (!own) return undefined;
       // The stand-in list's own length is not configurable, and a proxy may not say otherwise.
       if (isList && key === 'length') return { value: (real as unknown as unknown[]).length, writable: true, enumerable: false, configurable: false };
-      return { value: viewOf(own.value), writable: false, enumerable: own.enumerable ?? false, configurable: true };
+      return { value: viewOf(own.value, views), writable: false, enumerable: own.enumerable ?? false, configurable: true };
     },
   }) as object;
   views.set(value, view);
@@ -207,9 +227,8 @@ function topLevelPaths(source: string): string[][] {
   try {
     ast = handlebars().parse(source);
   } catch (error) {
-    throw new TemplateError(
-      `template does not parse: ${(error as Error).message.split('\n').filter(Boolean).slice(-1)[0]} (for a literal {{, as in values a chart passes to tpl, write \\{{)`,
-    );
+    const why = (error as Error).message.split('\n').filter(Boolean).slice(-1)[0];
+    throw new TemplateError(`template does not parse: ${why} (for a literal {{, as in values a chart passes to tpl, write \\{{)`);
   }
   const paths: string[][] = [];
   const collect = (expr: hbs.AST.Expression | undefined): void => {
@@ -353,8 +372,8 @@ function nestingDepth(source: string): number {
 }
 
 // `{{ .Values.x }}`, `{{- if .Values.y }}`, `{{ include "x" . }}`, `{{ $.Chart }}`: Helm's (Go's) templates, not Handlebars.
-const goTemplate =
-  /(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent)\s+[.$"(]))/;
+const goWords = 'if|range|with|end|include|define|template|block|toYaml|tpl|printf|quote|default|required|nindent|indent';
+const goTemplate = new RegExp(String.raw`(?<!\\)\{\{(-\s|\s*(?:\.[A-Za-z_]|\$\.|(?:${goWords})\s+[.$"(]))`);
 
 function goTemplateHint(source: string): string | undefined {
   const m = goTemplate.exec(source);
@@ -363,7 +382,9 @@ function goTemplateHint(source: string): string | undefined {
   const tag = source.slice(m.index, end < 0 ? undefined : end + 2);
   const values = /\.Values\.([\w.]+)/.exec(tag);
   const ours = values ? `{{vars.${values[1]}}}` : '{{vars.<name>}}';
-  return `${tag} is Helm/Go template syntax, which gitops-k8s does not read: its templates are Handlebars over cluster, provider, namespace, app, repo and vars (write ${ours}); to pass it through to a chart that templates its own values (tpl), write \\${tag}`;
+  const ourSyntax = 'its templates are Handlebars over cluster, provider, namespace, app, repo and vars';
+  const passThrough = `to pass it through to a chart that templates its own values (tpl), write \\${tag}`;
+  return `${tag} is Helm/Go template syntax, which gitops-k8s does not read: ${ourSyntax} (write ${ours}); ${passThrough}`;
 }
 
 /**
@@ -371,7 +392,12 @@ function goTemplateHint(source: string): string | undefined {
  * variable's type (a boolean stays a boolean, a map a map), so a provider's
  * `controlPlaneMetrics: false` can switch a chart's boolean.
  */
-export function renderString(source: string, context: TemplateContext, limits: TemplateLimits = defaultTemplateLimits): unknown {
+export function renderString(
+  source: string,
+  context: TemplateContext,
+  limits: TemplateLimits = defaultTemplateLimits,
+  cache: TemplateCache = createTemplateCache(),
+): unknown {
   if (!source.includes('{{')) return source;
   const template = compile(source, limits);
   if (template.single) {
@@ -406,7 +432,7 @@ export function renderString(source: string, context: TemplateContext, limits: T
   }
   budget = { limits, steps: 0, output: 0 };
   try {
-    const text = template.render!(viewOf(context), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    const text = template.render!(viewOf(context, cache.views), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
     if (text.length > limits.maxTemplateOutput) throw overLimit('produces more characters than', limits.maxTemplateOutput, 'maxTemplateOutput');
     if (text.includes(inText))
       throw new TemplateError(`${text.includes(MAP_IN_TEXT) ? 'a map' : 'a list'} cannot be written into text; name one of its fields`);
@@ -439,14 +465,16 @@ export function renderTemplates(
   onError: (path: (string | number)[], message: string) => void,
   path: (string | number)[] = [],
   limits: TemplateLimits = defaultTemplateLimits,
+  cache: TemplateCache = createTemplateCache(),
 ): unknown {
   // One path array, pushed and popped, copied only for an error.
-  return renderInto(value, { context, limits, onError, path: [...path], errors: 0 });
+  return renderInto(value, { context, limits, cache, onError, path: [...path], errors: 0 });
 }
 
 interface RenderState {
   context: TemplateContext;
   limits: TemplateLimits;
+  cache: TemplateCache;
   onError: (path: (string | number)[], message: string) => void;
   path: (string | number)[];
   /** Failures so far: a rendering with one is not kept for reuse. */
@@ -454,7 +482,7 @@ interface RenderState {
 }
 
 /** What is known of a collection: whether it holds templates, which paths they read, its renderings. */
-interface NodeInfo {
+export interface NodeInfo {
   templated: boolean;
   /** The distinct paths its templates read; undefined when rendering is not a pure function of them. */
   paths?: string[][];
@@ -466,9 +494,6 @@ interface NodeInfo {
 }
 
 const TEMPLATE_FREE: NodeInfo = { templated: false };
-// Layers share their subtrees between the thousands of (app, cluster)
-// merges, and merged values are never mutated, so each subtree is examined once.
-const nodeInfos = new WeakMap<object, NodeInfo>();
 // Few distinct renderings are kept per collection (one per provider, typically).
 const MAX_SHARED = 64;
 // Context roots that are the same for every cluster of a provider.
@@ -478,7 +503,7 @@ function isProviderWide(parts: readonly string[]): boolean {
   return providerWide.has(parts[0]!) || (parts.length === 2 && parts[0] === 'cluster' && parts[1] === 'provider');
 }
 
-function infoOf(value: object): NodeInfo {
+function infoOf(value: object, nodeInfos: WeakMap<object, NodeInfo>): NodeInfo {
   let info = nodeInfos.get(value);
   if (info) return info;
   let templated = false;
@@ -491,7 +516,7 @@ function infoOf(value: object): NodeInfo {
       if (!item.includes('{{')) return;
       read = pathsOf(item);
     } else if (item !== null && typeof item === 'object') {
-      const child = infoOf(item);
+      const child = infoOf(item, nodeInfos);
       if (!child.templated) return;
       read = child.paths;
     } else return;
@@ -515,7 +540,7 @@ function renderInto(value: unknown, state: RenderState): unknown {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return value;
     try {
-      return renderString(value, state.context, state.limits);
+      return renderString(value, state.context, state.limits, state.cache);
     } catch (error) {
       if (error instanceof TemplateError) {
         state.errors++;
@@ -526,13 +551,13 @@ function renderInto(value: unknown, state: RenderState): unknown {
     }
   }
   if (value === null || typeof value !== 'object') return value;
-  const info = infoOf(value);
+  const info = infoOf(value, state.cache.nodeInfos);
   if (!info.templated) return value;
   // A collection whose templates read only what every cluster of a provider
   // shares renders the same for all of them: it is rendered once, frozen and
   // reused, which also lets the YAML emitter reuse its text.
   if (info.memo) {
-    const key = memoKey(info.paths!, state.context);
+    const key = memoKey(info.paths!, state.context, state.cache);
     if (key) {
       const known = info.memo.get(key.key);
       if (known !== undefined) return known;
@@ -590,17 +615,13 @@ function pathsOf(source: string): string[][] | undefined {
   }
 }
 
-// Object values in memo keys are told apart by identity.
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 0;
-
 /**
  * The memo key of a collection's rendering: the values of the paths it reads
  * (objects by identity: a rendering holds them as they are). Undefined when a
  * path is missing: the rendering reports it. `frozen` is false when an object
  * value is not frozen: a rendering holding it must not be frozen either.
  */
-function memoKey(paths: string[][], context: TemplateContext): { key: string; frozen: boolean } | undefined {
+function memoKey(paths: string[][], context: TemplateContext, cache: TemplateCache): { key: string; frozen: boolean } | undefined {
   let key = '';
   let frozen = true;
   for (const parts of paths) {
@@ -609,8 +630,8 @@ function memoKey(paths: string[][], context: TemplateContext): { key: string; fr
     if (typeof value === 'string') key += `s${value.length}:${value}`;
     else if (value !== null && typeof value === 'object') {
       if (!Object.isFrozen(value)) frozen = false;
-      let id = objectIds.get(value);
-      if (id === undefined) objectIds.set(value, (id = nextObjectId++));
+      let id = cache.objectIds.get(value);
+      if (id === undefined) cache.objectIds.set(value, (id = cache.nextObjectId++));
       key += `o${id};`;
     } else key += `${typeof value}:${String(value)};`;
   }

@@ -33,7 +33,9 @@ const unprintableTest = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
 // the characters above, lone surrogates; and a trailing tab or space before
 // a line break only survives in a block when nothing reader-specific trims it.
 const notForBlock =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[ \t]\n|[ \t]$/;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the C0 controls a literal block cannot hold is this pattern's purpose.
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[ \t]\n|[ \t]$/;
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // Keys longer than this are written as explicit `? key` entries (YAML limits implicit keys to 1024 characters).
 const MAX_IMPLICIT_KEY = 1000;
 
@@ -79,7 +81,7 @@ export function emitScalar(value: string | number | boolean | null): string {
  * undefined when a block would not read back exactly.
  */
 function literalBlock(value: string, indent: string): string | undefined {
-  if (!value.includes('\n') || notForBlock.test(value)) return undefined;
+  if (!value.includes('\n') || notForBlock.test(value) || loneSurrogate.test(value)) return undefined;
   let chomp = '-';
   let body = value;
   if (value.endsWith('\n')) {
@@ -126,7 +128,7 @@ function inlineOf(value: unknown, childIndent: string): string | undefined {
  * array joined once per document (measured fastest: one string for the whole
  * document builds ropes, a piece per token makes joins long).
  */
-function emitCollection(out: string[], value: object, indent: string, inline: boolean): void {
+function emitCollection(out: string[], value: object, indent: string, inline: boolean, frozenText: FrozenText): void {
   // A frozen subtree cannot change: its text at a given indentation is made once
   // (the renderer freezes what many Applications share, such as sync policies).
   if (Object.isFrozen(value)) {
@@ -135,7 +137,7 @@ function emitCollection(out: string[], value: object, indent: string, inline: bo
     let text = byIndent?.get(key);
     if (text === undefined) {
       const parts: string[] = [];
-      emitMutable(parts, value, indent, inline);
+      emitMutable(parts, value, indent, inline, frozenText);
       text = parts.join('');
       if (!byIndent) frozenText.set(value, (byIndent = new Map()));
       byIndent.set(key, text);
@@ -143,12 +145,17 @@ function emitCollection(out: string[], value: object, indent: string, inline: bo
     out.push(text);
     return;
   }
-  emitMutable(out, value, indent, inline);
+  emitMutable(out, value, indent, inline, frozenText);
 }
 
-const frozenText = new WeakMap<object, Map<string, string>>();
+/**
+ * The text of frozen subtrees already emitted, by indentation (a `-` before
+ * it when it starts after a dash): kept for one stream, whose documents share
+ * the frozen parts the renderer made.
+ */
+export type FrozenText = WeakMap<object, Map<string, string>>;
 
-function emitMutable(out: string[], value: object, indent: string, inline: boolean): void {
+function emitMutable(out: string[], value: object, indent: string, inline: boolean, frozenText: FrozenText): void {
   let first = inline;
   const childIndent = `${indent}  `;
   if (Array.isArray(value)) {
@@ -161,7 +168,7 @@ function emitMutable(out: string[], value: object, indent: string, inline: boole
       if (line !== undefined) out.push(`${lead + line}\n`);
       else {
         out.push(lead);
-        emitCollection(out, item as object, childIndent, true);
+        emitCollection(out, item as object, childIndent, true, frozenText);
       }
     }
     return;
@@ -178,16 +185,16 @@ function emitMutable(out: string[], value: object, indent: string, inline: boole
     if (line !== undefined) out.push(`${lead}: ${line}\n`);
     else {
       out.push(`${lead}:\n`);
-      emitCollection(out, item as object, Array.isArray(item) ? indent : childIndent, false);
+      emitCollection(out, item as object, Array.isArray(item) ? indent : childIndent, false, frozenText);
     }
   }
 }
 
-/** One YAML document (no `---`), ending with a newline. */
-export function emitYaml(value: unknown): string {
+/** One YAML document (no `---`), ending with a newline; `frozenText` is shared by the documents of a stream. */
+export function emitYaml(value: unknown, frozenText: FrozenText = new WeakMap()): string {
   if (value !== null && typeof value === 'object' && !isEmptyCollection(value)) {
     const out: string[] = [];
-    emitCollection(out, value, '', false);
+    emitCollection(out, value, '', false, frozenText);
     return out.join('');
   }
   // A top-level string stays on one line: block scalars need a parent to indent from.
@@ -203,10 +210,11 @@ export function emitYaml(value: unknown): string {
  */
 export function emitYamlChunks(values: Iterable<unknown>): string[] {
   const chunks: string[] = [];
+  const frozenText: FrozenText = new WeakMap();
   let parts: string[] = [];
   let size = 0;
   for (const value of values) {
-    const doc = emitYaml(value);
+    const doc = emitYaml(value, frozenText);
     parts.push('---\n', doc);
     size += doc.length;
     if (size >= 1 << 20) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createError, GitopsError } from '../../core/errors.js';
 import { createParseCache } from '../../core/yaml/parse-cache.js';
 import { resolvePathPrefix } from '../../core/render/path-prefix.js';
+import { createRenderCache } from '../../core/render/render-cache.js';
 import { renderModel, type RenderedPlatform } from '../../core/render/render-platform.js';
 import type { CredentialSources } from '../../sources/credentials.js';
 import { displayURL } from '../../sources/redact.js';
@@ -124,6 +125,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const closing = new AbortController();
   const isAllowed = (repoURL: string): boolean => matchesAllowlist(repoURL, allow, cwd);
   const targetScope = { cwd, defaultRepo, isAllowed, sourceFor: sources.sourceFor };
+  // What rendering learns of the parses (layers, template analyses, shared parts), weak on them: kept as long as they are.
+  const renderCache = createRenderCache();
   const loadScope: LoadScope = {
     defaultRepo,
     localRepoURL: options.localRepoURL,
@@ -142,7 +145,7 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
     const repo = platforms.get(target.keys.model)?.repo ?? (await loadTarget(target, loadScope, signal));
     // Without a request `path` the platform repo's own gitops.yaml `path` places it, as it does for the spec's path sources.
     const render = renderOptionsOf(target);
-    const sets = prepareSets(repo, resolvePathPrefix({ given: render.pathPrefix, settings: repo.settings.path }), { render });
+    const sets = prepareSets(repo, resolvePathPrefix({ given: render.pathPrefix, settings: repo.settings.path }), { render, cache: renderCache });
     end();
     const bytes = repo.namespaces.reduce((n, ns) => n + ns.apps.length, 0) * REPO_BYTES_PER_APP;
     return { keys: target.keys, commit: target.commit, sets, bytes };
@@ -157,7 +160,9 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   // page, previews): rendered on demand, kept briefly in a small cache of its own.
   const loadPlatform = async (params: TargetParams, signal: AbortSignal): Promise<{ target: Target; platform: RenderedPlatform }> => {
     const target = await resolveTarget(params, targetScope, signal);
-    const platform = await cachedPlatform(target.keys.model, async () => renderModel(await loadTarget(target, loadScope, signal), renderOptionsOf(target)));
+    const platform = await cachedPlatform(target.keys.model, async () =>
+      renderModel(await loadTarget(target, loadScope, signal), renderOptionsOf(target), renderCache),
+    );
     return { target, platform };
   };
 

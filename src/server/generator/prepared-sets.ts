@@ -2,6 +2,7 @@ import { createError, GitopsError, type Problem } from '../../core/errors.js';
 import { checkFilters, renderApplications, type RenderedApp, type RenderOptions } from '../../core/render/render-applications.js';
 import type { Filters } from '../../core/render/render-platform.js';
 import type { PlatformRepo } from '../../core/model.js';
+import { createRenderCache, type RenderCache } from '../../core/render/render-cache.js';
 import type { ReplySink } from './reply.js';
 import { parameterSetOf } from './parameters.js';
 
@@ -34,6 +35,8 @@ export interface PreparedSets {
 export interface PrepareOptions {
   /** Options of the renderer (path prefix). */
   render?: RenderOptions;
+  /** Shared by the renders of every (cluster, namespace folder); the generator passes the one it keeps across commits. */
+  cache?: RenderCache;
 }
 
 const PREFIX = '{"output":{"parameters":[';
@@ -42,6 +45,7 @@ const SUFFIX = ']}}';
 /** Prepares a loaded repo for replies; nothing is rendered until a reply needs it. */
 export function prepareSets(repo: PlatformRepo, pathPrefix: string, options: PrepareOptions = {}): PreparedSets {
   const renderOptions = options.render ?? {};
+  const cache = options.cache ?? createRenderCache();
   const clusters: PreparedCluster[] = repo.clusters.map((c) => ({
     name: c.name,
     ...(c.destinationName ? { destinationName: c.destinationName } : {}),
@@ -60,7 +64,7 @@ export function prepareSets(repo: PlatformRepo, pathPrefix: string, options: Pre
       if (failure !== undefined) throw failure;
       try {
         // The renderer `render` uses, over a view of the repo with this cluster and folder alone.
-        return renderApplications({ ...repo, clusters: [repo.clusters[c]!], namespaces: [repo.namespaces[n]!] }, renderOptions);
+        return renderApplications({ ...repo, clusters: [repo.clusters[c]!], namespaces: [repo.namespaces[n]!] }, renderOptions, cache);
       } catch (error) {
         failures.set(key, error);
         throw error;
