@@ -2,12 +2,11 @@ import t from 'tap';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
 import { parse } from 'yaml';
 import { ajvOptions, schemas } from '../../src/core/schema/schemas.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const generatedFile = path.join(root, 'dist/src/validators.generated.js');
 
 t.test('the build-time validators judge every fixture exactly as run-time ajv does', async (t) => {
