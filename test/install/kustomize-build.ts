@@ -228,7 +228,7 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
 }
 
 // Run directly (tap runs every file here), this module checks its own offline copy. Compiled into dist/test/,
-// it runs under its source's name (test/helpers/source-test-name.ts).
+// it runs under its source's name (test/helpers/compiled-test-process.ts).
 const invoked = process.argv[1] && path.resolve(process.argv[1]);
 if (invoked === fileURLToPath(import.meta.url) || invoked === path.join(projectRoot, 'test/install/kustomize-build.ts')) {
   const { default: t } = await import('tap');
