@@ -3,10 +3,10 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errorCatalogue } from '../../src/core/errors.js';
+import { projectRoot } from '../helpers/project-root.js';
 
-const readme = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md'), 'utf8');
+const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
 const section = /<!-- section:errors -->([\s\S]*?)<!-- \/section:errors -->/.exec(readme)?.[1] ?? '';
 
 t.test('every catalogue code is documented with its status, and nothing else is', (t) => {

@@ -2,16 +2,15 @@ import t from 'tap';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
 import { parse } from 'yaml';
 import { ajvOptions, schemas } from '../../src/core/schema/schemas.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const generatedFile = path.join(root, 'dist/src/validators.generated.js');
+const generatedFile = path.join(root, 'dist/src/core/schema/validators.generated.js');
 
 t.test('the build-time validators judge every fixture exactly as run-time ajv does', async (t) => {
-  t.ok(existsSync(generatedFile), 'npm run build wrote dist/src/validators.generated.js');
+  t.ok(existsSync(generatedFile), 'npm run build wrote dist/src/core/schema/validators.generated.js');
   const generated = (await import(generatedFile)) as Record<string, ValidateFunction>;
   const ajv = new Ajv(ajvOptions);
   const files = [...yamlFiles(path.join(root, 'test/fixtures')), ...yamlFiles(path.join(root, 'examples'))];

@@ -1,12 +1,10 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
 import { parseBlockYaml } from '../../src/core/yaml/parse-yaml-block.js';
 import { parsePositional } from '../../src/core/yaml/parse-yaml.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { projectRoot as root } from '../helpers/project-root.js';
 
 /** What the positional parse (the authority) reads; undefined when it refuses the text. */
 function viaPositional(text: string): { data: unknown } | undefined {

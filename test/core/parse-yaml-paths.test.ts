@@ -1,12 +1,10 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { yamlFiles } from '../helpers/yaml-files.js';
 import { parsePositional, parseYamlFile } from '../../src/core/yaml/parse-yaml.js';
 import { GitopsError } from '../../src/core/errors.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { projectRoot as root } from '../helpers/project-root.js';
 
 function outcome(fn: () => { data: unknown }): string {
   try {

@@ -9,10 +9,9 @@
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const preset = JSON.parse(readFileSync(path.join(root, 'renovate/gitops-k8s.json'), 'utf8')) as {
   argocd: { fileMatch: string[] };
   customManagers: {

@@ -5,9 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { projectRoot as root } from '../helpers/project-root.js';
 
 // sha256 of the upstream files at v3.5.1, taken when they were copied in.
 const SHA256 = {

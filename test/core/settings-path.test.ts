@@ -2,11 +2,11 @@ import t from 'tap';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
 import { readCmpEnvironment } from '../../src/cmp/cmp-environment.js';
+import { projectRoot } from '../helpers/project-root.js';
 
-const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/core-folder-apps');
+const fixture = path.join(projectRoot, 'test/fixtures/core-folder-apps');
 
 function withPath(value: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'gk-settings-path-'));

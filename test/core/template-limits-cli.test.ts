@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import t, { type Test } from 'tap';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const bin = fileURLToPath(new URL('../../dist/src/gitops-k8s.cjs', import.meta.url));
+const bin = path.join(root, 'dist/src/gitops-k8s.cjs');
 
 /** A platform repo of one cluster and one app whose values hold `template`. */
 function repoWith(t: Test, template: string, gitops = ''): string {

@@ -3,12 +3,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
 import { EDITOR_SCHEMA_KINDS, schemaFileName } from '../../src/core/schema/editor-schemas.js';
 import { appSchema, clusterSchema, environmentSchema, namespaceSchema, providerSchema, settingsSchema } from '../../src/core/schema/schemas.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schemaDir = path.join(root, 'schemas');
 const readSchema = (file: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(schemaDir, file), 'utf8')) as Record<string, unknown>;
 

@@ -2,13 +2,13 @@ import t from 'tap';
 import { Ajv } from 'ajv';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { readPackageVersion } from '../../src/package-version.js';
 import { runCli } from '../fixtures/core-support/support.js';
 import { listFiles } from '../fixtures/core-support/support.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const modeline = /^# yaml-language-server: \$schema=(\S+)\/(\w+)\.schema\.json$/;
 
 t.setTimeout(300_000);

@@ -1,13 +1,12 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { runCli } from '../../src/cli/cli.js';
 import { objectsOf, openLocalRepo, renderPlatform, selectOutput, type RenderedApp } from '../../src/index.js';
 import { crdProblemsAll } from '../helpers/crd.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const example = path.join(root, 'examples/platform');
 const platform = renderPlatform(openLocalRepo(example));
 const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;

@@ -4,10 +4,9 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'dist/src/gitops-k8s.cjs');
 const run = (args: string[]) => promisify(execFile)(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 64 << 20, env: { PATH: process.env.PATH } });
 

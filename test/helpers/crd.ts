@@ -5,10 +5,10 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { projectRoot } from './project-root.js';
 
-export const argocdDataDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../vendor/argo-cd');
+export const argocdDataDir = path.join(projectRoot, 'vendor/argo-cd');
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const cache = new Map<string, ValidateFunction>();

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/cli.js';
+import { projectRoot } from './project-root.js';
 import { helmBinary } from './tools.js';
 
-export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+export const fixture = (name: string): string => path.join(projectRoot, 'test/fixtures', name);
 
 /** Runs the CLI in this process with the real helm, returning what it printed. */
 export async function runImportCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number; stdout: string; stderr: string }> {

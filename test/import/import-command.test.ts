@@ -6,6 +6,7 @@ import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import { renderModel } from '../../src/core/render/render-platform.js';
 import { openLocalRepo } from '../../src/sources/repo-files.js';
 import { runTool } from '../../src/tools/external-tool.js';
+import { projectRoot } from '../helpers/project-root.js';
 import { helmBinary } from '../helpers/tools.js';
 import { fixture, freshDir, runImportCli } from '../helpers/import-support.js';
 
@@ -121,7 +122,7 @@ t.test('stdin (-) is a source too', async (t) => {
   // The command reads process.stdin; the in-process run gets it through a spawned CLI instead.
   const { spawnSync } = await import('node:child_process');
   const out = freshDir();
-  const cli = fileURLToPathSafe('../../dist/src/gitops-k8s.cjs');
+  const cli = path.join(projectRoot, 'dist/src/gitops-k8s.cjs');
   const run = spawnSync(process.execPath, [cli, 'import', '-', '--out', out], {
     input: readFileSync(fixture('import-live-list/applications.yaml')),
     encoding: 'utf8',
@@ -130,10 +131,6 @@ t.test('stdin (-) is a source too', async (t) => {
   t.equal(run.status, 0, run.stdout + run.stderr);
   t.ok(existsSync(path.join(out, 'apps/api/api.yaml')));
 });
-
-function fileURLToPathSafe(relative: string): string {
-  return new URL(relative, import.meta.url).pathname;
-}
 
 t.test('a non-empty --out needs --force; differences fail the import unless accepted', async (t) => {
   const out = freshDir();

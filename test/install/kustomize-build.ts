@@ -11,8 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { argocdDataDir } from '../helpers/crd.js';
+import { projectRoot } from '../helpers/project-root.js';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { projectRoot };
 export const manifestsDir = path.join(projectRoot, 'manifests');
 export const stockInstall = path.join(argocdDataDir, 'install.yaml');
 export const PINNED_INSTALL_URL = 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml';
@@ -226,8 +227,10 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
-// Run directly (tap runs every file here), this module checks its own offline copy.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Run directly (tap runs every file here), this module checks its own offline copy. Compiled into dist/test/,
+// it runs under its source's name (test/helpers/compiled-test-process.ts).
+const invoked = process.argv[1] && path.resolve(process.argv[1]);
+if (invoked === fileURLToPath(import.meta.url) || invoked === path.join(projectRoot, 'test/install/kustomize-build.ts')) {
   const { default: t } = await import('tap');
   t.test('the offline copy replaces only the pinned Argo CD URL with the vendored copy', (t) => {
     const root = offlineCopy();

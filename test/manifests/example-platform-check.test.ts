@@ -12,11 +12,9 @@
 import t from 'tap';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/cli.js';
 import { commitAll, helmEnv, packageCharts, startChartRepo, startGitDaemon, type ChartSpec } from '../helpers/manifest-servers.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { projectRoot as root } from '../helpers/project-root.js';
 
 const crd = (group: string, kind: string, scope = 'Namespaced'): string => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

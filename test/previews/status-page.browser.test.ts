@@ -5,13 +5,12 @@ import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildApp } from '../../src/server/app.js';
 import { COMPARISON_ERROR, DEGRADED, DRIFTED, examplePlatform, exampleArgoItems, MISSING, ORPHAN } from '../fixtures/previews-support/example-argo.js';
 import { startFakeArgo } from '../fixtures/previews-support/support.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'test-results');
 const TOKEN = 'argocd-token-0123456789abcdef';
 

@@ -4,12 +4,11 @@ import { once } from 'node:events';
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errorCatalogue } from '../../src/core/errors.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { makeWorkTree, platformFiles, tempDir } from '../fixtures/server-support/git-repos.js';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const packageVersion = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** A reply body made from the catalogue: its status, code and title agree. */

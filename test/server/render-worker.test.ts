@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { projectRoot as root } from '../helpers/project-root.js';
 
-const bin = fileURLToPath(new URL('../../dist/src/gitops-k8s.cjs', import.meta.url));
+const bin = path.join(root, 'dist/src/gitops-k8s.cjs');
 
 /** The render worker processes among a process's children (they carry GITOPS_K8S_RENDER_WORKER in their environment). */
 function renderWorkersOf(pid: number): number[] {

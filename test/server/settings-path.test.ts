@@ -1,12 +1,12 @@
 import t from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ParameterSet } from '../../src/server/generator/parameters.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { tempDir } from '../fixtures/server-support/git-repos.js';
+import { projectRoot } from '../helpers/project-root.js';
 
-const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/core-folder-apps');
+const fixture = path.join(projectRoot, 'test/fixtures/core-folder-apps');
 
 t.test("a folder app's path parameters and its Application's path agree when gitops.yaml says where the platform repo sits", async (t) => {
   const dir = tempDir('gk-settings-path-');

@@ -1,19 +1,17 @@
 import t, { type Test } from 'tap';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
 import { renderModel } from '../../src/core/render/render-platform.js';
 import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import { openGitRemote } from '../../src/sources/git/git-remote.js';
 import { makeBareRemote, makeWorkTree, platformFiles, tempDir } from '../fixtures/server-support/git-repos.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { projectRoot } from '../helpers/project-root.js';
 
 /** Puts the stand-in ssh first on PATH for this test; git runs it for ssh:// URLs as it would run OpenSSH. */
 function useFakeSsh(t: Test, fail = false): string {
   const bin = tempDir('gk-fake-ssh-');
-  copyFileSync(path.join(here, '../fixtures/server-support/fake-ssh.sh'), path.join(bin, 'ssh'));
+  copyFileSync(path.join(projectRoot, 'test/fixtures/server-support/fake-ssh.sh'), path.join(bin, 'ssh'));
   chmodSync(path.join(bin, 'ssh'), 0o755);
   const log = path.join(bin, 'log');
   writeFileSync(log, '');
