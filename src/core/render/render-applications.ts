@@ -2,6 +2,7 @@ import path from 'node:path';
 import { applicationPathOf, unlayeredApplication } from '../load/check-application-file.js';
 import { didYouMean } from '../did-you-mean.js';
 import { createError, GitopsError, type Problem } from '../errors.js';
+import { isEmptyRecord } from '../is-empty-record.js';
 import { checkRenderedKeys } from './check-rendered-keys.js';
 import { deepFreeze, isPlainObject, mergeLayer, stripNulls, type FieldPath, type Trace } from '../layering/merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from '../model.js';
@@ -568,11 +569,6 @@ function traceOf(layers: Layer[]): Trace<LayerOrigin> {
   let merged: unknown = {};
   for (const layer of layers) merged = mergeLayer(merged, layer.data, trace, layer.origin);
   return trace;
-}
-
-function isEmptyRecord(record: object | undefined): boolean {
-  for (const _ in record) return false;
-  return true;
 }
 
 // The annotations of an app without annotations of its own: the same for most

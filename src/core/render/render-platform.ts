@@ -1,4 +1,5 @@
 import { createError, GitopsError } from '../errors.js';
+import { isEmptyRecord } from '../is-empty-record.js';
 import { inspectPlatformRepo, loadPlatformRepo, type LoadOptions } from '../load/load-platform-repo.js';
 import type { PlatformRepo } from '../model.js';
 import { checkFilters, renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
@@ -67,7 +68,7 @@ export function renderModel(repo: PlatformRepo, options: RenderOptions = {}): Re
  */
 export function selectOutput(platform: RenderedPlatform, filters: Filters = {}): { projects: AppProject[]; apps: RenderedApp[] } {
   checkFilters(platform.repo, filters);
-  const unfiltered = !filters.clusters?.length && !filters.namespaces?.length && isEmpty(filters.clusterLabels) && isEmpty(filters.labels);
+  const unfiltered = !filters.clusters?.length && !filters.namespaces?.length && isEmptyRecord(filters.clusterLabels) && isEmptyRecord(filters.labels);
   // Without filters (the usual render) nothing is tested per Application.
   const apps = unfiltered
     ? platform.apps.slice()
@@ -84,11 +85,6 @@ export function selectOutput(platform: RenderedPlatform, filters: Filters = {}):
   const used = new Set(apps.map((r) => r.namespace.name));
   const projects = platform.projects.filter((p) => used.has(p.metadata.labels['gitops-k8s.io/namespace']!));
   return { projects, apps };
-}
-
-function isEmpty(record: Record<string, string> | undefined): boolean {
-  for (const _ in record) return false;
-  return true;
 }
 
 /** The Kubernetes objects of a selection, AppProjects first, each sorted by name. */
