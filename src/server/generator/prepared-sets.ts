@@ -73,7 +73,8 @@ export function prepareSets(repo: PlatformRepo, pathPrefix: string, options: Pre
 /**
  * The cluster names a request's `cluster`/`clusters` mean. A name selects
  * every cluster that answers to it: its file name, its Argo CD `name:` or
- * its `server` URL. Several cluster files may answer to one name (two with
+ * its `server` URL (a Matrix with Argo CD's `clusters` generator passes its
+ * `{{.name}}` or `{{.server}}`). Several cluster files may answer to one name (two with
  * `name: hub`, or the in-cluster URL): all of them are selected, never just
  * the first, so a reply cannot silently leave one out. A name no cluster
  * answers to is kept as is, for the unknown-cluster error.
