@@ -25,7 +25,7 @@ const EXACT_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]
  * lists replace, null removes), gives exactly `target`; undefined when
  * `target` is `base` already.
  */
-export function layerOver(base: unknown, target: unknown): unknown {
+function layerOver(base: unknown, target: unknown): unknown {
   if (target === undefined) return base === undefined ? undefined : null;
   if (!isPlainObject(base) || !isPlainObject(target)) return JSON.stringify(base) === JSON.stringify(target) ? undefined : target;
   const out: Record<string, unknown> = {};

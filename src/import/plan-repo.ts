@@ -54,7 +54,7 @@ function metaOf(object: Record<string, unknown>): {
 }
 
 /** Every string with `{{` written so that templates give it back as it was. */
-export function escapeTemplates<T>(value: T): T {
+function escapeTemplates<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll('{{', '\\{{') as T;
   if (Array.isArray(value)) return value.map(escapeTemplates) as T;
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)])) as T;

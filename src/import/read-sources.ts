@@ -43,7 +43,7 @@ export interface ReadOptions {
 const MAX_ALIASES = 100;
 
 /** Parses a YAML stream into objects, flattening `kind: List`. */
-export function parseObjects(text: string, label: string): SourceObject[] {
+function parseObjects(text: string, label: string): SourceObject[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   const problems: Problem[] = [];
@@ -87,7 +87,7 @@ function isArgo(object: Record<string, unknown>, kind: string): boolean {
 }
 
 /** Sorts cleaned objects by what import does with them. */
-export function classifyObjects(objects: readonly SourceObject[]): ImportInput {
+function classifyObjects(objects: readonly SourceObject[]): ImportInput {
   const input: ImportInput = { applications: [], projects: [], namespaces: [], ignored: [] };
   for (const { object, origin } of objects) {
     const cleaned = { object: cleanObject(object), origin };

@@ -66,7 +66,7 @@ export interface ManifestMarkdownOptions {
 }
 
 /** The note that replaces Applications left out. */
-export function omittedNote(n: number): string {
+function omittedNote(n: number): string {
   return `_${n} more Application${n === 1 ? '' : 's'} changed; run \`gitops-k8s diff --manifests\` locally._`;
 }
 

@@ -35,7 +35,7 @@ export function parseManifests(text: string, what: string): KubeObject[] {
 }
 
 /** Adds a parsed document (or, for a `*List`, its items) to `objects`. */
-export function addObject(value: unknown, what: string, objects: KubeObject[]): void {
+function addObject(value: unknown, what: string, objects: KubeObject[]): void {
   if (value === null || value === undefined) return;
   if (!isPlainObject(value)) throw createError('GK_INVALID_VALUE', `${what}: a document is not a Kubernetes object (a map with apiVersion and kind)`);
   if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
@@ -47,9 +47,4 @@ export function addObject(value: unknown, what: string, objects: KubeObject[]): 
     throw createError('GK_INVALID_VALUE', `${what}: an object lacks apiVersion, kind or metadata.name`);
   }
   objects.push(value as KubeObject);
-}
-
-/** `kind/namespace/name` as users read it (an empty namespace for cluster-scoped objects). */
-export function describeObject(o: { kind: string; namespace: string; name: string }): string {
-  return `${o.kind}/${o.namespace}/${o.name}`;
 }

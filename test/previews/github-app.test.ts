@@ -6,9 +6,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { CHECK_RUN_NAME } from '../../src/integrations/github/pull-request-preview.js';
-import { signWebhookBody } from '../../src/integrations/github/webhook-signature.js';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, makePlatformRepo, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-abcdef0123456789';
 const INSTALLATION_TOKEN = 'ghs_installationtoken0123456789abcdefgh';
@@ -50,7 +49,7 @@ async function deliver(payload: unknown) {
   return app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/github',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': await signWebhookBody(SECRET, body) },
+    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': signWebhookBody(SECRET, body) },
     payload: body,
   });
 }

@@ -160,7 +160,7 @@ export function diffObjects(base: readonly DiffableObject[], head: readonly Diff
 }
 
 /** Every object a rendered platform generates, unfiltered (an empty repo diffs as empty, it does not fail). */
-export function platformObjects(platform: Pick<RenderedPlatform, 'projects' | 'apps'>): DiffableObject[] {
+function platformObjects(platform: Pick<RenderedPlatform, 'projects' | 'apps'>): DiffableObject[] {
   return [...platform.projects, ...platform.apps.map((r) => r.application)] as unknown as DiffableObject[];
 }
 

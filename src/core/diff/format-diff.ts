@@ -38,7 +38,7 @@ function where(o: ObjectDiff): string {
 }
 
 /** One line per kind of object: `Applications: 1 added, 0 removed, 2 changed, 9 unchanged`. */
-export function summarizeCounts(diff: PlatformDiff): string[] {
+function summarizeCounts(diff: PlatformDiff): string[] {
   return Object.entries(diff.counts)
     .sort(([a], [b]) => (a === 'AppProject' ? -1 : b === 'AppProject' ? 1 : a.localeCompare(b)))
     .map(([kind, c]) => `${plural(kind)}: ${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.unchanged} unchanged`);

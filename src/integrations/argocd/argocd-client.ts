@@ -93,7 +93,7 @@ const FIELDS = [
 ].join(',');
 
 /** Maps one item of Argo CD's `ApplicationList` (v1alpha1) to what the status needs. */
-export function toArgoAppStatus(item: unknown): ArgoAppStatus | undefined {
+function toArgoAppStatus(item: unknown): ArgoAppStatus | undefined {
   const metadata = obj(obj(item).metadata);
   const name = str(metadata.name);
   if (!name) return undefined;

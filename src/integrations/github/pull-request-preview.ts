@@ -87,7 +87,7 @@ export function parsePushEvent(payload: unknown): PushEvent | undefined {
 export type RevisionResult = { ok: true; platform: Pick<RenderedPlatform, 'projects' | 'apps'> } | { ok: false; error: unknown };
 
 /** An error as lines users can act on: `file:line: field: problem` for ours, nothing internal for the rest. */
-export function describeFailure(error: unknown): string {
+function describeFailure(error: unknown): string {
   if (isGitopsError(error)) return error.problems.map(formatProblem).join('\n');
   return 'internal error while rendering this revision (the server log has the details)';
 }
