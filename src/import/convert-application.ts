@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { isPlainObject } from '../core/layering/merge.js';
 import type { AppKeys } from '../core/model.js';
-import { FINALIZER } from '../core/render/render-applications.js';
+import { FINALIZER } from '../core/argo-labels.js';
 import { validateAgainst } from '../core/schema/validate.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
 

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { GitopsError, type Problem } from '../core/errors.js';
 import { isPlainObject } from '../core/layering/merge.js';
 import type { AppKeys } from '../core/model.js';
-import { FINALIZER } from '../core/render/render-applications.js';
+import { FINALIZER } from '../core/argo-labels.js';
 import { convertApplication, DEFAULT_SYNC_POLICY, type Converted } from './convert-application.js';
 import { destinationKey, detectClusters, type ImportedCluster } from './detect-clusters.js';
 import { baseName, mergeMembers, nameGroups, type Group } from './group-apps.js';

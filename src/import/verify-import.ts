@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { loadPlatformRepo } from '../core/load/load-platform-repo.js';
 import { isPlainObject } from '../core/layering/merge.js';
 import { renderModel } from '../core/render/render-platform.js';
-import { FINALIZER, LABEL_PREFIX, MANAGED_BY } from '../core/render/render-applications.js';
+import { FINALIZER, LABEL_PREFIX, MANAGED_BY } from '../core/argo-labels.js';
 import { openLocalRepo } from '../sources/repo-files.js';
 import { helmValuesOf } from './convert-application.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
@@ -116,7 +116,7 @@ export function verifyImport(dir: string, inputs: readonly SourceObject[], optio
     }
     if (out.metadata.annotations?.[`${LABEL_PREFIX}source`] !== undefined && meta.annotations?.[`${LABEL_PREFIX}source`] === undefined) {
       delete out.metadata.annotations[`${LABEL_PREFIX}source`];
-      count('gitops-k8s.io/source annotation');
+      count(`${LABEL_PREFIX}source annotation`);
     }
     const inputFinalizers = meta.finalizers ?? [];
     if (options.adoptDefaults && !inputFinalizers.includes(FINALIZER) && out.metadata.finalizers?.includes(FINALIZER)) {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { stringify } from 'yaml';
+import { MANAGED_BY, MANAGER } from '../core/argo-labels.js';
 import { createError } from '../core/errors.js';
 import { readPackageVersion } from '../package-version.js';
 
@@ -142,7 +143,7 @@ function rootApplication(options: { repoURL: string; revision: string; path: str
     metadata: {
       name: ROOT_APPLICATION_NAME,
       namespace: ARGOCD_NAMESPACE,
-      labels: { 'app.kubernetes.io/managed-by': 'gitops-k8s' },
+      labels: { [MANAGED_BY]: MANAGER },
     },
     spec: {
       project: 'default',

@@ -1,3 +1,4 @@
+import { LABEL_PREFIX } from '../argo-labels.js';
 import { isPlainObject } from '../layering/merge.js';
 import type { RenderedPlatform } from '../render/render-platform.js';
 
@@ -115,9 +116,9 @@ function keyOf(o: DiffableObject): string {
 
 function describe(o: DiffableObject): { app?: string; cluster?: string } {
   const labels = o.metadata.labels ?? {};
-  const ns = labels['gitops-k8s.io/namespace'];
-  const app = labels['gitops-k8s.io/app'];
-  const cluster = labels['gitops-k8s.io/cluster'];
+  const ns = labels[`${LABEL_PREFIX}namespace`];
+  const app = labels[`${LABEL_PREFIX}app`];
+  const cluster = labels[`${LABEL_PREFIX}cluster`];
   return {
     ...(ns !== undefined && app !== undefined ? { app: `${ns}/${app}` } : {}),
     ...(cluster !== undefined ? { cluster } : {}),

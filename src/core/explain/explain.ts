@@ -1,7 +1,8 @@
 import { createError } from '../errors.js';
 import { isPlainObject, originOf, type FieldPath } from '../layering/merge.js';
 import type { PlatformRepo } from '../model.js';
-import { LABEL_PREFIX, SYNC_WAVE, type RenderedApp } from '../render/render-applications.js';
+import { LABEL_PREFIX, MANAGED_BY, SYNC_WAVE } from '../argo-labels.js';
+import type { RenderedApp } from '../render/render-applications.js';
 import { renderModel } from '../render/render-platform.js';
 import { ROLLOUT_STEP_LABEL, ROLLOUT_WAVE_LABEL, type RolloutPlacement } from '../render/rollout.js';
 import { fieldOf } from '../schema/validate.js';
@@ -112,7 +113,7 @@ function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): s
     }
     if (path[2] === `${LABEL_PREFIX}environment` && cluster.yaml) return `${cluster.yaml.file}:${cluster.yaml.lineOf(['environment']) ?? 1}`;
     if (rendered.rollout && (path[2] === ROLLOUT_STEP_LABEL || path[2] === ROLLOUT_WAVE_LABEL)) return rolloutStepSource(repo, rendered.rollout.step);
-    if (path[2].startsWith(LABEL_PREFIX) || path[2] === 'app.kubernetes.io/managed-by') return '(generated)';
+    if (path[2].startsWith(LABEL_PREFIX) || path[2] === MANAGED_BY) return '(generated)';
     return fromKeys([path[1], path[2]]) ?? '(generated)';
   }
   if (path[0] === 'metadata' && path[1] === 'name') return '(generated: naming.application)';

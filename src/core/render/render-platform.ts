@@ -1,4 +1,5 @@
 import { createError, GitopsError } from '../errors.js';
+import { LABEL_PREFIX } from '../argo-labels.js';
 import { isEmptyRecord } from '../is-empty-record.js';
 import { inspectPlatformRepo, loadPlatformRepo, type LoadOptions } from '../load/load-platform-repo.js';
 import type { PlatformRepo } from '../model.js';
@@ -83,7 +84,7 @@ export function selectOutput(platform: RenderedPlatform, filters: Filters = {}):
     throw createError('GK_NO_APPS', 'the selection matches no Application; refusing to answer with an empty list (Argo CD would prune every app)');
   }
   const used = new Set(apps.map((r) => r.namespace.name));
-  const projects = platform.projects.filter((p) => used.has(p.metadata.labels['gitops-k8s.io/namespace']!));
+  const projects = platform.projects.filter((p) => used.has(p.metadata.labels[`${LABEL_PREFIX}namespace`]!));
   return { projects, apps };
 }
 

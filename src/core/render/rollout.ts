@@ -6,7 +6,8 @@
 import type { Problem } from '../errors.js';
 import type { AppKeys, Cluster, PlatformRepo, RolloutStep, Settings } from '../model.js';
 import type { YamlFile } from '../yaml/parse-yaml.js';
-import { LABEL_PREFIX, selectsCluster, SYNC_WAVE, type RenderedApp } from './render-applications.js';
+import { LABEL_PREFIX, SYNC_WAVE } from '../argo-labels.js';
+import { selectsCluster, type RenderedApp } from './render-applications.js';
 
 export const ROLLOUT_STEP_LABEL = `${LABEL_PREFIX}rollout-step`;
 /** The 1-based rank of an Application's dependency wave among those of its step: what RollingSync selects by. */
