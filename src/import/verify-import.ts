@@ -74,7 +74,7 @@ function compare(a: unknown, b: unknown, path: string, out: { path: string; inpu
     return;
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    a.forEach((item, i) => compare(item, b[i], `${path}[${i}]`, out));
+    for (const [i, item] of a.entries()) compare(item, b[i], `${path}[${i}]`, out);
     return;
   }
   out.push({ path, input: a, generated: b });

@@ -209,7 +209,8 @@ t.test('output to a descriptor that would block goes on through the stream and a
         value = Number.parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/${writer.pid}/fdinfo/1`, 'utf8'))![1]!, 8);
       } catch {
         // The process is gone: report what was last seen.
-        return resolve(value);
+        resolve(value);
+        return;
       }
       if (value & 0o4000) resolve(value);
       else setTimeout(poll, 2);
@@ -231,6 +232,7 @@ t.test('a reader that goes away ends render quietly, with 141 as SIGPIPE would, 
     'bash',
     [
       '-c',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, where ${...} is bash's
       'node "$0" render "$1" 2>"$2" | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"',
       cliPath,
       largeRepo().dir,

@@ -40,7 +40,15 @@ const app = await buildApp({
   token: 'generator-token-0123456789',
   warm: false,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),
-  logger: { level: 'debug', stream: new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }) } as never,
+  logger: {
+    level: 'debug',
+    stream: new Writable({
+      write: (chunk, _e, cb) => {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  } as never,
 });
 t.teardown(() => app.close());
 

@@ -210,7 +210,15 @@ t.test('on a broken commit the pages without the token name files, lines and cod
     repo: dir,
     token: GENERATOR_TOKEN,
     warm: false,
-    logger: { level: 'info', stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) } as never,
+    logger: {
+      level: 'info',
+      stream: new Writable({
+        write: (c, _e, cb) => {
+          logs.push(String(c));
+          cb();
+        },
+      }),
+    } as never,
   });
   t.teardown(() => app.close());
 

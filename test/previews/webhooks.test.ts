@@ -51,7 +51,15 @@ const app = await buildApp({
   // Long enough that only the push webhook can make the server fetch again.
   refreshIntervalMs: 60_000,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),
-  logger: { level: 'debug', stream: new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }) } as never,
+  logger: {
+    level: 'debug',
+    stream: new Writable({
+      write: (chunk, _e, cb) => {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  } as never,
 });
 t.teardown(() => app.close());
 
