@@ -4,9 +4,9 @@
  * with the same safety limits as the platform repo's own files would deserve:
  * no aliases blown up into gigabytes, no custom tags.
  */
-import { parseAllDocuments } from 'yaml';
 import { createError } from '../core/errors.js';
 import { isPlainObject } from '../core/layering/merge.js';
+import { parseYamlStream } from '../core/yaml/parse-yaml-stream.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -27,9 +27,9 @@ export function groupOf(apiVersion: string): string {
  */
 export function parseManifests(text: string, what: string): KubeObject[] {
   const objects: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: false })) {
-    if (doc.errors.length > 0) throw createError('GK_INVALID_YAML', `${what}: ${doc.errors[0]!.message.split('\n')[0]}`);
-    addObject(doc.toJS({ maxAliasCount: 100 }), what, objects);
+  for (const doc of parseYamlStream(text, { uniqueKeys: false })) {
+    if (doc.errors.length > 0) throw createError('GK_INVALID_YAML', `${what}: ${doc.errors[0]!.message}`);
+    addObject(doc.toData(100), what, objects);
   }
   return objects;
 }
