@@ -3,11 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { CHECK_RUN_NAME } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-abcdef0123456789';
 const INSTALLATION_TOKEN = 'ghs_installationtoken0123456789abcdefgh';
@@ -40,15 +39,7 @@ const app = await buildApp({
   token: 'generator-token-0123456789',
   warm: false,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),
-  logger: {
-    level: 'debug',
-    stream: new Writable({
-      write: (chunk, _e, cb) => {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  } as never,
+  logger: loggerInto(logs),
 });
 t.teardown(() => app.close());
 

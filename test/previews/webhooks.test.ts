@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { verifyWebhookSignature } from '../../src/integrations/github/webhook-signature.js';
 import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-0123456789';
 const GITHUB_TOKEN = 'ghp_testtoken0123456789abcdefghijklmnop';
@@ -51,15 +50,7 @@ const app = await buildApp({
   // Long enough that only the push webhook can make the server fetch again.
   refreshIntervalMs: 60_000,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),
-  logger: {
-    level: 'debug',
-    stream: new Writable({
-      write: (chunk, _e, cb) => {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  } as never,
+  logger: loggerInto(logs),
 });
 t.teardown(() => app.close());
 
