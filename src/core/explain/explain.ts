@@ -38,7 +38,7 @@ const KEY_OF: [FieldPath, FieldPath][] = [
 ];
 
 function leaves(value: unknown, path: FieldPath, out: [FieldPath, unknown][]): void {
-  if (Array.isArray(value) && value.length > 0) value.forEach((v, i) => leaves(v, [...path, i], out));
+  if (Array.isArray(value) && value.length > 0) for (const [i, v] of value.entries()) leaves(v, [...path, i], out);
   else if (isPlainObject(value) && Object.keys(value).length > 0) for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
   else out.push([path, value]);
 }

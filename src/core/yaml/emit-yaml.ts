@@ -35,6 +35,7 @@ const unprintableTest = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
 // the characters above, lone surrogates; and a trailing tab or space before
 // a line break only survives in a block when nothing reader-specific trims it.
 const notForBlock =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[ \t]\n|[ \t]$/;
 // Keys longer than this are written as explicit `? key` entries (YAML limits implicit keys to 1024 characters).
 const MAX_IMPLICIT_KEY = 1000;
