@@ -18,20 +18,15 @@
  * BENCH_REFRESH_MS (the server's --refresh-interval, default 1000), BENCH_NODE_FLAGS
  * (flags for the server's node, e.g. `--cpu-prof`).
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchRoot, makeCommittedRepo, startBenchServer } from './bench-server.js';
 import { driveLoad, type LoadResult } from './drive-load.js';
-import { makeLargeRepo } from './make-large-repo.js';
 
 type RunResult = LoadResult;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, existsSync(path.join(here, '../package.json')) ? '..' : '../..');
-const work = path.join(root, 'bench/.work/getparams');
-const cli = path.join(root, 'dist/src/gitops-k8s.cjs');
+const work = path.join(benchRoot, 'bench/.work/getparams');
 const apps = Number(process.env.BENCH_APPS ?? 2000);
 const clusters = Number(process.env.BENCH_CLUSTERS ?? 20);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -39,15 +34,6 @@ const refreshMs = Number(process.env.BENCH_REFRESH_MS ?? 1000);
 const commits = Number(process.env.BENCH_COMMITS ?? 5);
 const webhookSecret = 'bench-webhook-secret';
 const token = 'bench-token-0123456789abcdef';
-
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'b@example.com',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'b@example.com',
-};
-const git = (...args: string[]): string => execFileSync('git', ['-C', path.join(work, 'platform'), ...args], { env: gitEnv, encoding: 'utf8' }).trim();
 
 function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -110,45 +96,19 @@ const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
 async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const repo = makeLargeRepo(path.join(work, 'platform'), { apps, clusters });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'large platform');
+  const { repo, git } = makeCommittedRepo(path.join(work, 'platform'), { apps, clusters }, 'bench', 'large platform');
   console.log(
     `repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} Applications, served from file://${path.join(work, 'platform')}`,
   );
 
-  const server = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      cli,
-      'serve',
-      '--repo',
-      `file://${path.join(work, 'platform')}`,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--cache-dir',
-      path.join(work, 'cache'),
-      '--refresh-interval',
-      String(refreshMs),
-      '--log-level',
-      'warn',
-    ],
-    { env: { ...process.env, GITOPS_K8S_TOKEN: token, GITOPS_K8S_WEBHOOK_SECRET: webhookSecret }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  serverPid = server.pid!;
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  const { server, base } = await startBenchServer({
+    repoDir: path.join(work, 'platform'),
+    cacheDir: path.join(work, 'cache'),
+    env: { ...process.env, GITOPS_K8S_TOKEN: token, GITOPS_K8S_WEBHOOK_SECRET: webhookSecret },
+    nodeFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    serveArgs: ['--refresh-interval', String(refreshMs)],
   });
+  serverPid = server.pid!;
   try {
     const one = { revision: 'main', cluster: repo.clusters[0] };
     const full = { revision: 'main' };

@@ -13,25 +13,17 @@
  * Environment: SOAK_SECONDS (60: half for each pattern), SOAK_APPS (345), SOAK_CLUSTERS (15),
  * SOAK_CLIENTS (100), SOAK_SELECTIONS (2000).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { makeLargeRepo } from './make-large-repo.js';
+import { benchRoot, makeCommittedRepo, startBenchServer } from './bench-server.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, existsSync(path.join(here, '../package.json')) ? '..' : '../..');
-const work = path.join(root, 'bench/.work/soak');
-const cli = path.join(root, 'dist/src/gitops-k8s.cjs');
+const work = path.join(benchRoot, 'bench/.work/soak');
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
 const apps = Number(process.env.SOAK_APPS ?? 345);
 const clusterCount = Number(process.env.SOAK_CLUSTERS ?? 15);
 const clients = Number(process.env.SOAK_CLIENTS ?? 100);
 const selections = Number(process.env.SOAK_SELECTIONS ?? 2000);
 const token = 'soak-token-0123456789abcdef';
-
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'soak', GIT_AUTHOR_EMAIL: 's@example.com', GIT_COMMITTER_NAME: 'soak', GIT_COMMITTER_EMAIL: 's@example.com' };
-const git = (...args: string[]): string => execFileSync('git', ['-C', path.join(work, 'platform'), ...args], { env: gitEnv, encoding: 'utf8' }).trim();
 
 function rssMiBOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -54,43 +46,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const repo = makeLargeRepo(path.join(work, 'platform'), { apps, clusters: clusterCount });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'soak platform');
+  const { repo } = makeCommittedRepo(path.join(work, 'platform'), { apps, clusters: clusterCount }, 'soak', 'soak platform');
   console.log(
     `repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} sets; ${seconds} s, ${clients} clients without gzip, then ${selections} distinct padded selections`,
   );
 
-  const server = spawn(
-    process.execPath,
-    [
-      cli,
-      'serve',
-      '--repo',
-      `file://${path.join(work, 'platform')}`,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--cache-dir',
-      path.join(work, 'cache'),
-      '--log-level',
-      'warn',
-    ],
-    {
-      env: { ...process.env, GITOPS_K8S_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  const { server, base } = await startBenchServer({
+    repoDir: path.join(work, 'platform'),
+    cacheDir: path.join(work, 'cache'),
+    env: { ...process.env, GITOPS_K8S_TOKEN: token },
   });
   const pid = server.pid!;
   let phase = 'warm-up';

@@ -147,6 +147,7 @@ const tricky = [
   'x\udc00',
   'https://example.com/a?b=c#d',
   '{{cluster.name}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment-variable reference, a string like any other
   '${ES_PASSWORD}',
   '/var/run',
   '_private',

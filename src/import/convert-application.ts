@@ -3,10 +3,10 @@
  * has to stay a full Application file. The short format is checked with the
  * same schema as a written app file, so nothing it cannot say slips through.
  */
-import { parse as parseYaml } from 'yaml';
 import { isPlainObject } from '../core/layering/merge.js';
+import { parseYamlValue } from '../core/yaml/parse-yaml-stream.js';
 import type { AppKeys } from '../core/model.js';
-import { FINALIZER } from '../core/render/render-applications.js';
+import { FINALIZER } from '../core/argo-labels.js';
 import { validateAgainst } from '../core/schema/validate.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
 
@@ -25,7 +25,7 @@ const EXACT_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]
  * lists replace, null removes), gives exactly `target`; undefined when
  * `target` is `base` already.
  */
-export function layerOver(base: unknown, target: unknown): unknown {
+function layerOver(base: unknown, target: unknown): unknown {
   if (target === undefined) return base === undefined ? undefined : null;
   if (!isPlainObject(base) || !isPlainObject(target)) return JSON.stringify(base) === JSON.stringify(target) ? undefined : target;
   const out: Record<string, unknown> = {};
@@ -42,7 +42,7 @@ export function helmValuesOf(helm: Record<string, unknown>): { values?: Record<s
   if (isPlainObject(helm.valuesObject)) return { values: helm.valuesObject };
   if (typeof helm.values === 'string' && helm.values.trim() !== '') {
     try {
-      const parsed: unknown = parseYaml(helm.values, { maxAliasCount: 100 });
+      const parsed: unknown = parseYamlValue(helm.values, 100);
       if (parsed === null || parsed === undefined) return {};
       if (!isPlainObject(parsed)) return { problem: 'helm.values is not a map of values' };
       return { values: parsed };

@@ -19,7 +19,7 @@ export interface ImportedCluster {
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /** The provider of a Kubernetes API server URL, from the managed services' host names. */
-export function detectProvider(server: string): string {
+function detectProvider(server: string): string {
   let host: string;
   try {
     host = new URL(server).hostname;

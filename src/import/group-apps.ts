@@ -14,7 +14,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SOURCE_KEYS = ['repoURL', 'chart', 'path'];
 
 /** Name patterns tried for naming.application and an app's `name:`, the first that fits most apps winning. */
-export const NAME_PATTERNS = [
+const NAME_PATTERNS = [
   '{{app}}',
   '{{app}}-{{cluster.name}}',
   '{{namespace}}-{{app}}-{{cluster.name}}',
@@ -45,7 +45,7 @@ export interface Group {
 }
 
 /** The Application name a pattern gives, as render makes it. */
-export function applyPattern(pattern: string, app: string, namespace: string, cluster: string): string {
+function applyPattern(pattern: string, app: string, namespace: string, cluster: string): string {
   return toDnsLabel(pattern.replaceAll('{{app}}', app).replaceAll('{{namespace}}', namespace).replaceAll('{{cluster.name}}', cluster));
 }
 
@@ -101,7 +101,7 @@ export function nameGroups(groups: Group[]): string {
 }
 
 /** What every value has in common: maps by key, anything else when equal everywhere. */
-export function commonPart(values: readonly unknown[]): unknown {
+function commonPart(values: readonly unknown[]): unknown {
   if (values.length === 0) return undefined;
   if (values.every(isPlainObject)) {
     const out: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { GitopsError, type Problem } from '../core/errors.js';
 import { isPlainObject } from '../core/layering/merge.js';
 import type { AppKeys } from '../core/model.js';
-import { FINALIZER } from '../core/render/render-applications.js';
+import { FINALIZER } from '../core/argo-labels.js';
 import { convertApplication, DEFAULT_SYNC_POLICY, type Converted } from './convert-application.js';
 import { destinationKey, detectClusters, type ImportedCluster } from './detect-clusters.js';
 import { baseName, mergeMembers, nameGroups, type Group } from './group-apps.js';
@@ -54,7 +54,7 @@ function metaOf(object: Record<string, unknown>): {
 }
 
 /** Every string with `{{` written so that templates give it back as it was. */
-export function escapeTemplates<T>(value: T): T {
+function escapeTemplates<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll('{{', '\\{{') as T;
   if (Array.isArray(value)) return value.map(escapeTemplates) as T;
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)])) as T;
@@ -79,12 +79,19 @@ function managedMetadata(labels: Record<string, string>, annotations: Record<str
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportPlan {
+/** An Application to import, with the folder and cluster it goes to. */
+interface PlacedApp {
+  source: SourceObject;
+  namespace: string;
+  cluster: ImportedCluster;
+}
+
+type FolderYaml = Map<string, Record<string, unknown>>;
+
+/** The Applications with the folder and cluster each goes to; throws for names and namespaces an import cannot keep. */
+function placeApplications(input: ImportInput, clusters: Map<string, ImportedCluster>): PlacedApp[] {
   const problems: Problem[] = [];
-  const notes: string[] = [];
-  const files = new Map<string, unknown>();
-  const apps: { source: SourceObject; namespace: string; cluster: ImportedCluster }[] = [];
-  const clusters = detectClusters(input.applications);
+  const apps: PlacedApp[] = [];
   const names = new Map<string, string>();
   for (const source of input.applications) {
     const meta = metaOf(source.object);
@@ -113,15 +120,23 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
   }
   if (apps.length === 0 && problems.length === 0) problems.push({ code: 'GK_NO_APPS', message: 'the input holds no Application; nothing to import' });
   if (problems.length > 0) throw new GitopsError(problems);
+  return apps;
+}
 
-  const argocdNamespace = mostCommon(
-    apps.map((a) => metaOf(a.source.object).namespace ?? 'argocd'),
-    'argocd',
-  );
-  const folders = [...new Set(apps.map((a) => a.namespace))].sort();
+/** The labels and annotations of a namespace.yaml, each only when there are any. */
+function folderMetadata(labels: Record<string, string>, annotations: Record<string, string>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (Object.keys(labels).length > 0) data.labels = labels;
+  if (Object.keys(annotations).length > 0) data.annotations = annotations;
+  return data;
+}
 
-  // Namespace objects: their labels and annotations become the folder's.
-  const namespaceYaml = new Map<string, Record<string, unknown>>();
+/**
+ * Each folder's namespace.yaml so far: a Namespace object's labels and
+ * annotations, or else the managedNamespaceMetadata its Applications agree on.
+ */
+function readNamespaces(input: ImportInput, apps: readonly PlacedApp[], folders: readonly string[], notes: string[]) {
+  const namespaceYaml: FolderYaml = new Map();
   const namespaceMetadata = new Map<string, Record<string, unknown>>();
   for (const { object, origin } of input.namespaces) {
     const meta = metaOf(object);
@@ -132,17 +147,13 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     const labels = { ...(meta.labels ?? {}) };
     delete labels[NAMESPACE_LABEL];
     const annotations = { ...(meta.annotations ?? {}) };
-    const data: Record<string, unknown> = {};
-    if (Object.keys(labels).length > 0) data.labels = labels;
-    if (Object.keys(annotations).length > 0) data.annotations = annotations;
-    namespaceYaml.set(meta.name, data);
+    namespaceYaml.set(meta.name, folderMetadata(labels, annotations));
     const managed = managedMetadata(labels, annotations);
     if (managed) namespaceMetadata.set(meta.name, managed);
     notes.push(
       `Namespace ${meta.name}: its labels and annotations went to apps/${meta.name}/namespace.yaml; gitops-k8s sets them through CreateNamespace=true (syncPolicy.managedNamespaceMetadata), it does not create Namespace objects`,
     );
   }
-  // Folders without a Namespace object: the managedNamespaceMetadata their Applications agree on.
   for (const folder of folders) {
     if (namespaceYaml.has(folder)) continue;
     const found = apps
@@ -150,16 +161,18 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
       .map((a) => ((a.source.object.spec as Record<string, unknown>).syncPolicy as Record<string, unknown> | undefined)?.managedNamespaceMetadata);
     const first = found[0];
     if (isPlainObject(first) && found.every((m) => isDeepStrictEqual(m, first))) {
-      const labels = (first.labels ?? {}) as Record<string, string>;
-      const annotations = (first.annotations ?? {}) as Record<string, string>;
-      const data: Record<string, unknown> = {};
-      if (Object.keys(labels).length > 0) data.labels = labels;
-      if (Object.keys(annotations).length > 0) data.annotations = annotations;
-      namespaceYaml.set(folder, data);
+      namespaceYaml.set(folder, folderMetadata((first.labels ?? {}) as Record<string, string>, (first.annotations ?? {}) as Record<string, string>));
     }
   }
+  return { namespaceYaml, namespaceMetadata };
+}
 
-  // AppProjects: each becomes the project of the folder with most of its Applications.
+/**
+ * AppProjects: each becomes the project of the folder with most of its
+ * Applications, in that folder's namespace.yaml. Returns project name to
+ * owning folder.
+ */
+function placeProjects(input: ImportInput, apps: readonly PlacedApp[], folders: readonly string[], namespaceYaml: FolderYaml, notes: string[]) {
   const projectObjects = new Map(input.projects.map((p) => [metaOf(p.object).name ?? '', p]));
   const owners = new Map<string, string>();
   const owned = new Set<string>();
@@ -193,10 +206,11 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     namespaceYaml.set(owner, { ...(namespaceYaml.get(owner) ?? {}), project: block });
   }
   for (const [name, object] of projectObjects) if (!usage.includes(name)) notes.push(`dropped AppProject ${name} (${object.origin}): no Application uses it`);
-  for (const { object, origin } of input.ignored)
-    notes.push(`ignored ${String(object.kind)} ${metaOf(object).name ?? ''} (${origin}): import reads Applications, AppProjects and Namespaces`);
+  return owners;
+}
 
-  // Each Application as app keys (or a full file), then grouped per app across clusters.
+/** Each Application as app keys (or a full file), then grouped per app across clusters. */
+function convertApps(apps: readonly PlacedApp[], namespaceYaml: FolderYaml, owners: Map<string, string>, options: PlanOptions, notes: string[]) {
   const converted = new Map<SourceObject, Converted>();
   const groups = new Map<string, Group>();
   const withoutFinalizer: string[] = [];
@@ -221,22 +235,27 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     group.members.push({ name: meta.name!, cluster: app.cluster.name, origin: app.source.origin });
     groups.set(key, group);
   }
-  const bySource = new Map(apps.map((a) => [`${a.cluster.name}\u0000${metaOf(a.source.object).name}`, a.source]));
-  const sourceOf = (group: Group, cluster: string): SourceObject => bySource.get(`${cluster}\u0000${group.members.find((m) => m.cluster === cluster)!.name}`)!;
+  return { converted, groups, withoutFinalizer };
+}
 
-  // Full Applications fan out one file to all their clusters: only identical ones share a file.
+/** A full Application file: the object without its name, namespace and destination (the platform repo gives those). */
+function fullFileOf(source: SourceObject): Record<string, unknown> {
+  const { metadata: _m, spec, ...rest } = source.object;
+  const meta = metaOf(source.object);
+  const { destination: _d, ...specRest } = (spec ?? {}) as Record<string, unknown>;
+  const metadata: Record<string, unknown> = {};
+  if (meta.labels) metadata.labels = meta.labels;
+  if (meta.annotations) metadata.annotations = meta.annotations;
+  if (meta.finalizers) metadata.finalizers = meta.finalizers;
+  return { ...rest, metadata, spec: specRest };
+}
+
+type SourceOf = (group: Group, cluster: string) => SourceObject;
+
+/** Full Applications fan out one file to all their clusters: only identical ones share a file. Sorted by folder and name. */
+function splitUnequalFullApps(groups: Iterable<Group>, sourceOf: SourceOf): Group[] {
   const finalGroups: Group[] = [];
-  const fullFileOf = (source: SourceObject): Record<string, unknown> => {
-    const { metadata: _m, spec, ...rest } = source.object;
-    const meta = metaOf(source.object);
-    const { destination: _d, ...specRest } = (spec ?? {}) as Record<string, unknown>;
-    const metadata: Record<string, unknown> = {};
-    if (meta.labels) metadata.labels = meta.labels;
-    if (meta.annotations) metadata.annotations = meta.annotations;
-    if (meta.finalizers) metadata.finalizers = meta.finalizers;
-    return { ...rest, metadata, spec: specRest };
-  };
-  for (const group of groups.values()) {
+  for (const group of groups) {
     if (group.kind === 'full' && group.members.length > 1) {
       const first = fullFileOf(sourceOf(group, group.members[0]!.cluster));
       if (!group.members.every((m) => isDeepStrictEqual(fullFileOf(sourceOf(group, m.cluster)), first))) {
@@ -246,41 +265,54 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     }
     finalGroups.push(group);
   }
-  finalGroups.sort((a, b) => (`${a.namespace}/${a.base}` < `${b.namespace}/${b.base}` ? -1 : 1));
-  const pattern = nameGroups(finalGroups);
-  const allClusters = [...clusters.values()].map((c) => c.name).sort();
-  const fullApplications: ImportPlan['fullApplications'] = [];
-  for (const group of finalGroups) {
-    const file = `apps/${group.namespace}/${group.app}.yaml`;
-    const groupClusters = group.members.map((m) => m.cluster).sort();
-    const selection = isDeepStrictEqual(groupClusters, allClusters) ? undefined : groupClusters;
-    if (group.kind === 'full') {
-      const source = sourceOf(group, group.members[0]!.cluster);
-      const result = converted.get(source) as Extract<Converted, { kind: 'full' }>;
-      const meta = metaOf(source.object);
-      const block: Record<string, unknown> = {};
-      if (selection) block.clusters = selection;
-      if (group.namePattern) block.name = group.namePattern;
-      else if (group.literalNames) block.name = group.literalNames.values().next().value;
-      if (!(meta.finalizers ?? []).includes(FINALIZER) && !options.adoptDefaults) block.finalizer = false;
-      const data = escapeTemplates(fullFileOf(source));
-      files.set(file, Object.keys(block).length > 0 ? { ...data, 'gitops-k8s': block } : data);
-      fullApplications.push({ file, reasons: result.reasons });
-      continue;
-    }
-    const byCluster = new Map<string, AppKeys>();
-    for (const m of group.members) {
-      const keys = escapeTemplates((converted.get(sourceOf(group, m.cluster)) as Extract<Converted, { kind: 'spec' }>).keys);
-      if (group.literalNames) keys.name = group.literalNames.get(m.cluster)!;
-      byCluster.set(m.cluster, keys);
-    }
-    const keys = mergeMembers(byCluster);
-    const ordered: Record<string, unknown> = {};
-    if (group.namePattern) ordered.name = group.namePattern;
-    if (selection) ordered.clusters = selection;
-    files.set(file, { ...ordered, ...keys });
-  }
+  return finalGroups.sort((a, b) => (`${a.namespace}/${a.base}` < `${b.namespace}/${b.base}` ? -1 : 1));
+}
 
+interface AppFileContext {
+  converted: Map<SourceObject, Converted>;
+  sourceOf: SourceOf;
+  allClusters: string[];
+  options: PlanOptions;
+}
+
+/** The app file of a group: a full Application file with its `gitops-k8s:` block, or the app keys its members share. */
+function appFileOf(group: Group, context: AppFileContext): { data: unknown; reasons?: string[] } {
+  const groupClusters = group.members.map((m) => m.cluster).sort();
+  const selection = isDeepStrictEqual(groupClusters, context.allClusters) ? undefined : groupClusters;
+  if (group.kind === 'full') {
+    const source = context.sourceOf(group, group.members[0]!.cluster);
+    const result = context.converted.get(source) as Extract<Converted, { kind: 'full' }>;
+    const meta = metaOf(source.object);
+    const block: Record<string, unknown> = {};
+    if (selection) block.clusters = selection;
+    if (group.namePattern) block.name = group.namePattern;
+    else if (group.literalNames) block.name = group.literalNames.values().next().value;
+    if (!(meta.finalizers ?? []).includes(FINALIZER) && !context.options.adoptDefaults) block.finalizer = false;
+    const data = escapeTemplates(fullFileOf(source));
+    return { data: Object.keys(block).length > 0 ? { ...data, 'gitops-k8s': block } : data, reasons: result.reasons };
+  }
+  const byCluster = new Map<string, AppKeys>();
+  for (const m of group.members) {
+    const keys = escapeTemplates((context.converted.get(context.sourceOf(group, m.cluster)) as Extract<Converted, { kind: 'spec' }>).keys);
+    if (group.literalNames) keys.name = group.literalNames.get(m.cluster)!;
+    byCluster.set(m.cluster, keys);
+  }
+  const keys = mergeMembers(byCluster);
+  const ordered: Record<string, unknown> = {};
+  if (group.namePattern) ordered.name = group.namePattern;
+  if (selection) ordered.clusters = selection;
+  return { data: { ...ordered, ...keys } };
+}
+
+/** gitops.yaml, the cluster files and the namespace.yaml files. */
+function writeRepoFiles(
+  files: Map<string, unknown>,
+  pattern: string,
+  argocdNamespace: string,
+  clusters: Map<string, ImportedCluster>,
+  namespaceYaml: FolderYaml,
+  options: PlanOptions,
+): void {
   const settings: Record<string, unknown> = {};
   if (argocdNamespace !== 'argocd') settings.argocdNamespace = argocdNamespace;
   settings.naming = { application: pattern };
@@ -296,6 +328,38 @@ export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportP
     );
   }
   for (const [folder, data] of namespaceYaml) if (Object.keys(data).length > 0) files.set(`apps/${folder}/namespace.yaml`, data);
+}
+
+export function planRepo(input: ImportInput, options: PlanOptions = {}): ImportPlan {
+  const notes: string[] = [];
+  const files = new Map<string, unknown>();
+  const clusters = detectClusters(input.applications);
+  const apps = placeApplications(input, clusters);
+  const argocdNamespace = mostCommon(
+    apps.map((a) => metaOf(a.source.object).namespace ?? 'argocd'),
+    'argocd',
+  );
+  const folders = [...new Set(apps.map((a) => a.namespace))].sort();
+  const { namespaceYaml, namespaceMetadata } = readNamespaces(input, apps, folders, notes);
+  const owners = placeProjects(input, apps, folders, namespaceYaml, notes);
+  for (const { object, origin } of input.ignored)
+    notes.push(`ignored ${String(object.kind)} ${metaOf(object).name ?? ''} (${origin}): import reads Applications, AppProjects and Namespaces`);
+
+  const { converted, groups, withoutFinalizer } = convertApps(apps, namespaceYaml, owners, options, notes);
+  const bySource = new Map(apps.map((a) => [`${a.cluster.name}\u0000${metaOf(a.source.object).name}`, a.source]));
+  const sourceOf: SourceOf = (group, cluster) => bySource.get(`${cluster}\u0000${group.members.find((m) => m.cluster === cluster)!.name}`)!;
+  const finalGroups = splitUnequalFullApps(groups.values(), sourceOf);
+  const pattern = nameGroups(finalGroups);
+  const context: AppFileContext = { converted, sourceOf, allClusters: [...clusters.values()].map((c) => c.name).sort(), options };
+  const fullApplications: ImportPlan['fullApplications'] = [];
+  for (const group of finalGroups) {
+    const file = `apps/${group.namespace}/${group.app}.yaml`;
+    const { data, reasons } = appFileOf(group, context);
+    files.set(file, data);
+    if (reasons) fullApplications.push({ file, reasons });
+  }
+
+  writeRepoFiles(files, pattern, argocdNamespace, clusters, namespaceYaml, options);
   const others = apps.filter((a) => (metaOf(a.source.object).namespace ?? 'argocd') !== argocdNamespace);
   for (const a of others)
     notes.push(

@@ -5,9 +5,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { createError, GitopsError, type Problem } from '../core/errors.js';
 import { isPlainObject } from '../core/layering/merge.js';
+import { parseYamlStream } from '../core/yaml/parse-yaml-stream.js';
 import { requireTool, runTool } from '../tools/external-tool.js';
 import { cleanObject } from './clean-object.js';
 
@@ -43,23 +43,20 @@ export interface ReadOptions {
 const MAX_ALIASES = 100;
 
 /** Parses a YAML stream into objects, flattening `kind: List`. */
-export function parseObjects(text: string, label: string): SourceObject[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+function parseObjects(text: string, label: string): SourceObject[] {
+  const docList = parseYamlStream(text, { uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = [];
   const out: SourceObject[] = [];
-  const docList = Array.isArray(docs) ? docs : [];
   docList.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors)
-        problems.push({ code: 'GK_INVALID_YAML', file: label, line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0]! });
+      for (const e of doc.errors) problems.push({ code: 'GK_INVALID_YAML', file: label, line: e.line, message: e.message });
       return;
     }
     // helm template marks each document with its template's path: the most useful name for it.
     const source = /^# Source: (.+)$/m.exec(String(doc.commentBefore ?? ''))?.[1];
     let data: unknown;
     try {
-      data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+      data = doc.toData(MAX_ALIASES);
     } catch (error) {
       problems.push({ code: 'GK_YAML_LIMIT', file: label, message: `document ${index + 1}: ${(error as Error).message.split('\n')[0]}` });
       return;
@@ -87,7 +84,7 @@ function isArgo(object: Record<string, unknown>, kind: string): boolean {
 }
 
 /** Sorts cleaned objects by what import does with them. */
-export function classifyObjects(objects: readonly SourceObject[]): ImportInput {
+function classifyObjects(objects: readonly SourceObject[]): ImportInput {
   const input: ImportInput = { applications: [], projects: [], namespaces: [], ignored: [] };
   for (const { object, origin } of objects) {
     const cleaned = { object: cleanObject(object), origin };

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { loadPlatformRepo } from '../core/load/load-platform-repo.js';
 import { isPlainObject } from '../core/layering/merge.js';
 import { renderModel } from '../core/render/render-platform.js';
-import { FINALIZER, LABEL_PREFIX, MANAGED_BY } from '../core/render/render-applications.js';
+import { FINALIZER, LABEL_PREFIX, MANAGED_BY } from '../core/argo-labels.js';
 import { openLocalRepo } from '../sources/repo-files.js';
 import { helmValuesOf } from './convert-application.js';
 import { convertParameters, type HelmParameter } from './helm-set.js';
@@ -74,7 +74,7 @@ function compare(a: unknown, b: unknown, path: string, out: { path: string; inpu
     return;
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    a.forEach((item, i) => compare(item, b[i], `${path}[${i}]`, out));
+    for (const [i, item] of a.entries()) compare(item, b[i], `${path}[${i}]`, out);
     return;
   }
   out.push({ path, input: a, generated: b });
@@ -116,7 +116,7 @@ export function verifyImport(dir: string, inputs: readonly SourceObject[], optio
     }
     if (out.metadata.annotations?.[`${LABEL_PREFIX}source`] !== undefined && meta.annotations?.[`${LABEL_PREFIX}source`] === undefined) {
       delete out.metadata.annotations[`${LABEL_PREFIX}source`];
-      count('gitops-k8s.io/source annotation');
+      count(`${LABEL_PREFIX}source annotation`);
     }
     const inputFinalizers = meta.finalizers ?? [];
     if (options.adoptDefaults && !inputFinalizers.includes(FINALIZER) && out.metadata.finalizers?.includes(FINALIZER)) {

@@ -19,7 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { stringify } from 'yaml';
+import { MANAGED_BY, MANAGER } from '../core/argo-labels.js';
 import { createError } from '../core/errors.js';
+import { readPackageVersion } from '../package-version.js';
 
 /** The Argo CD release this version of gitops-k8s installs and is tested with. */
 export const ARGOCD_VERSION = 'v3.5.1';
@@ -28,15 +30,15 @@ export const ARGOCD_INSTALL_URL = `https://raw.githubusercontent.com/argoproj/ar
 /** The CRDs that must be Established before any Argo CD custom resource is applied. */
 export const ARGOCD_CRDS = ['applications.argoproj.io', 'applicationsets.argoproj.io', 'appprojects.argoproj.io'] as const;
 /** The namespace the install lives in (the stock manifests' RBAC assumes it). */
-export const ARGOCD_NAMESPACE = 'argocd';
+const ARGOCD_NAMESPACE = 'argocd';
 /** Name of the root Application (app of apps through the CMP). */
-export const ROOT_APPLICATION_NAME = 'gitops-k8s-root';
+const ROOT_APPLICATION_NAME = 'gitops-k8s-root';
 /** Where the gitops-k8s manifests are published (a kustomize remote base, by release tag). */
 export const GITOPS_K8S_SOURCE = 'https://github.com/gitops-k8s/gitops-k8s';
 /** The argocd-cm key of the Application health check that makes sync waves of child Applications wait. */
 export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
 /** The one copy of that check, in manifests/install (its kustomization merges it into argocd-cm). */
-export const APPLICATION_HEALTH_FILE = 'application-health.lua';
+const APPLICATION_HEALTH_FILE = 'application-health.lua';
 
 /** Which objects to print: the CRDs, everything else, or both (CRDs first). */
 export type BootstrapPart = 'crds' | 'install' | 'all';
@@ -82,7 +84,7 @@ export interface BootstrapResult {
 }
 
 /** The package's own manifests/ folder, found from this module (src/ or dist/src/). */
-export function packageManifestsDir(): string {
+function packageManifestsDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
     const candidate = path.join(dir, 'manifests', 'sidecar', 'kustomization.yaml');
@@ -95,11 +97,6 @@ export function packageManifestsDir(): string {
 /** The Application health check as shipped: manifests/install/application-health.lua. */
 export function readApplicationHealthCheck(manifestsDir = packageManifestsDir()): string {
   return readFileSync(path.join(manifestsDir, 'install', APPLICATION_HEALTH_FILE), 'utf8');
-}
-
-/** This package's version: the release tag (`v<version>`) its manifests are published under. */
-export function packageVersion(manifestsDir = packageManifestsDir()): string {
-  return (JSON.parse(readFileSync(path.join(manifestsDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function repoPatch(repoURL: string): Record<string, unknown> {
@@ -139,14 +136,14 @@ function checkOptions(options: BootstrapOptions): Required<Pick<BootstrapOptions
 }
 
 /** The root Application: the platform repo rendered by the gitops-k8s CMP (app of apps). */
-export function rootApplication(options: { repoURL: string; revision: string; path: string }): Record<string, unknown> {
+function rootApplication(options: { repoURL: string; revision: string; path: string }): Record<string, unknown> {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: {
       name: ROOT_APPLICATION_NAME,
       namespace: ARGOCD_NAMESPACE,
-      labels: { 'app.kubernetes.io/managed-by': 'gitops-k8s' },
+      labels: { [MANAGED_BY]: MANAGER },
     },
     spec: {
       project: 'default',
@@ -168,7 +165,7 @@ export function rootApplication(options: { repoURL: string; revision: string; pa
  * generator's default repo. The same as the self-managed app folder
  * ({@link argocdAppFiles}) plus the root Application.
  */
-export function bootstrapKustomization(options: { repoURL: string }): Record<string, unknown> {
+function bootstrapKustomization(options: { repoURL: string }): Record<string, unknown> {
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -183,7 +180,7 @@ export function bootstrapKustomization(options: { repoURL: string }): Record<str
  * (the pinned stock install plus the sidecar Component) and the same repo
  * setting. A self-sync then keeps the sidecar. Returns file name -> content.
  */
-export function argocdAppFiles(options: { repoURL: string; ref: string; cluster: string }): Record<string, string> {
+function argocdAppFiles(options: { repoURL: string; ref: string; cluster: string }): Record<string, string> {
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -225,7 +222,7 @@ export function argocdAppFiles(options: { repoURL: string; ref: string; cluster:
  */
 export function writeArgocdApp(dir: string, options: { repoURL: string; ref?: string; cluster?: string }): string[] {
   const { repoURL } = checkOptions({ repoURL: options.repoURL });
-  const files = argocdAppFiles({ repoURL, ref: options.ref ?? `v${packageVersion()}`, cluster: options.cluster ?? 'in-cluster' });
+  const files = argocdAppFiles({ repoURL, ref: options.ref ?? `v${readPackageVersion()}`, cluster: options.cluster ?? 'in-cluster' });
   const namespaceFile = '../namespace.yaml';
   for (const name of Object.keys(files)) {
     if (name !== namespaceFile && existsSync(path.join(dir, name))) {
@@ -280,7 +277,7 @@ function runKubectl(kubectl: string, args: string[], timeoutMs: number): Promise
 }
 
 /** Splits kustomize's output into objects, keeping each one's text. */
-export function splitYamlStream(text: string): BootstrapObject[] {
+function splitYamlStream(text: string): BootstrapObject[] {
   const objects: BootstrapObject[] = [];
   for (const chunk of text.split(/^---[ \t]*$/m)) {
     if (chunk.trim() === '') continue;
@@ -308,7 +305,7 @@ function rank(o: BootstrapObject): number {
 }
 
 /** Orders for `kubectl apply`: Namespace, CRDs, the rest as kustomize gave it, Argo CD custom resources last. */
-export function orderForApply(objects: readonly BootstrapObject[]): BootstrapObject[] {
+function orderForApply(objects: readonly BootstrapObject[]): BootstrapObject[] {
   return objects
     .map((o, i) => ({ o, i }))
     .sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i)
@@ -323,7 +320,7 @@ export function selectPart(objects: readonly BootstrapObject[], part: BootstrapP
 }
 
 /** How to apply the output; printed as YAML comments at the top of it. */
-export function applyInstructions(options: { repoURL: string; revision: string; path: string }): string[] {
+function applyInstructions(options: { repoURL: string; revision: string; path: string }): string[] {
   const args = `--repo ${options.repoURL} --revision ${options.revision} --path ${options.path}`;
   return [
     `Argo CD ${ARGOCD_VERSION} with gitops-k8s, made by \`gitops-k8s bootstrap\`.`,

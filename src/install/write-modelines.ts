@@ -37,7 +37,7 @@ export function listSchemaTargets(root: string): SchemaTarget[] {
 const MODELINE = /^#\s*yaml-language-server:\s*\$schema=.*$/m;
 
 /** The text with its modeline set to `modeline`: the existing one replaced, else one added as the first line. */
-export function setModeline(text: string, modeline: string): string {
+function setModeline(text: string, modeline: string): string {
   if (MODELINE.test(text)) return text.replace(MODELINE, modeline);
   return `${modeline}${text.includes('\r\n') ? '\r\n' : '\n'}${text}`;
 }

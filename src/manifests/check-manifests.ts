@@ -8,7 +8,8 @@
  * - crd: a custom resource's CRD is on the cluster before it is applied.
  */
 import type { NamespaceFolder, PlatformRepo } from '../core/model.js';
-import { SYNC_WAVE, type RenderedApp } from '../core/render/render-applications.js';
+import { LABEL_PREFIX, SYNC_WAVE } from '../core/argo-labels.js';
+import type { RenderedApp } from '../core/render/render-applications.js';
 import type { AppProject } from '../core/render/render-projects.js';
 import { groupOf, type KubeObject } from './kube-object.js';
 import { permitsNamespace, refusedKind, type ProjectSpec } from './project-permits.js';
@@ -83,7 +84,7 @@ function crdsOf(apps: readonly AppManifests[]): Map<string, CrdInfo> {
 }
 
 function folderOfProject(repo: PlatformRepo, project: AppProject | undefined): NamespaceFolder | undefined {
-  const folder = project?.metadata.labels['gitops-k8s.io/namespace'];
+  const folder = project?.metadata.labels[`${LABEL_PREFIX}namespace`];
   return repo.namespaces.find((ns) => ns.name === folder);
 }
 

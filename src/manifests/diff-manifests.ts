@@ -94,7 +94,7 @@ function withoutSecretValues(o: KubeObject): Record<string, unknown> {
 }
 
 /** Field-level differences of one resource; Secret values by key only. */
-export function diffResource(before: KubeObject, after: KubeObject): ManifestFieldChange[] {
+function diffResource(before: KubeObject, after: KubeObject): ManifestFieldChange[] {
   if (!isSecret(before) && !isSecret(after)) return diffValues(before, after);
   const rest = diffValues(withoutSecretValues(before), withoutSecretValues(after));
   return [...rest, ...diffSecretValues(before, after)].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
@@ -144,9 +144,4 @@ export function diffManifests(base: readonly AppManifests[], head: readonly AppM
     });
   }
   return { apps };
-}
-
-/** Whether any resource differs. */
-export function hasManifestChanges(diff: ManifestDiff): boolean {
-  return diff.apps.some((a) => a.resources.length > 0);
 }

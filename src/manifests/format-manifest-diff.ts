@@ -4,6 +4,7 @@
  * to begin with; a secret field change says only what happened to its key.
  */
 import type { ChangeKind } from '../core/diff/diff-platforms.js';
+import { fenceCode } from '../core/diff/fence-code.js';
 import { escapeHtml } from '../integrations/status/escape-html.js';
 import type { AppManifestDiff, ManifestDiff, ManifestFieldChange } from './diff-manifests.js';
 
@@ -53,17 +54,10 @@ export function formatManifestDiffText(diff: ManifestDiff): string {
   return `Resources deployed:\n\n${blocks.join('\n\n')}\n`;
 }
 
-/** A code fence longer than any run of backticks in the text, so the text cannot close it. */
-function codeBlock(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}diff\n${text}\n${fence}`;
-}
-
 function markdownApp(app: AppManifestDiff): string {
   const summary = `${SIGN[app.change]} Application <code>${escapeHtml(app.application)}</code> — <code>${escapeHtml(app.app)}</code> on <code>${escapeHtml(app.cluster)}</code>: ${counts(app)}`;
   // A diff block colours `+`/`-` lines; `~` lines of changed fields read as context.
-  return ['<details><summary>', summary, '</summary>', '', codeBlock(appLines(app, '').join('\n')), '', '</details>'].join('\n');
+  return ['<details><summary>', summary, '</summary>', '', fenceCode('diff', appLines(app, '').join('\n')), '', '</details>'].join('\n');
 }
 
 export interface ManifestMarkdownOptions {
@@ -72,7 +66,7 @@ export interface ManifestMarkdownOptions {
 }
 
 /** The note that replaces Applications left out. */
-export function omittedNote(n: number): string {
+function omittedNote(n: number): string {
   return `_${n} more Application${n === 1 ? '' : 's'} changed; run \`gitops-k8s diff --manifests\` locally._`;
 }
 

@@ -4,9 +4,9 @@
  * with the same safety limits as the platform repo's own files would deserve:
  * no aliases blown up into gigabytes, no custom tags.
  */
-import { parseAllDocuments } from 'yaml';
 import { createError } from '../core/errors.js';
 import { isPlainObject } from '../core/layering/merge.js';
+import { parseYamlStream } from '../core/yaml/parse-yaml-stream.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -27,15 +27,15 @@ export function groupOf(apiVersion: string): string {
  */
 export function parseManifests(text: string, what: string): KubeObject[] {
   const objects: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: false })) {
-    if (doc.errors.length > 0) throw createError('GK_INVALID_YAML', `${what}: ${doc.errors[0]!.message.split('\n')[0]}`);
-    addObject(doc.toJS({ maxAliasCount: 100 }), what, objects);
+  for (const doc of parseYamlStream(text, { uniqueKeys: false })) {
+    if (doc.errors.length > 0) throw createError('GK_INVALID_YAML', `${what}: ${doc.errors[0]!.message}`);
+    addObject(doc.toData(100), what, objects);
   }
   return objects;
 }
 
 /** Adds a parsed document (or, for a `*List`, its items) to `objects`. */
-export function addObject(value: unknown, what: string, objects: KubeObject[]): void {
+function addObject(value: unknown, what: string, objects: KubeObject[]): void {
   if (value === null || value === undefined) return;
   if (!isPlainObject(value)) throw createError('GK_INVALID_VALUE', `${what}: a document is not a Kubernetes object (a map with apiVersion and kind)`);
   if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
@@ -47,9 +47,4 @@ export function addObject(value: unknown, what: string, objects: KubeObject[]): 
     throw createError('GK_INVALID_VALUE', `${what}: an object lacks apiVersion, kind or metadata.name`);
   }
   objects.push(value as KubeObject);
-}
-
-/** `kind/namespace/name` as users read it (an empty namespace for cluster-scoped objects). */
-export function describeObject(o: { kind: string; namespace: string; name: string }): string {
-  return `${o.kind}/${o.namespace}/${o.name}`;
 }

@@ -14,7 +14,7 @@ import { parseManifests, type KubeObject } from './kube-object.js';
 import { resolveInside } from './resolve-inside.js';
 
 /** `kustomize build DIR`, or `kubectl kustomize DIR` when only kubectl is installed. */
-export function kustomizeCommand(env: NodeJS.ProcessEnv): { file: string; args: string[] } {
+function kustomizeCommand(env: NodeJS.ProcessEnv): { file: string; args: string[] } {
   const kustomize = locateTool('kustomize', env);
   if (kustomize) return { file: kustomize, args: ['build'] };
   try {
@@ -25,7 +25,7 @@ export function kustomizeCommand(env: NodeJS.ProcessEnv): { file: string; args: 
 }
 
 /** An Argo CD image override (`name=newName:tag`, `name:tag`, `name@digest`) as a kustomization `images` entry. */
-export function parseImageOverride(spec: string): Record<string, string> {
+function parseImageOverride(spec: string): Record<string, string> {
   const eq = spec.indexOf('=');
   const name = eq === -1 ? undefined : spec.slice(0, eq);
   const ref = eq === -1 ? spec : spec.slice(eq + 1);

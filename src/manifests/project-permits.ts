@@ -29,7 +29,7 @@ export interface ProjectSpec {
 const globs = new Map<string, RegExp>();
 
 /** Argo CD's globs on group, kind, name and namespace: `*` any run of characters, `?` one. */
-export function matchGlob(pattern: string, value: string): boolean {
+function matchGlob(pattern: string, value: string): boolean {
   let re = globs.get(pattern);
   if (!re) {
     re = new RegExp(

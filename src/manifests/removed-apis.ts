@@ -13,7 +13,7 @@ export interface RemovedApi {
   replacement: string;
 }
 
-export const REMOVED_APIS: readonly RemovedApi[] = [
+const REMOVED_APIS: readonly RemovedApi[] = [
   {
     apiVersion: 'extensions/v1beta1',
     kinds: ['Deployment', 'DaemonSet', 'ReplicaSet', 'NetworkPolicy', 'PodSecurityPolicy'],
@@ -77,7 +77,7 @@ export const REMOVED_APIS: readonly RemovedApi[] = [
 ];
 
 /** `1.31`, `v1.31.2` → [1, 31]. */
-export function minorVersion(version: string): [number, number] {
+function minorVersion(version: string): [number, number] {
   const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
   return [major ?? 0, minor ?? 0];
 }

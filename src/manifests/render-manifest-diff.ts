@@ -39,7 +39,7 @@ function readsChangedFile(side: ManifestRevision, r: RenderedApp, files: readonl
 }
 
 /** The Applications to render on each side, by name. */
-export function touchedApplications(input: Pick<ManifestDiffInput, 'base' | 'head' | 'platformDiff' | 'changedFiles'>): Set<string> {
+function touchedApplications(input: Pick<ManifestDiffInput, 'base' | 'head' | 'platformDiff' | 'changedFiles'>): Set<string> {
   const names = new Set(input.platformDiff.objects.filter((o) => o.kind === 'Application').map((o) => o.name));
   if (input.changedFiles.length > 0) {
     for (const side of [input.base, input.head]) {

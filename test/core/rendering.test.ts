@@ -14,7 +14,7 @@ import { applicationsByName, fixture, listFiles, projectRoot, renderFixture } fr
 
 type Values = Record<string, unknown>;
 const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values =>
-  ((app?.spec.source as { helm?: { valuesObject?: Values } } | undefined)?.helm?.valuesObject ?? {}) as Values;
+  ((app!.spec.source as { helm?: { valuesObject?: Values } }).helm?.valuesObject ?? {}) as Values;
 const waveOf = (app: { metadata: { annotations: Record<string, string> } } | undefined): string | undefined =>
   app?.metadata.annotations['argocd.argoproj.io/sync-wave'];
 

@@ -18,10 +18,10 @@ function outsideDir(t: { teardown: (fn: () => void) => void }): string {
 
 t.test('a path that climbs out of the repository is refused with its file, line and field', async (t) => {
   const problems = lintProblems('core-path-traversal');
-  const escape = problemAt(problems, 'apps/web/escape.yaml', 'path');
-  t.equal(escape.code, 'GK_PATH_ESCAPE');
-  t.equal(escape.line, 2);
-  t.match(escape.message, /leaves the repository/);
+  const escaped = problemAt(problems, 'apps/web/escape.yaml', 'path');
+  t.equal(escaped.code, 'GK_PATH_ESCAPE');
+  t.equal(escaped.line, 2);
+  t.match(escaped.message, /leaves the repository/);
   t.equal(problemAt(problems, 'apps/web/absolute.yaml', 'path').code, 'GK_PATH_ESCAPE');
   // A path in another Git repository may not climb out of that one either.
   t.equal(problemAt(problems, 'apps/web/remote.yaml', 'path').code, 'GK_PATH_ESCAPE');
@@ -84,7 +84,7 @@ t.test('a symlink inside the repository is followed like the file it points at',
   symlinkSync('../../real-manifests', path.join(repo, 'apps/tools/linked'));
   const apps = applicationsByName(renderPlatform(openLocalRepo(repo)));
   t.same(apps.get('web-api-in-cluster')?.spec.source, { repoURL: 'https://charts.example.com', chart: 'api', targetRevision: '2.0.0' });
-  t.equal((apps.get('tools-linked-in-cluster')?.spec.source as { path: string }).path, 'apps/tools/linked');
+  t.equal((apps.get('tools-linked-in-cluster')!.spec.source as { path: string }).path, 'apps/tools/linked');
   t.ok(apps.has('web-web-in-cluster'));
 });
 

@@ -27,6 +27,7 @@ type Json = any;
 /** A Lua string literal holding exactly the bytes of `s` (as UTF-8). */
 function luaString(s: string): string {
   // Three-digit decimal escapes: a following digit cannot extend them.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what Lua needs escaped
   return `"${s.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
 }
 
@@ -103,11 +104,11 @@ async function evaluate(cases: Record<string, Json>, script = CHECK_FILE): Promi
         else resolve(out);
       });
     });
-    const unescape = (s: string): string => s.replace(/\\(\\|t|n)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\'));
+    const unescapeLua = (s: string): string => s.replace(/\\(\\|t|n)/g, (_match, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\'));
     const verdicts: Record<string, Verdict> = {};
     for (const line of stdout.split('\n').filter((l) => l !== '')) {
       const [name, status, message] = line.split('\t') as [string, string, string];
-      verdicts[name] = { status: unescape(status), message: unescape(message ?? '') };
+      verdicts[name] = { status: unescapeLua(status), message: unescapeLua(message ?? '') };
     }
     return verdicts;
   } finally {
@@ -140,7 +141,13 @@ const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
   'status without sync': { app: child((a) => delete a.status.sync), status: 'Progressing', message: /first comparison/ },
   'OutOfSync, still healthy on the old version': { app: child((a) => (a.status.sync.status = 'OutOfSync')), status: 'Progressing', message: /OutOfSync/ },
   'sync status Unknown (comparison failed)': { app: child((a) => (a.status.sync.status = 'Unknown')), status: 'Progressing', message: /Unknown/ },
-  'OutOfSync and Degraded': { app: child((a) => ((a.status.sync.status = 'OutOfSync'), (a.status.health.status = 'Degraded'))), status: 'Degraded' },
+  'OutOfSync and Degraded': {
+    app: child((a) => {
+      a.status.sync.status = 'OutOfSync';
+      a.status.health.status = 'Degraded';
+    }),
+    status: 'Degraded',
+  },
   'OutOfSync after a sync that failed for good': {
     app: child((a) => {
       a.status.sync.status = 'OutOfSync';
@@ -151,7 +158,11 @@ const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
     message: /Failed: one or more objects failed to apply/,
   },
   'OutOfSync after a sync that errored': {
-    app: child((a) => ((a.status.sync.status = 'OutOfSync'), (a.status.operationState.phase = 'Error'), delete a.status.operationState.message)),
+    app: child((a) => {
+      a.status.sync.status = 'OutOfSync';
+      a.status.operationState.phase = 'Error';
+      delete a.status.operationState.message;
+    }),
     status: 'Degraded',
     message: /^sync Error: $/,
   },
@@ -169,11 +180,18 @@ const cases: Record<string, { app: Json; status: string; message?: RegExp }> = {
     message: /Running/,
   },
   'sync running and health Degraded for a moment': {
-    app: child((a) => ((a.status.operationState.phase = 'Running'), delete a.status.operationState.finishedAt, (a.status.health.status = 'Degraded'))),
+    app: child((a) => {
+      a.status.operationState.phase = 'Running';
+      delete a.status.operationState.finishedAt;
+      a.status.health.status = 'Degraded';
+    }),
     status: 'Progressing',
   },
   'sync terminating': {
-    app: child((a) => ((a.status.operationState.phase = 'Terminating'), delete a.status.operationState.finishedAt)),
+    app: child((a) => {
+      a.status.operationState.phase = 'Terminating';
+      delete a.status.operationState.finishedAt;
+    }),
     status: 'Progressing',
     message: /Terminating/,
   },

@@ -9,7 +9,6 @@ import {
   ARGOCD_INSTALL_URL,
   GITOPS_K8S_SOURCE,
   buildBootstrap,
-  packageVersion,
   readApplicationHealthCheck,
   selectPart,
   type BootstrapObject,
@@ -17,6 +16,7 @@ import {
 import { renderPlatform } from '../../src/core/render/render-platform.js';
 import { openLocalRepo } from '../../src/sources/repo-files.js';
 import { runCli } from '../../src/cli/cli.js';
+import { readPackageVersion } from '../../src/package-version.js';
 import { crdProblemsAll } from '../helpers/crd.js';
 import {
   PINNED_INSTALL_URL,
@@ -136,7 +136,7 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
       t.teardown(() => rmSync(copy, { recursive: true, force: true }));
       const kfile = path.join(appDir, 'kustomization.yaml');
       const text = readFileSync(kfile, 'utf8');
-      const remote = `${GITOPS_K8S_SOURCE}//manifests/install?ref=v${packageVersion()}`;
+      const remote = `${GITOPS_K8S_SOURCE}//manifests/install?ref=v${readPackageVersion()}`;
       t.ok(text.includes(remote), 'points at this release of manifests/install');
       cpSync(path.join(copy, 'manifests'), path.join(appDir, 'manifests'), { recursive: true });
       writeFileSync(kfile, text.replace(remote, 'manifests/install'));

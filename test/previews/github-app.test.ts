@@ -3,12 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { CHECK_RUN_NAME } from '../../src/integrations/github/pull-request-preview.js';
-import { signWebhookBody } from '../../src/integrations/github/webhook-signature.js';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, makePlatformRepo, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-abcdef0123456789';
 const INSTALLATION_TOKEN = 'ghs_installationtoken0123456789abcdefgh';
@@ -41,7 +39,7 @@ const app = await buildApp({
   token: 'generator-token-0123456789',
   warm: false,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),
-  logger: { level: 'debug', stream: new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }) } as never,
+  logger: loggerInto(logs),
 });
 t.teardown(() => app.close());
 
@@ -50,7 +48,7 @@ async function deliver(payload: unknown) {
   return app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/github',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': await signWebhookBody(SECRET, body) },
+    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': signWebhookBody(SECRET, body) },
     payload: body,
   });
 }

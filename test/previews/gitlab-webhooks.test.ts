@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
 import { startFakeGitlab } from '../fixtures/previews-support/fake-gitlab.js';
-import { commitChanges, git, makePlatformRepo, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
 
 const HOOK_TOKEN = 'gitlab-hook-token-0123456789';
 const GITLAB_TOKEN = 'glpat-testtoken0123456789abcd';
@@ -49,15 +48,7 @@ const app = await buildApp({
   warm: false,
   refreshIntervalMs: 60_000,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-gitlab-cache-')),
-  logger: {
-    level: 'debug',
-    stream: new Writable({
-      write: (chunk, _e, cb) => {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  } as never,
+  logger: loggerInto(logs),
 });
 t.teardown(() => app.close());
 

@@ -4,7 +4,7 @@ import { runCli } from '../../src/cli/cli.js';
 import { openLocalRepo, renderPlatform } from '../../src/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { buildStatusMatrix, classifyArgoApp, collectStatus } from '../../src/integrations/status/status-matrix.js';
-import { argoItem, startFakeArgo } from '../fixtures/previews-support/support.js';
+import { argoItem, loggerInto, startFakeArgo } from '../fixtures/previews-support/support.js';
 import {
   COMPARISON_ERROR,
   DEGRADED,
@@ -205,12 +205,11 @@ t.test('on a broken commit the pages without the token name files, lines and cod
     `repoURL: https://github.com/argoproj/argocd-example-apps.git\npath: guestbook\ntargetRevision: main\nsyncPolicy:\n  automated:\n    enabled: ${SECRET}\n`,
   );
   const logs: string[] = [];
-  const { Writable } = await import('node:stream');
   const app = await buildApp({
     repo: dir,
     token: GENERATOR_TOKEN,
     warm: false,
-    logger: { level: 'info', stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) } as never,
+    logger: loggerInto(logs, 'info'),
   });
   t.teardown(() => app.close());
 

@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { signWebhookBody, verifyWebhookSignature } from '../../src/integrations/github/webhook-signature.js';
+import { verifyWebhookSignature } from '../../src/integrations/github/webhook-signature.js';
 import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, makePlatformRepo, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-0123456789';
 const GITHUB_TOKEN = 'ghp_testtoken0123456789abcdefghijklmnop';
@@ -51,7 +50,7 @@ const app = await buildApp({
   // Long enough that only the push webhook can make the server fetch again.
   refreshIntervalMs: 60_000,
   cacheDir: mkdtempSync(path.join(tmpdir(), 'gk-previews-cache-')),
-  logger: { level: 'debug', stream: new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }) } as never,
+  logger: loggerInto(logs),
 });
 t.teardown(() => app.close());
 
@@ -82,7 +81,7 @@ async function deliver(event: string, payload: unknown, signature?: string) {
       'content-type': 'application/json',
       'x-github-event': event,
       'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
-      'x-hub-signature-256': signature ?? (await signWebhookBody(SECRET, body)),
+      'x-hub-signature-256': signature ?? signWebhookBody(SECRET, body),
     },
     payload: body,
   });
@@ -94,7 +93,7 @@ const writes = (n: number) =>
 
 t.test('signatures are checked with @octokit/webhooks over the raw body', async (t) => {
   const body = Buffer.from('{"zen":"Keep it logically awesome."}');
-  const good = await signWebhookBody(SECRET, body);
+  const good = signWebhookBody(SECRET, body);
   t.match(good, /^sha256=[0-9a-f]{64}$/);
   t.equal(await verifyWebhookSignature(SECRET, body, good), true);
   t.equal(await verifyWebhookSignature(SECRET, Buffer.from('{"zen": "Keep it logically awesome."}'), good), false, 'reformatted JSON does not match');
@@ -116,7 +115,7 @@ t.test('a delivery with a bad or missing signature is refused with 401 and does 
     payload: body,
   });
   t.equal(missing.statusCode, 401);
-  const signedOther = await deliver('pull_request', prPayload('opened', 1, first), await signWebhookBody('not-the-secret', body));
+  const signedOther = await deliver('pull_request', prPayload('opened', 1, first), signWebhookBody('not-the-secret', body));
   t.equal(signedOther.statusCode, 401);
   await app.previews.onIdle();
   t.equal(github.requests.length, before, 'GitHub was not called');
@@ -194,14 +193,14 @@ t.test('a form-encoded delivery is verified over its raw body too', async (t) =>
   const good = await app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/github',
-    headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, body) },
+    headers: { ...headers, 'x-hub-signature-256': signWebhookBody(SECRET, body) },
     payload: body,
   });
   t.equal(good.statusCode, 200);
   const bad = await app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/github',
-    headers: { ...headers, 'x-hub-signature-256': await signWebhookBody(SECRET, `${body}x`) },
+    headers: { ...headers, 'x-hub-signature-256': signWebhookBody(SECRET, `${body}x`) },
     payload: body,
   });
   t.equal(bad.statusCode, 401);
@@ -247,7 +246,7 @@ t.test('a push drops the caches of its repository and is forwarded, signed as re
   await waitFor(() => forwarded.length === 1);
   t.equal(forwarded[0]!.headers['x-github-event'], 'push');
   t.equal(forwarded[0]!.body, JSON.stringify(payload), 'the body is passed on byte for byte');
-  t.equal(forwarded[0]!.headers['x-hub-signature-256'], await signWebhookBody(SECRET, JSON.stringify(payload)));
+  t.equal(forwarded[0]!.headers['x-hub-signature-256'], signWebhookBody(SECRET, JSON.stringify(payload)));
 });
 
 t.test('neither the GitHub token nor the webhook secret reaches a comment or a log line', async (t) => {

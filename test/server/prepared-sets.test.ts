@@ -2,8 +2,8 @@ import t from 'tap';
 import { loadPlatformRepo, openLocalRepo, renderPlatform, selectOutput } from '../../src/index.js';
 import type { Filters } from '../../src/core/render/render-platform.js';
 import { parameterSetOf } from '../../src/server/generator/parameters.js';
-import { prepareSets, writeReply, type PreparedSets } from '../../src/server/generator/prepared-sets.js';
-import { filtersOf } from '../../src/server/generator/request.js';
+import { clusterNamesOf, prepareSets, writeReply, type PreparedSets } from '../../src/server/generator/prepared-sets.js';
+import { filtersOfSelection, type InputParameters, selectionOf } from '../../src/server/generator/request.js';
 import { testApp } from '../fixtures/server-support/app.js';
 import { inReplyOrder } from '../helpers/reply-order.js';
 import { makeWorkTree, platformFiles } from '../fixtures/server-support/git-repos.js';
@@ -18,6 +18,11 @@ const selections: Record<string, unknown>[] = [
   { labels: 'gitops-k8s.io/app=guestbook', cluster: 'kind-dev' },
   { clusters: ['do-ams3', 'kind-dev'], namespaces: 'kube-system,guestbook' },
 ];
+
+/** The filters of a request's parameters, as the generator makes them: cluster names resolved against the prepared sets. */
+function filtersOf(parameters: InputParameters, prepared: PreparedSets): Filters {
+  return filtersOfSelection(selectionOf(parameters), (wanted) => clusterNamesOf(wanted, prepared.clusters));
+}
 
 async function replyOf(prepared: PreparedSets, filters: Filters): Promise<string> {
   let text = '';
@@ -34,7 +39,7 @@ t.test('a reply is byte for byte the JSON of the selected sets, cluster by clust
   // Twice: every reply renders what it selects again, and the bytes must not change.
   for (const round of [1, 2]) {
     for (const parameters of selections) {
-      const filters = filtersOf(parameters, platform);
+      const filters = filtersOf(parameters, prepared);
       const expected = JSON.stringify({ output: { parameters: inReplyOrder(selectOutput(platform, filters).apps).map((r) => parameterSetOf(r, '')) } });
       t.equal(await replyOf(prepared, filters), expected, `${JSON.stringify(parameters)}, round ${round}`);
     }
@@ -44,7 +49,7 @@ t.test('a reply is byte for byte the JSON of the selected sets, cluster by clust
       { namespace: 'observe', cluster: 'kind-dev' },
       { labels: { 'gitops-k8s.io/app': 'nope' } },
     ]) {
-      const filters = filtersOf(parameters, platform);
+      const filters = filtersOf(parameters, prepared);
       let wanted: unknown;
       try {
         selectOutput(platform, filters);

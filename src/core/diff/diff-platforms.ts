@@ -1,3 +1,4 @@
+import { LABEL_PREFIX } from '../argo-labels.js';
 import { isPlainObject } from '../layering/merge.js';
 import type { RenderedPlatform } from '../render/render-platform.js';
 
@@ -115,9 +116,9 @@ function keyOf(o: DiffableObject): string {
 
 function describe(o: DiffableObject): { app?: string; cluster?: string } {
   const labels = o.metadata.labels ?? {};
-  const ns = labels['gitops-k8s.io/namespace'];
-  const app = labels['gitops-k8s.io/app'];
-  const cluster = labels['gitops-k8s.io/cluster'];
+  const ns = labels[`${LABEL_PREFIX}namespace`];
+  const app = labels[`${LABEL_PREFIX}app`];
+  const cluster = labels[`${LABEL_PREFIX}cluster`];
   return {
     ...(ns !== undefined && app !== undefined ? { app: `${ns}/${app}` } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
@@ -160,7 +161,7 @@ export function diffObjects(base: readonly DiffableObject[], head: readonly Diff
 }
 
 /** Every object a rendered platform generates, unfiltered (an empty repo diffs as empty, it does not fail). */
-export function platformObjects(platform: Pick<RenderedPlatform, 'projects' | 'apps'>): DiffableObject[] {
+function platformObjects(platform: Pick<RenderedPlatform, 'projects' | 'apps'>): DiffableObject[] {
   return [...platform.projects, ...platform.apps.map((r) => r.application)] as unknown as DiffableObject[];
 }
 

@@ -1,3 +1,4 @@
+import { fenceCode } from './fence-code.js';
 import { emitYaml } from '../yaml/emit-yaml.js';
 import { escapeHtml } from '../../integrations/status/escape-html.js';
 import type { ChangeKind, FieldChange, ObjectDiff, PlatformDiff } from './diff-platforms.js';
@@ -37,7 +38,7 @@ function where(o: ObjectDiff): string {
 }
 
 /** One line per kind of object: `Applications: 1 added, 0 removed, 2 changed, 9 unchanged`. */
-export function summarizeCounts(diff: PlatformDiff): string[] {
+function summarizeCounts(diff: PlatformDiff): string[] {
   return Object.entries(diff.counts)
     .sort(([a], [b]) => (a === 'AppProject' ? -1 : b === 'AppProject' ? 1 : a.localeCompare(b)))
     .map(([kind, c]) => `${plural(kind)}: ${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.unchanged} unchanged`);
@@ -71,15 +72,8 @@ function formatText(diff: PlatformDiff, o: Required<Pick<FormatDiffOptions, 'max
   return `${lines.join('\n')}\n`;
 }
 
-/** A code fence longer than any run of backticks in the text, so the text cannot close it. */
-function fenceFor(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  return '`'.repeat(Math.max(3, longest + 1));
-}
-
 function codeBlock(lang: string, text: string): string {
-  const fence = fenceFor(text);
-  return `${fence}${lang}\n${text.replace(/\n$/, '')}\n${fence}`;
+  return fenceCode(lang, text.replace(/\n$/, ''));
 }
 
 function diffBlockLines(f: FieldChange, max: number): string[] {

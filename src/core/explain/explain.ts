@@ -2,8 +2,9 @@ import { createError } from '../errors.js';
 import { isPlainObject, type FieldPath } from '../layering/merge.js';
 import { originOf } from '../layering/provenance.js';
 import type { PlatformRepo } from '../model.js';
+import { LABEL_PREFIX, MANAGED_BY, SYNC_WAVE } from '../argo-labels.js';
 import { applicationFieldOf, KEY_FIELDS } from '../render/app-key-fields.js';
-import { LABEL_PREFIX, SYNC_WAVE, type RenderedApp } from '../render/render-applications.js';
+import type { RenderedApp } from '../render/render-applications.js';
 import { renderModel } from '../render/render-platform.js';
 import { ROLLOUT_STEP_LABEL, ROLLOUT_WAVE_LABEL, type RolloutPlacement } from '../render/rollout.js';
 import { fieldOf } from '../schema/validate.js';
@@ -26,7 +27,7 @@ export interface Explanation {
 const KEY_OF: [FieldPath, FieldPath][] = KEY_FIELDS.map((row) => [applicationFieldOf(row), [row.key]]);
 
 function leaves(value: unknown, path: FieldPath, out: [FieldPath, unknown][]): void {
-  if (Array.isArray(value) && value.length > 0) for (let i = 0; i < value.length; i++) leaves(value[i], [...path, i], out);
+  if (Array.isArray(value) && value.length > 0) for (const [i, v] of value.entries()) leaves(v, [...path, i], out);
   else if (isPlainObject(value) && Object.keys(value).length > 0) for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
   else out.push([path, value]);
 }
@@ -102,7 +103,7 @@ function sourceOf(repo: PlatformRepo, rendered: RenderedApp, path: FieldPath): s
     }
     if (path[2] === `${LABEL_PREFIX}environment` && cluster.yaml) return `${cluster.yaml.file}:${cluster.yaml.lineOf(['environment']) ?? 1}`;
     if (rendered.rollout && (path[2] === ROLLOUT_STEP_LABEL || path[2] === ROLLOUT_WAVE_LABEL)) return rolloutStepSource(repo, rendered.rollout.step);
-    if (path[2].startsWith(LABEL_PREFIX) || path[2] === 'app.kubernetes.io/managed-by') return '(generated)';
+    if (path[2].startsWith(LABEL_PREFIX) || path[2] === MANAGED_BY) return '(generated)';
     return fromKeys([path[1], path[2]]) ?? '(generated)';
   }
   if (path[0] === 'metadata' && path[1] === 'name') return '(generated: naming.application)';

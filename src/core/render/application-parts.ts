@@ -1,13 +1,10 @@
+import { FINALIZER, LABEL_PREFIX, SYNC_WAVE } from '../argo-labels.js';
+import { isEmptyRecord } from '../is-empty-record.js';
 import { unlayeredApplication } from '../load/check-application-file.js';
 import { deepFreeze, mergeLayer, stripNulls } from '../layering/merge.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from '../model.js';
 import type { Application } from './render-applications.js';
 import { dependencyId } from './sync-waves.js';
-
-export const MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const LABEL_PREFIX = 'gitops-k8s.io/';
-export const FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 
 /**
  * Parts that are the same for many Applications, built once and frozen:
@@ -39,11 +36,6 @@ export function createPartsCache(): PartsCache {
 
 export const FINALIZERS = Object.freeze([FINALIZER]) as unknown as string[];
 const NO_POLICY = {};
-
-export function isEmptyRecord(record: object | undefined): boolean {
-  for (const _ in record) return false;
-  return true;
-}
 
 /** The `cluster` of a template context. */
 export function clusterContext(cache: PartsCache, cluster: Cluster): Record<string, unknown> {

@@ -6,6 +6,7 @@
  * resources of one parent Application): RollingSync steps are the only order
  * there, so each (rollout step, dependency wave) becomes one step.
  */
+import { FINALIZER, MANAGED_BY, MANAGER } from '../argo-labels.js';
 import type { PlatformRepo } from '../model.js';
 import { ROLLOUT_STEP_LABEL, ROLLOUT_WAVE_LABEL, type RolloutPlanStep } from './rollout.js';
 
@@ -40,7 +41,7 @@ const TEMPLATE_PATCH = `metadata:
   labels: {{ toJson .labels }}
   annotations: {{ toJson .annotations }}
   finalizers:
-    - resources-finalizer.argocd.argoproj.io
+    - ${FINALIZER}
 spec: {{ toJson .spec }}
 `;
 
@@ -91,7 +92,7 @@ export function buildApplicationSet(repo: PlatformRepo, plan: readonly RolloutPl
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',
-    metadata: { name: APPLICATIONSET_NAME, namespace: repo.settings.argocdNamespace, labels: { 'app.kubernetes.io/managed-by': 'gitops-k8s' } },
+    metadata: { name: APPLICATIONSET_NAME, namespace: repo.settings.argocdNamespace, labels: { [MANAGED_BY]: MANAGER } },
     spec,
   };
 }

@@ -1,4 +1,6 @@
 import { createError, GitopsError } from '../errors.js';
+import { LABEL_PREFIX } from '../argo-labels.js';
+import { isEmptyRecord } from '../is-empty-record.js';
 import { inspectPlatformRepo, loadPlatformRepo, type LoadOptions } from '../load/load-platform-repo.js';
 import type { PlatformRepo } from '../model.js';
 import { checkFilters, renderApplications, type Application, type RenderedApp, type RenderOptions } from './render-applications.js';
@@ -68,7 +70,7 @@ export function renderModel(repo: PlatformRepo, options: RenderOptions = {}, cac
  */
 export function selectOutput(platform: RenderedPlatform, filters: Filters = {}): { projects: AppProject[]; apps: RenderedApp[] } {
   checkFilters(platform.repo, filters);
-  const unfiltered = !filters.clusters?.length && !filters.namespaces?.length && isEmpty(filters.clusterLabels) && isEmpty(filters.labels);
+  const unfiltered = !filters.clusters?.length && !filters.namespaces?.length && isEmptyRecord(filters.clusterLabels) && isEmptyRecord(filters.labels);
   // Without filters (the usual render) nothing is tested per Application.
   const apps = unfiltered
     ? platform.apps.slice()
@@ -83,13 +85,8 @@ export function selectOutput(platform: RenderedPlatform, filters: Filters = {}):
     throw createError('GK_NO_APPS', 'the selection matches no Application; refusing to answer with an empty list (Argo CD would prune every app)');
   }
   const used = new Set(apps.map((r) => r.namespace.name));
-  const projects = platform.projects.filter((p) => used.has(p.metadata.labels['gitops-k8s.io/namespace']!));
+  const projects = platform.projects.filter((p) => used.has(p.metadata.labels[`${LABEL_PREFIX}namespace`]!));
   return { projects, apps };
-}
-
-function isEmpty(record: Record<string, string> | undefined): boolean {
-  for (const _ in record) return false;
-  return true;
 }
 
 /** The Kubernetes objects of a selection, AppProjects first, each sorted by name. */

@@ -1,6 +1,7 @@
 import { GitopsError, type Problem } from '../errors.js';
 import type { PlatformRepo } from '../model.js';
-import { MANAGED_BY, LABEL_PREFIX, projectName, type RenderedApp } from './render-applications.js';
+import { FINALIZER, LABEL_PREFIX, MANAGED_BY, MANAGER } from '../argo-labels.js';
+import { projectName, type RenderedApp } from './render-applications.js';
 
 const OWN_PROJECT = 'give each namespace folder its own project (project.name in namespace.yaml or naming.project in gitops.yaml)';
 
@@ -106,8 +107,8 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
       metadata: {
         name,
         namespace: repo.settings.argocdNamespace,
-        labels: { [MANAGED_BY]: 'gitops-k8s', [`${LABEL_PREFIX}namespace`]: ns.name },
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        labels: { [MANAGED_BY]: MANAGER, [`${LABEL_PREFIX}namespace`]: ns.name },
+        finalizers: [FINALIZER],
       },
       spec,
     });

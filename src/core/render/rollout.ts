@@ -6,7 +6,8 @@
 import type { Problem } from '../errors.js';
 import type { AppKeys, Cluster, PlatformRepo, RolloutStep, Settings } from '../model.js';
 import type { YamlFile } from '../yaml/parse-yaml.js';
-import { LABEL_PREFIX, selectsCluster, SYNC_WAVE, type RenderedApp } from './render-applications.js';
+import { LABEL_PREFIX, SYNC_WAVE } from '../argo-labels.js';
+import { selectsCluster, type RenderedApp } from './render-applications.js';
 
 const ADD_TO_A_STEP = 'add them to a step, or end with a step without clusters: (it takes every cluster not in an earlier step)';
 

@@ -73,7 +73,7 @@ function nullable(node: Schema): Schema {
  * `spec.project` are not required: gitops-k8s fills them in. `status` and
  * `operation` belong to Argo CD and are never emitted: kept as open maps.
  */
-export function strictApplicationSchema(openAPIV3Schema: unknown): Schema {
+function strictApplicationSchema(openAPIV3Schema: unknown): Schema {
   if (!isObject(openAPIV3Schema) || !isObject(openAPIV3Schema.properties)) throw new Error('application CRD: no openAPIV3Schema.properties');
   const { status: _status, operation: _operation, metadata: _metadata, ...rest } = openAPIV3Schema.properties;
   const strict = strictNode({ ...openAPIV3Schema, properties: rest, required: ['spec'] });

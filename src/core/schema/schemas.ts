@@ -206,7 +206,7 @@ export const appSchema = {
 } as const;
 
 /** App keys that a folder or the repo may default. */
-export const appDefaultsSchema = {
+const appDefaultsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: { ...overridableProperties, clusters: clusterSelector },
@@ -398,7 +398,7 @@ export const providerSchema = {
 } as const;
 
 /** The `gitops-k8s:` block of a full Application file: the app keys that say where it runs and what it is called. */
-export const applicationKeysSchema = {
+const applicationKeysSchema = {
   type: 'object',
   additionalProperties: false,
   properties: { clusters: clusterSelector, name: overridableProperties.name, finalizer: overridableProperties.finalizer },

@@ -12,6 +12,8 @@
  * double-quoted scalar once the characters YAML forbids raw are escaped too.
  */
 
+import { isEmptyRecord } from '../is-empty-record.js';
+
 // Plain when starting with a letter, `_` or `/` and made of these characters...
 const plainString = /^[A-Za-z_/][A-Za-z0-9_./@=:+, -]*$/;
 // ...unless they end or start something in YAML (`: `, ` #`) or could be trimmed.
@@ -97,9 +99,7 @@ function literalBlock(value: string, indent: string): string | undefined {
 }
 
 function isEmptyCollection(value: object): boolean {
-  if (Array.isArray(value)) return value.length === 0;
-  for (const _ in value) return false;
-  return true;
+  return Array.isArray(value) ? value.length === 0 : isEmptyRecord(value);
 }
 
 /** Text of a value that fits after `key: ` or `- ` (no trailing newline), or undefined for a nested collection. */

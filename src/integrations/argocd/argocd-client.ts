@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Agent, Dispatcher } from 'undici';
 import { createError } from '../../core/errors.js';
-import { MANAGED_BY } from '../../core/render/render-applications.js';
+import { MANAGED_BY, MANAGER } from '../../core/argo-labels.js';
 import { redact, registerSecret } from '../../sources/redact.js';
 import { mapOf as obj, stringOf as str } from '../../core/json-fields.js';
 
@@ -93,7 +93,7 @@ const FIELDS = [
 ].join(',');
 
 /** Maps one item of Argo CD's `ApplicationList` (v1alpha1) to what the status needs. */
-export function toArgoAppStatus(item: unknown): ArgoAppStatus | undefined {
+function toArgoAppStatus(item: unknown): ArgoAppStatus | undefined {
   const metadata = obj(obj(item).metadata);
   const name = str(metadata.name);
   if (!name) return undefined;
@@ -138,7 +138,7 @@ async function dispatcherFor(settings: ArgoSettings, given?: Dispatcher): Promis
  */
 export async function listArgoApplications(settings: ArgoSettings, options: ListOptions = {}): Promise<ArgoAppStatus[]> {
   const url = new URL(`${settings.server}/api/v1/applications`);
-  url.searchParams.set('selector', options.selector ?? `${MANAGED_BY}=gitops-k8s`);
+  url.searchParams.set('selector', options.selector ?? `${MANAGED_BY}=${MANAGER}`);
   url.searchParams.set('fields', FIELDS);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { diffPlatforms, type PlatformDiff } from '../../core/diff/diff-platforms.js';
 import { formatDiff } from '../../core/diff/format-diff.js';
+import { fenceCode } from '../../core/diff/fence-code.js';
 import { formatProblem, isGitopsError } from '../../core/errors.js';
 import type { ManifestDiff } from '../../manifests/diff-manifests.js';
 import { formatManifestDiffMarkdown, truncateComment } from '../../manifests/format-manifest-diff.js';
@@ -85,14 +86,8 @@ export function parsePushEvent(payload: unknown): PushEvent | undefined {
 /** What a revision renders to, or why it does not. */
 export type RevisionResult = { ok: true; platform: Pick<RenderedPlatform, 'projects' | 'apps'> } | { ok: false; error: unknown };
 
-function fence(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = '`'.repeat(Math.max(3, longest + 1));
-  return `${f}text\n${text}\n${f}`;
-}
-
 /** An error as lines users can act on: `file:line: field: problem` for ours, nothing internal for the rest. */
-export function describeFailure(error: unknown): string {
+function describeFailure(error: unknown): string {
   if (isGitopsError(error)) return error.problems.map(formatProblem).join('\n');
   return 'internal error while rendering this revision (the server log has the details)';
 }
@@ -105,7 +100,7 @@ export type ManifestResult = { ok: true; diff: ManifestDiff } | { ok: false; err
 /** The manifest part of a comment, in at most `budget` characters (Applications dropped whole from the end). */
 function manifestSection(manifests: ManifestResult, budget: number): string {
   if (manifests.ok) return formatManifestDiffMarkdown(manifests.diff, { maxLength: budget }).trimEnd();
-  return [':warning: What the changed Applications deploy could not be rendered:', '', fence(describeFailure(manifests.error))].join('\n');
+  return [':warning: What the changed Applications deploy could not be rendered:', '', fenceCode('text', describeFailure(manifests.error))].join('\n');
 }
 
 /** The comment for a pull (or merge) request: the diff, or the problems that stop the head from rendering. */
@@ -123,7 +118,7 @@ export function buildPreviewComment(
     lines.push(
       `:x: **This ${noun} breaks the platform repo**: its head (<code>${short(event.headSha)}</code>) does not render, so Argo CD would get an error instead of Applications. Fix these problems:`,
       '',
-      fence(describeFailure(head.error)),
+      fenceCode('text', describeFailure(head.error)),
       '',
       footer,
     );
@@ -135,7 +130,7 @@ export function buildPreviewComment(
     lines.push(
       `:warning: The base revision (<code>${short(event.baseSha)}</code>) does not render, so everything the head generates is shown as added. Its problems:`,
       '',
-      fence(describeFailure(base.error)),
+      fenceCode('text', describeFailure(base.error)),
       '',
     );
   }

@@ -20,9 +20,3 @@ export async function verifyWebhookSignature(secret: string, rawBody: Buffer, si
     return false;
   }
 }
-
-/** The `sha256=...` header value for a body, as GitHub computes it (tests, forwarding tools). */
-export async function signWebhookBody(secret: string, body: Buffer | string): Promise<string> {
-  const Webhooks = await loadWebhooks();
-  return new Webhooks({ secret }).sign(typeof body === 'string' ? body : body.toString('utf8'));
-}

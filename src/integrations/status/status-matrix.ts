@@ -15,7 +15,7 @@ import { rolloutStepOf } from '../../core/render/rollout.js';
  * - `unknown`: Argo CD has not compared it yet.
  */
 export type CellState = 'planned' | 'ok' | 'progressing' | 'drift' | 'error' | 'missing' | 'unknown';
-export const cellStates: readonly CellState[] = ['ok', 'progressing', 'drift', 'error', 'missing', 'unknown', 'planned'];
+const cellStates: readonly CellState[] = ['ok', 'progressing', 'drift', 'error', 'missing', 'unknown', 'planned'];
 
 /** One app on one cluster. */
 export interface StatusCell {

@@ -111,11 +111,6 @@ function workerScript(): { script: string; execArgv?: string[] } {
 // Marks the process as a render worker; the module runs its job only there.
 const WORKER_ENV = 'GITOPS_K8S_RENDER_WORKER';
 
-/** Render worker processes alive now (for tests and metrics). */
-export function renderWorkerCount(): number {
-  return running.size;
-}
-
 /**
  * Loads and renders a whole commit in a worker process, which `signal`
  * kills (a process rather than a worker thread: it starts with the same

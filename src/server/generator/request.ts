@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GitopsError, type Problem } from '../../core/errors.js';
-import { clusterNamesOf } from './prepared-sets.js';
 import type { Filters } from '../../core/render/render-platform.js';
-import type { RenderedPlatform } from '../../core/render/render-platform.js';
 
 const stringOrList = {
   anyOf: [
@@ -159,14 +157,4 @@ export function filtersOfSelection(selection: Selection, clusterNames: (wanted: 
     labels: selection.labels,
     clusterLabels: selection.clusterLabels,
   };
-}
-
-/**
- * The selection an input asks for, with cluster names as the platform repo
- * knows them. A Matrix with Argo CD's `clusters` generator passes its
- * `{{.name}}` or `{{.server}}`: a cluster is found by its file name, its
- * Argo CD cluster name (`name:` in the cluster file) or its server URL.
- */
-export function filtersOf(parameters: InputParameters, platform: RenderedPlatform): Filters {
-  return filtersOfSelection(selectionOf(parameters), (wanted) => clusterNamesOf(wanted, platform.repo.clusters));
 }
