@@ -95,6 +95,20 @@ function guardKeyOf(body: GetParamsBody, selectionKey: string): string | undefin
   return `${body.applicationSetName}\0${JSON.stringify([parameters.repoURL, parameters.revision, parameters.path])}\0${selectionKey}`;
 }
 
+/** The generator's caches, and how their lookups are counted. */
+function createCaches(cacheBytes: number, metrics: ServerMetrics) {
+  return {
+    // Half for loaded commits, half for gzipped replies: the full reply of a
+    // large repo must fit, or every reconcile would render it again.
+    models: createSizedCache<Model>(cacheBytes / 2, (m) => m.bytes),
+    replies: createSizedCache<Reply>(cacheBytes / 2, (r) => r.bytes),
+    // Whole rendered models are large (~10 KiB per Application): at most two
+    // (a preview's base and head), and only for a minute after their last use.
+    platforms: new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true }),
+    countLookup: (cache: string) => (result: string) => metrics.cache.inc({ cache, result }),
+  };
+}
+
 /**
  * The generator behind `/api/v1/getparams.execute` and the `gitops`
  * decorator: allowlist, sources, the model cache per (repo, commit, path,
@@ -105,16 +119,8 @@ export function createGenerator(options: GeneratorOptions, metrics: ServerMetric
   const defaultRepo = isRepoURL(options.repo) ? options.repo : path.resolve(cwd, options.repo);
   const allow = options.allow?.length ? options.allow : [defaultRepo];
   const requestTimeoutMs = options.requestTimeoutMs ?? 25_000;
-  const cacheBytes = options.cacheBytes ?? 256 * 1024 * 1024;
   const sources = createSourceRegistry({ ...options, cwd, cacheDir: options.cacheDir ?? path.join(os.tmpdir(), 'gitops-k8s-cache') }, metrics);
-  // Half for loaded commits, half for gzipped replies: the full reply of a
-  // large repo must fit, or every reconcile would render it again.
-  const models = createSizedCache<Model>(cacheBytes / 2, (m) => m.bytes);
-  const replies = createSizedCache<Reply>(cacheBytes / 2, (r) => r.bytes);
-  // Whole rendered models are large (~10 KiB per Application): at most two
-  // (a preview's base and head), and only for a minute after their last use.
-  const platforms = new LRUCache<string, RenderedPlatform>({ max: 2, ttl: 60_000, ttlAutopurge: true, updateAgeOnGet: true });
-  const countLookup = (cache: string) => (result: string) => metrics.cache.inc({ cache, result });
+  const { models, replies, platforms, countLookup } = createCaches(options.cacheBytes ?? 256 * 1024 * 1024, metrics);
   const cachedModel = createCachedCoalescer<Model>(models, countLookup('model'));
   const cachedPlatform = createCachedCoalescer<RenderedPlatform>(platforms, countLookup('platform'));
   const cachedReply = createCachedCoalescer<Reply>(replies, countLookup('reply'));

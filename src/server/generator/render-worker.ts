@@ -105,7 +105,9 @@ const running = new Set<ChildProcess>();
 function workerScript(): { script: string; execArgv?: string[] } {
   const self = fileURLToPath(import.meta.url);
   if (!self.endsWith('.ts')) return { script: self };
-  const built = path.join(path.dirname(self), '..', '..', 'dist', 'src', 'server', 'render-worker.js');
+  // From the sources (a test run through the TypeScript loader): tsc's build of this module, where there is one.
+  const root = path.resolve(path.dirname(self), '..', '..', '..');
+  const built = path.join(root, 'dist', path.relative(root, self).replace(/\.ts$/, '.js'));
   return existsSync(built) ? { script: built, execArgv: [] } : { script: self };
 }
 // Marks the process as a render worker; the module runs its job only there.
