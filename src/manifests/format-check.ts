@@ -25,11 +25,14 @@ export function formatCheckText(report: CheckReport, summary: CheckSummary): str
     );
   }
   if (report.notes.length > 0) lines.push('', ...report.notes.map((n) => `note: ${n}`));
-  const what = `${summary.resources} resources of ${summary.applications} Applications on ${summary.clusters} clusters (${summary.renders.runs} renders, ${summary.renders.shared} shared)`;
-  lines.push('', report.findings.length === 0 ? `ok: ${what}` : `${report.findings.length} problem${report.findings.length === 1 ? '' : 's'} in ${what}`);
+  const renders = `${summary.renders.runs} renders, ${summary.renders.shared} shared`;
+  const what = `${summary.resources} resources of ${summary.applications} Applications on ${summary.clusters} clusters (${renders})`;
+  const problems = `${report.findings.length} problem${report.findings.length === 1 ? '' : 's'}`;
+  lines.push('', report.findings.length === 0 ? `ok: ${what}` : `${problems} in ${what}`);
   return `${lines.join('\n').replace(/^\n/, '')}\n`;
 }
 
 export function formatCheckJson(report: CheckReport, summary: CheckSummary): string {
-  return `${JSON.stringify({ ok: report.findings.length === 0, ...summary, findings: report.findings, suggestions: report.suggestions, notes: report.notes }, null, 2)}\n`;
+  const json = { ok: report.findings.length === 0, ...summary, findings: report.findings, suggestions: report.suggestions, notes: report.notes };
+  return `${JSON.stringify(json, null, 2)}\n`;
 }

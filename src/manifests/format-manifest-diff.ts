@@ -55,7 +55,8 @@ export function formatManifestDiffText(diff: ManifestDiff): string {
 }
 
 function markdownApp(app: AppManifestDiff): string {
-  const summary = `${SIGN[app.change]} Application <code>${escapeHtml(app.application)}</code> — <code>${escapeHtml(app.app)}</code> on <code>${escapeHtml(app.cluster)}</code>: ${counts(app)}`;
+  const where = `<code>${escapeHtml(app.app)}</code> on <code>${escapeHtml(app.cluster)}</code>`;
+  const summary = `${SIGN[app.change]} Application <code>${escapeHtml(app.application)}</code> — ${where}: ${counts(app)}`;
   // A diff block colours `+`/`-` lines; `~` lines of changed fields read as context.
   return ['<details><summary>', summary, '</summary>', '', fenceCode('diff', appLines(app, '').join('\n')), '', '</details>'].join('\n');
 }

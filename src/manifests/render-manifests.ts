@@ -189,9 +189,10 @@ async function renderSource(ctx: RunContext, rendered: RenderedApp, source: Sour
   }
   const { dir, key } = await sourceFolder(ctx, source, project);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const revisionAt = `${displayURL(source.repoURL ?? '')} at ${source.targetRevision ?? 'HEAD'}`;
     throw new GitopsError({
       code: 'GK_NOT_FOUND',
-      message: `${what}: path ${JSON.stringify(source.path ?? '.')} is not a folder of ${displayURL(source.repoURL ?? '')} at ${source.targetRevision ?? 'HEAD'}`,
+      message: `${what}: path ${JSON.stringify(source.path ?? '.')} is not a folder of ${revisionAt}`,
     });
   }
   if (existsSync(path.join(dir, 'Chart.yaml'))) return ctx.cache.get(helmKey(key), () => ctx.limit(() => helmTemplate(helmRequest(dir))));

@@ -365,7 +365,8 @@ export function findRepoCredential(credentials: RepoCredentials, url: string, ki
   if (found && found.unsupported.length > 0) {
     throw createError(
       'GK_REPO_CREDENTIALS',
-      `Secret ${found.name} for ${found.url} uses ${found.unsupported.join(', ')}, which gitops-k8s cannot use to fetch; give it username and password (or a client certificate) instead`,
+      `Secret ${found.name} for ${found.url} uses ${found.unsupported.join(', ')}, which gitops-k8s cannot use to fetch; ` +
+        'give it username and password (or a client certificate) instead',
       {
         file: found.file,
         field: found.unsupported[0]!,

@@ -56,10 +56,13 @@ td a{color:inherit}
 
 // Filters run in the page so the server renders the matrix once per commit.
 // Kept to DOM APIs every browser has; no data crosses into HTML here.
+const FILTER_SELECTS =
+  "{ namespace: document.getElementById('filter-namespace'), cluster: document.getElementById('filter-cluster'), " +
+  "provider: document.getElementById('filter-provider') }";
 const SCRIPT = `
 (function () {
   var q = new URLSearchParams(location.search);
-  var sel = { namespace: document.getElementById('filter-namespace'), cluster: document.getElementById('filter-cluster'), provider: document.getElementById('filter-provider') };
+  var sel = ${FILTER_SELECTS};
   var problems = document.getElementById('filter-problems');
   Object.keys(sel).forEach(function (k) { var v = q.get(k); if (v !== null) sel[k].value = v; });
   problems.checked = q.get('problems') === '1';
@@ -99,7 +102,8 @@ function cellHtml(cell: StatusCell | undefined, cluster: string, provider: strin
   const text = cell.url ? `<a href="${escapeHtml(cell.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(label)}</a>` : escapeHtml(label);
   const message = cell.message ? `<span class="msg">${escapeHtml(cell.message)}</span>` : '';
   const title = `${cell.application}${cell.message ? `: ${cell.message}` : ''}`;
-  return `<td class="cell state-${cell.state}" ${attrs} data-state="${cell.state}" data-problem="${PROBLEM_STATES.has(cell.state)}" data-application="${escapeHtml(cell.application)}" title="${escapeHtml(title)}">${text}${message}</td>`;
+  const data = `data-state="${cell.state}" data-problem="${PROBLEM_STATES.has(cell.state)}" data-application="${escapeHtml(cell.application)}"`;
+  return `<td class="cell state-${cell.state}" ${attrs} ${data} title="${escapeHtml(title)}">${text}${message}</td>`;
 }
 
 function rolloutSection(matrix: StatusMatrix): string {
@@ -130,7 +134,9 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
   const rows = matrix.rows
     .map((r) => {
       const cells = matrix.clusters.map((c) => cellHtml(r.cells[c.name], c.name, c.provider)).join('');
-      return `<tr data-namespace="${escapeHtml(r.namespace)}" data-app="${escapeHtml(`${r.namespace}/${r.app}`)}"><th scope="row" title="${escapeHtml(r.source)}">${escapeHtml(`${r.namespace}/${r.app}`)}</th>${cells}</tr>`;
+      const id = escapeHtml(`${r.namespace}/${r.app}`);
+      const th = `<th scope="row" title="${escapeHtml(r.source)}">${id}</th>`;
+      return `<tr data-namespace="${escapeHtml(r.namespace)}" data-app="${id}">${th}${cells}</tr>`;
     })
     .join('\n');
   const counts = (Object.entries(matrix.counts) as [CellState, number][])
@@ -141,12 +147,14 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
     matrix.orphans.length === 0
       ? ''
       : `<section id="orphans"><h2>In Argo CD, no longer generated from Git (${matrix.orphans.length})</h2><ul>${matrix.orphans
-          .map(
-            (o) =>
-              `<li class="state-error">${o.url ? `<a href="${escapeHtml(o.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(o.name)}</a>` : escapeHtml(o.name)} <span class="msg">${escapeHtml(`${o.sync || '?'} / ${o.health || '?'}`)}</span></li>`,
-          )
+          .map((o) => {
+            const name = o.url ? `<a href="${escapeHtml(o.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(o.name)}</a>` : escapeHtml(o.name);
+            return `<li class="state-error">${name} <span class="msg">${escapeHtml(`${o.sync || '?'} / ${o.health || '?'}`)}</span></li>`;
+          })
           .join('')}</ul></section>`;
   const revision = options_.revision ? ` at <code>${escapeHtml(options_.revision.slice(0, 12))}</code>` : '';
+  const shown = `<span id="shown">${matrix.rows.length}</span> shown.`;
+  const meta = `From <code>${escapeHtml(options_.source)}</code>${revision}: ${matrix.rows.length} apps, ${matrix.clusters.length} clusters, ${shown}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -158,7 +166,7 @@ export function renderStatusPage(matrix: StatusMatrix, options_: StatusPageOptio
 </head>
 <body>
 <h1>gitops-k8s: apps × clusters</h1>
-<p class="meta">From <code>${escapeHtml(options_.source)}</code>${revision}: ${matrix.rows.length} apps, ${matrix.clusters.length} clusters, <span id="shown">${matrix.rows.length}</span> shown.</p>
+<p class="meta">${meta}</p>
 <p id="argocd-status" class="banner ${argoClass}">${escapeHtml(describeArgo(matrix))}</p>
 <form class="filters" id="filters">
 <label>Namespace <select id="filter-namespace">${options(namespaces, 'all')}</select></label>
@@ -186,5 +194,8 @@ ${orphans}
 
 /** The Content-Security-Policy of the page: nothing but its own nonce'd style and script. */
 export function statusPageCsp(nonce: string): string {
-  return `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  return (
+    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; ` +
+    `base-uri 'none'; form-action 'none'; frame-ancestors 'none'`
+  );
 }
