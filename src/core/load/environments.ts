@@ -3,8 +3,7 @@ import type { Problem, ProblemCollector } from '../errors.js';
 import type { AppDefinition, AppKeys, Cluster, Environment } from '../model.js';
 import type { YamlFile } from '../yaml/parse-yaml.js';
 import { fieldOf } from '../schema/validate.js';
-import { isDnsLabel } from './dns-label.js';
-import type { RepoReader } from './repo-reader.js';
+import { readNamedFile, type RepoReader } from './repo-reader.js';
 
 /**
  * Reads `environments/<name>.yaml`. Returns the environments with a sound
@@ -14,20 +13,12 @@ import type { RepoReader } from './repo-reader.js';
 export function readEnvironmentFiles(reader: RepoReader): { environments: Map<string, Environment>; broken: Set<string> } {
   const environments = new Map<string, Environment>();
   const broken = new Set<string>();
-  for (const { base, file } of reader.yamlEntries('environments')) {
+  for (const entry of reader.yamlEntries('environments')) {
+    const base = entry.base;
     broken.add(base);
-    const yaml = reader.readYaml(file);
-    if (!yaml) continue;
-    if (!isDnsLabel(base, 63)) {
-      reader.problems.push({
-        code: 'GK_INVALID_NAME',
-        file,
-        message: `environment name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters`,
-      });
-      continue;
-    }
-    const data = reader.checkMap(yaml, 'environment', 'environment');
-    if (!data) continue;
+    const read = readNamedFile(reader, entry, 'environment');
+    if (!read) continue;
+    const { yaml, data } = read;
     const d = data as { defaults?: AppKeys; vars?: Record<string, unknown> };
     environments.set(base, { name: base, defaults: d.defaults ?? {}, vars: d.vars ?? {}, yaml });
     broken.delete(base);

@@ -2,9 +2,8 @@ import { didYouMean, providerAliases } from '../did-you-mean.js';
 import type { AppKeys, Cluster } from '../model.js';
 import type { YamlFile } from '../yaml/parse-yaml.js';
 import { checkClusterDestinations } from './check-cluster-destinations.js';
-import { isDnsLabel } from './dns-label.js';
 import type { ReadProviders } from './read-providers.js';
-import type { RepoReader } from './repo-reader.js';
+import { readNamedFile, type RepoReader } from './repo-reader.js';
 
 const IN_CLUSTER: Omit<Cluster, 'yaml'> = {
   name: 'in-cluster',
@@ -48,20 +47,12 @@ export function readClusters(reader: RepoReader, { providers, broken: brokenProv
       message: 'holds no clusters/<name>.yaml; add one, or remove the folder to deploy to the in-cluster cluster',
     });
   }
-  for (const { base, file } of clusterFiles) {
+  for (const entry of clusterFiles) {
+    const { base, file } = entry;
     broken.add(base);
-    const yaml = reader.readYaml(file);
-    if (!yaml) continue;
-    if (!isDnsLabel(base, 63)) {
-      reader.problems.push({
-        code: 'GK_INVALID_NAME',
-        file,
-        message: `cluster name ${JSON.stringify(base)} (from the file name) must be a DNS-1123 label of at most 63 characters`,
-      });
-      continue;
-    }
-    const data = reader.checkMap(yaml, 'cluster', 'cluster');
-    if (!data) continue;
+    const read = readNamedFile(reader, entry, 'cluster');
+    if (!read) continue;
+    const { yaml, data } = read;
     const d = data as ClusterFile;
     if (brokenProviders.has(d.provider)) continue;
     if (!providers.has(d.provider)) {

@@ -1,5 +1,6 @@
 import { entryNameProblem } from './check-entry-names.js';
 import { checkPlainData } from './check-plain-data.js';
+import { isDnsLabel } from './dns-label.js';
 import type { ProblemCollector } from '../errors.js';
 import { isPlainObject } from '../layering/merge.js';
 import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from '../yaml/parse-yaml.js';
@@ -108,4 +109,28 @@ export function createRepoReader(repo: RepoFiles, problems: ProblemCollector, op
       if (raised.maxFiles !== undefined) maxFiles = raised.maxFiles;
     },
   };
+}
+
+/**
+ * A file whose name is the thing's name (`clusters/<name>.yaml`, `environments/<name>.yaml`): its
+ * YAML and data when it parses, the name is a DNS-1123 label and `schema` accepts it; its problems
+ * are reported.
+ */
+export function readNamedFile(
+  reader: RepoReader,
+  entry: YamlEntry,
+  schema: 'cluster' | 'environment',
+): { yaml: YamlFile; data: Record<string, unknown> } | undefined {
+  const yaml = reader.readYaml(entry.file);
+  if (!yaml) return undefined;
+  if (!isDnsLabel(entry.base, 63)) {
+    reader.problems.push({
+      code: 'GK_INVALID_NAME',
+      file: entry.file,
+      message: `${schema} name ${JSON.stringify(entry.base)} (from the file name) must be a DNS-1123 label of at most 63 characters`,
+    });
+    return undefined;
+  }
+  const data = reader.checkMap(yaml, schema, schema);
+  return data ? { yaml, data } : undefined;
 }
