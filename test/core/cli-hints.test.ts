@@ -71,7 +71,8 @@ t.test('bootstrap that cannot download the Argo CD install suggests --argocd-ins
   const fake = path.join(dir, 'kubectl');
   writeFileSync(
     fake,
-    `#!/bin/sh\necho 'error: accumulating resources: Get "https://raw.githubusercontent.com/x": dial tcp: lookup raw.githubusercontent.com on 127.0.0.53:53: server misbehaving' >&2\nexit 1\n`,
+    `#!/bin/sh\necho 'error: accumulating resources: Get "https://raw.githubusercontent.com/x": ` +
+      `dial tcp: lookup raw.githubusercontent.com on 127.0.0.53:53: server misbehaving' >&2\nexit 1\n`,
   );
   chmodSync(fake, 0o755);
   const run = await cli(['bootstrap', '--repo', 'https://git.example.com/platform.git'], projectRoot, { ...process.env, KUBECTL: fake });

@@ -39,7 +39,8 @@ const valuesOf = (app: { spec: Record<string, unknown> } | undefined): Values =>
 // Three clusters in two environments; one app with a layer for each name.
 const BASE: Files = {
   'gitops.yaml':
-    'repoURL: https://example.com/platform.git\nvars: { tier: none }\ndefaults:\n  values: { winner: { gitops: gitops, provider: gitops, environment: gitops, cluster: gitops } }\n',
+    'repoURL: https://example.com/platform.git\nvars: { tier: none }\ndefaults:\n' +
+    '  values: { winner: { gitops: gitops, provider: gitops, environment: gitops, cluster: gitops } }\n',
   'providers/eks.yaml': 'defaults:\n  values: { winner: { provider: provider, environment: provider, cluster: provider } }\n',
   'environments/prod.yaml': 'vars: { tier: prod-env }\ndefaults:\n  values: { winner: { environment: environment, cluster: environment } }\n',
   'clusters/dev-1.yaml': 'provider: eks\nserver: https://dev-1.example.com\nenvironment: dev\n',
@@ -145,9 +146,10 @@ t.test('an unknown environment anywhere is an error with "did you mean"; names m
 });
 
 // Two steps: dev first, then prod two at a time; a chain of dependencies in each.
+const ROLLOUT_STEPS = 'rollout:\n  steps:\n    - clusters: { environments: [dev] }\n    - clusters: { environments: [prod] }\n      maxUpdate: 50%\n';
 const ROLLOUT: Files = {
   ...BASE,
-  'gitops.yaml': `${BASE['gitops.yaml']}rollout:\n  steps:\n    - clusters: { environments: [dev] }\n    - clusters: { environments: [prod] }\n      maxUpdate: 50%\n`,
+  'gitops.yaml': `${BASE['gitops.yaml']}${ROLLOUT_STEPS}`,
   'apps/web/db.yaml': 'repoURL: https://charts.example.com\nchart: db\nversion: 1.0.0\nsyncWave: -1\n',
   'apps/web/api.yaml': 'repoURL: https://charts.example.com\nchart: api\nversion: 1.0.0\ndependsOn: [db, site]\n',
 };
@@ -173,7 +175,8 @@ t.test('rollout steps: a label per step, and waves ordered by step, then by depe
   const source = explained!.fields.find((f) => f.field === 'metadata.annotations["argocd.argoproj.io/sync-wave"]')!.source;
   t.equal(
     source,
-    "gitops.yaml:8 (rollout step 2): step 2 starts at wave 3; dependency wave 1 (apps/web/api.yaml:4 (dependsOn)) is number 3 of the step's waves, so 3 + 2 = 5",
+    'gitops.yaml:8 (rollout step 2): step 2 starts at wave 3; ' +
+      "dependency wave 1 (apps/web/api.yaml:4 (dependsOn)) is number 3 of the step's waves, so 3 + 2 = 5",
   );
   t.equal(explained!.fields.find((f) => f.field === 'metadata.labels["gitops-k8s.io/rollout-step"]')!.source, 'gitops.yaml:8 (rollout step 2)');
 });

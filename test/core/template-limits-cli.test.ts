@@ -34,7 +34,8 @@ t.test('the 165-byte nested each fails fast in lint, render and generate, naming
     t.equal(r.stdout, '', 'nothing on stdout');
     t.match(
       r.stderr,
-      'apps/web/site.yaml:5: values.hosts: template runs more block bodies (each iteration is one) than 10,000; simplify it, or raise limits.maxTemplateSteps in gitops.yaml (at most 1,000,000) (cluster prod)',
+      'apps/web/site.yaml:5: values.hosts: template runs more block bodies (each iteration is one) than 10,000; ' +
+        'simplify it, or raise limits.maxTemplateSteps in gitops.yaml (at most 1,000,000) (cluster prod)',
     );
     t.ok(r.ms < 5000, `${args[0]} took ${r.ms} ms`);
   }

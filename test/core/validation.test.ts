@@ -216,7 +216,8 @@ t.test('a broken cluster or provider file is reported once, not again where it i
         file('clusters/ok.yaml', 'provider: generic\n'),
         file(
           'apps/web/x.yaml',
-          'repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nclusters:\n  names: [dc, typo, ok]\n  providers: [onprem, generic]\noverrides:\n  clusters:\n    typo: {}\n',
+          'repoURL: https://c.example.com\nchart: x\nversion: 1.0.0\nclusters:\n  names: [dc, typo, ok]\n  providers: [onprem, generic]\n' +
+            'overrides:\n  clusters:\n    typo: {}\n',
         ),
         file('apps/web/y/app.yaml', 'repoURL: https://c.example.com\nchart: y\nversion: 1.0.0\n'),
         file('apps/web/y/values.onprem.yaml', 'a: 1\n'),

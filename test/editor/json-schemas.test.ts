@@ -114,7 +114,8 @@ t.test('yaml-language-server flags a misspelt key on its line and nothing in a v
   // Once the schema has failed one file it is loaded: the next report is the settled one.
   const valid = await open(
     'valid.yaml',
-    `${modeline}\nrepoURL: https://charts.example.com\nchart: web\nversion: 1.2.3\nclusters: { providers: [eks] }\nsyncPolicy:\n  automated: null\n  syncOptions: [ServerSideApply=true]\noverrides:\n  providers:\n    eks: { values: { replicas: 2 } }\n`,
+    `${modeline}\nrepoURL: https://charts.example.com\nchart: web\nversion: 1.2.3\nclusters: { providers: [eks] }\n` +
+      'syncPolicy:\n  automated: null\n  syncOptions: [ServerSideApply=true]\noverrides:\n  providers:\n    eks: { values: { replicas: 2 } }\n',
     () => true,
   );
   t.same(valid, []);

@@ -10,7 +10,8 @@ t.test("an app's name pattern and finalizer: false, per cluster too", async (t) 
     apps: {
       web: {
         'api.yaml':
-          'repoURL: https://github.com/acme/api.git\npath: deploy\nname: "legacy-{{app}}-{{cluster.name}}"\nfinalizer: false\noverrides: { clusters: { b: { name: api-on-b, finalizer: true } } }\n',
+          'repoURL: https://github.com/acme/api.git\npath: deploy\nname: "legacy-{{app}}-{{cluster.name}}"\nfinalizer: false\n' +
+          'overrides: { clusters: { b: { name: api-on-b, finalizer: true } } }\n',
         'plain.yaml': 'repoURL: https://github.com/acme/api.git\npath: deploy\nclusters: [a]\n',
       },
     },

@@ -158,7 +158,8 @@ t.test('bad input is one error naming every problem', async (t) => {
   const bad = path.join(dir, 'bad.yaml');
   writeFileSync(
     bad,
-    'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: a }\nspec: { destination: { server: https://x, namespace: Not_DNS } }\n---\nkey: [unclosed\n',
+    'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: a }\n' +
+      'spec: { destination: { server: https://x, namespace: Not_DNS } }\n---\nkey: [unclosed\n',
   );
   const run = await runImportCli(['import', bad, path.join(dir, 'absent.yaml'), '--out', path.join(dir, 'out')]);
   t.equal(run.status, 1);

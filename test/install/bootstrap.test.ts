@@ -122,7 +122,8 @@ t.test('bootstrap prints the whole pinned install, self-managed sidecar included
   });
 
   t.test(
-    'is what the self-managed app folder written by --argocd-app builds (manifests/install at this release), plus the root Application: a self-sync changes nothing, sidecar included',
+    'is what the self-managed app folder written by --argocd-app builds (manifests/install at this release), ' +
+      'plus the root Application: a self-sync changes nothing, sidecar included',
     async (t) => {
       const platform = mkdtempSync(path.join(tmpdir(), 'gk-self-'));
       t.teardown(() => rmSync(platform, { recursive: true, force: true }));
@@ -188,9 +189,11 @@ t.test('bootstrap --part prints one part of what kustomize built, in apply order
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const build = [
     'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: gitops-k8s-root\n  namespace: argocd',
-    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\n  namespace: argocd\nspec:\n  template:\n    spec:\n      containers:\n      - name: argocd-repo-server\n      - name: gitops-k8s-cmp',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\n  namespace: argocd\n' +
+      'spec:\n  template:\n    spec:\n      containers:\n      - name: argocd-repo-server\n      - name: gitops-k8s-cmp',
     'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: applications.argoproj.io',
-    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\ndata:\n  ${APPLICATION_HEALTH_KEY}: ${JSON.stringify(readApplicationHealthCheck())}`,
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\n' +
+      `data:\n  ${APPLICATION_HEALTH_KEY}: ${JSON.stringify(readApplicationHealthCheck())}`,
     'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd',
   ].join('\n---\n');
   writeFileSync(path.join(dir, 'build.yaml'), `${build}\n`);

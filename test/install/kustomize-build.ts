@@ -90,7 +90,8 @@ async function buildOnce(component: string, extra: string[]): Promise<K8sObject[
     cpSync(stockInstall, path.join(overlay, 'install.yaml'));
     writeFileSync(
       path.join(overlay, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\nresources: [install.yaml${extra.map((r) => `, ../manifests/${r}`).join('')}]\ncomponents: [../manifests/${component}]\n`,
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\n' +
+        `resources: [install.yaml${extra.map((r) => `, ../manifests/${r}`).join('')}]\ncomponents: [../manifests/${component}]\n`,
     );
     return await kustomize(overlay);
   } finally {

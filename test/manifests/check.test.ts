@@ -88,7 +88,8 @@ t.test('check renders helm (HTTP and OCI), kustomize, directory and Git sources,
     'apps/web/kust/app.yaml': 'kustomize:\n  namePrefix: k-\n  images: ["nginx=registry.example.com/nginx:9"]\n',
     'apps/web/kust/kustomization.yaml': 'resources: [deploy.yaml]\n',
     'apps/web/kust/deploy.yaml':
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx:1}]}\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n' +
+      '  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx:1}]}\n',
     'apps/web/dir/app.yaml': 'directory:\n  recurse: true\n  exclude: "{app.yaml,skip/*}"\n',
     'apps/web/dir/a.yaml':
       'apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: old-cron}\nspec: {}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n',

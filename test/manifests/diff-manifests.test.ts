@@ -96,16 +96,28 @@ t.test('diff --manifests renders the touched Applications at both revisions and 
   t.match(text.stdout, /^ {8}~ spec\.template\.spec\.containers\[0\]\.image: "nginx:1\.0\.0" -> "nginx:1\.1\.0"$/m);
   t.match(
     text.stdout,
-    /^ {4}~ Secret\/\/web-demo-c1-creds \(v1\)\n {8}~ stringData\["password"\]: \(secret value changed, not shown\)\n {8}\+ stringData\["token"\]: \(secret value added, not shown\)$/m,
+    new RegExp(
+      /^ {4}~ Secret\/\/web-demo-c1-creds \(v1\)\n {8}~ stringData\["password"\]: \(secret value changed, not shown\)\n/.source +
+        / {8}\+ stringData\["token"\]: \(secret value added, not shown\)$/.source,
+      'm',
+    ),
   );
   t.match(
     text.stdout,
-    /^\+ Application web-new-c1 \(web\/new on c1\): resources 2 added, 0 removed, 0 changed\n {4}\+ Deployment\/\/web-new-c1 \(apps\/v1\)\n {4}\+ Secret\/\/web-new-c1-creds \(v1\)$/m,
+    new RegExp(
+      /^\+ Application web-new-c1 \(web\/new on c1\): resources 2 added, 0 removed, 0 changed\n/.source +
+        / {4}\+ Deployment\/\/web-new-c1 \(apps\/v1\)\n {4}\+ Secret\/\/web-new-c1-creds \(v1\)$/.source,
+      'm',
+    ),
   );
   t.match(text.stdout, /^- Application web-gone-c1 \(web\/gone on c1\): resources 0 added, 2 removed, 0 changed$/m);
   t.match(
     text.stdout,
-    /^~ Application web-files-c1 \(web\/files on c1\): resources 0 added, 0 removed, 1 changed\n {4}~ ConfigMap\/\/files \(v1\)\n {8}~ data\.level: "info" -> "debug"$/m,
+    new RegExp(
+      /^~ Application web-files-c1 \(web\/files on c1\): resources 0 added, 0 removed, 1 changed\n/.source +
+        / {4}~ ConfigMap\/\/files \(v1\)\n {8}~ data\.level: "info" -> "debug"$/.source,
+      'm',
+    ),
     'a folder app whose file changed',
   );
   t.notMatch(text.stdout, /web-same/, 'untouched apps are not rendered or shown');
@@ -115,7 +127,10 @@ t.test('diff --manifests renders the touched Applications at both revisions and 
   t.equal(md.code, 1);
   t.match(
     md.stdout,
-    /<details><summary>\n~ Application <code>web-demo-c1<\/code> — <code>web\/demo<\/code> on <code>c1<\/code>: 0 added, 0 removed, 2 changed\n<\/summary>\n\n```diff\n~ Deployment\/\/web-demo-c1/,
+    new RegExp(
+      /<details><summary>\n~ Application <code>web-demo-c1<\/code> — <code>web\/demo<\/code> on <code>c1<\/code>: /.source +
+        /0 added, 0 removed, 2 changed\n<\/summary>\n\n```diff\n~ Deployment\/\/web-demo-c1/.source,
+    ),
   );
   t.equal(md.stdout.match(/<details>/g)?.length, md.stdout.match(/<\/details>/g)?.length, 'every block closed');
   t.notMatch(md.stdout, /password-|token-3/);

@@ -101,7 +101,10 @@ const charts: ChartSpec[] = [
     templates: {
       'rbac.yaml': rbac,
       'deploy.yaml': workload('Deployment'),
-      'classes.yaml': `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: traefik}\nspec: {controller: traefik.io/ingress-controller}\n---\n${custom('gateway.networking.k8s.io/v1', 'GatewayClass', 'traefik')}---\n${custom('gateway.networking.k8s.io/v1', 'Gateway', 'traefik-gateway')}`,
+      'classes.yaml':
+        'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: traefik}\nspec: {controller: traefik.io/ingress-controller}\n---\n' +
+        `${custom('gateway.networking.k8s.io/v1', 'GatewayClass', 'traefik')}---\n` +
+        custom('gateway.networking.k8s.io/v1', 'Gateway', 'traefik-gateway'),
     },
   },
   {
@@ -122,7 +125,9 @@ const charts: ChartSpec[] = [
     templates: {
       'rbac.yaml': rbac,
       'deploy.yaml': workload('Deployment'),
-      'api.yaml': `apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\nspec: {group: metrics.k8s.io, version: v1beta1}\n`,
+      'api.yaml':
+        'apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\n' +
+        'spec: {group: metrics.k8s.io, version: v1beta1}\n',
       'sm.yaml': custom('monitoring.coreos.com/v1', 'ServiceMonitor'),
     },
   })),
@@ -193,6 +198,9 @@ t.test('check passes on examples/platform, its charts served on loopback', async
   );
   t.match(
     refused.stdout,
-    /To permit these kinds, add to apps\/ingress\/namespace\.yaml:\n {2}project:\n {4}clusterResourceWhitelist:\n {4}- group: gateway\.networking\.k8s\.io\n {6}kind: GatewayClass\n/,
+    new RegExp(
+      /To permit these kinds, add to apps\/ingress\/namespace\.yaml:\n {2}project:\n {4}clusterResourceWhitelist:\n/.source +
+        / {4}- group: gateway\.networking\.k8s\.io\n {6}kind: GatewayClass\n/.source,
+    ),
   );
 });

@@ -49,11 +49,11 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 function kubectlList(secrets: { name: string; type: 'repository' | 'repo-creds'; data: Record<string, string> }[]): string {
   const items = secrets.map(
     (s) =>
-      `- apiVersion: v1\n  kind: Secret\n  type: Opaque\n  metadata:\n    name: ${s.name}\n    namespace: argocd\n    labels:\n      argocd.argoproj.io/secret-type: ${s.type}\n  data:\n${Object.entries(
-        s.data,
-      )
+      `- apiVersion: v1\n  kind: Secret\n  type: Opaque\n  metadata:\n    name: ${s.name}\n    namespace: argocd\n` +
+      `    labels:\n      argocd.argoproj.io/secret-type: ${s.type}\n  data:\n` +
+      Object.entries(s.data)
         .map(([k, v]) => `    ${k}: ${b64(v)}\n`)
-        .join('')}`,
+        .join(''),
   );
   return `apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\nitems:\n${items.join('')}`;
 }
@@ -203,8 +203,10 @@ t.test('repo-creds match by prefix on URL boundaries: another host or path never
   // A broader template and the one for /charts: the longest prefix wins.
   writeFileSync(
     creds,
-    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: broad\n  labels: {argocd.argoproj.io/secret-type: repo-creds}\nstringData:\n  type: helm\n  url: ${origin}\n  username: ${USER}\n  password: broad-but-wrong\n---\n` +
-      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: charts\n  labels: {argocd.argoproj.io/secret-type: repo-creds}\nstringData:\n  type: helm\n  url: ${repo.url}\n  username: ${USER}\n  password: ${PASSWORD}\n`,
+    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: broad\n  labels: {argocd.argoproj.io/secret-type: repo-creds}\n' +
+      `stringData:\n  type: helm\n  url: ${origin}\n  username: ${USER}\n  password: broad-but-wrong\n---\n` +
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: charts\n  labels: {argocd.argoproj.io/secret-type: repo-creds}\n' +
+      `stringData:\n  type: helm\n  url: ${repo.url}\n  username: ${USER}\n  password: ${PASSWORD}\n`,
   );
   const result = await check([platform], { ...helmEnv(dir), GITOPS_K8S_CACHE_DIR: path.join(dir, 'cache'), GITOPS_K8S_REPO_CREDENTIALS: creds });
   t.equal(result.code, 1);
@@ -328,7 +330,8 @@ t.test('a credentials file inside the platform repo is never read', async (t) =>
     'platform/apps/web/cm/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n',
     // Outside the platform folder, but in its Git repository: a pull request could change where it points.
     'creds/charts.yaml':
-      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {argocd.argoproj.io/secret-type: repository}\nstringData: {url: "https://evil.example.com", type: helm, username: u, password: p}\n',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {argocd.argoproj.io/secret-type: repository}\n' +
+      'stringData: {url: "https://evil.example.com", type: helm, username: u, password: p}\n',
   });
   const result = await check([path.join(platform, 'platform'), '--path-prefix', 'platform'], {
     ...helmEnv(dir),

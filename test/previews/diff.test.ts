@@ -18,7 +18,8 @@ function changePlatform(dir: string, platform: string): string {
     'apps/observe/grafana.yaml': 'repoURL: https://grafana.github.io/helm-charts\nchart: grafana\nversion: 8.5.1\nclusters:\n  names: [kind-dev]\n',
     'apps/observe/kibana.yaml': null,
     'apps/kube-system/metrics-server.yaml':
-      'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\nvalues:\n  replicas: 2\n  args: ["--kubelet-insecure-tls"]\n',
+      'repoURL: https://kubernetes-sigs.github.io/metrics-server/\nchart: metrics-server\nversion: 3.12.3\n' +
+      'values:\n  replicas: 2\n  args: ["--kubelet-insecure-tls"]\n',
   });
 }
 
