@@ -4,11 +4,12 @@
  * (Debian's docker-registry) and a git daemon. No mocks, no network.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { serveChartDir } from '../../bench/chart-repo.js';
+import { runCli } from '../../src/cli/cli.js';
 import { helmBinary } from './tools.js';
 
 /** An environment for helm that keeps its config and cache in `dir`. */
@@ -146,4 +147,26 @@ export function commitAll(dir: string, tag?: string): string {
   git('commit', '-qm', 'manifests');
   if (tag) git('tag', '-a', tag, '-m', tag);
   return git('rev-parse', 'HEAD').trim();
+}
+
+/** Writes files given by repo-relative path under `dir` (null removes one); returns `dir`. */
+export function writeTree(dir: string, files: Record<string, string | null>): string {
+  for (const [file, text] of Object.entries(files)) {
+    const full = path.join(dir, file);
+    if (text === null) {
+      rmSync(full);
+      continue;
+    }
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, text);
+  }
+  return dir;
+}
+
+/** `gitops-k8s check ARGS` in this process, with what it printed. */
+export async function runCheck(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['check', ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd: process.cwd() });
+  return { code, stdout, stderr };
 }

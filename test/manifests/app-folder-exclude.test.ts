@@ -1,19 +1,10 @@
 import t from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import { renderManifests } from '../../src/manifests/render-manifests.js';
 import { renderModel } from '../../src/core/render/render-platform.js';
 import { openLocalRepo } from '../../src/sources/repo-files.js';
-import { helmEnv } from '../helpers/manifest-servers.js';
-
-function writeTree(dir: string, files: Record<string, string>): string {
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
+import { helmEnv, writeTree } from '../helpers/manifest-servers.js';
 
 const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\n`;
 

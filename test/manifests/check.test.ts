@@ -1,7 +1,6 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli/cli.js';
 import { loadPlatformRepo } from '../../src/core/load/load-platform-repo.js';
 import type { KubeObject } from '../../src/manifests/kube-object.js';
 import { renderManifests } from '../../src/manifests/render-manifests.js';
@@ -9,23 +8,17 @@ import { parseRepoMap } from '../../src/manifests/repo-map.js';
 import { renderModel } from '../../src/core/render/render-platform.js';
 import { openLocalRepo } from '../../src/sources/repo-files.js';
 import { helmBinary } from '../helpers/tools.js';
-import { commitAll, helmEnv, packageCharts, run, startChartRepo, startGitDaemon, startOciRegistry } from '../helpers/manifest-servers.js';
-
-/** Writes files given by repo-relative path under `dir`. */
-function writeTree(dir: string, files: Record<string, string>): string {
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
-
-async function check(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['check', ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd: process.cwd() });
-  return { code, stdout, stderr };
-}
+import {
+  commitAll,
+  helmEnv,
+  packageCharts,
+  run,
+  startChartRepo,
+  startGitDaemon,
+  startOciRegistry,
+  writeTree,
+  runCheck as check,
+} from '../helpers/manifest-servers.js';
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment

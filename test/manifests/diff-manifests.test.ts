@@ -1,21 +1,8 @@
 import t from 'tap';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../src/cli/cli.js';
-import { helmEnv, packageCharts, run, startChartRepo } from '../helpers/manifest-servers.js';
-
-/** Writes files given by repo-relative path under `dir` (null removes one). */
-function writeTree(dir: string, files: Record<string, string | null>): void {
-  for (const [file, text] of Object.entries(files)) {
-    const full = path.join(dir, file);
-    if (text === null) {
-      rmSync(full);
-      continue;
-    }
-    mkdirSync(path.dirname(full), { recursive: true });
-    writeFileSync(full, text);
-  }
-}
+import { helmEnv, packageCharts, run, startChartRepo, writeTree } from '../helpers/manifest-servers.js';
 
 function commit(dir: string, message: string): string {
   const git = (...args: string[]): string => run('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);

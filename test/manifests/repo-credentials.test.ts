@@ -4,34 +4,18 @@
 import t from 'tap';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli/cli.js';
 import { isGitopsError } from '../../src/core/errors.js';
 import { findRepoCredential, loadRepoCredentials, parseRepoCredentials, type RepoCredentials } from '../../src/manifests/repo-credentials.js';
 import { helmBinary } from '../helpers/tools.js';
 import { startGitHttpServer } from '../fixtures/server-support/git-http-server.js';
 import { makeBareRemote } from '../fixtures/server-support/git-repos.js';
-import { helmEnv, packageCharts, run, startChartRepo, startOciRegistry } from '../helpers/manifest-servers.js';
+import { helmEnv, packageCharts, run, startChartRepo, startOciRegistry, writeTree, runCheck as check } from '../helpers/manifest-servers.js';
 
 const USER = 'chart-reader';
 const PASSWORD = 'http-s3cret-Pa55';
 // bcrypt (cost 5) of OCI_PASSWORD, for docker-registry's htpasswd.
 const OCI_PASSWORD = 'oci-s3cret-Pa55';
 const OCI_HTPASSWD = `${USER}:$2b$05$jjA5LLH2TwSNq4JSTAqkMuoVgGfG5h2J1VwLsuxXqYdI19F.ArpLi\n`;
-
-function writeTree(dir: string, files: Record<string, string>): string {
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
-
-async function check(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['check', ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, cwd: process.cwd() });
-  return { code, stdout, stderr };
-}
 
 /** A helm that logs its arguments (one run a line) before running the real one: what `ps` would show. */
 function loggingHelm(dir: string): { helm: string; log: string } {
