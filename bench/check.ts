@@ -37,8 +37,13 @@ function makeChart(i: number): ChartSpec {
     version: '1.0.0',
     values: 'replicas: 1\nregion: none\n',
     templates: {
-      'deployment.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-${name}\n  annotations: {region: "{{ .Values.region }}"}\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: {{ .Release.Name }}}}\n  template:\n    metadata: {labels: {app: {{ .Release.Name }}}}\n    spec: {containers: [{name: app, image: "nginx:1.27"}]}\n`,
-      'clusterrole.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: {{ .Release.Name }}-${name}-reader}\nrules: [{apiGroups: [""], resources: [pods], verbs: [get]}]\n`,
+      'deployment.yaml':
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-${name}\n  annotations: {region: "{{ .Values.region }}"}\n` +
+        `spec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: {{ .Release.Name }}}}\n` +
+        `  template:\n    metadata: {labels: {app: {{ .Release.Name }}}}\n    spec: {containers: [{name: app, image: "nginx:1.27"}]}\n`,
+      'clusterrole.yaml':
+        `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: {{ .Release.Name }}-${name}-reader}\n` +
+        `rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]\n`,
     },
   };
 }
@@ -127,7 +132,8 @@ async function benchCheck(): Promise<void> {
     const last = warm.at(-1) ?? cold;
     console.log('');
     console.log(
-      `gitops-k8s check of ${APPS} apps x ${CLUSTERS} clusters (${last.applications} Applications, ${CHARTS} charts, ${last.findings} findings), process start included`,
+      `gitops-k8s check of ${APPS} apps x ${CLUSTERS} clusters ` +
+        `(${last.applications} Applications, ${CHARTS} charts, ${last.findings} findings), process start included`,
     );
     console.log(
       `  warm chart cache   ${

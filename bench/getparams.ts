@@ -122,7 +122,8 @@ async function main(): Promise<void> {
     const fullFirstMs = performance.now() - started;
     const fullCount = (JSON.parse(fullReply.body) as { output: { parameters: unknown[] } }).output.parameters.length;
     console.log(
-      `cold: first one-cluster reply (fetch + build ${repo.applications} Applications) ${fmt(coldMs)} ms; first full reply ${fmt(fullFirstMs)} ms (${(fullReply.body.length / 1048576).toFixed(1)} MiB, ${fullCount} sets)`,
+      `cold: first one-cluster reply (fetch + build ${repo.applications} Applications) ${fmt(coldMs)} ms; ` +
+        `first full reply ${fmt(fullFirstMs)} ms (${(fullReply.body.length / 1048576).toFixed(1)} MiB, ${fullCount} sets)`,
     );
 
     const memCold = memoryOf(server.pid!);
@@ -175,18 +176,23 @@ async function main(): Promise<void> {
     console.log('request                     p50 ms   p99 ms   req/s    non-2xx  CPU ms/req server, client  p99 vs baseline');
     for (const [name, r, ratio] of rows) {
       console.log(
-        `${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requestsPerSecond).padStart(6)}   ${String(r.non2xx + r.errors).padStart(7)}  ${r.serverCpuMs.toFixed(3).padStart(6)}, ${r.clientCpuMs.toFixed(3).padStart(6)}           x${ratio.toFixed(1)}`,
+        `${name.padEnd(26)}  ${fmt(r.latency.p50).padStart(6)}   ${fmt(r.latency.p99).padStart(6)}   ${fmt(r.requestsPerSecond).padStart(6)}   ` +
+          `${String(r.non2xx + r.errors).padStart(7)}  ${r.serverCpuMs.toFixed(3).padStart(6)}, ${r.clientCpuMs.toFixed(3).padStart(6)}           ` +
+          `x${ratio.toFixed(1)}`,
       );
     }
     console.log(`\nnew commit served after (${commits} commits each, one-cluster reply polled):`);
     console.log(`  no webhook (refresh interval ${refreshMs} ms, fetch, build): median ${fmt(newCommitMs)} ms, ${polled.map(fmt).join(', ')}`);
     console.log(`  GitHub push webhook (fetch, build): median ${fmt(median(hooked))} ms, ${hooked.map(fmt).join(', ')}`);
     console.log(
-      `server memory: RSS ${fmt(memCold.rssMiB)} MiB after the cold calls, ${fmt(memOne.rssMiB)} MiB after the one-cluster run, ${fmt(memWarm.rssMiB)} MiB after the full run, ${fmt(memAfter.rssMiB)} MiB after the new commit; peak ${fmt(memAfter.peakMiB)} MiB`,
+      `server memory: RSS ${fmt(memCold.rssMiB)} MiB after the cold calls, ${fmt(memOne.rssMiB)} MiB after the one-cluster run, ` +
+        `${fmt(memWarm.rssMiB)} MiB after the full run, ${fmt(memAfter.rssMiB)} MiB after the new commit; peak ${fmt(memAfter.peakMiB)} MiB`,
     );
     const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
     console.log(
-      `\ntargets: one-cluster warm p99 ${fmt(oneRun.latency.p99)} ms <= 20 ms: ${verdict(oneRun.latency.p99 <= 20)}; new commit (median, no webhook) ${fmt(newCommitMs)} ms <= 1500 ms: ${verdict(newCommitMs <= 1500)}; peak RSS ${fmt(memAfter.peakMiB)} MiB <= 250 MB (238 MiB): ${verdict(memAfter.peakMiB <= 238.4)}`,
+      `\ntargets: one-cluster warm p99 ${fmt(oneRun.latency.p99)} ms <= 20 ms: ${verdict(oneRun.latency.p99 <= 20)}; ` +
+        `new commit (median, no webhook) ${fmt(newCommitMs)} ms <= 1500 ms: ${verdict(newCommitMs <= 1500)}; ` +
+        `peak RSS ${fmt(memAfter.peakMiB)} MiB <= 250 MB (238 MiB): ${verdict(memAfter.peakMiB <= 238.4)}`,
     );
   } finally {
     server.kill('SIGTERM');

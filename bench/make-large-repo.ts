@@ -235,9 +235,9 @@ export function makeSeedChart(dir: string, options: LargeRepoOptions = {}): { di
       })),
     }),
   );
+  const clusterFields: Record<string, string> = { 'cluster.name': 'name', 'cluster.provider': 'provider', 'cluster.vars.domain': 'domain' };
   const go = {
-    ref: (name: string) =>
-      `{{ $c.${({ 'cluster.name': 'name', 'cluster.provider': 'provider', 'cluster.vars.domain': 'domain' } as Record<string, string>)[name] ?? name.replace('provider.', '')} }}`,
+    ref: (name: string) => `{{ $c.${clusterFields[name] ?? name.replace('provider.', '')} }}`,
     whole: (name: string) => `@@${name.replace('provider.', '')}@@`,
   };
   const overrideCluster = clusters[Math.min(7, clusters.length - 1)]!.name;

@@ -93,7 +93,8 @@ function benchRender(): void {
   const repo = makeLargeRepo(path.join(work, 'large-repo'), { apps, clusters });
   const chart = makeSeedChart(path.join(work, 'seed-chart'), { apps, clusters });
   console.log(
-    `generated ${repo.apps} apps x ${repo.clusters.length} clusters (${repo.applications} Applications) and the seed-style chart in ${(performance.now() - t).toFixed(0)} ms`,
+    `generated ${repo.apps} apps x ${repo.clusters.length} clusters (${repo.applications} Applications) ` +
+      `and the seed-style chart in ${(performance.now() - t).toFixed(0)} ms`,
   );
 
   const gkOut = path.join(work, 'out/gitops-k8s.yaml');
@@ -106,7 +107,8 @@ function benchRender(): void {
     gk.push(a);
     hm.push(b);
     console.log(
-      `round ${i + 1}/${rounds}: gitops-k8s render ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs?.toFixed(0) ?? '?'}), helm template ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs?.toFixed(0) ?? '?'})`,
+      `round ${i + 1}/${rounds}: gitops-k8s render ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs?.toFixed(0) ?? '?'}), ` +
+        `helm template ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs?.toFixed(0) ?? '?'})`,
     );
   }
   const gkApps = countApplications(gkOut);
@@ -122,13 +124,16 @@ function benchRender(): void {
   console.log('');
   console.log(`render of ${repo.applications} Applications (median of ${rounds}, process start and output included)`);
   console.log(
-    `  gitops-k8s render  ${gkMs.toFixed(0).padStart(6)} ms${cpu(gkCpu)}   peak RSS ${maxOf(gk.map((r) => r.rssMiB))}   output ${(statSync(gkOut).size / 2 ** 20).toFixed(1)} MiB`,
+    `  gitops-k8s render  ${gkMs.toFixed(0).padStart(6)} ms${cpu(gkCpu)}   peak RSS ${maxOf(gk.map((r) => r.rssMiB))}   ` +
+      `output ${(statSync(gkOut).size / 2 ** 20).toFixed(1)} MiB`,
   );
   console.log(
-    `  helm template      ${hmMs.toFixed(0).padStart(6)} ms${cpu(hmCpu)}   peak RSS ${maxOf(hm.map((r) => r.rssMiB))}   output ${(statSync(helmOut).size / 2 ** 20).toFixed(1)} MiB   (${helmVersion})`,
+    `  helm template      ${hmMs.toFixed(0).padStart(6)} ms${cpu(hmCpu)}   peak RSS ${maxOf(hm.map((r) => r.rssMiB))}   ` +
+      `output ${(statSync(helmOut).size / 2 ** 20).toFixed(1)} MiB   (${helmVersion})`,
   );
   console.log(
-    `  ratio              ${(hmMs / gkMs).toFixed(1)}x faster than helm template in wall time (target >= 5x)${gkCpu && hmCpu ? `, ${(hmCpu / gkCpu).toFixed(1)}x in CPU time` : ''}`,
+    `  ratio              ${(hmMs / gkMs).toFixed(1)}x faster than helm template in wall time (target >= 5x)` +
+      `${gkCpu && hmCpu ? `, ${(hmCpu / gkCpu).toFixed(1)}x in CPU time` : ''}`,
   );
   console.log(
     `  load average       ${loadavg()
@@ -235,7 +240,8 @@ function benchGenerate(): void {
         : `   above node -e 0: median ${(medianMs(c) - baseMs).toFixed(0).padStart(4)} ms, p90 ${(p90(c) - baseP90).toFixed(0).padStart(4)} ms${cpuAbove}`;
     const target = c.targetAbove === undefined ? '' : `   (target <= ${c.targetAbove} ms above: ${medianMs(c) - baseMs <= c.targetAbove ? 'met' : 'missed'})`;
     console.log(
-      `  ${c.label.padEnd(20)} ${medianMs(c).toFixed(0).padStart(5)} ms   p90 ${p90(c).toFixed(0).padStart(4)} ms${cpu(medianCpu(c))}   peak RSS ${maxOf(c.runs.map((r) => r.rssMiB))}${above}${target}`,
+      `  ${c.label.padEnd(20)} ${medianMs(c).toFixed(0).padStart(5)} ms   p90 ${p90(c).toFixed(0).padStart(4)} ms${cpu(medianCpu(c))}   ` +
+        `peak RSS ${maxOf(c.runs.map((r) => r.rssMiB))}${above}${target}`,
     );
   }
   console.log(

@@ -69,7 +69,8 @@ try {
   }
   rows.sort((a, b) => a[0]!.localeCompare(b[0]!) || a[4]!.localeCompare(b[4]!));
   console.log(
-    `Renovate ${execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()} over ${path.relative(process.cwd(), platform) || '.'}: ${rows.length} dependencies`,
+    `Renovate ${execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()} ` +
+      `over ${path.relative(process.cwd(), platform) || '.'}: ${rows.length} dependencies`,
   );
   console.log('| file | manager | datasource | package | version | registry | skipped |\n|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);

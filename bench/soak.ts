@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const { repo } = makeCommittedRepo(path.join(work, 'platform'), { apps, clusters: clusterCount }, 'soak', 'soak platform');
   console.log(
-    `repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} sets; ${seconds} s, ${clients} clients without gzip, then ${selections} distinct padded selections`,
+    `repo: ${repo.apps} apps x ${repo.clusters.length} clusters = ${repo.applications} sets; ` +
+      `${seconds} s, ${clients} clients without gzip, then ${selections} distinct padded selections`,
   );
 
   const { server, base } = await startBenchServer({
@@ -68,7 +69,8 @@ async function main(): Promise<void> {
     peak = Math.max(peak, rss);
     const t = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
     console.log(
-      `t=${t}s  ${phase.padEnd(10)}  rss ${rss.toFixed(0).padStart(5)} MiB  (baseline ${baseline.toFixed(0)}, ${rss - baseline >= 0 ? '+' : ''}${(rss - baseline).toFixed(0)})  requests ${requests}  non-200 ${failures}`,
+      `t=${t}s  ${phase.padEnd(10)}  rss ${rss.toFixed(0).padStart(5)} MiB  ` +
+        `(baseline ${baseline.toFixed(0)}, ${rss - baseline >= 0 ? '+' : ''}${(rss - baseline).toFixed(0)})  requests ${requests}  non-200 ${failures}`,
     );
   };
   try {
@@ -115,7 +117,8 @@ async function main(): Promise<void> {
     sample();
     const final = rssMiBOf(pid);
     console.log(
-      `\nbaseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${(peak - baseline).toFixed(0)}), after 5 s idle ${final.toFixed(0)} MiB (+${(final - baseline).toFixed(0)}); ${requests} requests, ${failures} not 200`,
+      `\nbaseline ${baseline.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${(peak - baseline).toFixed(0)}), ` +
+        `after 5 s idle ${final.toFixed(0)} MiB (+${(final - baseline).toFixed(0)}); ${requests} requests, ${failures} not 200`,
     );
   } finally {
     server.kill('SIGTERM');

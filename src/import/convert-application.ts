@@ -102,7 +102,8 @@ export function convertApplication(
         if (result.converted.length > 0) notes.push(`helm.parameters ${result.converted.join(', ')} became typed values`);
         if (result.kept.length > 0)
           reasons.push(
-            `helm.parameters ${result.kept.map((p) => p.name).join(', ')} are not what --set would give as values (forceString, commas, escapes, lists or large numbers) and app files have no parameters`,
+            `helm.parameters ${result.kept.map((p) => p.name).join(', ')} are not what --set would give as values ` +
+              '(forceString, commas, escapes, lists or large numbers) and app files have no parameters',
           );
       }
       if (Object.keys(merged).length > 0) keys.values = merged;

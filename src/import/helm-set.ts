@@ -66,7 +66,10 @@ function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
-/** Writes `value` at `path` as strvals' ParseInto does; false where Helm would fail or differ (a map where a list is, a list grown past holes in an existing one). */
+/**
+ * Writes `value` at `path` as strvals' ParseInto does; false where Helm would fail or differ
+ * (a map where a list is, a list grown past holes in an existing one).
+ */
 function setAt(root: Record<string, unknown>, path: SetPath, value: unknown): boolean {
   let node: Record<string, unknown> | unknown[] = root;
   for (let i = 0; i < path.length; i++) {

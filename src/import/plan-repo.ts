@@ -104,11 +104,12 @@ function placeApplications(input: ImportInput, clusters: Map<string, ImportedClu
     names.set(`${meta.namespace ?? ''}/${meta.name}`, source.origin);
     const namespace = destination.namespace;
     if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace) || namespace.length > 63) {
+      const quoted = JSON.stringify(namespace ?? null);
       problems.push({
         code: 'GK_INVALID_VALUE',
         file: source.origin,
         field: 'spec.destination.namespace',
-        message: `${JSON.stringify(namespace ?? null)} cannot be a namespace folder: gitops-k8s deploys every app into its folder's namespace, a DNS-1123 label`,
+        message: `${quoted} cannot be a namespace folder: gitops-k8s deploys every app into its folder's namespace, a DNS-1123 label`,
       });
       continue;
     }
@@ -151,7 +152,8 @@ function readNamespaces(input: ImportInput, apps: readonly PlacedApp[], folders:
     const managed = managedMetadata(labels, annotations);
     if (managed) namespaceMetadata.set(meta.name, managed);
     notes.push(
-      `Namespace ${meta.name}: its labels and annotations went to apps/${meta.name}/namespace.yaml; gitops-k8s sets them through CreateNamespace=true (syncPolicy.managedNamespaceMetadata), it does not create Namespace objects`,
+      `Namespace ${meta.name}: its labels and annotations went to apps/${meta.name}/namespace.yaml; ` +
+        'gitops-k8s sets them through CreateNamespace=true (syncPolicy.managedNamespaceMetadata), it does not create Namespace objects',
     );
   }
   for (const folder of folders) {
@@ -188,7 +190,8 @@ function placeProjects(input: ImportInput, apps: readonly PlacedApp[], folders: 
     const owner = counts[0]?.f;
     if (!owner) {
       notes.push(
-        `AppProject ${project} (${object.origin}) not imported: each folder owns one project and its folders already own one; its apps keep project: ${project}`,
+        `AppProject ${project} (${object.origin}) not imported: ` +
+          `each folder owns one project and its folders already own one; its apps keep project: ${project}`,
       );
       continue;
     }

@@ -42,8 +42,10 @@ export async function runImport(sources: readonly string[], options: ImportOptio
   if (plan.withoutFinalizer.length > 0) {
     lines.push(
       options.adoptDefaults
-        ? `without the resources finalizer before, with it now (deleting them will delete their resources; finalizer: false opts out): ${plan.withoutFinalizer.join(', ')}`
-        : `without the resources finalizer, kept so (finalizer: false; remove it to let deleting an app delete its resources): ${plan.withoutFinalizer.join(', ')}`,
+        ? 'without the resources finalizer before, with it now (deleting them will delete their resources; finalizer: false opts out): ' +
+            plan.withoutFinalizer.join(', ')
+        : 'without the resources finalizer, kept so (finalizer: false; remove it to let deleting an app delete its resources): ' +
+            plan.withoutFinalizer.join(', '),
     );
   }
   if (plan.notes.length > 0) {

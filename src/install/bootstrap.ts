@@ -241,8 +241,21 @@ export function writeArgocdApp(dir: string, options: { repoURL: string; ref?: st
 }
 
 // How kustomize says a download failed: DNS, refused or unreachable, timeouts, TLS.
-const NETWORK_FAILURE =
-  /no such host|server misbehaving|dial tcp|lookup \S+|could not resolve|connection refused|network is unreachable|i\/o timeout|tls handshake|timeout awaiting/i;
+const NETWORK_FAILURE = new RegExp(
+  [
+    'no such host',
+    'server misbehaving',
+    'dial tcp',
+    'lookup \\S+',
+    'could not resolve',
+    'connection refused',
+    'network is unreachable',
+    'i/o timeout',
+    'tls handshake',
+    'timeout awaiting',
+  ].join('|'),
+  'i',
+);
 
 function runKubectl(kubectl: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -267,7 +280,8 @@ function runKubectl(kubectl: string, args: string[], timeoutMs: number): Promise
           'GK_KUBECTL',
           timedOut
             ? `kubectl kustomize did not finish within ${Math.round(timeoutMs / 1000)} s (downloading Argo CD's install? use --argocd-install FILE offline)`
-            : `kubectl kustomize failed: ${detail}${NETWORK_FAILURE.test(detail) ? "\n(downloading Argo CD's install failed: offline, pass a copy of it with --argocd-install FILE)" : ''}`,
+            : `kubectl kustomize failed: ${detail}` +
+                (NETWORK_FAILURE.test(detail) ? "\n(downloading Argo CD's install failed: offline, pass a copy of it with --argocd-install FILE)" : ''),
           {},
           { cause: error },
         ),

@@ -125,7 +125,8 @@ function formatMarkdown(diff: PlatformDiff, o: Required<Pick<FormatDiffOptions, 
         const body = shown.flatMap((x) => diffBlockLines(x, o.maxValueLength));
         if (hidden > 0) body.push(`# … ${hidden} more field changes`);
         out.push(
-          `<details><summary>${escapeHtml(obj.kind)} ${inlineCode(obj.name)}${markdownWhere(obj)}: ${obj.fields.length} field${obj.fields.length === 1 ? '' : 's'}</summary>`,
+          `<details><summary>${escapeHtml(obj.kind)} ${inlineCode(obj.name)}${markdownWhere(obj)}: ` +
+            `${obj.fields.length} field${obj.fields.length === 1 ? '' : 's'}</summary>`,
           '',
           codeBlock('diff', body.join('\n')),
           '',

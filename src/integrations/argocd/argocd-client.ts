@@ -159,7 +159,8 @@ export async function listArgoApplications(settings: ArgoSettings, options: List
     const timedOut = (error as { name?: string }).name === 'TimeoutError' || /timeout/i.test(String((error as Error).message));
     throw createError(
       timedOut ? 'GK_TIMEOUT' : 'GK_ARGOCD',
-      `Argo CD API at ${settings.server} ${timedOut ? `did not answer within ${timeoutMs} ms` : `cannot be reached: ${redact(String((error as Error).message))}`}`,
+      `Argo CD API at ${settings.server} ` +
+        (timedOut ? `did not answer within ${timeoutMs} ms` : `cannot be reached: ${redact(String((error as Error).message))}`),
       {},
       { cause: error },
     );

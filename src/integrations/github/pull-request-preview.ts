@@ -116,7 +116,8 @@ export function buildPreviewComment(
   const footer = `<sub>base <code>${short(event.baseSha)}</code> · head <code>${short(event.headSha)}</code> · updated on every push</sub>`;
   if (!head.ok) {
     lines.push(
-      `:x: **This ${noun} breaks the platform repo**: its head (<code>${short(event.headSha)}</code>) does not render, so Argo CD would get an error instead of Applications. Fix these problems:`,
+      `:x: **This ${noun} breaks the platform repo**: its head (<code>${short(event.headSha)}</code>) does not render, ` +
+        'so Argo CD would get an error instead of Applications. Fix these problems:',
       '',
       fenceCode('text', describeFailure(head.error)),
       '',
