@@ -180,3 +180,13 @@ t.test('a platform repo in a sub-folder (GITOPS_K8S_PREVIEW_PATH) reads its path
   t.match(comment, /\+ spec\.source\.path: "platform\/manifests\/v2"/, 'the Application reads the folder with the prefix');
   checkResources(t, comment);
 });
+
+t.test('gitops.yaml `path` is the prefix path apps are rendered with, so it is the one taken off again', async (t) => {
+  // Previewed where it sits at the root (GITOPS_K8S_PREVIEW_PATH unset), while the repository Argo CD reads holds it in `platform/`.
+  const repo = makeRepo('.', 'repoURL: https://git.example.com/acme/deploy.git\ntargetRevision: main\npath: platform\n');
+  const head = commitHead(repo);
+  const app = await startServer(repo.repoURL, { GITOPS_K8S_PREVIEW_MANIFESTS: 'true', GITOPS_K8S_PREVIEW_PATH: undefined });
+  const comment = await previewComment(app, repo.repoURL, 4, repo.base, head);
+  t.match(comment, /\+ spec\.source\.path: "platform\/manifests\/v2"/, 'the Application carries gitops.yaml `path`');
+  checkResources(t, comment);
+});
