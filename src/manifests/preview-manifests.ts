@@ -36,7 +36,8 @@ export function previewManifestsFrom(
       repo: r.platform.repo,
       apps: r.platform.apps,
       platformDir: path.join(await checkoutGitSource(repoURL, r.commit, { cacheDir, env, checkouts }), sub),
-      pathPrefix: sub,
+      // The prefix the server rendered the Applications with (the root given is no place given: gitops.yaml `path` then).
+      pathPrefix: resolvePathPrefix({ given: sub === '.' ? undefined : sub, settings: r.platform.repo.settings.path }),
     });
     return renderManifestDiff({
       base: await side(base),
