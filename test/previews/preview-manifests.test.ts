@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, loggerInto, signWebhookBody, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, loggerInto, pullRequestPayload, signWebhookBody, startFakeGithub, waitFor } from '../fixtures/previews-support/support.js';
 import { helmEnv, packageCharts, startChartRepo, writeTree } from '../helpers/manifest-servers.js';
 
 const SECRET = 'webhook-secret-0123456789';
@@ -101,21 +101,8 @@ async function startServer(repoURL: string, env: Record<string, string | undefin
 
 /** Delivers a signed pull_request `opened` for base..head and waits for the preview comment; returns its body. */
 async function previewComment(app: Awaited<ReturnType<typeof startServer>>, repoURL: string, number: number, base: string, head: string): Promise<string> {
-  const body = JSON.stringify({
-    action: 'opened',
-    number,
-    pull_request: { number, state: 'open', head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' } },
-    repository: {
-      id: 1,
-      name: 'platform',
-      full_name: 'example/platform',
-      owner: { login: 'example' },
-      clone_url: repoURL,
-      html_url: 'https://github.com/example/platform',
-      default_branch: 'main',
-    },
-    sender: { login: 'dev' },
-  });
+  const body = JSON.stringify(pullRequestPayload('opened', number, head, base, repoURL));
+
   const reply = await app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/github',

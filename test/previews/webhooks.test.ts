@@ -8,7 +8,16 @@ import { pathToFileURL } from 'node:url';
 import { verifyWebhookSignature } from '../../src/integrations/github/webhook-signature.js';
 import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
-import { commitChanges, git, makePlatformRepo, signWebhookBody, startFakeGithub, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
+import {
+  commitChanges,
+  git,
+  makePlatformRepo,
+  pullRequestPayload,
+  signWebhookBody,
+  startFakeGithub,
+  loggerInto,
+  waitFor,
+} from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-0123456789';
 const GITHUB_TOKEN = 'ghp_testtoken0123456789abcdefghijklmnop';
@@ -55,21 +64,7 @@ const app = await buildApp({
 t.teardown(() => app.close());
 
 function prPayload(action: string, number: number, head: string, base = first, cloneUrl = repoURL) {
-  return {
-    action,
-    number,
-    pull_request: { number, state: 'open', head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' } },
-    repository: {
-      id: 1,
-      name: 'platform',
-      full_name: 'example/platform',
-      owner: { login: 'example' },
-      clone_url: cloneUrl,
-      html_url: 'https://github.com/example/platform',
-      default_branch: 'main',
-    },
-    sender: { login: 'dev' },
-  };
+  return pullRequestPayload(action, number, head, base, cloneUrl);
 }
 
 async function deliver(event: string, payload: unknown, signature?: string) {
