@@ -3,19 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { formatProblemsGithub } from '../../src/cli/format-output.js';
-import { fixture, runCli } from '../fixtures/core-support/support.js';
+import { fixture, MANY_DEFECTS_FILES, runCli } from '../fixtures/core-support/support.js';
 
 t.setTimeout(300_000);
 
-const defects = [
-  'apps/web/broken.yaml',
-  'apps/web/escape.yaml',
-  'apps/web/loop-a.yaml',
-  'apps/web/nowhere.yaml',
-  'apps/web/template.yaml',
-  'apps/web/typo.yaml',
-  'apps/web/unpinned.yaml',
-];
+const defects = MANY_DEFECTS_FILES;
 
 t.test('lint -o json prints every problem as code, file, line, field and message on stdout', async (t) => {
   const run = runCli(['lint', fixture('core-many-defects'), '-o', 'json']);
