@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
-import { emitScalar, emitYaml, emitYamlChunks, emitYamlStream } from '../src/core/yaml/emit-yaml.js';
+import { createEmitCache, emitScalar, emitYaml, emitYamlChunks, emitYamlStream } from '../src/core/yaml/emit-yaml.js';
 
 // Both YAML versions: 1.2 (yaml's default) and 1.1, the schema Go's readers
 // (sigs.k8s.io/yaml in Argo CD and kubectl) still resolve plain scalars with.
@@ -292,4 +292,16 @@ t.test('a large stream comes in chunks that start at a document and join to the 
     docs,
   );
   t.same(emitYamlChunks([]), [], 'no documents, no chunks');
+});
+
+t.test('what emitting caches lives in the EmitCache a stream (or one document) is given', async (t) => {
+  const cache = createEmitCache();
+  const shared = Object.freeze({ automated: Object.freeze({ prune: true }) });
+  const doc = { 'a: b': 'yes', name: 'web', syncPolicy: shared };
+  const text = emitYaml(doc, cache);
+  t.equal(text, '"a: b": "yes"\nname: web\nsyncPolicy:\n  automated:\n    prune: true\n');
+  t.equal(cache.scalars.get('yes'), '"yes"', 'scalars');
+  t.ok(cache.frozenText.has(shared), 'frozen subtrees');
+  t.equal(emitYaml(doc, cache), text, 'read back from it, the same text');
+  t.equal(emitYaml(doc), text, 'and without one');
 });

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { defaultTemplateLimits, renderString, renderTemplates, TemplateError, type TemplateLimits } from '../../src/core/template/template.js';
+import {
+  createTemplateCache,
+  defaultTemplateLimits,
+  renderString,
+  renderTemplates,
+  type TemplateCache,
+  TemplateError,
+  type TemplateLimits,
+} from '../../src/core/template/template.js';
 
 const context = {
   cluster: { name: 'prod', labels: { env: 'prod' }, vars: { domain: 'example.com', replicas: 3 } },
@@ -9,9 +17,9 @@ const context = {
   vars: { html: '<b>&"x"</b>', nothing: null },
 };
 
-const failure = (source: string, limits?: TemplateLimits, ctx: Record<string, unknown> = context): string => {
+const failure = (source: string, limits?: TemplateLimits, ctx: Record<string, unknown> = context, cache?: TemplateCache): string => {
   try {
-    renderString(source, ctx, limits);
+    renderString(source, ctx, limits, cache);
   } catch (error) {
     if (error instanceof TemplateError) return error.message;
     throw error;
@@ -173,5 +181,27 @@ t.test('templates are bounded: length, nesting, steps and output, checked before
     'a repo may allow less',
   );
   // The compiled template is cached: a later render under lower limits is still held to them.
-  t.match(failure(`${'{{#if app}}'.repeat(12)}deep${'{{/if}}'.repeat(12)}`), /nests blocks deeper than 10/);
+  const kept = createTemplateCache();
+  const deep = `${'{{#if app}}'.repeat(12)}deep${'{{/if}}'.repeat(12)}`;
+  t.equal(renderString(deep, context, { ...defaultTemplateLimits, maxTemplateDepth: 12 }, kept), 'deep');
+  t.ok(kept.engine.compiled.has(deep), 'compiled into the cache it was given');
+  t.match(failure(deep, undefined, context, kept), /nests blocks deeper than 10/);
+});
+
+t.test('each TemplateCache has its own engine: Handlebars loaded on first need, compiled templates and budget its own', async (t) => {
+  const first = createTemplateCache();
+  const second = createTemplateCache();
+  t.equal(renderString('x-{{app}}-{{cluster.name}}', context, defaultTemplateLimits, first), 'x-site-prod');
+  t.equal(first.engine.handlebars, undefined, 'a simple template renders without Handlebars');
+  const each = '{{#each provider.zones}}{{this}};{{/each}}';
+  t.equal(renderString(each, context, defaultTemplateLimits, first), 'a;b;');
+  t.ok(first.engine.handlebars, 'a block loads it');
+  t.notOk(second.engine.handlebars, 'into that engine only');
+  t.notOk(second.engine.compiled.has(each));
+  const few = { ...defaultTemplateLimits, maxTemplateSteps: 1 };
+  t.match(failure(each, few, context, second), /more block bodies .* than 1;/, 'the limits of the render under way');
+  t.not(first.engine.handlebars, second.engine.handlebars, 'each its own Handlebars environment');
+  t.equal(renderString(each, context, defaultTemplateLimits, first), 'a;b;', "not the other engine's");
+  t.equal(first.engine.budget, undefined, 'no budget left behind after a render');
+  t.equal(second.engine.budget, undefined, 'nor after a failure');
 });

@@ -7,7 +7,7 @@ import { isPlainObject, type FieldPath, type Trace } from '../layering/merge.js'
 import { mergeTraced, whereSet } from '../layering/provenance.js';
 import type { AppDefinition, AppKeys, Cluster, NamespaceFolder, PlatformRepo } from '../model.js';
 import { fieldOf } from '../schema/validate.js';
-import { renderString, renderTemplates, TemplateError, type TemplateContext } from '../template/template.js';
+import { renderString, renderTemplates, TemplateError, type TemplateCache, type TemplateContext } from '../template/template.js';
 import { copyKeyFields, SPEC_PART } from './app-key-fields.js';
 import { clusterContext, destinationOf, metadataOf, syncPolicyOf, unlayeredOf } from './application-parts.js';
 import { FINALIZER } from '../argo-labels.js';
@@ -84,14 +84,14 @@ export function templateContext(
   };
 }
 
-/** The AppProject of a namespace folder: `project.name` of namespace.yaml, or `naming.project` of gitops.yaml. */
-export function projectName(repo: PlatformRepo, ns: NamespaceFolder): string {
+/** The AppProject of a namespace folder: `project.name` of namespace.yaml, or `naming.project` of gitops.yaml, rendered with `templates`. */
+export function projectName(repo: PlatformRepo, ns: NamespaceFolder, templates: TemplateCache): string {
   if (ns.project.name) return ns.project.name;
   // A function: a line number costs a positional parse of gitops.yaml, wanted only for a problem.
   const where = () => ({ file: repo.settings.yaml?.file ?? 'gitops.yaml', line: repo.settings.yaml?.lineOf(['naming', 'project']), field: 'naming.project' });
   let name: string;
   try {
-    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name }, repo.settings.templateLimits)));
+    name = toDnsLabel(String(renderString(repo.settings.naming.project, { namespace: ns.name }, repo.settings.templateLimits, templates)));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     throw createError('GK_TEMPLATE', `${error.message}; naming.project may use {{namespace}}`, where());
@@ -153,7 +153,7 @@ export function renderApplications(repo: PlatformRepo, options: RenderOptions = 
   for (const ns of repo.namespaces) {
     let project: string;
     try {
-      project = projectName(repo, ns);
+      project = projectName(repo, ns, cache.templates);
     } catch (error) {
       if (!(error instanceof GitopsError)) throw error;
       for (const problem of error.problems) reportOnce(run, problem);
@@ -212,7 +212,7 @@ function renderOne(run: RenderRun, ns: NamespaceFolder, app: AppDefinition, clus
       cache.templates,
     ) as Record<string, unknown>;
     application = fromApplication(cache, repo, ns, app, cluster, rendered, keys, project);
-    checkApplicationTargets(app, ns, rendered, keys, (run.projects ??= projectsOf(repo)), (problem) => reportOnce(run, problem));
+    checkApplicationTargets(app, ns, rendered, keys, (run.projects ??= projectsOf(repo, cache.templates)), (problem) => reportOnce(run, problem));
   } else {
     // The app folder itself as the source (not a path or repository app.yaml points elsewhere).
     const ownFolder = app.plainFolder === true && keys.repoURL === undefined && keys.chart === undefined && path.posix.normalize(keys.path ?? '.') === app.dir;
@@ -304,11 +304,11 @@ function fromApplication(
 }
 
 /** Every AppProject an Application may name: the folders', `default` and gitops.yaml `externalProjects`. */
-function projectsOf(repo: PlatformRepo): Set<string> {
+function projectsOf(repo: PlatformRepo, templates: TemplateCache): Set<string> {
   const names = new Set(['default', ...(repo.settings.externalProjects ?? [])]);
   for (const ns of repo.namespaces) {
     try {
-      names.add(projectName(repo, ns));
+      names.add(projectName(repo, ns, templates));
     } catch (error) {
       // A broken naming.project is reported once for its folder already.
       if (!(error instanceof GitopsError)) throw error;

@@ -56,11 +56,11 @@ export function lintPlatform(files: RepoFiles, options: LoadOptions & RenderOpti
 /** Renders an already loaded repo (the server caches the model per commit, and passes the RenderCache it keeps). */
 export function renderModel(repo: PlatformRepo, options: RenderOptions = {}, cache: RenderCache = createRenderCache()): RenderedPlatform {
   const apps = renderApplications(repo, options, cache);
-  if (!repo.settings.rollout) return { repo, apps, projects: renderProjects(repo, apps) };
+  if (!repo.settings.rollout) return { repo, apps, projects: renderProjects(repo, apps, cache.templates) };
   // A step's waves depend on all its Applications: a partial render (explain) plans from a whole one.
   const rollout = planRollout(repo, options.only ? renderApplications(repo, { pathPrefix: options.pathPrefix }, cache) : apps);
   applyRollout(repo, apps, rollout);
-  return { repo, apps, projects: renderProjects(repo, apps), rollout };
+  return { repo, apps, projects: renderProjects(repo, apps, cache.templates), rollout };
 }
 
 /**

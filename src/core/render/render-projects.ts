@@ -1,6 +1,7 @@
 import { GitopsError, type Problem } from '../errors.js';
 import type { PlatformRepo } from '../model.js';
 import { FINALIZER, LABEL_PREFIX, MANAGED_BY, MANAGER } from '../argo-labels.js';
+import { createTemplateCache, type TemplateCache } from '../template/template.js';
 import { projectName, type RenderedApp } from './render-applications.js';
 
 const OWN_PROJECT = 'give each namespace folder its own project (project.name in namespace.yaml or naming.project in gitops.yaml)';
@@ -36,8 +37,9 @@ function sortedByKey<T>(items: Iterable<T>, keyOf: (item: T) => string): T[] {
  * their source repositories and their (cluster, namespace) destinations. It
  * is computed from every Application of the repo, so that filters never
  * change it (two root apps narrowed to different clusters agree on it).
+ * `templates` is the render's (see RenderCache), for `naming.project`.
  */
-export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedApp[]): AppProject[] {
+export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedApp[], templates: TemplateCache = createTemplateCache()): AppProject[] {
   const projects: AppProject[] = [];
   const owners = new Map<string, string>();
   const problems: Problem[] = [];
@@ -49,7 +51,7 @@ export function renderProjects(repo: PlatformRepo, rendered: readonly RenderedAp
     else byProject.set(r.application.spec.project, [r]);
   }
   for (const ns of repo.namespaces) {
-    const name = projectName(repo, ns);
+    const name = projectName(repo, ns, templates);
     const own = byProject.get(name) ?? [];
     if (own.length === 0) continue;
     // One AppProject per folder: two folders with one project name would emit the object twice.

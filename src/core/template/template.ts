@@ -9,18 +9,38 @@ import { deepFreeze, isPlainObject } from '../layering/merge.js';
  * helpers beyond the built-in block helpers, and none from the repository:
  * templates come from Git and must not run code.
  */
-// Loaded on first use: most templates are plain `text {{variable}} text`,
-// rendered below without Handlebars, and `generate` starts faster without it.
-let hbsInstance: typeof Handlebars | undefined;
-function handlebars(): typeof Handlebars {
-  if (!hbsInstance) {
+
+/**
+ * A Handlebars environment of our own and what it has compiled, kept in a
+ * TemplateCache (per render, or for the server's lifetime). Its helpers
+ * close over the engine, and read the limits of the render under way from
+ * `budget`, so two engines never see each other's renders.
+ */
+export interface TemplateEngine {
+  /**
+   * Made on first use (`handlebarsOf`): most templates are plain `text {{variable}} text`,
+   * rendered without Handlebars, and `generate` starts faster without loading it.
+   */
+  handlebars: typeof Handlebars | undefined;
+  /** Compiled templates by source; bounded, so that a long-running server seeing many commits does not grow without end. */
+  compiled: Map<string, CompiledTemplate>;
+  /** What the Handlebars render under way has used of its limits; rendering is synchronous, so one at a time. */
+  budget: Budget | undefined;
+}
+
+export function createTemplateEngine(): TemplateEngine {
+  return { handlebars: undefined, compiled: new Map(), budget: undefined };
+}
+
+function handlebarsOf(engine: TemplateEngine): typeof Handlebars {
+  if (!engine.handlebars) {
     const hbs = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
     hbs.unregisterHelper('log');
-    for (const name of ['if', 'unless', 'each', 'with'] as const) hbs.registerHelper(name, countingBlock(hbs.helpers[name]!));
+    for (const name of ['if', 'unless', 'each', 'with'] as const) hbs.registerHelper(name, countingBlock(engine, hbs.helpers[name]!));
     hbs.registerHelper('lookup', strictLookup);
-    hbsInstance = hbs;
+    engine.handlebars = hbs;
   }
-  return hbsInstance;
+  return engine.handlebars;
 }
 
 /**
@@ -57,7 +77,7 @@ export const templateLimitCeiling: Readonly<TemplateLimits> = Object.freeze({
 
 const knownHelpers = { if: true, unless: true, each: true, with: true, lookup: true } as const;
 const isKnownHelper = (name: string): boolean => Object.hasOwn(knownHelpers, name);
-const compiled = new Map<string, CompiledTemplate>();
+const MAX_COMPILED = 20_000;
 const singleVariable = /^\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}$/;
 
 /** The template context: `cluster`, `provider`, `namespace`, `app`, `repo`, `vars`. */
@@ -66,7 +86,7 @@ export type TemplateContext = Record<string, unknown>;
 /** A template failure, with the message users see. */
 export class TemplateError extends Error {}
 
-/** What one Handlebars render has used of its limits; rendering is synchronous, so one at a time. */
+/** What one Handlebars render has used of its limits. */
 interface Budget {
   limits: TemplateLimits;
   steps: number;
@@ -74,29 +94,28 @@ interface Budget {
   /** The last name a block looked up and did not find, for the message. */
   miss?: { target: object; key: string };
 }
-let budget: Budget | undefined;
 
 function overLimit(what: string, limit: number, key: keyof TemplateLimits): TemplateError {
   const ceiling = templateLimitCeiling[key].toLocaleString('en-US');
   return new TemplateError(`template ${what} ${limit.toLocaleString('en-US')}; simplify it, or raise limits.${key} in gitops.yaml (at most ${ceiling})`);
 }
 
-function spend(output: number): void {
-  const b = budget;
+function spend(engine: TemplateEngine, output: number): void {
+  const b = engine.budget;
   if (!b) return;
   b.output += output;
   if (b.output > b.limits.maxTemplateOutput) throw overLimit('produces more characters than', b.limits.maxTemplateOutput, 'maxTemplateOutput');
 }
 
 /** A built-in block helper whose bodies count as steps and whose output counts against the limits. */
-function countingBlock(helper: Handlebars.HelperDelegate): Handlebars.HelperDelegate {
+function countingBlock(engine: TemplateEngine, helper: Handlebars.HelperDelegate): Handlebars.HelperDelegate {
   const count = (body: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate =>
     function (this: unknown, ...args: Parameters<Handlebars.TemplateDelegate>) {
-      const b = budget;
+      const b = engine.budget;
       if (b && ++b.steps > b.limits.maxTemplateSteps)
         throw overLimit('runs more block bodies (each iteration is one) than', b.limits.maxTemplateSteps, 'maxTemplateSteps');
       const text = body.apply(this, args);
-      spend(text.length);
+      spend(engine, text.length);
       return text;
     };
   return function (this: unknown, ...args: unknown[]) {
@@ -122,12 +141,15 @@ const MAP_IN_TEXT = `${inText}map\u0000`;
 const LIST_IN_TEXT = `${inText}list\u0000`;
 
 /**
- * What templating keeps between strings: views of the context's objects,
- * what is known of each collection of the layers, and its renderings. Weak
- * on those objects; made per render, or kept longer by an owner that
- * renders the same files again (the server, commit after commit).
+ * What templating keeps between strings: the engine that compiles and
+ * renders them, views of the context's objects, what is known of each
+ * collection of the layers, and its renderings. Weak on those objects (the
+ * engine's compiled templates are bounded); made per render, or kept longer
+ * by an owner that renders the same files again (the server, commit after
+ * commit).
  */
 export interface TemplateCache {
+  engine: TemplateEngine;
   /** One view per object of the context, so that identity holds across renders. */
   views: WeakMap<object, object>;
   /**
@@ -142,7 +164,7 @@ export interface TemplateCache {
 }
 
 export function createTemplateCache(): TemplateCache {
-  return { views: new WeakMap(), nodeInfos: new WeakMap(), objectIds: new WeakMap(), nextObjectId: 0 };
+  return { engine: createTemplateEngine(), views: new WeakMap(), nodeInfos: new WeakMap(), objectIds: new WeakMap(), nextObjectId: 0 };
 }
 
 /**
@@ -153,8 +175,9 @@ export function createTemplateCache(): TemplateCache {
  * stand-in: the context's values may be frozen, and a proxy of a frozen
  * object must return its properties unchanged, not as views.
  */
-function viewOf(value: unknown, views: WeakMap<object, object>): unknown {
+function viewOf(value: unknown, cache: TemplateCache): unknown {
   if (value === null || typeof value !== 'object') return value;
+  const { views, engine } = cache;
   let view = views.get(value);
   if (view) return view;
   const real = value as Record<string | symbol, unknown>;
@@ -162,7 +185,7 @@ function viewOf(value: unknown, views: WeakMap<object, object>): unknown {
   view = new Proxy(isList ? [] : Object.create(null), {
     has(_, key) {
       if (typeof key === 'string' && Object.hasOwn(real, key)) return true;
-      if (typeof key === 'string' && budget) budget.miss = { target: real, key };
+      if (typeof key === 'string' && engine.budget) engine.budget.miss = { target: real, key };
       return false;
     },
     get(_, key) {
@@ -170,8 +193,8 @@ function viewOf(value: unknown, views: WeakMap<object, object>): unknown {
       if (key === Symbol.toPrimitive) return isList ? () => LIST_IN_TEXT : () => MAP_IN_TEXT;
       if (typeof key === 'symbol' || !Object.hasOwn(real, key)) return undefined;
       const read = real[key];
-      if (typeof read === 'string' && budget) spend(read.length);
-      return viewOf(read, views);
+      if (typeof read === 'string') spend(engine, read.length);
+      return viewOf(read, cache);
     },
     ownKeys: () => Reflect.ownKeys(real),
     getOwnPropertyDescriptor(_, key) {
@@ -179,7 +202,7 @@ function viewOf(value: unknown, views: WeakMap<object, object>): unknown {
       if (!own) return undefined;
       // The stand-in list's own length is not configurable, and a proxy may not say otherwise.
       if (isList && key === 'length') return { value: (real as unknown as unknown[]).length, writable: true, enumerable: false, configurable: false };
-      return { value: viewOf(own.value, views), writable: false, enumerable: own.enumerable ?? false, configurable: true };
+      return { value: viewOf(own.value, cache), writable: false, enumerable: own.enumerable ?? false, configurable: true };
     },
   }) as object;
   views.set(value, view);
@@ -222,10 +245,10 @@ function unknownVariable(context: unknown, parts: readonly string[], missingAt: 
 
 // The variables used outside blocks, checked before rendering so that the
 // error names the full path (Handlebars' own strict error names one segment).
-function topLevelPaths(source: string): string[][] {
+function topLevelPaths(source: string, engine: TemplateEngine): string[][] {
   let ast: hbs.AST.Program;
   try {
-    ast = handlebars().parse(source);
+    ast = handlebarsOf(engine).parse(source);
   } catch (error) {
     const why = (error as Error).message.split('\n').filter(Boolean).slice(-1)[0];
     throw new TemplateError(`template does not parse: ${why} (for a literal {{, as in values a chart passes to tpl, write \\{{)`);
@@ -298,8 +321,9 @@ function simpleTemplate(source: string): { paths: string[][]; pieces: (string | 
   return { paths, pieces };
 }
 
-function compile(source: string, limits: TemplateLimits): CompiledTemplate {
+function compile(source: string, limits: TemplateLimits, engine: TemplateEngine): CompiledTemplate {
   if (source.length > limits.maxTemplateLength) throw overLimit('is longer than', limits.maxTemplateLength, 'maxTemplateLength');
+  const { compiled } = engine;
   let entry = compiled.get(source);
   if (entry) {
     // Compiled under another repo's limits, maybe.
@@ -311,29 +335,28 @@ function compile(source: string, limits: TemplateLimits): CompiledTemplate {
   if (single) {
     const parts = single[1]!.split('.');
     if (!isKnownHelper(parts[0]!)) {
-      if (compiled.size >= 20_000) compiled.clear();
+      if (compiled.size >= MAX_COMPILED) compiled.clear();
       compiled.set(source, (entry = { paths: [parts], single: parts }));
       return entry;
     }
   }
   const simple = simpleTemplate(source);
   if (simple) {
-    if (compiled.size >= 20_000) compiled.clear();
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
     compiled.set(source, simple);
     return simple;
   }
   const go = goTemplateHint(source);
   if (go) throw new TemplateError(go);
-  const depth = nestingDepth(source);
+  const depth = nestingDepth(source, engine);
   if (depth > limits.maxTemplateDepth) throw overLimit('nests blocks deeper than', limits.maxTemplateDepth, 'maxTemplateDepth');
-  const paths = topLevelPaths(source);
+  const paths = topLevelPaths(source, engine);
   try {
-    entry = { render: handlebars().compile(source, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true }), paths, depth };
+    entry = { render: handlebarsOf(engine).compile(source, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true }), paths, depth };
   } catch (error) {
     throw new TemplateError(`template does not compile: ${(error as Error).message.split('\n')[0]}`);
   }
-  // Bounded so that a long-running server seeing many commits does not grow without end.
-  if (compiled.size >= 20_000) compiled.clear();
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
   compiled.set(source, entry);
   return entry;
 }
@@ -345,8 +368,9 @@ function compile(source: string, limits: TemplateLimits): CompiledTemplate {
  * level more until its block closes. A source the lexer refuses is left to
  * the parser, which reports it.
  */
-function nestingDepth(source: string): number {
-  const parser = (handlebars() as unknown as { Parser: { lexer: { setInput(s: string): void; lex(): number }; terminals_: Record<number, string> } }).Parser;
+function nestingDepth(source: string, engine: TemplateEngine): number {
+  type Lexing = { Parser: { lexer: { setInput(s: string): void; lex(): number }; terminals_: Record<number, string> } };
+  const parser = (handlebarsOf(engine) as unknown as Lexing).Parser;
   const lexer = parser.lexer;
   const open: number[] = [];
   let depth = 0;
@@ -399,7 +423,7 @@ export function renderString(
   cache: TemplateCache = createTemplateCache(),
 ): unknown {
   if (!source.includes('{{')) return source;
-  const template = compile(source, limits);
+  const template = compile(source, limits, cache.engine);
   if (template.single) {
     const value = valueAt(context, template.single);
     if (value === MISSING) throw unknownVariable(context, template.single, lookupPath(context, template.single).missingAt!);
@@ -430,9 +454,11 @@ export function renderString(
     }
     return text;
   }
-  budget = { limits, steps: 0, output: 0 };
+  const { engine } = cache;
+  const budget: Budget = { limits, steps: 0, output: 0 };
+  engine.budget = budget;
   try {
-    const text = template.render!(viewOf(context, cache.views), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    const text = template.render!(viewOf(context, cache), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
     if (text.length > limits.maxTemplateOutput) throw overLimit('produces more characters than', limits.maxTemplateOutput, 'maxTemplateOutput');
     if (text.includes(inText))
       throw new TemplateError(`${text.includes(MAP_IN_TEXT) ? 'a map' : 'a list'} cannot be written into text; name one of its fields`);
@@ -450,7 +476,7 @@ export function renderString(
     if (error instanceof RangeError) throw new TemplateError(`template too large to render: ${message}`);
     throw new TemplateError(`template failed: ${message}`);
   } finally {
-    budget = undefined;
+    engine.budget = undefined;
   }
 }
 
@@ -503,8 +529,8 @@ function isProviderWide(parts: readonly string[]): boolean {
   return providerWide.has(parts[0]!) || (parts.length === 2 && parts[0] === 'cluster' && parts[1] === 'provider');
 }
 
-function infoOf(value: object, nodeInfos: WeakMap<object, NodeInfo>): NodeInfo {
-  let info = nodeInfos.get(value);
+function infoOf(value: object, cache: TemplateCache): NodeInfo {
+  let info = cache.nodeInfos.get(value);
   if (info) return info;
   let templated = false;
   let pure = true;
@@ -514,9 +540,9 @@ function infoOf(value: object, nodeInfos: WeakMap<object, NodeInfo>): NodeInfo {
     let read: string[][] | undefined;
     if (typeof item === 'string') {
       if (!item.includes('{{')) return;
-      read = pathsOf(item);
+      read = pathsOf(item, cache.engine);
     } else if (item !== null && typeof item === 'object') {
-      const child = infoOf(item, nodeInfos);
+      const child = infoOf(item, cache);
       if (!child.templated) return;
       read = child.paths;
     } else return;
@@ -532,7 +558,7 @@ function infoOf(value: object, nodeInfos: WeakMap<object, NodeInfo>): NodeInfo {
     const read = paths ? [...paths.values()] : [];
     info = { templated, paths: read, memo: read.every(isProviderWide) ? new Map() : undefined };
   }
-  nodeInfos.set(value, info);
+  cache.nodeInfos.set(value, info);
   return info;
 }
 
@@ -551,7 +577,7 @@ function renderInto(value: unknown, state: RenderState): unknown {
     }
   }
   if (value === null || typeof value !== 'object') return value;
-  const info = infoOf(value, state.cache.nodeInfos);
+  const info = infoOf(value, state.cache);
   if (!info.templated) return value;
   // A collection whose templates read only what every cluster of a provider
   // shares renders the same for all of them: it is rendered once, frozen and
@@ -603,11 +629,11 @@ function renderCollection(value: object, state: RenderState): unknown {
  * undefined for anything Handlebars renders (blocks may read anything) and
  * for templates that fail to compile (the error is reported by rendering).
  */
-function pathsOf(source: string): string[][] | undefined {
+function pathsOf(source: string, engine: TemplateEngine): string[][] | undefined {
   if (!source.includes('{{')) return [];
   try {
     // The default limits: a string over them is rendered, and its error reported, under the repo's own.
-    const template = compile(source, defaultTemplateLimits);
+    const template = compile(source, defaultTemplateLimits, engine);
     return template.single || template.pieces ? template.paths : undefined;
   } catch (error) {
     if (error instanceof TemplateError) return undefined;

@@ -41,9 +41,25 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
 // Keys longer than this are written as explicit `? key` entries (YAML limits implicit keys to 1024 characters).
 const MAX_IMPLICIT_KEY = 1000;
 
-// Strings repeat across thousands of Applications; their YAML form is cached.
-const scalarCache = new Map<string, string>();
+// Most scalars cached per stream (see EmitCache); short ones only, up to this length.
 const MAX_CACHED = 50_000;
+const MAX_CACHED_LENGTH = 200;
+
+/**
+ * What emitting keeps between the documents of one stream (or one document):
+ * the text of frozen subtrees already emitted, by indentation (a `-` before
+ * it when it starts after a dash), as the renderer shares them between
+ * Applications; and the YAML form of strings, which repeat across thousands
+ * of Applications (bounded).
+ */
+export interface EmitCache {
+  frozenText: WeakMap<object, Map<string, string>>;
+  scalars: Map<string, string>;
+}
+
+export function createEmitCache(): EmitCache {
+  return { frozenText: new WeakMap(), scalars: new Map() };
+}
 
 function quote(value: string): string {
   const json = JSON.stringify(value);
@@ -55,20 +71,24 @@ function isPlain(value: string): boolean {
   return plainDigitWord.test(value) && nonNumericLetter.test(value);
 }
 
-function emitString(value: string): string {
-  let text = scalarCache.get(value);
+function stringText(value: string): string {
+  return isPlain(value) ? value : quote(value);
+}
+
+function emitString(value: string, scalars: Map<string, string>): string {
+  let text = scalars.get(value);
   if (text !== undefined) return text;
-  text = isPlain(value) ? value : quote(value);
-  if (value.length <= 200) {
-    if (scalarCache.size >= MAX_CACHED) scalarCache.clear();
-    scalarCache.set(value, text);
+  text = stringText(value);
+  if (value.length <= MAX_CACHED_LENGTH) {
+    if (scalars.size >= MAX_CACHED) scalars.clear();
+    scalars.set(value, text);
   }
   return text;
 }
 
 /** A scalar as YAML text (one line). */
 export function emitScalar(value: string | number | boolean | null): string {
-  if (typeof value === 'string') return emitString(value);
+  if (typeof value === 'string') return stringText(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`cannot emit ${value} as YAML`);
     return String(value);
@@ -103,11 +123,11 @@ function isEmptyCollection(value: object): boolean {
 }
 
 /** Text of a value that fits after `key: ` or `- ` (no trailing newline), or undefined for a nested collection. */
-function inlineOf(value: unknown, childIndent: string): string | undefined {
+function inlineOf(value: unknown, childIndent: string, scalars: Map<string, string>): string | undefined {
   switch (typeof value) {
     case 'string':
       if (value.includes('\n')) return literalBlock(value, childIndent) ?? quote(value);
-      return emitString(value);
+      return emitString(value, scalars);
     case 'number':
     case 'boolean':
       return emitScalar(value);
@@ -128,34 +148,28 @@ function inlineOf(value: unknown, childIndent: string): string | undefined {
  * array joined once per document (measured fastest: one string for the whole
  * document builds ropes, a piece per token makes joins long).
  */
-function emitCollection(out: string[], value: object, indent: string, inline: boolean, frozenText: FrozenText): void {
+function emitCollection(out: string[], value: object, indent: string, inline: boolean, cache: EmitCache): void {
   // A frozen subtree cannot change: its text at a given indentation is made once
   // (the renderer freezes what many Applications share, such as sync policies).
   if (Object.isFrozen(value)) {
     const key = inline ? `-${indent}` : indent;
-    let byIndent = frozenText.get(value);
+    let byIndent = cache.frozenText.get(value);
     let text = byIndent?.get(key);
     if (text === undefined) {
       const parts: string[] = [];
-      emitMutable(parts, value, indent, inline, frozenText);
+      emitMutable(parts, value, indent, inline, cache);
       text = parts.join('');
-      if (!byIndent) frozenText.set(value, (byIndent = new Map()));
+      if (!byIndent) cache.frozenText.set(value, (byIndent = new Map()));
       byIndent.set(key, text);
     }
     out.push(text);
     return;
   }
-  emitMutable(out, value, indent, inline, frozenText);
+  emitMutable(out, value, indent, inline, cache);
 }
 
-/**
- * The text of frozen subtrees already emitted, by indentation (a `-` before
- * it when it starts after a dash): kept for one stream, whose documents share
- * the frozen parts the renderer made.
- */
-export type FrozenText = WeakMap<object, Map<string, string>>;
-
-function emitMutable(out: string[], value: object, indent: string, inline: boolean, frozenText: FrozenText): void {
+function emitMutable(out: string[], value: object, indent: string, inline: boolean, cache: EmitCache): void {
+  const { scalars } = cache;
   let first = inline;
   const childIndent = `${indent}  `;
   if (Array.isArray(value)) {
@@ -164,11 +178,11 @@ function emitMutable(out: string[], value: object, indent: string, inline: boole
       const item = value[i];
       const lead = first ? '- ' : dash;
       first = false;
-      const line = inlineOf(item, childIndent);
+      const line = inlineOf(item, childIndent, scalars);
       if (line !== undefined) out.push(`${lead + line}\n`);
       else {
         out.push(lead);
-        emitCollection(out, item as object, childIndent, true, frozenText);
+        emitCollection(out, item as object, childIndent, true, cache);
       }
     }
     return;
@@ -177,28 +191,28 @@ function emitMutable(out: string[], value: object, indent: string, inline: boole
   for (const key in record) {
     const item = record[key];
     if (item === undefined) continue;
-    let k = emitString(key);
+    let k = emitString(key, scalars);
     if (k.length > MAX_IMPLICIT_KEY) k = `? ${k}\n${indent}`;
     const lead = first ? k : indent + k;
     first = false;
-    const line = inlineOf(item, childIndent);
+    const line = inlineOf(item, childIndent, scalars);
     if (line !== undefined) out.push(`${lead}: ${line}\n`);
     else {
       out.push(`${lead}:\n`);
-      emitCollection(out, item as object, Array.isArray(item) ? indent : childIndent, false, frozenText);
+      emitCollection(out, item as object, Array.isArray(item) ? indent : childIndent, false, cache);
     }
   }
 }
 
-/** One YAML document (no `---`), ending with a newline; `frozenText` is shared by the documents of a stream. */
-export function emitYaml(value: unknown, frozenText: FrozenText = new WeakMap()): string {
+/** One YAML document (no `---`), ending with a newline; `cache` is shared by the documents of a stream. */
+export function emitYaml(value: unknown, cache: EmitCache = createEmitCache()): string {
   if (value !== null && typeof value === 'object' && !isEmptyCollection(value)) {
     const out: string[] = [];
-    emitCollection(out, value, '', false, frozenText);
+    emitCollection(out, value, '', false, cache);
     return out.join('');
   }
   // A top-level string stays on one line: block scalars need a parent to indent from.
-  const line = typeof value === 'string' ? emitString(value) : (inlineOf(value, '  ') ?? 'null');
+  const line = typeof value === 'string' ? stringText(value) : (inlineOf(value, '  ', cache.scalars) ?? 'null');
   return `${line}\n`;
 }
 
@@ -210,11 +224,11 @@ export function emitYaml(value: unknown, frozenText: FrozenText = new WeakMap())
  */
 export function emitYamlChunks(values: Iterable<unknown>): string[] {
   const chunks: string[] = [];
-  const frozenText: FrozenText = new WeakMap();
+  const cache = createEmitCache();
   let parts: string[] = [];
   let size = 0;
   for (const value of values) {
-    const doc = emitYaml(value, frozenText);
+    const doc = emitYaml(value, cache);
     parts.push('---\n', doc);
     size += doc.length;
     if (size >= 1 << 20) {
