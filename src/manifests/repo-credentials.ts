@@ -15,9 +15,10 @@
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { isPathInside } from './resolve-inside.js';
 import { createError, type GitopsError } from '../core/errors.js';
 import { isPlainObject } from '../core/layering/merge.js';
+import { parseYamlStream } from '../core/yaml/parse-yaml-stream.js';
 import { registerSecret } from '../sources/redact.js';
 
 export const REPO_CREDENTIALS_VARIABLE = 'GITOPS_K8S_REPO_CREDENTIALS';
@@ -171,13 +172,11 @@ function matchURL(raw: string, oci: boolean): MatchURL | undefined {
 export function parseRepoCredentials(file: string, text: string): RepoCredential[] {
   const out: RepoCredential[] = [];
   const objects: unknown[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true })) {
+  for (const doc of parseYamlStream(text, { uniqueKeys: true })) {
     // Only where the error is: YAML's own message quotes the line, which may be a password.
-    if (doc.errors.length > 0) {
-      const pos = doc.errors[0]!.linePos?.[0];
-      throw refuse(file, `not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}`);
-    }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const error = doc.errors[0];
+    if (error) throw refuse(file, `not valid YAML at line ${error.line}, column ${error.column}`);
+    const value = doc.toData(100);
     if (value === null || value === undefined) continue;
     if (isPlainObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List')) {
       if (!Array.isArray(value.items)) throw refuse(file, `a ${value.kind} without items`, 'items');
@@ -256,11 +255,6 @@ export function parseRepoCredentials(file: string, text: string): RepoCredential
   return out;
 }
 
-function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /**
  * The credentials named by GITOPS_K8S_REPO_CREDENTIALS: a file, or a folder
  * whose `*.yaml`, `*.yml` and `*.json` files are read (hidden ones, such as
@@ -289,7 +283,7 @@ export function loadRepoCredentials(env: NodeJS.ProcessEnv, forbiddenDirs: reado
     } catch {
       continue;
     }
-    if (isInside(realDir, real)) {
+    if (isPathInside(realDir, real)) {
       throw createError(
         'GK_REPO_CREDENTIALS',
         `${REPO_CREDENTIALS_VARIABLE} names ${source}, which is inside the platform repo ${dir}: credentials are never read from the platform repo`,

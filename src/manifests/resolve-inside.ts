@@ -15,6 +15,11 @@ function realOrSelf(file: string): string {
   }
 }
 
+/** Whether `file` is `dir` or under it (both absolute, compared as given). */
+export function isPathInside(dir: string, file: string): boolean {
+  return file === dir || file.startsWith(dir + path.sep);
+}
+
 export function resolveInside(root: string, relative: string, what: string): string {
   const resolved = path.resolve(root, relative);
   const real = realOrSelf(resolved);
@@ -23,7 +28,7 @@ export function resolveInside(root: string, relative: string, what: string): str
     [resolved, root],
     [real, realRoot],
   ] as const) {
-    if (file !== base && !file.startsWith(base + path.sep)) {
+    if (!isPathInside(base, file)) {
       throw createError('GK_PATH_ESCAPE', `${what} ${JSON.stringify(relative)} leaves its source folder`);
     }
   }

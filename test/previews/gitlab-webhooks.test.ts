@@ -1,6 +1,4 @@
 import t from 'tap';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { PREVIEW_MARKER } from '../../src/integrations/github/pull-request-preview.js';
 import { buildApp } from '../../src/server/app.js';
 import { startFakeGitlab } from '../fixtures/previews-support/fake-gitlab.js';
-import { commitChanges, git, makePlatformRepo, loggerInto, waitFor } from '../fixtures/previews-support/support.js';
+import { commitChanges, git, makePlatformRepo, loggerInto, startAppsetHook, waitFor } from '../fixtures/previews-support/support.js';
 
 const HOOK_TOKEN = 'gitlab-hook-token-0123456789';
 const GITLAB_TOKEN = 'glpat-testtoken0123456789abcd';
@@ -17,25 +15,16 @@ const SERVER_TOKEN = 'generator-token-0123456789';
 const gitlab = await startFakeGitlab({ token: GITLAB_TOKEN, perPageCap: 2 });
 t.teardown(() => gitlab.close());
 
-// A loopback stand-in for Argo CD's ApplicationSet controller webhook.
-const forwarded: { headers: Record<string, unknown>; body: string }[] = [];
-const appsetHook = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    forwarded.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-    res.writeHead(200).end();
-  });
-});
-await new Promise<void>((r) => appsetHook.listen(0, '127.0.0.1', r));
-t.teardown(() => new Promise<void>((r) => appsetHook.close(() => r())));
+const appsetHook = await startAppsetHook();
+const forwarded = appsetHook.forwarded;
+t.teardown(() => appsetHook.close());
 
 delete process.env.GITOPS_K8S_WEBHOOK_SECRET;
 delete process.env.GITHUB_TOKEN;
 process.env.GITOPS_K8S_GITLAB_WEBHOOK_TOKEN = HOOK_TOKEN;
 process.env.GITLAB_TOKEN = GITLAB_TOKEN;
 process.env.GITLAB_API_URL = gitlab.url;
-process.env.GITOPS_K8S_APPSET_WEBHOOK_URL = `http://127.0.0.1:${(appsetHook.address() as AddressInfo).port}/api/webhook`;
+process.env.GITOPS_K8S_APPSET_WEBHOOK_URL = appsetHook.url;
 
 const { dir, platform, first } = makePlatformRepo();
 git(dir, 'checkout', '-q', '-b', 'feature');

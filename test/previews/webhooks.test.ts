@@ -1,6 +1,4 @@
 import t from 'tap';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +15,7 @@ import {
   startFakeGithub,
   loggerInto,
   waitFor,
+  startAppsetHook,
 } from '../fixtures/previews-support/support.js';
 
 const SECRET = 'webhook-secret-0123456789';
@@ -26,23 +25,14 @@ const SERVER_TOKEN = 'generator-token-0123456789';
 const github = await startFakeGithub({ token: GITHUB_TOKEN, perPageCap: 2 });
 t.teardown(() => github.close());
 
-// A loopback stand-in for Argo CD's ApplicationSet controller webhook.
-const forwarded: { headers: Record<string, unknown>; body: string }[] = [];
-const appsetHook = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    forwarded.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-    res.writeHead(200).end();
-  });
-});
-await new Promise<void>((r) => appsetHook.listen(0, '127.0.0.1', r));
-t.teardown(() => new Promise<void>((r) => appsetHook.close(() => r())));
+const appsetHook = await startAppsetHook();
+const forwarded = appsetHook.forwarded;
+t.teardown(() => appsetHook.close());
 
 process.env.GITOPS_K8S_WEBHOOK_SECRET = SECRET;
 process.env.GITHUB_TOKEN = GITHUB_TOKEN;
 process.env.GITHUB_API_URL = github.url;
-process.env.GITOPS_K8S_APPSET_WEBHOOK_URL = `http://127.0.0.1:${(appsetHook.address() as AddressInfo).port}/api/webhook`;
+process.env.GITOPS_K8S_APPSET_WEBHOOK_URL = appsetHook.url;
 delete process.env.GITOPS_K8S_CHECK_RUNS;
 
 const { dir, platform, first } = makePlatformRepo();

@@ -10,8 +10,8 @@ import { LineCounter, parse, parseAllDocuments } from 'yaml';
 
 /** One document of a multi-document stream. */
 export interface StreamDocument {
-  /** Its parse errors: the first line of each message and the 1-based line it points at. */
-  errors: { message: string; line: number }[];
+  /** Its parse errors: the first line of each message and the 1-based line and column it points at. */
+  errors: { message: string; line: number; column: number }[];
   /** The comment above it (`helm template` writes `# Source: <template path>` there). */
   commentBefore: string | null | undefined;
   /** The document as plain data; throws past `maxAliasCount` alias resolutions. */
@@ -30,7 +30,10 @@ export function parseYamlStream(text: string, options: YamlStreamOptions): Strea
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { uniqueKeys: options.uniqueKeys, ...(options.prettyErrors === false ? { prettyErrors: false } : {}), lineCounter });
   return (Array.isArray(docs) ? docs : []).map((doc) => ({
-    errors: doc.errors.map((e) => ({ message: e.message.split('\n')[0]!, line: lineCounter.linePos(e.pos[0]).line })),
+    errors: doc.errors.map((e) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      return { message: e.message.split('\n')[0]!, line, column: col };
+    }),
     commentBefore: doc.commentBefore,
     toData: (maxAliasCount) => doc.toJS({ maxAliasCount }),
   }));

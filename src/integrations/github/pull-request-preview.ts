@@ -28,6 +28,8 @@ export interface PullRequestEvent {
   repo: string;
   number: number;
   baseSha: string;
+  /** The base branch, which a preview follows while it waits; absent in a payload without it. */
+  baseRef?: string;
   headSha: string;
   /** The base repository's URLs as GitHub gives them (clone, html, ssh), for the allowlist. */
   repoURLs: string[];
@@ -63,12 +65,14 @@ export function parsePullRequestEvent(payload: unknown): PullRequestEvent | unde
   if (!owner || !repo || typeof number !== 'number' || !baseSha || !headSha || !action) return undefined;
   if (!SHA.test(baseSha) || !SHA.test(headSha)) return undefined;
   const installationId = obj(p.installation).id;
+  const baseRef = str(obj(pr.base).ref);
   return {
     action,
     owner,
     repo,
     number,
     baseSha,
+    ...(baseRef ? { baseRef } : {}),
     headSha,
     repoURLs: repoURLsOf(repository),
     ...(typeof installationId === 'number' ? { installationId } : {}),

@@ -4,7 +4,7 @@ import type { GithubClientFactory } from '../../integrations/github/github-clien
 import { parsePullRequestEvent, parsePushEvent } from '../../integrations/github/pull-request-preview.js';
 import { verifyWebhookSignature } from '../../integrations/github/webhook-signature.js';
 import { createGithubForge } from '../../integrations/previews/github-forge.js';
-import { header, invalidatePushed, payloadOf, rawBodyOf, type Delivery, type WebhookContext } from './webhook-delivery.js';
+import { acceptPush, header, payloadOf, rawBodyOf, type Delivery, type WebhookContext } from './webhook-delivery.js';
 
 const PREVIEW_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
 
@@ -18,20 +18,16 @@ export interface GithubWebhookOptions {
 }
 
 /** A push drops the caches of its repository, then goes on to Argo CD, so the refresh it starts reads the new commit. */
-function onPush(context: WebhookContext, { request, reply, raw, event, payload }: Delivery): FastifyReply {
-  const push = parsePushEvent(payload);
+function onPush(context: WebhookContext, delivery: Delivery): FastifyReply {
+  const push = parsePushEvent(delivery.payload);
   if (!push) throw createError('GK_BAD_REQUEST', 'the push event names no repository');
-  invalidatePushed(context.app, push.repoURLs, 'repository');
-  context.forward(raw, {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': header(request.headers['x-github-delivery']),
-    'x-hub-signature-256': header(request.headers['x-hub-signature-256']),
-    'x-hub-signature': header(request.headers['x-hub-signature']),
-    'user-agent': header(request.headers['user-agent']),
+  const { headers } = delivery.request;
+  return acceptPush(context, delivery, push, 'repository', {
+    'x-github-event': delivery.event,
+    'x-github-delivery': header(headers['x-github-delivery']),
+    'x-hub-signature-256': header(headers['x-hub-signature-256']),
+    'x-hub-signature': header(headers['x-hub-signature']),
   });
-  request.log.info({ ref: push.ref, after: push.after.slice(0, 12) }, 'push: caches dropped');
-  return reply.code(202).send({ message: 'caches dropped', forwarded: context.forwarding });
 }
 
 /** A pull request opened, pushed to or reopened queues its preview. */
@@ -43,10 +39,7 @@ function onPullRequest(context: WebhookContext, options: GithubWebhookOptions, {
   if (!repoURL) throw createError('GK_REPO_NOT_ALLOWED', `repository ${pr.owner}/${pr.repo} is not on the allowlist of this server`);
   const github = options.github;
   if (!github) throw createError('GK_CONFIG', 'GITHUB_TOKEN or a GitHub App is not configured; pull-request previews are off', {}, { statusCode: 503 });
-  const baseRef =
-    typeof (payload as { pull_request?: { base?: { ref?: unknown } } }).pull_request?.base?.ref === 'string'
-      ? (payload as { pull_request: { base: { ref: string } } }).pull_request.base.ref
-      : pr.baseSha;
+  const baseRef = pr.baseRef ?? pr.baseSha;
   context.preview(`${pr.owner}/${pr.repo}#${pr.number}`, repoURL, baseRef, async () => ({
     baseSha: pr.baseSha,
     headSha: pr.headSha,

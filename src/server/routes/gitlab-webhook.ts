@@ -4,7 +4,7 @@ import { createError } from '../../core/errors.js';
 import type { GitlabClient } from '../../integrations/gitlab/gitlab-client.js';
 import { parseGitlabPushEvent, parseMergeRequestEvent } from '../../integrations/gitlab/gitlab-events.js';
 import { createGitlabForge } from '../../integrations/previews/gitlab-forge.js';
-import { header, invalidatePushed, payloadOf, rawBodyOf, type Delivery, type WebhookContext } from './webhook-delivery.js';
+import { acceptPush, header, payloadOf, rawBodyOf, type Delivery, type WebhookContext } from './webhook-delivery.js';
 
 /** GitLab's `object_attributes.action` for a merge request opened, pushed to (or edited) and reopened. */
 const GITLAB_PREVIEW_ACTIONS = new Set(['open', 'update', 'reopen']);
@@ -25,21 +25,17 @@ function tokenMatches(expected: string, given: string | undefined): boolean {
 }
 
 /** A push or tag push drops the caches of its project, then goes on to Argo CD (which reads GitLab events too). */
-function onPush(context: WebhookContext, { request, reply, raw, event, payload }: Delivery): FastifyReply {
-  const push = parseGitlabPushEvent(payload);
+function onPush(context: WebhookContext, delivery: Delivery): FastifyReply {
+  const push = parseGitlabPushEvent(delivery.payload);
   if (!push) throw createError('GK_BAD_REQUEST', 'the push event names no project');
-  invalidatePushed(context.app, push.repoURLs, 'project');
-  context.forward(raw, {
-    'content-type': 'application/json',
-    'x-gitlab-event': event,
-    'x-gitlab-token': header(request.headers['x-gitlab-token']),
-    'x-gitlab-event-uuid': header(request.headers['x-gitlab-event-uuid']),
-    'x-gitlab-webhook-uuid': header(request.headers['x-gitlab-webhook-uuid']),
-    'x-gitlab-instance': header(request.headers['x-gitlab-instance']),
-    'user-agent': header(request.headers['user-agent']),
+  const { headers } = delivery.request;
+  return acceptPush(context, delivery, push, 'project', {
+    'x-gitlab-event': delivery.event,
+    'x-gitlab-token': header(headers['x-gitlab-token']),
+    'x-gitlab-event-uuid': header(headers['x-gitlab-event-uuid']),
+    'x-gitlab-webhook-uuid': header(headers['x-gitlab-webhook-uuid']),
+    'x-gitlab-instance': header(headers['x-gitlab-instance']),
   });
-  request.log.info({ ref: push.ref, after: push.after.slice(0, 12) }, 'push: caches dropped');
-  return reply.code(202).send({ message: 'caches dropped', forwarded: context.forwarding });
 }
 
 /** A merge request opened, updated or reopened queues its preview. */

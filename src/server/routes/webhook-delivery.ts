@@ -52,8 +52,26 @@ export function payloadOf(raw: Buffer, contentType: string | undefined): unknown
 }
 
 /** Drops the caches of the pushed repository's URLs on the allowlist; none on it is an error (`what`: repository or project). */
-export function invalidatePushed(app: FastifyInstance, repoURLs: readonly string[], what: string): void {
+function invalidatePushed(app: FastifyInstance, repoURLs: readonly string[], what: string): void {
   const allowed = repoURLs.filter((u) => app.gitops.isAllowed(u));
   if (allowed.length === 0) throw createError('GK_REPO_NOT_ALLOWED', `the pushed ${what} is not on the allowlist of this server`);
   for (const url of allowed) app.gitops.invalidate(url);
+}
+
+/**
+ * A push, whichever forge sent it: drops the caches of its repository, then passes it on to Argo CD
+ * with the forge's own `headers` (its event name, signature or token), so the refresh it starts reads
+ * the new commit.
+ */
+export function acceptPush(
+  context: WebhookContext,
+  { request, reply, raw }: Delivery,
+  push: { ref: string; after: string; repoURLs: readonly string[] },
+  what: 'repository' | 'project',
+  headers: Record<string, string | undefined>,
+): FastifyReply {
+  invalidatePushed(context.app, push.repoURLs, what);
+  context.forward(raw, { 'content-type': 'application/json', ...headers, 'user-agent': header(request.headers['user-agent']) });
+  request.log.info({ ref: push.ref, after: push.after.slice(0, 12) }, 'push: caches dropped');
+  return reply.code(202).send({ message: 'caches dropped', forwarded: context.forwarding });
 }
